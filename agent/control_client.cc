@@ -1,0 +1,157 @@
+#include "agent/control_client.h"
+
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "agent/backoff.h"
+#include "common/grpcutil/grpc_util.h"
+#include "common/log/log.h"
+
+namespace warden::agent {
+
+namespace {
+
+int64_t NowMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Rejections that a retry cannot fix.
+bool IsFatal(const absl::Status& st) {
+  return absl::IsUnauthenticated(st) || absl::IsPermissionDenied(st);
+}
+
+}  // namespace
+
+ControlClient::ControlClient(ControlClientOptions opts,
+                             std::shared_ptr<grpc::ChannelCredentials> creds, PolicyHolder& policy)
+    : opts_(std::move(opts)), stub_(opts_.gateway, std::move(creds)), policy_(policy) {}
+
+ControlClient::~ControlClient() {
+  Stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+void ControlClient::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
+
+void ControlClient::Stop() {
+  std::lock_guard<std::mutex> lock(mu_);
+  stopping_ = true;
+  if (active_) active_->TryCancel();
+  cv_.notify_all();
+}
+
+absl::Status ControlClient::Wait() {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [&] { return done_; });
+  return final_status_;
+}
+
+void ControlClient::Finish(absl::Status why) {
+  std::lock_guard<std::mutex> lock(mu_);
+  done_ = true;
+  final_status_ = std::move(why);
+  cv_.notify_all();
+}
+
+void ControlClient::Run() {
+  Backoff backoff(std::chrono::milliseconds(200), std::chrono::milliseconds(5000));
+  for (;;) {
+    auto started = std::chrono::steady_clock::now();
+    absl::Status st = RunStream();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stopping_) break;
+    }
+    if (IsFatal(st)) {
+      spdlog::critical("the control plane refused this agent: {}", st.message());
+      Finish(st);
+      return;
+    }
+    // A stream that stayed up for a while was a success: start the backoff afresh.
+    if (std::chrono::steady_clock::now() - started > std::chrono::seconds(10)) backoff.Reset();
+    auto wait = backoff.Next();
+    spdlog::warn("control stream to gateway {} ended ({}); reconnecting in {} ms", opts_.gateway,
+                 st.message(), wait.count());
+    std::unique_lock<std::mutex> lock(mu_);
+    if (cv_.wait_for(lock, wait, [&] { return stopping_; })) break;
+  }
+  Finish(absl::CancelledError("stopped"));
+}
+
+absl::Status ControlClient::RunStream() {
+  grpc::ClientContext ctx;
+  ctx.AddMetadata(grpcutil::kAuthorizationKey, "Bearer " + opts_.token);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) return absl::CancelledError("stopped");
+    active_ = &ctx;
+  }
+  auto stub = stub_.Get();
+  auto stream = stub->Control(&ctx);
+  std::mutex write_mu;  // acks (this thread) and heartbeats (below) share the stream's writer
+  auto write = [&](const v1::AgentMessage& m) {
+    std::lock_guard<std::mutex> lock(write_mu);
+    return stream->Write(m);
+  };
+
+  v1::AgentMessage reg;
+  reg.mutable_register_()->set_name(opts_.name);
+  reg.mutable_register_()->set_version(WARDEN_VERSION);
+  write(reg);
+
+  std::mutex hb_mu;
+  std::condition_variable hb_cv;
+  bool hb_stop = false;
+  std::thread heartbeat([&] {
+    std::unique_lock<std::mutex> lock(hb_mu);
+    while (!hb_cv.wait_for(lock, opts_.heartbeat_interval, [&] { return hb_stop; })) {
+      v1::AgentMessage hb;
+      hb.mutable_heartbeat()->set_unix_millis(NowMillis());
+      if (!write(hb)) break;
+    }
+  });
+
+  absl::Status closing;  // why the gateway ended the stream, when it said so
+  v1::AgentDirective d;
+  while (stream->Read(&d)) {
+    if (d.has_welcome()) {
+      std::vector<std::string> names;
+      for (const auto& c : d.welcome().connections()) names.push_back(c.name());
+      spdlog::info("registered as agent {} via gateway {}; serving connections: {}", opts_.name,
+                   d.welcome().gateway_id(), names.empty() ? "(none)" : absl::StrJoin(names, ", "));
+    } else if (d.has_policy()) {
+      auto snap = std::make_shared<const v1::PolicySnapshot>(std::move(*d.mutable_policy()));
+      size_t count = snap->policies_size();
+      int64_t in_force = policy_.Install(std::move(snap));
+      spdlog::info("applied policy version {} ({} policies)", in_force, count);
+      v1::AgentMessage ack;
+      ack.mutable_policy_applied()->set_version(in_force);
+      write(ack);
+    } else if (d.has_closing()) {
+      closing =
+          absl::Status(static_cast<absl::StatusCode>(d.closing().code()), d.closing().message());
+    }
+  }
+  {
+    std::lock_guard<std::mutex> lock(hb_mu);
+    hb_stop = true;
+  }
+  hb_cv.notify_all();
+  heartbeat.join();
+  grpc::Status st = stream->Finish();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    active_ = nullptr;
+  }
+  if (!closing.ok()) return closing;
+  if (st.ok()) return absl::UnavailableError("the gateway closed the stream");
+  if (st.error_code() == grpc::StatusCode::UNAVAILABLE) stub_.Reset(stub);
+  return grpcutil::FromGrpc(st);
+}
+
+}  // namespace warden::agent

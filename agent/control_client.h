@@ -1,0 +1,59 @@
+// The agent's control stream: dial the gateway, register, apply every policy snapshot pushed
+// and acknowledge it, send heartbeats; on any failure reconnect with backoff. A rejected agent
+// token is final: retrying cannot fix it, so the client stops and says why.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "absl/status/status.h"
+#include "agent/policy_holder.h"
+#include "common/grpcutil/grpc_util.h"
+#include "warden/v1/agent.grpc.pb.h"
+
+namespace warden::agent {
+
+struct ControlClientOptions {
+  std::string gateway = "127.0.0.1:7444";
+  std::string ca_file;
+  std::string name;
+  std::string token;
+  std::chrono::milliseconds heartbeat_interval{10000};
+};
+
+class ControlClient {
+ public:
+  ControlClient(ControlClientOptions opts, std::shared_ptr<grpc::ChannelCredentials> creds,
+                PolicyHolder& policy);
+  ~ControlClient();
+
+  void Start();
+  void Stop();
+  // Blocks until the client stops for good (Stop(), or a fatal rejection); returns why.
+  absl::Status Wait();
+
+ private:
+  void Run();
+  // One connected session; returns how it ended.
+  absl::Status RunStream();
+  void Finish(absl::Status why);
+
+  ControlClientOptions opts_;
+  grpcutil::ReconnectingStub<v1::AgentService> stub_;
+  PolicyHolder& policy_;
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  bool done_ = false;
+  absl::Status final_status_;
+  grpc::ClientContext* active_ = nullptr;  // guarded by mu_
+};
+
+}  // namespace warden::agent

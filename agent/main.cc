@@ -1,0 +1,69 @@
+// warden-agent: runs beside the database, dials out to a gateway, never listens
+// (DESIGN.md §1).
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <thread>
+
+#include "agent/control_client.h"
+#include "common/grpcutil/grpc_util.h"
+#include "common/log/log.h"
+#include "common/util/files.h"
+#include "common/util/signals.h"
+
+int main(int argc, char** argv) {
+  warden::agent::ControlClientOptions opts;
+  std::string token_file, log_level = "info";
+  CLI::App app{"warden-agent: enforces Warden policy beside a database; dials out to a gateway"};
+  app.set_version_flag("--version", std::string("warden-agent ") + WARDEN_VERSION);
+  app.add_option("--gateway", opts.gateway, "gateway address to dial")->capture_default_str();
+  app.add_option("--ca-file", opts.ca_file, "CA that signed the gateway's certificate (pinned)")
+      ->required();
+  app.add_option("--name", opts.name, "this agent's name, as created with wardenctl agents create")
+      ->required();
+  app.add_option("--token-file", token_file,
+                 "file holding the agent token (or set WARDEN_AGENT_TOKEN)");
+  app.add_option("--log-level", log_level, "trace|debug|info|warn|error")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  if (!warden::log::Init("agent", log_level)) {
+    std::fprintf(stderr, "error: unknown --log-level %s\n", log_level.c_str());
+    return 2;
+  }
+  if (!token_file.empty()) {
+    auto token = warden::ReadSecretFile(token_file);
+    if (!token.ok()) {
+      spdlog::critical("agent token: {}", token.status().message());
+      return 2;
+    }
+    opts.token = *token;
+  } else if (const char* env = std::getenv("WARDEN_AGENT_TOKEN"); env && *env) {
+    opts.token = env;
+  } else {
+    spdlog::critical(
+        "no agent token: pass --token-file or set WARDEN_AGENT_TOKEN (wardenctl "
+        "agents create NAME prints one)");
+    return 2;
+  }
+  auto creds = warden::grpcutil::ClientTls(opts.ca_file);
+  if (!creds.ok()) {
+    spdlog::critical("{}", creds.status().message());
+    return 2;
+  }
+  warden::BlockTerminationSignals();
+  warden::agent::PolicyHolder policy;
+  warden::agent::ControlClient client(opts, *creds, policy);
+  client.Start();
+  // Either a signal or a fatal rejection ends the agent.
+  std::thread signals([&] {
+    int sig = warden::WaitForTerminationSignal();
+    spdlog::info("signal {}: shutting down", sig);
+    client.Stop();
+  });
+  absl::Status why = client.Wait();
+  if (!absl::IsCancelled(why)) {
+    signals.detach();
+    return 3;
+  }
+  signals.join();
+  return 0;
+}

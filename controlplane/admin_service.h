@@ -1,0 +1,57 @@
+// AdminService (see proto/warden/v1/admin.proto): what wardenctl talks to. Every method checks
+// the admin token first.
+#pragma once
+
+#include "controlplane/policy_notifier.h"
+#include "controlplane/stores.h"
+#include "warden/v1/admin.grpc.pb.h"
+
+namespace warden::controlplane {
+
+class AdminServiceImpl final : public v1::AdminService::Service {
+ public:
+  AdminServiceImpl(Stores& stores, PolicyNotifier& notifier)
+      : stores_(stores), notifier_(notifier) {}
+
+  grpc::Status CreateAgent(grpc::ServerContext*, const v1::CreateAgentRequest*,
+                           v1::CreateAgentResponse*) override;
+  grpc::Status ListAgents(grpc::ServerContext*, const v1::ListAgentsRequest*,
+                          v1::ListAgentsResponse*) override;
+  grpc::Status DeleteAgent(grpc::ServerContext*, const v1::DeleteAgentRequest*,
+                           v1::DeleteAgentResponse*) override;
+  grpc::Status CreateConnection(grpc::ServerContext*, const v1::CreateConnectionRequest*,
+                                v1::CreateConnectionResponse*) override;
+  grpc::Status ListConnections(grpc::ServerContext*, const v1::ListConnectionsRequest*,
+                               v1::ListConnectionsResponse*) override;
+  grpc::Status GetConnection(grpc::ServerContext*, const v1::GetConnectionRequest*,
+                             v1::GetConnectionResponse*) override;
+  grpc::Status DeleteConnection(grpc::ServerContext*, const v1::DeleteConnectionRequest*,
+                                v1::DeleteConnectionResponse*) override;
+  grpc::Status SetCredential(grpc::ServerContext*, const v1::SetCredentialRequest*,
+                             v1::SetCredentialResponse*) override;
+  grpc::Status ApplyPolicy(grpc::ServerContext*, const v1::ApplyPolicyRequest*,
+                           v1::ApplyPolicyResponse*) override;
+  grpc::Status ListPolicies(grpc::ServerContext*, const v1::ListPoliciesRequest*,
+                            v1::ListPoliciesResponse*) override;
+  grpc::Status GetPolicy(grpc::ServerContext*, const v1::GetPolicyRequest*,
+                         v1::GetPolicyResponse*) override;
+  grpc::Status DeletePolicy(grpc::ServerContext*, const v1::DeletePolicyRequest*,
+                            v1::DeletePolicyResponse*) override;
+  grpc::Status CreateToken(grpc::ServerContext*, const v1::CreateTokenRequest*,
+                           v1::CreateTokenResponse*) override;
+  grpc::Status ListTokens(grpc::ServerContext*, const v1::ListTokensRequest*,
+                          v1::ListTokensResponse*) override;
+  grpc::Status RevokeToken(grpc::ServerContext*, const v1::RevokeTokenRequest*,
+                           v1::RevokeTokenResponse*) override;
+
+ private:
+  absl::Status CheckAdmin(const grpc::ServerContext& ctx);
+  Stores& stores_;
+  PolicyNotifier& notifier_;
+};
+
+// Names of agents, connections and identities: what fits in a URL, a log line and a
+// PostgreSQL database name without quoting.
+absl::Status ValidateName(absl::string_view kind, absl::string_view name);
+
+}  // namespace warden::controlplane

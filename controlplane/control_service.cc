@@ -1,0 +1,175 @@
+#include "controlplane/control_service.h"
+
+#include <atomic>
+#include <thread>
+
+#include "absl/algorithm/container.h"
+#include "absl/strings/str_cat.h"
+#include "common/crypto/token.h"
+#include "common/grpcutil/grpc_util.h"
+#include "common/log/log.h"
+#include "common/util/status_macros.h"
+
+namespace warden::controlplane {
+
+using grpcutil::ToGrpc;
+
+bool PolicyGrants(const v1::Policy& p, const std::string& identity,
+                  const std::vector<std::string>& groups, const std::string& connection) {
+  bool conn = absl::c_any_of(p.connections(),
+                             [&](const std::string& c) { return c == "*" || c == connection; });
+  if (!conn) return false;
+  if (absl::c_linear_search(p.subjects().identities(), identity)) return true;
+  return absl::c_any_of(groups, [&](const std::string& g) {
+    return absl::c_linear_search(p.subjects().groups(), g);
+  });
+}
+
+absl::Status ControlServiceImpl::CheckGateway(const grpc::ServerContext& ctx) {
+  auto token = grpcutil::BearerToken(ctx);
+  if (!token || !crypto::ConstantTimeEquals(*token, gateway_secret_)) {
+    spdlog::warn("ControlService call from {} refused: bad gateway credential", ctx.peer());
+    return absl::UnauthenticatedError(
+        "gateway credential rejected: the gateway's --gateway-secret-file must match the "
+        "control plane's");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<store::AgentIdentity> ControlServiceImpl::AuthenticateAgent(
+    const grpc::ServerContext& ctx) {
+  auto token = grpcutil::Metadata(ctx, grpcutil::kAgentTokenKey);
+  if (!token || token->empty()) {
+    return absl::UnauthenticatedError("agent token missing: start the agent with --token-file");
+  }
+  auto agent = stores_.agents.FindByTokenHash(crypto::HashToken(*token));
+  if (!agent.ok() && absl::IsUnauthenticated(agent.status())) {
+    return absl::UnauthenticatedError(
+        "agent token rejected: it does not belong to any agent (was the agent deleted? create "
+        "one with: wardenctl agents create NAME)");
+  }
+  return agent;
+}
+
+grpc::Status ControlServiceImpl::AgentControl(
+    grpc::ServerContext* ctx,
+    grpc::ServerReaderWriter<v1::AgentDirective, v1::AgentMessage>* stream) {
+  if (auto st = CheckGateway(*ctx); !st.ok()) return ToGrpc(st);
+  auto agent = AuthenticateAgent(*ctx);
+  std::string peer = grpcutil::Metadata(*ctx, grpcutil::kAgentPeerKey).value_or("?");
+  if (!agent.ok()) {
+    spdlog::warn("agent control stream from {} refused: {}", peer, agent.status().message());
+    return ToGrpc(agent.status());
+  }
+  uint64_t generation = registry_.Attach(agent->id, ctx);
+  absl::Status st = ServeAgent(ctx, *agent, stream);
+  if (registry_.Detach(agent->id, generation)) {
+    if (auto d = stores_.agents.MarkDisconnected(agent->id); !d.ok()) {
+      spdlog::error("agent {}: recording disconnect failed: {}", agent->name, d.message());
+    }
+    spdlog::info("agent {} disconnected ({})", agent->name,
+                 st.ok() ? "stream closed" : st.message());
+  }
+  return ToGrpc(st);
+}
+
+absl::Status ControlServiceImpl::ServeAgent(
+    grpc::ServerContext* ctx, const store::AgentIdentity& agent,
+    grpc::ServerReaderWriter<v1::AgentDirective, v1::AgentMessage>* stream) {
+  v1::AgentMessage first;
+  if (!stream->Read(&first)) return absl::CancelledError("stream closed before Register");
+  if (!first.has_register_()) {
+    return absl::InvalidArgumentError("the first message on a control stream must be Register");
+  }
+  const v1::Register& reg = first.register_();
+  if (reg.name() != agent.name) {
+    return absl::PermissionDeniedError(absl::StrCat("this agent token belongs to agent \"",
+                                                    agent.name, "\", not \"", reg.name(), "\""));
+  }
+  std::string gateway = grpcutil::Metadata(*ctx, grpcutil::kGatewayIdKey).value_or("");
+  RETURN_IF_ERROR(stores_.agents.MarkConnected(agent.id, reg.version(), gateway, reg.public_key()));
+  spdlog::info("agent {} connected (version {}, via gateway {})", agent.name, reg.version(),
+               gateway);
+
+  v1::AgentDirective welcome;
+  welcome.mutable_welcome()->set_agent_id(agent.name);
+  welcome.mutable_welcome()->set_gateway_id(gateway);
+  ASSIGN_OR_RETURN(auto served, stores_.connections.ServedBy(agent.id));
+  for (auto& c : served) *welcome.mutable_welcome()->add_connections() = std::move(c);
+  if (!stream->Write(welcome)) return absl::CancelledError("stream closed");
+
+  // The reader records acknowledgements; this thread pushes snapshots. Only this thread
+  // writes, as the sync API allows one reader and one writer at a time.
+  std::atomic<bool> closed{false};
+  std::thread reader([&] {
+    v1::AgentMessage msg;
+    while (stream->Read(&msg)) {
+      absl::Status s;
+      if (msg.has_policy_applied()) {
+        s = stores_.agents.RecordApplied(agent.id, msg.policy_applied().version());
+        spdlog::info("agent {} applied policy version {}", agent.name,
+                     msg.policy_applied().version());
+      } else if (msg.has_heartbeat()) {
+        s = stores_.agents.Touch(agent.id);
+      }
+      if (!s.ok()) spdlog::error("agent {}: {}", agent.name, s.message());
+    }
+    closed = true;
+    notifier_.Poke();
+  });
+
+  absl::Status result;
+  int64_t sent = -1;
+  while (!closed && !ctx->IsCancelled()) {
+    int64_t current = notifier_.WaitChanged(sent, std::chrono::milliseconds(500));
+    if (current == sent) continue;
+    auto snap = stores_.policies.Snapshot();
+    if (!snap.ok()) {
+      result = snap.status();
+      break;
+    }
+    v1::AgentDirective d;
+    sent = snap->version();
+    *d.mutable_policy() = std::move(*snap);
+    if (!stream->Write(d)) break;
+  }
+  ctx->TryCancel();  // unblocks the reader if the loop ended first
+  reader.join();
+  return result;
+}
+
+grpc::Status ControlServiceImpl::Authorize(grpc::ServerContext* ctx,
+                                           const v1::AuthorizeRequest* req,
+                                           v1::AuthorizeResponse* resp) {
+  if (auto st = CheckGateway(*ctx); !st.ok()) return ToGrpc(st);
+  return ToGrpc([&]() -> absl::Status {
+    ASSIGN_OR_RETURN(store::Principal who, stores_.tokens.Authenticate(req->token()));
+    ASSIGN_OR_RETURN(v1::ConnectionInfo conn, stores_.connections.Get(req->connection()));
+    ASSIGN_OR_RETURN(auto policies, stores_.policies.List());
+    bool granted = absl::c_any_of(policies, [&](const v1::PolicyInfo& p) {
+      return PolicyGrants(p.spec(), who.identity, who.groups, conn.name());
+    });
+    if (!granted) {
+      return absl::PermissionDeniedError(absl::StrCat("no policy grants identity \"", who.identity,
+                                                      "\" access to connection \"", conn.name(),
+                                                      "\""));
+    }
+    ASSIGN_OR_RETURN(auto agents, stores_.agents.List());
+    auto it =
+        absl::c_find_if(agents, [&](const v1::AgentInfo& a) { return a.name() == conn.agent(); });
+    if (it == agents.end() || !it->connected()) {
+      return absl::UnavailableError(absl::StrCat(
+          "agent \"", conn.agent(), "\" serving connection \"", conn.name(), "\" is offline"));
+    }
+    resp->set_session_id(crypto::GeneratePublicId("ses_"));
+    resp->set_identity(who.identity);
+    for (auto& g : who.groups) resp->add_groups(g);
+    resp->set_agent(conn.agent());
+    spdlog::info("session {}: identity {} authorized for connection {} from {} (token {})",
+                 resp->session_id(), who.identity, conn.name(), req->client_address(),
+                 who.token_id);
+    return absl::OkStatus();
+  }());
+}
+
+}  // namespace warden::controlplane

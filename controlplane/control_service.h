@@ -1,0 +1,41 @@
+// ControlService (see proto/warden/v1/control.proto): served to gateways only. It holds the
+// relayed agent control streams and answers Authorize for the data path.
+#pragma once
+
+#include <string>
+
+#include "controlplane/agent_registry.h"
+#include "controlplane/policy_notifier.h"
+#include "controlplane/stores.h"
+#include "warden/v1/control.grpc.pb.h"
+
+namespace warden::controlplane {
+
+class ControlServiceImpl final : public v1::ControlService::Service {
+ public:
+  ControlServiceImpl(Stores& stores, PolicyNotifier& notifier, std::string gateway_secret)
+      : stores_(stores), notifier_(notifier), gateway_secret_(std::move(gateway_secret)) {}
+
+  grpc::Status AgentControl(
+      grpc::ServerContext* ctx,
+      grpc::ServerReaderWriter<v1::AgentDirective, v1::AgentMessage>* stream) override;
+  grpc::Status Authorize(grpc::ServerContext* ctx, const v1::AuthorizeRequest* req,
+                         v1::AuthorizeResponse* resp) override;
+
+ private:
+  absl::Status CheckGateway(const grpc::ServerContext& ctx);
+  absl::StatusOr<store::AgentIdentity> AuthenticateAgent(const grpc::ServerContext& ctx);
+  absl::Status ServeAgent(grpc::ServerContext* ctx, const store::AgentIdentity& agent,
+                          grpc::ServerReaderWriter<v1::AgentDirective, v1::AgentMessage>* stream);
+
+  Stores& stores_;
+  PolicyNotifier& notifier_;
+  AgentRegistry registry_;
+  std::string gateway_secret_;
+};
+
+// True when a policy names this identity (or one of its groups) and this connection.
+bool PolicyGrants(const v1::Policy& p, const std::string& identity,
+                  const std::vector<std::string>& groups, const std::string& connection);
+
+}  // namespace warden::controlplane

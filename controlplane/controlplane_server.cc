@@ -1,0 +1,63 @@
+#include "controlplane/controlplane_server.h"
+
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+#include "common/grpcutil/grpc_util.h"
+#include "common/log/log.h"
+#include "common/util/files.h"
+#include "common/util/status_macros.h"
+
+namespace warden::controlplane {
+
+namespace {
+
+absl::Status BootstrapAdminToken(Stores& stores, const std::string& path) {
+  ASSIGN_OR_RETURN(int64_t active, stores.admin_tokens.CountActive());
+  if (active > 0) return absl::OkStatus();
+  if (path.empty()) {
+    spdlog::warn(
+        "the store has no admin token and --admin-token-file is not set: nobody can "
+        "administer this control plane");
+    return absl::OkStatus();
+  }
+  ASSIGN_OR_RETURN(std::string token, stores.admin_tokens.Create("bootstrap"));
+  RETURN_IF_ERROR(WriteFileAtomic(path, token + "\n", 0600));
+  spdlog::info("created the first admin token and wrote it to {}", path);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ControlPlaneServer>> ControlPlaneServer::Start(
+    const ControlPlaneOptions& opts) {
+  auto self = std::unique_ptr<ControlPlaneServer>(new ControlPlaneServer());
+  ASSIGN_OR_RETURN(self->stores_, Stores::Open(opts.db_path, opts.master_key_file));
+  RETURN_IF_ERROR(self->stores_->agents.MarkAllDisconnected());
+  RETURN_IF_ERROR(BootstrapAdminToken(*self->stores_, opts.admin_token_file));
+  ASSIGN_OR_RETURN(std::string gateway_secret, ReadSecretFile(opts.gateway_secret_file));
+  ASSIGN_OR_RETURN(int64_t version, self->stores_->policies.CurrentVersion());
+  self->notifier_ = std::make_unique<PolicyNotifier>(version);
+  self->admin_ = std::make_unique<AdminServiceImpl>(*self->stores_, *self->notifier_);
+  self->control_ = std::make_unique<ControlServiceImpl>(*self->stores_, *self->notifier_,
+                                                        std::move(gateway_secret));
+  ASSIGN_OR_RETURN(auto creds, grpcutil::ServerTls(opts.tls_cert, opts.tls_key));
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(opts.listen, creds, &self->port_);
+  builder.RegisterService(self->admin_.get());
+  builder.RegisterService(self->control_.get());
+  grpcutil::ConfigureServerKeepalive(builder);
+  self->server_ = builder.BuildAndStart();
+  if (!self->server_ || self->port_ == 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", opts.listen, " (address in use?)"));
+  }
+  spdlog::info("control plane listening on {} (policy version {})", opts.listen, version);
+  return self;
+}
+
+void ControlPlaneServer::Shutdown() {
+  if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+}
+
+}  // namespace warden::controlplane

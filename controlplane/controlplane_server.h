@@ -1,0 +1,44 @@
+// The control plane process, as a library: open the stores, bootstrap the first admin token,
+// serve AdminService and ControlService over TLS. main.cc only parses flags.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "controlplane/admin_service.h"
+#include "controlplane/control_service.h"
+
+namespace warden::controlplane {
+
+struct ControlPlaneOptions {
+  std::string listen = "127.0.0.1:7443";
+  std::string db_path = "var/warden.db";
+  std::string master_key_file = "var/master.key";
+  std::string tls_cert;
+  std::string tls_key;
+  std::string gateway_secret_file;
+  // When the store has no admin token yet, one is created and written here (mode 0600).
+  std::string admin_token_file;
+};
+
+class ControlPlaneServer {
+ public:
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<ControlPlaneServer>> Start(
+      const ControlPlaneOptions& opts);
+  void Shutdown();
+  int port() const { return port_; }
+  Stores& stores() { return *stores_; }
+
+ private:
+  std::unique_ptr<Stores> stores_;
+  std::unique_ptr<PolicyNotifier> notifier_;
+  std::unique_ptr<AdminServiceImpl> admin_;
+  std::unique_ptr<ControlServiceImpl> control_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+};
+
+}  // namespace warden::controlplane

@@ -1,0 +1,43 @@
+// Agents: registered by an admin (who receives the agent token once), then connected and
+// disconnected as their control streams come and go.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "controlplane/store/database.h"
+#include "warden/v1/admin.pb.h"
+
+namespace warden::store {
+
+struct AgentIdentity {
+  int64_t id = 0;
+  std::string name;
+};
+
+class AgentStore {
+ public:
+  explicit AgentStore(Database& db) : db_(db) {}
+
+  [[nodiscard]] absl::StatusOr<v1::AgentInfo> Create(const std::string& name,
+                                                     const std::string& token_hash);
+  [[nodiscard]] absl::StatusOr<std::vector<v1::AgentInfo>> List();
+  // Refused while connections still name the agent.
+  [[nodiscard]] absl::Status Delete(const std::string& name);
+  [[nodiscard]] absl::StatusOr<AgentIdentity> FindByTokenHash(const std::string& token_hash);
+
+  [[nodiscard]] absl::Status MarkConnected(int64_t id, const std::string& version,
+                                           const std::string& gateway,
+                                           const std::string& public_key);
+  [[nodiscard]] absl::Status MarkDisconnected(int64_t id);
+  [[nodiscard]] absl::Status RecordApplied(int64_t id, int64_t policy_version);
+  [[nodiscard]] absl::Status Touch(int64_t id);
+  // At start-up no control stream exists yet, whatever the file says.
+  [[nodiscard]] absl::Status MarkAllDisconnected();
+
+ private:
+  Database& db_;
+};
+
+}  // namespace warden::store

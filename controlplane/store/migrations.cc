@@ -1,0 +1,110 @@
+#include "controlplane/store/migrations.h"
+
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "controlplane/store/database.h"
+
+namespace warden::store {
+
+namespace {
+
+// Append only: never edit a migration that has shipped.
+const std::vector<const char*>& Migrations() {
+  static const std::vector<const char*> kMigrations = {
+      // 1: the foundation schema.
+      R"sql(
+CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+INSERT INTO meta (key, value) VALUES ('policy_version', 0);
+
+CREATE TABLE agents (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  token_hash TEXT NOT NULL UNIQUE,
+  public_key BLOB,
+  version TEXT NOT NULL DEFAULT '',
+  gateway TEXT NOT NULL DEFAULT '',
+  connected INTEGER NOT NULL DEFAULT 0,
+  applied_policy_version INTEGER NOT NULL DEFAULT 0,
+  last_seen INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL);
+
+CREATE TABLE connections (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  protocol TEXT NOT NULL,
+  agent_id INTEGER NOT NULL REFERENCES agents(id) ON DELETE RESTRICT,
+  host TEXT NOT NULL,
+  port INTEGER NOT NULL,
+  database TEXT NOT NULL,
+  tls_mode TEXT NOT NULL,
+  read_only INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL);
+
+CREATE TABLE credentials (
+  connection_id INTEGER PRIMARY KEY REFERENCES connections(id) ON DELETE CASCADE,
+  username TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  sealed BLOB NOT NULL,
+  updated_at INTEGER NOT NULL);
+
+CREATE TABLE identities (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL);
+
+CREATE TABLE access_tokens (
+  id INTEGER PRIMARY KEY,
+  public_id TEXT NOT NULL UNIQUE,
+  identity_id INTEGER NOT NULL REFERENCES identities(id) ON DELETE CASCADE,
+  token_hash TEXT NOT NULL UNIQUE,
+  groups TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  revoked_at INTEGER NOT NULL DEFAULT 0);
+
+CREATE TABLE policies (
+  name TEXT PRIMARY KEY,
+  version INTEGER NOT NULL,
+  source TEXT NOT NULL,
+  spec BLOB NOT NULL,
+  updated_at INTEGER NOT NULL);
+
+CREATE TABLE admin_tokens (
+  id INTEGER PRIMARY KEY,
+  public_id TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  token_hash TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL,
+  revoked_at INTEGER NOT NULL DEFAULT 0);
+)sql",
+  };
+  return kMigrations;
+}
+
+}  // namespace
+
+int LatestSchemaVersion() { return static_cast<int>(Migrations().size()); }
+
+absl::Status ApplyMigrations(Database& db, const std::string& path) {
+  std::lock_guard<std::mutex> lock(db.mu());
+  int have = db.SchemaVersion();
+  int want = LatestSchemaVersion();
+  if (have > want) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "store ", path, " has schema version ", have, " but this warden-controlplane knows only ",
+        want, ": it was written by a newer Warden. Run the newer version, or restore a backup."));
+  }
+  for (int v = have + 1; v <= want; ++v) {
+    Database::Tx tx(db);
+    if (!tx.begin_status().ok()) return tx.begin_status();
+    if (auto st = db.Exec(Migrations()[v - 1]); !st.ok()) {
+      return absl::InternalError(absl::StrCat("migration ", v, " failed: ", st.message()));
+    }
+    if (auto st = db.Exec(absl::StrCat("PRAGMA user_version = ", v)); !st.ok()) return st;
+    if (auto st = tx.Commit(); !st.ok()) return st;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace warden::store

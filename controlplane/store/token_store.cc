@@ -1,0 +1,153 @@
+#include "controlplane/store/token_store.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "common/crypto/token.h"
+#include "common/util/status_macros.h"
+
+namespace warden::store {
+
+namespace {
+
+constexpr char kSelect[] =
+    "SELECT t.public_id, i.name, t.groups, t.created_at, t.expires_at, t.revoked_at "
+    "FROM access_tokens t JOIN identities i ON i.id = t.identity_id ";
+
+std::string StatusOf(int64_t expires, int64_t revoked, int64_t now) {
+  if (revoked != 0) return "revoked";
+  if (expires <= now) return "expired";
+  return "active";
+}
+
+std::vector<std::string> SplitGroups(const std::string& joined) {
+  return absl::StrSplit(joined, ',', absl::SkipEmpty());
+}
+
+}  // namespace
+
+absl::StatusOr<IssuedToken> TokenStore::Create(const std::string& identity,
+                                               const std::vector<std::string>& groups,
+                                               int64_t ttl_seconds) {
+  IssuedToken out;
+  out.token = crypto::GenerateToken(crypto::kAccessTokenPrefix);
+  int64_t now = NowUnix();
+  v1::TokenInfo& info = out.info;
+  info.set_id(crypto::GeneratePublicId("tok_"));
+  info.set_identity(identity);
+  for (const auto& g : groups) info.add_groups(g);
+  info.set_created_unix(now);
+  info.set_expires_unix(now + ttl_seconds);
+  info.set_status("active");
+
+  std::lock_guard<std::mutex> lock(db_.mu());
+  Database::Tx tx(db_);
+  RETURN_IF_ERROR(tx.begin_status());
+  ASSIGN_OR_RETURN(auto ins, db_.Prepare("INSERT INTO identities (name, created_at) VALUES (?, ?) "
+                                         "ON CONFLICT (name) DO NOTHING"));
+  RETURN_IF_ERROR(ins.Bind(1, identity).Bind(2, now).Run());
+  ASSIGN_OR_RETURN(auto tok, db_.Prepare("INSERT INTO access_tokens (public_id, identity_id, "
+                                         "token_hash, groups, created_at, expires_at) SELECT ?, "
+                                         "id, ?, ?, ?, ? FROM identities WHERE name = ?"));
+  RETURN_IF_ERROR(tok.Bind(1, info.id())
+                      .Bind(2, crypto::HashToken(out.token))
+                      .Bind(3, absl::StrJoin(groups, ","))
+                      .Bind(4, now)
+                      .Bind(5, info.expires_unix())
+                      .Bind(6, identity)
+                      .Run());
+  RETURN_IF_ERROR(tx.Commit());
+  return out;
+}
+
+absl::StatusOr<std::vector<v1::TokenInfo>> TokenStore::Query(const std::string& where,
+                                                             const std::string& arg) {
+  std::lock_guard<std::mutex> lock(db_.mu());
+  ASSIGN_OR_RETURN(auto stmt,
+                   db_.Prepare(absl::StrCat(kSelect, where, " ORDER BY t.created_at, t.id")));
+  if (!arg.empty()) stmt.Bind(1, arg);
+  int64_t now = NowUnix();
+  std::vector<v1::TokenInfo> out;
+  for (;;) {
+    ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    v1::TokenInfo& t = out.emplace_back();
+    t.set_id(stmt.Text(0));
+    t.set_identity(stmt.Text(1));
+    for (auto& g : SplitGroups(stmt.Text(2))) t.add_groups(g);
+    t.set_created_unix(stmt.Int(3));
+    t.set_expires_unix(stmt.Int(4));
+    t.set_revoked_unix(stmt.Int(5));
+    t.set_status(StatusOf(t.expires_unix(), t.revoked_unix(), now));
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<v1::TokenInfo>> TokenStore::List(const std::string& identity) {
+  return identity.empty() ? Query("", "") : Query("WHERE i.name = ?", identity);
+}
+
+absl::StatusOr<v1::TokenInfo> TokenStore::Revoke(const std::string& public_id) {
+  {
+    std::lock_guard<std::mutex> lock(db_.mu());
+    ASSIGN_OR_RETURN(auto stmt, db_.Prepare("UPDATE access_tokens SET revoked_at = ? WHERE "
+                                            "public_id = ? AND revoked_at = 0"));
+    RETURN_IF_ERROR(stmt.Bind(1, NowUnix()).Bind(2, public_id).Run());
+  }
+  ASSIGN_OR_RETURN(auto rows, Query("WHERE t.public_id = ?", public_id));
+  if (rows.empty()) {
+    return absl::NotFoundError(
+        absl::StrCat("token \"", public_id, "\" not found (wardenctl tokens list shows ids)"));
+  }
+  return rows.front();
+}
+
+absl::StatusOr<Principal> TokenStore::Authenticate(const std::string& token) {
+  std::lock_guard<std::mutex> lock(db_.mu());
+  ASSIGN_OR_RETURN(auto stmt, db_.Prepare(absl::StrCat(kSelect, "WHERE t.token_hash = ?")));
+  stmt.Bind(1, crypto::HashToken(token));
+  ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row) return absl::UnauthenticatedError("access token not recognised");
+  int64_t now = NowUnix();
+  std::string status = StatusOf(stmt.Int(4), stmt.Int(5), now);
+  if (status != "active") {
+    return absl::UnauthenticatedError(
+        absl::StrCat("access token ", stmt.Text(0), " is ", status,
+                     ": ask an administrator for a new one (wardenctl tokens create)"));
+  }
+  return Principal{stmt.Text(1), SplitGroups(stmt.Text(2)), stmt.Text(0)};
+}
+
+absl::StatusOr<int64_t> AdminTokenStore::CountActive() {
+  std::lock_guard<std::mutex> lock(db_.mu());
+  ASSIGN_OR_RETURN(auto stmt,
+                   db_.Prepare("SELECT COUNT(*) FROM admin_tokens WHERE revoked_at = 0"));
+  ASSIGN_OR_RETURN(bool row, stmt.Step());
+  return row ? stmt.Int(0) : 0;
+}
+
+absl::StatusOr<std::string> AdminTokenStore::Create(const std::string& name) {
+  std::string token = crypto::GenerateToken(crypto::kAdminTokenPrefix);
+  std::lock_guard<std::mutex> lock(db_.mu());
+  ASSIGN_OR_RETURN(auto stmt, db_.Prepare("INSERT INTO admin_tokens (public_id, name, token_hash, "
+                                          "created_at) VALUES (?, ?, ?, ?)"));
+  RETURN_IF_ERROR(stmt.Bind(1, crypto::GeneratePublicId("adm_"))
+                      .Bind(2, name)
+                      .Bind(3, crypto::HashToken(token))
+                      .Bind(4, NowUnix())
+                      .Run());
+  return token;
+}
+
+absl::Status AdminTokenStore::Authenticate(const std::string& token) {
+  std::lock_guard<std::mutex> lock(db_.mu());
+  ASSIGN_OR_RETURN(auto stmt, db_.Prepare("SELECT revoked_at FROM admin_tokens WHERE "
+                                          "token_hash = ?"));
+  stmt.Bind(1, crypto::HashToken(token));
+  ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row) return absl::UnauthenticatedError("admin token not recognised");
+  if (stmt.Int(0) != 0) return absl::UnauthenticatedError("admin token has been revoked");
+  return absl::OkStatus();
+}
+
+}  // namespace warden::store

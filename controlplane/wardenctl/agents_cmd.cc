@@ -1,0 +1,88 @@
+// wardenctl agents create|list|delete
+#include <iostream>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "controlplane/wardenctl/commands.h"
+#include "controlplane/wardenctl/errors.h"
+
+namespace warden::wardenctl {
+
+namespace {
+
+// "7/7" when the agent runs the current policy, "5/7 (behind)" while a push is outstanding.
+std::string PolicyColumn(const v1::AgentInfo& agent, int64_t current) {
+  std::string s = absl::StrCat(agent.applied_policy_version(), "/", current);
+  if (agent.applied_policy_version() < current) absl::StrAppend(&s, " (behind)");
+  return s;
+}
+
+int CreateAgent(AdminClient& admin, OutputFormat output, const std::string& name) {
+  v1::CreateAgentRequest request;
+  request.set_name(name);
+  v1::CreateAgentResponse response;
+  if (int rc = admin.Call(&AdminStub::CreateAgent, request, &response); rc != kOk) return rc;
+  if (output == OutputFormat::kJson) return PrintJson(response);
+  // Only the token on stdout, so that TOKEN=$(wardenctl agents create NAME) works.
+  std::cout << response.token() << "\n";
+  std::cerr << "agent " << response.agent().name() << " created.\n"
+            << "Save this token now: it is not shown again. Start the agent with --token-file "
+               "FILE, where FILE holds this token (chmod 600 FILE).\n";
+  return kOk;
+}
+
+int ListAgents(AdminClient& admin, OutputFormat output) {
+  v1::ListAgentsResponse response;
+  if (int rc = admin.Call(&AdminStub::ListAgents, v1::ListAgentsRequest(), &response); rc != kOk) {
+    return rc;
+  }
+  if (output == OutputFormat::kJson) return PrintJson(response);
+  Table table({"NAME", "STATUS", "VERSION", "GATEWAY", "POLICY", "LAST-SEEN", "CONNECTIONS"});
+  absl::Time now = absl::Now();
+  for (const v1::AgentInfo& a : response.agents()) {
+    table.AddRow({a.name(), a.connected() ? "connected" : "offline", OrDash(a.version()),
+                  OrDash(a.gateway()), PolicyColumn(a, response.current_policy_version()),
+                  FormatRelative(a.last_seen_unix(), now, "never"), JoinOrDash(a.connections())});
+  }
+  std::cout << table.Render();
+  return kOk;
+}
+
+int DeleteAgent(AdminClient& admin, OutputFormat output, const std::string& name) {
+  v1::DeleteAgentRequest request;
+  request.set_name(name);
+  v1::DeleteAgentResponse response;
+  if (int rc = admin.Call(&AdminStub::DeleteAgent, request, &response); rc != kOk) return rc;
+  if (output == OutputFormat::kJson) return PrintJson(response);
+  std::cout << "agent " << name << " deleted\n";
+  return kOk;
+}
+
+}  // namespace
+
+void RegisterAgentCommands(Cli& cli) {
+  CLI::App* agents = Cli::AddCommand(&cli.app(), "agents",
+                                     "Manage agents, the processes that run beside each database");
+  agents->require_subcommand(1);
+
+  auto create_name = std::make_shared<std::string>();
+  CLI::App* create =
+      Cli::AddCommand(agents, "create", "Register an agent and print its token (shown once)");
+  create->add_option("name", *create_name, "Agent name")->required();
+  cli.SetAction(create, [create_name](AdminClient& admin, OutputFormat output) {
+    return CreateAgent(admin, output, *create_name);
+  });
+
+  CLI::App* list = Cli::AddCommand(agents, "list", "List agents and whether they are connected");
+  list->alias("ls");
+  cli.SetAction(list, ListAgents);
+
+  auto delete_name = std::make_shared<std::string>();
+  CLI::App* del = Cli::AddCommand(agents, "delete", "Delete an agent; its token stops working");
+  del->add_option("name", *delete_name, "Agent name")->required();
+  cli.SetAction(del, [delete_name](AdminClient& admin, OutputFormat output) {
+    return DeleteAgent(admin, output, *delete_name);
+  });
+}
+
+}  // namespace warden::wardenctl

@@ -1,0 +1,22 @@
+// The command tree, one noun per file: each Register function adds `wardenctl <noun> <verb>`.
+#pragma once
+
+#include "controlplane/wardenctl/cli.h"
+
+namespace warden::wardenctl {
+
+void RegisterAgentCommands(Cli& cli);       // agents_cmd.cc
+void RegisterConnectionCommands(Cli& cli);  // connections_cmd.cc
+void RegisterCredentialCommands(Cli& cli);  // credentials_cmd.cc
+void RegisterPolicyCommands(Cli& cli);      // policies_cmd.cc
+void RegisterTokenCommands(Cli& cli);       // tokens_cmd.cc
+
+inline void RegisterAllCommands(Cli& cli) {
+  RegisterAgentCommands(cli);
+  RegisterConnectionCommands(cli);
+  RegisterCredentialCommands(cli);
+  RegisterPolicyCommands(cli);
+  RegisterTokenCommands(cli);
+}
+
+}  // namespace warden::wardenctl

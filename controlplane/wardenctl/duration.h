@@ -1,0 +1,14 @@
+// Go-style durations for flags such as --ttl: "90s", "30m", "1h30m", "24h", plus whole days
+// ("7d", "1d12h"), which Go lacks but token lifetimes need.
+#pragma once
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+namespace warden::wardenctl {
+
+// Parses a positive duration of at least one second.
+[[nodiscard]] absl::StatusOr<absl::Duration> ParseTtl(absl::string_view text);
+
+}  // namespace warden::wardenctl

@@ -1,0 +1,66 @@
+#include "gateway/agent_control_relay.h"
+
+#include <mutex>
+#include <thread>
+
+#include "common/grpcutil/grpc_util.h"
+#include "common/log/log.h"
+
+namespace warden::gateway {
+
+grpc::Status AgentServiceImpl::Control(
+    grpc::ServerContext* ctx,
+    grpc::ServerReaderWriter<v1::AgentDirective, v1::AgentMessage>* agent) {
+  auto token = grpcutil::BearerToken(*ctx);
+  if (!token) {
+    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                        "agent token missing: start the agent with --token-file");
+  }
+  grpc::ClientContext up;
+  up.AddMetadata(grpcutil::kAuthorizationKey, "Bearer " + gateway_secret_);
+  up.AddMetadata(grpcutil::kGatewayIdKey, gateway_id_);
+  up.AddMetadata(grpcutil::kAgentTokenKey, *token);
+  up.AddMetadata(grpcutil::kAgentPeerKey, ctx->peer());
+  auto stub = control_.Get();
+  auto upstream = stub->AgentControl(&up);
+
+  // Agent -> control plane on a helper thread; control plane -> agent here. The sync API
+  // allows one reader and one writer per stream at a time; write_mu keeps the helper's Write
+  // and this thread's Finish apart.
+  std::mutex write_mu;
+  bool finished = false;
+  std::thread to_control([&] {
+    v1::AgentMessage msg;
+    while (agent->Read(&msg)) {
+      std::lock_guard<std::mutex> lock(write_mu);
+      if (finished || !upstream->Write(msg)) break;
+    }
+    up.TryCancel();  // the agent left: end the relayed stream too
+  });
+
+  v1::AgentDirective d;
+  while (upstream->Read(&d)) {
+    if (!agent->Write(d)) break;
+  }
+  grpc::Status st;
+  {
+    std::lock_guard<std::mutex> lock(write_mu);
+    st = upstream->Finish();
+    finished = true;
+  }
+  if (st.error_code() == grpc::StatusCode::UNAVAILABLE) control_.Reset(stub);
+  if (!st.ok() && st.error_code() != grpc::StatusCode::CANCELLED) {
+    // Tell the agent why before ending its stream: cancelling is the only way to release the
+    // helper thread from Read, and a cancelled stream carries no message of its own.
+    v1::AgentDirective closing;
+    closing.mutable_closing()->set_code(st.error_code());
+    closing.mutable_closing()->set_message(st.error_message());
+    agent->Write(closing);
+    spdlog::info("agent stream from {} ended: {}", ctx->peer(), st.error_message());
+  }
+  ctx->TryCancel();
+  to_control.join();
+  return st;
+}
+
+}  // namespace warden::gateway

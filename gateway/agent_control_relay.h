@@ -1,0 +1,34 @@
+// AgentService.Control on the gateway: relays one agent's control stream to the control
+// plane's ControlService.AgentControl, unchanged in both directions. The gateway does not
+// judge the agent token; it passes it on, with its own credential, to the control plane.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "common/grpcutil/grpc_util.h"
+#include "warden/v1/agent.grpc.pb.h"
+#include "warden/v1/control.grpc.pb.h"
+
+namespace warden::gateway {
+
+class AgentServiceImpl final : public v1::AgentService::Service {
+ public:
+  AgentServiceImpl(grpcutil::ReconnectingStub<v1::ControlService>& control, std::string gateway_id,
+                   std::string gateway_secret)
+      : control_(control),
+        gateway_id_(std::move(gateway_id)),
+        gateway_secret_(std::move(gateway_secret)) {}
+
+  grpc::Status Control(
+      grpc::ServerContext* ctx,
+      grpc::ServerReaderWriter<v1::AgentDirective, v1::AgentMessage>* agent) override;
+  // Tunnel stays UNIMPLEMENTED until the data path lands.
+
+ private:
+  grpcutil::ReconnectingStub<v1::ControlService>& control_;
+  std::string gateway_id_;
+  std::string gateway_secret_;
+};
+
+}  // namespace warden::gateway

@@ -1,0 +1,42 @@
+// warden-gateway: the network edge that agents (and, next, clients) reach (DESIGN.md §1).
+#include <CLI/CLI.hpp>
+#include <cstdio>
+
+#include "common/log/log.h"
+#include "common/util/signals.h"
+#include "gateway/gateway_server.h"
+
+int main(int argc, char** argv) {
+  warden::gateway::GatewayOptions opts;
+  std::string log_level = "info";
+  CLI::App app{"warden-gateway: Warden's network edge for agents and clients"};
+  app.set_version_flag("--version", std::string("warden-gateway ") + WARDEN_VERSION);
+  app.add_option("--id", opts.id, "gateway id shown in agents list (default: host name)");
+  app.add_option("--listen-agents", opts.listen_agents, "address agents dial")
+      ->capture_default_str();
+  app.add_option("--controlplane", opts.controlplane, "control plane address")
+      ->capture_default_str();
+  app.add_option("--ca-file", opts.ca_file, "CA that signed the control plane's certificate")
+      ->required();
+  app.add_option("--tls-cert", opts.tls_cert, "certificate served to agents (PEM)")->required();
+  app.add_option("--tls-key", opts.tls_key, "key for --tls-cert (PEM)")->required();
+  app.add_option("--gateway-secret-file", opts.gateway_secret_file,
+                 "file holding this gateway's credential for the control plane")
+      ->required();
+  app.add_option("--log-level", log_level, "trace|debug|info|warn|error")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  if (!warden::log::Init("gateway", log_level)) {
+    std::fprintf(stderr, "error: unknown --log-level %s\n", log_level.c_str());
+    return 2;
+  }
+  warden::BlockTerminationSignals();
+  auto server = warden::gateway::GatewayServer::Start(opts);
+  if (!server.ok()) {
+    spdlog::critical("cannot start: {}", server.status().message());
+    return 1;
+  }
+  int sig = warden::WaitForTerminationSignal();
+  spdlog::info("signal {}: shutting down", sig);
+  (*server)->Shutdown();
+  return 0;
+}

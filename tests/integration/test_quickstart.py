@@ -1,0 +1,34 @@
+"""The README's first command: the quickstart brings the whole stack up and stops it."""
+import json
+import os
+import subprocess
+
+from warden_stack import SOURCE_DIR, BIN_DIR, free_port
+
+
+def test_quickstart_starts_stack_and_stops_it(tmp_path):
+    env = {**os.environ,
+           "WARDEN_VAR": str(tmp_path / "var"),
+           "WARDEN_CP_LISTEN": f"127.0.0.1:{free_port()}",
+           "WARDEN_GW_AGENT_LISTEN": f"127.0.0.1:{free_port()}",
+           "WARDEN_CONFIG": str(tmp_path / "config.yaml")}
+    qs = str(SOURCE_DIR / "deploy" / "quickstart.sh")
+    try:
+        res = subprocess.run([qs], env=env, capture_output=True, text=True, timeout=600)
+        assert res.returncode == 0, res.stdout + res.stderr
+        assert "Warden is running" in res.stdout
+        # wardenctl works with no flags: the quickstart wrote its config.
+        out = subprocess.run([str(BIN_DIR / "wardenctl"), "agents", "list", "-o", "json"],
+                             env=env, capture_output=True, text=True, timeout=30)
+        assert out.returncode == 0, out.stderr
+        agents = json.loads(out.stdout)["agents"]
+        assert [a["name"] for a in agents] == ["local-agent"] and agents[0]["connected"]
+        # Idempotent: a second run keeps the running stack.
+        again = subprocess.run([qs], env=env, capture_output=True, text=True, timeout=600)
+        assert again.returncode == 0 and "already running" in again.stdout
+        assert (tmp_path / "var" / "admin.token").stat().st_mode & 0o077 == 0
+    finally:
+        stop = subprocess.run([qs, "--stop"], env=env, capture_output=True, text=True, timeout=60)
+    assert stop.returncode == 0
+    assert "stopped controlplane" in stop.stdout
+    assert not list((tmp_path / "var" / "run").glob("*.pid"))

@@ -1,0 +1,154 @@
+// Store tests on a real SQLite file in a temporary directory.
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+
+#include "common/crypto/keyring.h"
+#include "controlplane/stores.h"
+
+namespace fs = std::filesystem;
+using warden::controlplane::Stores;
+
+namespace {
+
+struct TempStore {
+  TempStore() {
+    char tmpl[] = "/tmp/warden-store-XXXXXX";
+    dir = ::mkdtemp(tmpl);
+    db = dir / "warden.db";
+    key = dir / "master.key";
+    FILE* f = std::fopen(key.c_str(), "w");
+    std::string k = warden::crypto::Keyring::GenerateKeyFile("k1");
+    std::fwrite(k.data(), 1, k.size(), f);
+    std::fclose(f);
+  }
+  ~TempStore() { fs::remove_all(dir); }
+  std::unique_ptr<Stores> Open() {
+    auto s = Stores::Open(db, key);
+    REQUIRE(s.ok());
+    return std::move(*s);
+  }
+  void Sql(const std::string& sql) {
+    sqlite3* raw = nullptr;
+    REQUIRE(sqlite3_open(db.c_str(), &raw) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(raw, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(raw);
+  }
+  fs::path dir, db, key;
+};
+
+warden::v1::ConnectionInfo Conn(const std::string& name, const std::string& agent) {
+  warden::v1::ConnectionInfo c;
+  c.set_name(name);
+  c.set_agent(agent);
+  c.set_protocol("postgres");
+  c.set_host("127.0.0.1");
+  c.set_port(5432);
+  c.set_database("app");
+  c.set_tls_mode("disable");
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("a store from a newer Warden is refused with a clear message", "[store]") {
+  TempStore t;
+  { auto s = t.Open(); }
+  t.Sql("PRAGMA user_version = 99");
+  auto s = Stores::Open(t.db, t.key);
+  REQUIRE(absl::IsFailedPrecondition(s.status()));
+  REQUIRE(std::string(s.status().message()).find("newer Warden") != std::string::npos);
+}
+
+TEST_CASE("the store runs in WAL mode with foreign keys", "[store]") {
+  TempStore t;
+  auto s = t.Open();
+  REQUIRE(fs::exists(t.dir / "warden.db-wal"));
+  REQUIRE(s->agents.Create("a1", "hash1").ok());
+  REQUIRE(s->connections.Create(Conn("c1", "a1")).ok());
+  auto del = s->agents.Delete("a1");
+  REQUIRE(absl::IsFailedPrecondition(del));
+  REQUIRE(std::string(del.message()).find("c1") != std::string::npos);
+}
+
+TEST_CASE("credentials are sealed at rest and tampering is detected", "[store]") {
+  TempStore t;
+  auto s = t.Open();
+  REQUIRE(s->agents.Create("a1", "hash1").ok());
+  REQUIRE(s->connections.Create(Conn("c1", "a1")).ok());
+  REQUIRE(s->connections.Create(Conn("c2", "a1")).ok());
+  REQUIRE(s->connections.SetCredential("c1", "app", "pa55word").ok());
+  REQUIRE(s->connections.SetCredential("c2", "app", "other").ok());
+  auto cred = s->connections.OpenCredential("c1");
+  REQUIRE(cred.ok());
+  REQUIRE(cred->secret == "pa55word");
+  auto info = s->connections.Get("c1");
+  REQUIRE(info->has_credential());
+  REQUIRE(info->credential_key_id() == "k1");
+
+  SECTION("rewritten ciphertext") {
+    // Same length, different bytes: only the GCM tag can notice.
+    t.Sql(
+        "UPDATE credentials SET sealed = randomblob(length(sealed)) WHERE connection_id = "
+        "(SELECT id FROM connections WHERE name = 'c1')");
+    auto bad = s->connections.OpenCredential("c1");
+    REQUIRE(absl::IsDataLoss(bad.status()));
+    REQUIRE(std::string(bad.status().message()).find("c1") != std::string::npos);
+  }
+  SECTION("a ciphertext moved to another connection's row") {
+    t.Sql(
+        "UPDATE credentials SET sealed = (SELECT sealed FROM credentials WHERE connection_id = "
+        "(SELECT id FROM connections WHERE name = 'c2')) WHERE connection_id = (SELECT id FROM "
+        "connections WHERE name = 'c1')");
+    REQUIRE(absl::IsDataLoss(s->connections.OpenCredential("c1").status()));
+  }
+}
+
+TEST_CASE("access tokens: hashed, expiring, revocable", "[store]") {
+  TempStore t;
+  auto s = t.Open();
+  auto issued = s->tokens.Create("claude", {"ai-agents", "readers"}, 3600);
+  REQUIRE(issued.ok());
+  auto who = s->tokens.Authenticate(issued->token);
+  REQUIRE(who.ok());
+  REQUIRE(who->identity == "claude");
+  REQUIRE(who->groups == std::vector<std::string>{"ai-agents", "readers"});
+  REQUIRE(absl::IsUnauthenticated(s->tokens.Authenticate("wdn_nope").status()));
+
+  SECTION("expired") {
+    t.Sql("UPDATE access_tokens SET expires_at = 1");
+    auto st = s->tokens.Authenticate(issued->token).status();
+    REQUIRE(absl::IsUnauthenticated(st));
+    REQUIRE(std::string(st.message()).find("expired") != std::string::npos);
+    REQUIRE(s->tokens.List("")->front().status() == "expired");
+  }
+  SECTION("revoked") {
+    REQUIRE(s->tokens.Revoke(issued->info.id()).ok());
+    auto st = s->tokens.Authenticate(issued->token).status();
+    REQUIRE(absl::IsUnauthenticated(st));
+    REQUIRE(std::string(st.message()).find("revoked") != std::string::npos);
+    REQUIRE(absl::IsNotFound(s->tokens.Revoke("tok_missing").status()));
+  }
+}
+
+TEST_CASE("policy versions bump on change and delete, not on a repeat", "[store]") {
+  TempStore t;
+  auto s = t.Open();
+  warden::v1::Policy p;
+  p.set_name("p1");
+  auto r1 = s->policies.Apply(p, "a");
+  REQUIRE(r1->changed);
+  REQUIRE(r1->version == 1);
+  auto r2 = s->policies.Apply(p, "a");
+  REQUIRE_FALSE(r2->changed);
+  REQUIRE(r2->version == 1);
+  auto r3 = s->policies.Apply(p, "b");
+  REQUIRE(r3->version == 2);
+  auto snap = s->policies.Snapshot();
+  REQUIRE(snap->version() == 2);
+  REQUIRE(snap->policies(0).version() == 2);
+  REQUIRE(*s->policies.Delete("p1") == 3);
+  REQUIRE(absl::IsNotFound(s->policies.Delete("p1").status()));
+}
