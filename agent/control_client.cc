@@ -102,6 +102,7 @@ absl::Status ControlClient::RunStream() {
   v1::AgentMessage reg;
   reg.mutable_register_()->set_name(opts_.name);
   reg.mutable_register_()->set_version(WARDEN_VERSION);
+  reg.mutable_register_()->set_public_key(opts_.public_key);
   write(reg);
 
   std::mutex hb_mu;

@@ -24,6 +24,7 @@ struct ControlClientOptions {
   std::string ca_file;
   std::string name;
   std::string token;
+  std::string public_key;  // X25519 key credentials are sealed to (the private half stays here)
   std::chrono::milliseconds heartbeat_interval{10000};
 };
 

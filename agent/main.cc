@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "agent/control_client.h"
+#include "common/crypto/sealed_box.h"
 #include "common/grpcutil/grpc_util.h"
 #include "common/log/log.h"
 #include "common/util/files.h"
@@ -49,6 +50,9 @@ int main(int argc, char** argv) {
     spdlog::critical("{}", creds.status().message());
     return 2;
   }
+  // A fresh key per process: sealed credentials from an earlier run cannot be replayed here.
+  auto sealing_key = warden::crypto::X25519KeyPair::Generate();
+  opts.public_key = sealing_key.public_key;
   warden::BlockTerminationSignals();
   warden::agent::PolicyHolder policy;
   warden::agent::ControlClient client(opts, *creds, policy);

@@ -1,14 +1,18 @@
 #include "controlplane/control_service.h"
 
+#include <openssl/crypto.h>
+
 #include <atomic>
 #include <thread>
 
 #include "absl/algorithm/container.h"
 #include "absl/strings/str_cat.h"
+#include "common/crypto/sealed_box.h"
 #include "common/crypto/token.h"
 #include "common/grpcutil/grpc_util.h"
 #include "common/log/log.h"
 #include "common/util/status_macros.h"
+#include "warden/v1/agent.pb.h"
 
 namespace warden::controlplane {
 
@@ -138,6 +142,20 @@ absl::Status ControlServiceImpl::ServeAgent(
   return result;
 }
 
+absl::StatusOr<std::string> ControlServiceImpl::SealCredentialForAgent(
+    const v1::ConnectionInfo& conn, const std::string& session_id) {
+  ASSIGN_OR_RETURN(store::Credential cred, stores_.connections.OpenCredential(conn.name()));
+  ASSIGN_OR_RETURN(std::string agent_key, stores_.agents.PublicKey(conn.agent()));
+  v1::DatabaseCredential payload;
+  payload.set_username(std::move(cred.username));
+  payload.set_password(std::move(cred.secret));
+  std::string plain = payload.SerializeAsString();
+  auto sealed = crypto::SealTo(agent_key, plain, absl::StrCat(session_id, "\n", conn.name()));
+  OPENSSL_cleanse(plain.data(), plain.size());
+  OPENSSL_cleanse(payload.mutable_password()->data(), payload.password().size());
+  return sealed;
+}
+
 grpc::Status ControlServiceImpl::Authorize(grpc::ServerContext* ctx,
                                            const v1::AuthorizeRequest* req,
                                            v1::AuthorizeResponse* resp) {
@@ -162,6 +180,8 @@ grpc::Status ControlServiceImpl::Authorize(grpc::ServerContext* ctx,
           "agent \"", conn.agent(), "\" serving connection \"", conn.name(), "\" is offline"));
     }
     resp->set_session_id(crypto::GeneratePublicId("ses_"));
+    ASSIGN_OR_RETURN(*resp->mutable_sealed_credential(),
+                     SealCredentialForAgent(conn, resp->session_id()));
     resp->set_identity(who.identity);
     for (auto& g : who.groups) resp->add_groups(g);
     resp->set_agent(conn.agent());

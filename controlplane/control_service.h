@@ -25,6 +25,9 @@ class ControlServiceImpl final : public v1::ControlService::Service {
  private:
   absl::Status CheckGateway(const grpc::ServerContext& ctx);
   absl::StatusOr<store::AgentIdentity> AuthenticateAgent(const grpc::ServerContext& ctx);
+  // The connection's credential, sealed to its agent's key for this session only.
+  absl::StatusOr<std::string> SealCredentialForAgent(const v1::ConnectionInfo& conn,
+                                                     const std::string& session_id);
   absl::Status ServeAgent(grpc::ServerContext* ctx, const store::AgentIdentity& agent,
                           grpc::ServerReaderWriter<v1::AgentDirective, v1::AgentMessage>* stream);
 

@@ -27,6 +27,9 @@ class AgentStore {
   [[nodiscard]] absl::Status Delete(const std::string& name);
   [[nodiscard]] absl::StatusOr<AgentIdentity> FindByTokenHash(const std::string& token_hash);
 
+  // The X25519 key the agent registered with its current control stream ("" if none).
+  [[nodiscard]] absl::StatusOr<std::string> PublicKey(const std::string& name);
+
   [[nodiscard]] absl::Status MarkConnected(int64_t id, const std::string& version,
                                            const std::string& gateway,
                                            const std::string& public_key);
