@@ -125,6 +125,7 @@ absl::Status ControlClient::RunStream() {
       for (const auto& c : d.welcome().connections()) names.push_back(c.name());
       spdlog::info("registered as agent {} via gateway {}; serving connections: {}", opts_.name,
                    d.welcome().gateway_id(), names.empty() ? "(none)" : absl::StrJoin(names, ", "));
+      if (opts_.on_welcome) opts_.on_welcome(d.welcome());
     } else if (d.has_policy()) {
       auto snap = std::make_shared<const v1::PolicySnapshot>(std::move(*d.mutable_policy()));
       size_t count = snap->policies_size();
@@ -133,6 +134,12 @@ absl::Status ControlClient::RunStream() {
       v1::AgentMessage ack;
       ack.mutable_policy_applied()->set_version(in_force);
       write(ack);
+    } else if (d.has_open_session()) {
+      if (opts_.on_open_session) {
+        opts_.on_open_session(std::move(*d.mutable_open_session()));
+      } else {
+        spdlog::warn("session {}: no session handler; ignoring", d.open_session().session_id());
+      }
     } else if (d.has_closing()) {
       closing =
           absl::Status(static_cast<absl::StatusCode>(d.closing().code()), d.closing().message());

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -26,6 +27,11 @@ struct ControlClientOptions {
   std::string token;
   std::string public_key;  // X25519 key credentials are sealed to (the private half stays here)
   std::chrono::milliseconds heartbeat_interval{10000};
+  // Called on the control stream's thread for every OpenSession directive; must not block
+  // (start the session's work elsewhere and return).
+  std::function<void(v1::OpenSession)> on_open_session;
+  // Called with every Welcome: the connections this agent serves, as the control plane has them.
+  std::function<void(const v1::Welcome&)> on_welcome;
 };
 
 class ControlClient {
