@@ -119,6 +119,7 @@ grpc::Status AdminServiceImpl::CreateConnection(grpc::ServerContext* ctx,
     RETURN_IF_ERROR(ValidateConnection(c));
     ASSIGN_OR_RETURN(*resp->mutable_connection(), stores_.connections.Create(c));
     spdlog::info("connection {} created (agent {})", c.name(), c.agent());
+    notifier_.ConnectionsChanged();
     return absl::OkStatus();
   });
 }
@@ -148,6 +149,7 @@ grpc::Status AdminServiceImpl::DeleteConnection(grpc::ServerContext* ctx,
   ADMIN_CALL(ctx, {
     RETURN_IF_ERROR(stores_.connections.Delete(req->name()));
     spdlog::info("connection {} deleted", req->name());
+    notifier_.ConnectionsChanged();
     return absl::OkStatus();
   });
 }

@@ -77,6 +77,16 @@ grpc::Status ControlServiceImpl::AgentControl(
   return ToGrpc(st);
 }
 
+absl::StatusOr<v1::AgentDirective> ControlServiceImpl::WelcomeFor(
+    const store::AgentIdentity& agent, const std::string& gateway) {
+  v1::AgentDirective d;
+  d.mutable_welcome()->set_agent_id(agent.name);
+  d.mutable_welcome()->set_gateway_id(gateway);
+  ASSIGN_OR_RETURN(auto served, stores_.connections.ServedBy(agent.id));
+  for (auto& c : served) *d.mutable_welcome()->add_connections() = std::move(c);
+  return d;
+}
+
 absl::Status ControlServiceImpl::ServeAgent(
     grpc::ServerContext* ctx, const store::AgentIdentity& agent,
     grpc::ServerReaderWriter<v1::AgentDirective, v1::AgentMessage>* stream) {
@@ -94,13 +104,6 @@ absl::Status ControlServiceImpl::ServeAgent(
   RETURN_IF_ERROR(stores_.agents.MarkConnected(agent.id, reg.version(), gateway, reg.public_key()));
   spdlog::info("agent {} connected (version {}, via gateway {})", agent.name, reg.version(),
                gateway);
-
-  v1::AgentDirective welcome;
-  welcome.mutable_welcome()->set_agent_id(agent.name);
-  welcome.mutable_welcome()->set_gateway_id(gateway);
-  ASSIGN_OR_RETURN(auto served, stores_.connections.ServedBy(agent.id));
-  for (auto& c : served) *welcome.mutable_welcome()->add_connections() = std::move(c);
-  if (!stream->Write(welcome)) return absl::CancelledError("stream closed");
 
   // The reader records acknowledgements; this thread pushes snapshots. Only this thread
   // writes, as the sync API allows one reader and one writer at a time.
@@ -122,20 +125,31 @@ absl::Status ControlServiceImpl::ServeAgent(
     notifier_.Poke();
   });
 
+  // The first pass sends Welcome and the snapshot; later passes send whichever changed.
   absl::Status result;
-  int64_t sent = -1;
+  PolicyNotifier::State sent;
   while (!closed && !ctx->IsCancelled()) {
-    int64_t current = notifier_.WaitChanged(sent, std::chrono::milliseconds(500));
-    if (current == sent) continue;
-    auto snap = stores_.policies.Snapshot();
-    if (!snap.ok()) {
-      result = snap.status();
-      break;
+    PolicyNotifier::State now = notifier_.WaitChanged(sent, std::chrono::milliseconds(500));
+    if (now == sent) continue;
+    if (now.connections_epoch != sent.connections_epoch) {
+      auto welcome = WelcomeFor(agent, gateway);
+      if (!welcome.ok()) {
+        result = welcome.status();
+        break;
+      }
+      if (!stream->Write(*welcome)) break;
     }
-    v1::AgentDirective d;
-    sent = snap->version();
-    *d.mutable_policy() = std::move(*snap);
-    if (!stream->Write(d)) break;
+    if (now.policy_version != sent.policy_version) {
+      auto snap = stores_.policies.Snapshot();
+      if (!snap.ok()) {
+        result = snap.status();
+        break;
+      }
+      v1::AgentDirective d;
+      *d.mutable_policy() = std::move(*snap);
+      if (!stream->Write(d)) break;
+    }
+    sent = now;
   }
   ctx->TryCancel();  // unblocks the reader if the loop ended first
   reader.join();

@@ -28,6 +28,8 @@ class ControlServiceImpl final : public v1::ControlService::Service {
   // The connection's credential, sealed to its agent's key for this session only.
   absl::StatusOr<std::string> SealCredentialForAgent(const v1::ConnectionInfo& conn,
                                                      const std::string& session_id);
+  absl::StatusOr<v1::AgentDirective> WelcomeFor(const store::AgentIdentity& agent,
+                                                const std::string& gateway);
   absl::Status ServeAgent(grpc::ServerContext* ctx, const store::AgentIdentity& agent,
                           grpc::ServerReaderWriter<v1::AgentDirective, v1::AgentMessage>* stream);
 

@@ -1,5 +1,5 @@
-// Wakes every agent control stream when the global policy version moves, so a policy apply
-// reaches connected agents at once instead of on a poll.
+// Wakes every agent control stream when the global policy version moves or the set of
+// connections changes, so either reaches connected agents at once instead of on a poll.
 #pragma once
 
 #include <chrono>
@@ -21,14 +21,29 @@ class PolicyNotifier {
     cv_.notify_all();
   }
 
+  // A connection was created, changed or deleted.
+  void ConnectionsChanged() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++connections_epoch_;
+    }
+    cv_.notify_all();
+  }
+
   // Wakes waiters so they re-check their own exit conditions.
   void Poke() { cv_.notify_all(); }
 
-  // Returns the current version once it differs from `seen`, or after `timeout`.
-  int64_t WaitChanged(int64_t seen, std::chrono::milliseconds timeout) {
+  struct State {
+    int64_t policy_version = -1;
+    int64_t connections_epoch = -1;
+    bool operator==(const State&) const = default;
+  };
+
+  // Returns the current state once it differs from `seen`, or after `timeout`.
+  State WaitChanged(const State& seen, std::chrono::milliseconds timeout) {
     std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait_for(lock, timeout, [&] { return version_ != seen; });
-    return version_;
+    cv_.wait_for(lock, timeout, [&] { return StateLocked() != seen; });
+    return StateLocked();
   }
 
   int64_t current() {
@@ -38,8 +53,11 @@ class PolicyNotifier {
 
  private:
   std::mutex mu_;
+  State StateLocked() const { return State{version_, connections_epoch_}; }
+
   std::condition_variable cv_;
   int64_t version_;
+  int64_t connections_epoch_ = 0;
 };
 
 }  // namespace warden::controlplane

@@ -5,6 +5,7 @@
 
 #include "common/grpcutil/grpc_util.h"
 #include "common/log/log.h"
+#include "gateway/tunnel_reactor.h"
 
 namespace warden::gateway {
 
@@ -26,22 +27,35 @@ grpc::Status AgentServiceImpl::Control(
 
   // Agent -> control plane on a helper thread; control plane -> agent here. The sync API
   // allows one reader and one writer per stream at a time; write_mu keeps the helper's Write
-  // and this thread's Finish apart.
+  // and this thread's Finish apart, and the AgentLink serialises every write to the agent.
+  auto link = std::make_shared<AgentLink>(agent);
   std::mutex write_mu;
   bool finished = false;
+  std::string agent_name;  // as registered; guarded by write_mu
   std::thread to_control([&] {
     v1::AgentMessage msg;
     while (agent->Read(&msg)) {
       std::lock_guard<std::mutex> lock(write_mu);
+      if (msg.has_register_()) agent_name = msg.register_().name();
       if (finished || !upstream->Write(msg)) break;
     }
     up.TryCancel();  // the agent left: end the relayed stream too
   });
 
   v1::AgentDirective d;
+  bool linked = false;
+  std::string linked_name;
   while (upstream->Read(&d)) {
-    if (!agent->Write(d)) break;
+    if (d.has_welcome() && !linked) {
+      // The control plane accepted the agent: sessions for its connections may use it now.
+      std::lock_guard<std::mutex> lock(write_mu);
+      linked_name = agent_name;
+      links_.Put(linked_name, link);
+      linked = true;
+    }
+    if (!link->Send(d)) break;
   }
+  if (linked) links_.Remove(linked_name, link);
   grpc::Status st;
   {
     std::lock_guard<std::mutex> lock(write_mu);
@@ -55,12 +69,20 @@ grpc::Status AgentServiceImpl::Control(
     v1::AgentDirective closing;
     closing.mutable_closing()->set_code(st.error_code());
     closing.mutable_closing()->set_message(st.error_message());
-    agent->Write(closing);
+    link->Send(closing);
     spdlog::info("agent stream from {} ended: {}", ctx->peer(), st.error_message());
   }
+  link->Detach();
   ctx->TryCancel();
   to_control.join();
   return st;
+}
+
+grpc::ServerBidiReactor<v1::TunnelFrame, v1::TunnelFrame>* AgentServiceImpl::Tunnel(
+    grpc::CallbackServerContext*) {
+  // Deletes itself when done. Who may use it is settled by its first frame: the session id and
+  // the secret that only the agent that received OpenSession knows.
+  return new TunnelReactor(sessions_);
 }
 
 }  // namespace warden::gateway

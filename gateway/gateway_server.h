@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "gateway/agent_control_relay.h"
+#include "gateway/pg_listener.h"
 
 namespace warden::gateway {
 
@@ -20,6 +21,10 @@ struct GatewayOptions {
   std::string tls_cert;  // served to agents
   std::string tls_key;
   std::string gateway_secret_file;
+  std::string listen_postgres = "127.0.0.1:15432";
+  std::string pg_tls_cert;  // served to PostgreSQL clients; default: tls_cert
+  std::string pg_tls_key;
+  int io_threads = 2;
 };
 
 class GatewayServer {
@@ -27,10 +32,18 @@ class GatewayServer {
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<GatewayServer>> Start(GatewayOptions opts);
   void Shutdown();
   int agent_port() const { return agent_port_; }
+  int postgres_port() const { return pg_ ? pg_->port() : 0; }
 
  private:
+  absl::Status ConfigureClientTls(const std::string& cert, const std::string& key);
+  GatewayServer() : tls_(asio::ssl::context::tls_server) {}
+  asio::ssl::context tls_;
   std::unique_ptr<grpcutil::ReconnectingStub<v1::ControlService>> control_;
+  AgentLinks links_;
+  SessionRegistry sessions_;
+  std::unique_ptr<GatewayContext> ctx_;
   std::unique_ptr<AgentServiceImpl> agents_;
+  std::unique_ptr<PgListener> pg_;
   std::unique_ptr<grpc::Server> server_;
   int agent_port_ = 0;
 };

@@ -23,6 +23,13 @@ int main(int argc, char** argv) {
   app.add_option("--gateway-secret-file", opts.gateway_secret_file,
                  "file holding this gateway's credential for the control plane")
       ->required();
+  app.add_option("--listen-postgres", opts.listen_postgres, "address PostgreSQL clients connect to")
+      ->capture_default_str();
+  app.add_option("--pg-tls-cert", opts.pg_tls_cert,
+                 "certificate for PostgreSQL clients (default: --tls-cert)");
+  app.add_option("--pg-tls-key", opts.pg_tls_key, "key for --pg-tls-cert (default: --tls-key)");
+  app.add_option("--io-threads", opts.io_threads, "threads serving client connections")
+      ->capture_default_str();
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   if (!warden::log::Init("gateway", log_level)) {

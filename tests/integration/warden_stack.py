@@ -5,6 +5,8 @@ conditions with deadlines, never fixed sleeps.
 """
 import json
 import os
+import shutil
+import tempfile
 import signal
 import socket
 import subprocess
@@ -39,6 +41,8 @@ class Stack:
         self.procs = {}
         self.cp_addr = f"127.0.0.1:{free_port()}"
         self.gw_addr = f"127.0.0.1:{free_port()}"
+        self.pg_gateway_port = free_port()
+        self.pg_dir = None
         subprocess.run([str(SOURCE_DIR / "scripts" / "dev-certs.sh"), str(tmp / "certs")],
                        check=True)
         (tmp / "master.key").write_text("k1:" + os.urandom(32).hex() + "\n")
@@ -79,8 +83,10 @@ class Stack:
             str(BIN_DIR / "warden-gateway"), "--id", "gw-test", "--listen-agents", self.gw_addr,
             "--controlplane", self.cp_addr, "--ca-file", str(certs / "ca.crt"),
             "--tls-cert", str(certs / "server.crt"), "--tls-key", str(certs / "server.key"),
-            "--gateway-secret-file", str(self.dir / "gateway.secret")])
-        wait_until("the gateway to listen", lambda: self._port_open(self.gw_addr))
+            "--gateway-secret-file", str(self.dir / "gateway.secret"),
+            "--listen-postgres", f"127.0.0.1:{self.pg_gateway_port}"])
+        wait_until("the gateway to listen", lambda: self._port_open(self.gw_addr) and
+                   self._port_open(f"127.0.0.1:{self.pg_gateway_port}"))
 
     def create_agent(self, name):
         out = self.ctl("agents", "create", name, "-o", "json")
@@ -100,6 +106,22 @@ class Stack:
         proc.wait(timeout=10)
         return proc.returncode
 
+    def start_postgres(self):
+        """A real PostgreSQL 15 (run as the postgres user) with role app and database demo."""
+        self.pg_dir = Path(tempfile.mkdtemp(prefix="warden-pg-"))
+        self.pg_port = free_port()
+        self.pg_password = "app-" + os.urandom(8).hex()
+        subprocess.run([str(SOURCE_DIR / "scripts" / "demo-postgres.sh"), "start",
+                        str(self.pg_dir), str(self.pg_port), self.pg_password], check=True)
+
+    def direct_dsn(self, dbname="demo"):
+        return (f"host=127.0.0.1 port={self.pg_port} dbname={dbname} user=app "
+                f"password={self.pg_password} sslmode=disable")
+
+    def gateway_dsn(self, token, connection="demo", sslmode="disable"):
+        return (f"host=127.0.0.1 port={self.pg_gateway_port} dbname={connection} user=whoever "
+                f"password={token} sslmode={sslmode}")
+
     def stop_all(self):
         for name in list(self.procs):
             proc = self.procs[name]
@@ -111,6 +133,11 @@ class Stack:
                     proc.kill()
                     proc.wait()
             self.procs.pop(name)
+        if self.pg_dir:
+            subprocess.run([str(SOURCE_DIR / "scripts" / "demo-postgres.sh"), "stop",
+                            str(self.pg_dir)], check=False)
+            shutil.rmtree(self.pg_dir, ignore_errors=True)
+            self.pg_dir = None
 
     @staticmethod
     def _port_open(addr):

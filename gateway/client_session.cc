@@ -1,0 +1,382 @@
+#include "gateway/client_session.h"
+
+#include <chrono>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/crypto/random.h"
+#include "common/log/log.h"
+#include "common/pgwire/pgwire.h"
+
+namespace warden::gateway {
+
+namespace {
+
+// What a client sees for each way the control plane can refuse a session. SQLSTATEs follow
+// https://www.postgresql.org/docs/15/errcodes-appendix.html.
+std::pair<std::string, std::string> ClientError(const grpc::Status& s) {
+  switch (s.error_code()) {
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return {"28P01", absl::StrCat("Warden token rejected: ", s.error_message())};
+    case grpc::StatusCode::NOT_FOUND:
+      return {"3D000", absl::StrCat("unknown Warden connection: ", s.error_message())};
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return {"28000", s.error_message()};
+    case grpc::StatusCode::FAILED_PRECONDITION:
+      return {"08004", s.error_message()};
+    case grpc::StatusCode::UNAVAILABLE:
+      return {"57P03",
+              absl::StrCat("Warden cannot serve this connection now: ", s.error_message())};
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return {"57P03", "the Warden control plane did not answer in time"};
+    default:
+      return {"08006", absl::StrCat("Warden authorization failed: ", s.error_message())};
+  }
+}
+
+// Startup parameters that are not forwarded: user and database come from the connection and
+// its credential; "_pq_." names protocol extensions this gateway does not negotiate.
+bool Forwarded(std::string_view name) {
+  return name != "user" && name != "database" && name.substr(0, 5) != "_pq_.";
+}
+
+}  // namespace
+
+ClientSession::ClientSession(asio::ip::tcp::socket socket, GatewayContext& ctx)
+    : ctx_(ctx),
+      strand_(asio::make_strand(socket.get_executor())),
+      stream_(std::move(socket), ctx.tls),
+      timer_(strand_) {
+  asio::error_code ec;
+  auto ep = stream_.socket().remote_endpoint(ec);
+  if (!ec) {
+    auto addr = ep.address();
+    loopback_ = addr.is_loopback() ||
+                (addr.is_v6() && addr.to_v6().is_v4_mapped() &&
+                 asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6()).is_loopback());
+    peer_ = absl::StrCat(addr.to_string(), ":", ep.port());
+  }
+  stream_.socket().set_option(asio::ip::tcp::no_delay(true), ec);
+}
+
+ClientSession::~ClientSession() = default;
+
+void ClientSession::Start() {
+  asio::dispatch(strand_, [self = shared_from_this()] {
+    // PostgreSQL's authentication_timeout is 60 s; a token needs no typing, so 30 s is ample.
+    self->ArmTimer(std::chrono::seconds(30), "the client to authenticate");
+    self->ReadPreAuth();
+  });
+}
+
+void ClientSession::ArmTimer(std::chrono::seconds after, const char* what) {
+  timer_.expires_after(after);
+  timer_.async_wait(asio::bind_executor(strand_, [self = shared_from_this(), what](auto ec) {
+    if (ec || self->state_ == State::kStreaming || self->state_ == State::kClosed) return;
+    self->Fail("08006", absl::StrCat("timed out waiting for ", what));
+  }));
+}
+
+void ClientSession::ReadPreAuth() {
+  stream_.AsyncReadSome(
+      asio::buffer(readbuf_),
+      asio::bind_executor(strand_, [self = shared_from_this()](auto ec, size_t n) {
+        if (ec) return self->Close();
+        if (self->inbuf_.size() + n > pgwire::kMaxStartupPacket * 2) {
+          return self->Fail("08P01", "too much data before authentication");
+        }
+        self->inbuf_.append(self->readbuf_.data(), n);
+        self->OnPreAuthBytes();
+      }));
+}
+
+void ClientSession::OnPreAuthBytes() {
+  for (;;) {
+    bool more = false;
+    if (state_ == State::kStartup) {
+      more = HandleStartupPacket();
+    } else if (state_ == State::kPassword) {
+      more = HandlePassword();
+    }
+    if (!more) return;
+  }
+}
+
+// Returns true when the next packet can be handled at once from inbuf_.
+bool ClientSession::HandleStartupPacket() {
+  auto r = pgwire::DecodeStartup(inbuf_);
+  if (r.need_more()) {
+    ReadPreAuth();
+    return false;
+  }
+  if (r.is_error()) {
+    Fail("08P01", absl::StrCat("invalid startup packet: ", r.status().message()));
+    return false;
+  }
+  size_t used = r.consumed();
+  if (std::holds_alternative<pgwire::SSLRequest>(r.message())) {
+    inbuf_.erase(0, used);
+    // Bytes sent after SSLRequest but before the handshake would be read as if they had been
+    // encrypted (CVE-2021-23214): refuse them.
+    if (stream_.tls() || !inbuf_.empty()) {
+      Fail("08P01", "unexpected data around SSLRequest");
+      return false;
+    }
+    Send("S", [self = shared_from_this()] {
+      self->stream_.AsyncHandshake(asio::bind_executor(self->strand_, [self](auto ec) {
+        if (ec) {
+          spdlog::info("client {}: TLS handshake failed: {}", self->peer_, ec.message());
+          return self->Close();
+        }
+        self->ReadPreAuth();
+      }));
+    });
+    return false;
+  }
+  if (std::holds_alternative<pgwire::GSSENCRequest>(r.message())) {
+    inbuf_.erase(0, used);
+    Send("N");  // no GSSAPI encryption; the client goes on with SSLRequest or a startup
+    return true;
+  }
+  if (auto* cancel = std::get_if<pgwire::CancelRequest>(&r.message())) {
+    // https://www.postgresql.org/docs/15/protocol-flow.html#id-1.10.6.7.9: no reply is sent.
+    if (auto target = ctx_.sessions.FindByCancelKey(cancel->process_id, cancel->secret_key)) {
+      target->RequestCancel();
+    }
+    Close();
+    return false;
+  }
+  const auto& startup = std::get<pgwire::StartupMessage>(r.message());
+  auto database = startup.Get("database");
+  if (!database || database->empty()) database = startup.Get("user");
+  if (!database || database->empty()) {
+    Fail("08P01", "no database given: use the Warden connection name as the database");
+    return false;
+  }
+  if (!stream_.tls() && !loopback_) {
+    Fail("28000", "Warden requires TLS for tokens: connect with sslmode=require");
+    return false;
+  }
+  connection_ = std::string(*database);
+  for (const auto& p : startup.parameters) {
+    if (Forwarded(p.name)) client_params_.emplace_back(p.name, p.value);
+  }
+  inbuf_.erase(0, used);
+  state_ = State::kPassword;
+  Send(pgwire::BuildAuthenticationCleartextPassword());
+  return true;
+}
+
+bool ClientSession::HandlePassword() {
+  auto r = pgwire::DecodeFrontend(inbuf_, pgwire::kMaxPreAuthMessage);
+  if (r.need_more()) {
+    ReadPreAuth();
+    return false;
+  }
+  if (r.is_error()) {
+    Fail("08P01", absl::StrCat("invalid message: ", r.status().message()));
+    return false;
+  }
+  if (std::holds_alternative<pgwire::Terminate>(r.message())) {
+    Close();
+    return false;
+  }
+  auto* pw = std::get_if<pgwire::PasswordMessage>(&r.message());
+  auto token = pw ? pgwire::ParsePassword(*pw) : absl::InvalidArgumentError("");
+  if (!token.ok()) {
+    Fail("08P01", "expected a password message carrying the Warden token");
+    return false;
+  }
+  std::string t(*token);
+  inbuf_.erase(0, r.consumed());
+  state_ = State::kAuthorizing;
+  Authorize(std::move(t));
+  return false;
+}
+
+void ClientSession::Authorize(std::string token) {
+  struct Call {
+    grpc::ClientContext ctx;
+    v1::AuthorizeRequest req;
+    v1::AuthorizeResponse resp;
+  };
+  auto call = std::make_shared<Call>();
+  call->ctx.AddMetadata(grpcutil::kAuthorizationKey, "Bearer " + ctx_.gateway_secret);
+  call->ctx.AddMetadata(grpcutil::kGatewayIdKey, ctx_.gateway_id);
+  call->ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  call->req.set_token(std::move(token));
+  call->req.set_connection(connection_);
+  call->req.set_client_address(peer_);
+  auto stub = ctx_.control.Get();
+  stub->async()->Authorize(
+      &call->ctx, &call->req, &call->resp, [self = shared_from_this(), call, stub](grpc::Status s) {
+        if (s.error_code() == grpc::StatusCode::UNAVAILABLE) self->ctx_.control.Reset(stub);
+        asio::post(self->strand_, [self, call, s] { self->OnAuthorized(s, call->resp); });
+      });
+}
+
+void ClientSession::OnAuthorized(const grpc::Status& status, const v1::AuthorizeResponse& resp) {
+  if (state_ != State::kAuthorizing) return;
+  if (!status.ok()) {
+    auto [sqlstate, message] = ClientError(status);
+    return Fail(sqlstate, message);
+  }
+  auto link = ctx_.agents.Get(resp.agent());
+  if (!link) {
+    return Fail("57P03",
+                absl::StrCat("agent \"", resp.agent(), "\" is not connected to this gateway"));
+  }
+  session_id_ = resp.session_id();
+  std::string secret = crypto::RandomBytes(32);
+  ctx_.sessions.AwaitTunnel(session_id_, secret, weak_from_this());
+  v1::AgentDirective d;
+  v1::OpenSession* open = d.mutable_open_session();
+  open->set_session_id(session_id_);
+  open->set_connection(connection_);
+  open->set_sealed_credential(resp.sealed_credential());
+  open->set_tunnel_secret(std::move(secret));
+  for (const auto& [k, v] : client_params_) (*open->mutable_client_parameters())[k] = v;
+  open->set_identity(resp.identity());
+  for (const auto& g : resp.groups()) open->add_groups(g);
+  open->set_client_address(peer_);
+  if (!link->Send(d)) {
+    return Fail("57P03", absl::StrCat("agent \"", resp.agent(), "\" went away"));
+  }
+  spdlog::info("session {}: {} ({}) -> connection {} via agent {}", session_id_, resp.identity(),
+               peer_, connection_, resp.agent());
+  state_ = State::kOpening;
+  ArmTimer(std::chrono::seconds(20), "the agent to open the session");
+}
+
+void ClientSession::OnTunnelAttached(std::shared_ptr<TunnelHandle> tunnel) {
+  asio::post(strand_, [self = shared_from_this(), tunnel = std::move(tunnel)] {
+    if (self->state_ != State::kOpening) return tunnel->Finish();
+    self->tunnel_ = tunnel;
+  });
+}
+
+void ClientSession::OnTunnelReady(std::string startup_messages) {
+  asio::post(strand_, [self = shared_from_this(), m = std::move(startup_messages)] {
+    if (self->state_ == State::kOpening && self->tunnel_) self->StartStreaming(m);
+  });
+}
+
+void ClientSession::StartStreaming(const std::string& startup_messages) {
+  timer_.cancel();
+  auto [pid, secret] = ctx_.sessions.AddCancelKey(weak_from_this());
+  cancel_pid_ = pid;
+  // AuthenticationOk, the database's own startup messages, and our BackendKeyData just before
+  // the final ReadyForQuery, where the server puts its own.
+  std::string out = pgwire::BuildAuthenticationOk();
+  constexpr size_t kReadyForQuerySize = 6;
+  size_t split = startup_messages.size() >= kReadyForQuerySize
+                     ? startup_messages.size() - kReadyForQuerySize
+                     : startup_messages.size();
+  out.append(startup_messages, 0, split);
+  out += pgwire::BuildBackendKeyData(pid, secret);
+  out.append(startup_messages, split);
+  Send(std::move(out));
+  state_ = State::kStreaming;
+  if (!inbuf_.empty()) {
+    bytes_in_ += inbuf_.size();
+    tunnel_->SendData(std::move(inbuf_), [w = weak_from_this()] {
+      if (auto self = w.lock()) asio::post(self->strand_, [self] { self->ReadClient(); });
+    });
+    inbuf_.clear();
+  } else {
+    ReadClient();
+  }
+}
+
+void ClientSession::ReadClient() {
+  if (state_ != State::kStreaming) return;
+  stream_.AsyncReadSome(
+      asio::buffer(readbuf_),
+      asio::bind_executor(strand_, [self = shared_from_this()](auto ec, size_t n) {
+        if (ec) return self->Close();  // the client left: the tunnel ends with it
+        self->bytes_in_ += n;
+        // Read again only when this chunk is on its way to the agent (back-pressure).
+        self->tunnel_->SendData(std::string(self->readbuf_.data(), n),
+                                [w = self->weak_from_this()] {
+                                  if (auto s = w.lock())
+                                    asio::post(s->strand_, [s] { s->ReadClient(); });
+                                });
+      }));
+}
+
+void ClientSession::WriteToClient(std::string bytes, std::function<void()> done) {
+  asio::post(strand_,
+             [self = shared_from_this(), b = std::move(bytes), d = std::move(done)]() mutable {
+               if (self->state_ != State::kStreaming) return;
+               self->bytes_out_ += b.size();
+               self->Send(std::move(b), std::move(d));
+             });
+}
+
+void ClientSession::Send(std::string bytes, std::function<void()> done) {
+  writes_.push_back(Write{std::move(bytes), std::move(done)});
+  if (!writing_) PumpWrites();
+}
+
+void ClientSession::PumpWrites() {
+  writing_ = true;
+  stream_.AsyncWrite(asio::buffer(writes_.front().bytes),
+                     asio::bind_executor(strand_, [self = shared_from_this()](auto ec, size_t) {
+                       auto done = std::move(self->writes_.front().done);
+                       self->writes_.pop_front();
+                       self->writing_ = false;
+                       if (ec) return self->Close();
+                       if (done) done();
+                       if (!self->writes_.empty() && !self->writing_) self->PumpWrites();
+                     }));
+}
+
+void ClientSession::OnTunnelClose(std::string sqlstate, std::string message) {
+  asio::post(strand_, [self = shared_from_this(), s = std::move(sqlstate), m = std::move(message)] {
+    if (self->state_ == State::kOpening || self->state_ == State::kStreaming) {
+      self->Fail(s.empty() ? "08006" : s, m.empty() ? "the session ended" : m);
+    }
+  });
+}
+
+void ClientSession::OnTunnelDone() {
+  asio::post(strand_, [self = shared_from_this()] {
+    self->tunnel_.reset();
+    if (self->state_ == State::kOpening || self->state_ == State::kStreaming) {
+      self->Fail("08006", "the agent ended the session");
+    }
+  });
+}
+
+void ClientSession::RequestCancel() {
+  asio::post(strand_, [self = shared_from_this()] {
+    if (self->tunnel_) self->tunnel_->SendCancel();
+  });
+}
+
+void ClientSession::Fail(const std::string& sqlstate, const std::string& message) {
+  if (state_ == State::kClosed) return;
+  spdlog::info("session {} ({}): {} {}", session_id_.empty() ? "-" : session_id_, peer_, sqlstate,
+               message);
+  state_ = State::kClosed;
+  Send(pgwire::BuildErrorResponse("FATAL", sqlstate, message),
+       [self = shared_from_this()] { self->Close(); });
+}
+
+void ClientSession::Close() {
+  if (stream_closed_) return;
+  stream_closed_ = true;
+  state_ = State::kClosed;
+  timer_.cancel();
+  if (tunnel_) tunnel_->Finish();
+  tunnel_.reset();
+  if (!session_id_.empty()) ctx_.sessions.ForgetTunnel(session_id_);
+  if (cancel_pid_ != 0) ctx_.sessions.RemoveCancelKey(cancel_pid_);
+  stream_.Close();
+  if (!session_id_.empty()) {
+    spdlog::info("session {} closed ({} bytes in, {} bytes out)", session_id_, bytes_in_,
+                 bytes_out_);
+  }
+}
+
+}  // namespace warden::gateway

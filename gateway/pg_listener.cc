@@ -1,0 +1,72 @@
+#include "gateway/pg_listener.h"
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "common/log/log.h"
+
+namespace warden::gateway {
+
+absl::StatusOr<asio::ip::tcp::endpoint> ParseEndpoint(const std::string& hostport) {
+  auto colon = hostport.rfind(':');
+  uint32_t port = 0;
+  if (colon == std::string::npos || !absl::SimpleAtoi(hostport.substr(colon + 1), &port) ||
+      port > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat("\"", hostport, "\" is not HOST:PORT"));
+  }
+  std::string host = hostport.substr(0, colon);
+  if (host.size() > 1 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  if (host.empty()) host = "0.0.0.0";
+  if (host == "localhost") host = "127.0.0.1";
+  asio::error_code ec;
+  auto addr = asio::ip::make_address(host, ec);
+  if (ec) return absl::InvalidArgumentError(absl::StrCat("\"", host, "\" is not an IP address"));
+  return asio::ip::tcp::endpoint(addr, static_cast<uint16_t>(port));
+}
+
+absl::StatusOr<std::unique_ptr<PgListener>> PgListener::Start(const std::string& listen,
+                                                              GatewayContext& ctx, int threads) {
+  auto ep = ParseEndpoint(listen);
+  if (!ep.ok()) return ep.status();
+  std::unique_ptr<PgListener> self(new PgListener(ctx));
+  asio::error_code ec;
+  self->acceptor_.open(ep->protocol(), ec);
+  if (!ec) self->acceptor_.set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
+  if (!ec) self->acceptor_.bind(*ep, ec);
+  if (!ec) self->acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", listen, ": ", ec.message()));
+  }
+  self->port_ = self->acceptor_.local_endpoint().port();
+  self->Accept();
+  for (int i = 0; i < std::max(1, threads); ++i) {
+    self->threads_.emplace_back([io = &self->io_] { io->run(); });
+  }
+  spdlog::info("PostgreSQL listener on {}", listen);
+  return self;
+}
+
+void PgListener::Accept() {
+  acceptor_.async_accept(asio::make_strand(io_), [this](auto ec, asio::ip::tcp::socket socket) {
+    if (ec == asio::error::operation_aborted) return;
+    if (!ec) std::make_shared<ClientSession>(std::move(socket), ctx_)->Start();
+    Accept();
+  });
+}
+
+void PgListener::Stop() {
+  asio::post(io_, [this] {
+    asio::error_code ec;
+    acceptor_.close(ec);
+  });
+  io_.stop();
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+  threads_.clear();
+}
+
+PgListener::~PgListener() { Stop(); }
+
+}  // namespace warden::gateway

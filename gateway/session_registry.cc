@@ -1,0 +1,61 @@
+#include "gateway/session_registry.h"
+
+#include <cstring>
+
+#include "common/crypto/random.h"
+#include "common/crypto/token.h"
+
+namespace warden::gateway {
+
+void SessionRegistry::AwaitTunnel(const std::string& session_id, std::string secret,
+                                  std::weak_ptr<ClientSession> session) {
+  std::lock_guard<std::mutex> lock(mu_);
+  waiting_[session_id] = Waiting{std::move(secret), std::move(session)};
+}
+
+std::shared_ptr<ClientSession> SessionRegistry::ClaimTunnel(const std::string& session_id,
+                                                            const std::string& secret) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = waiting_.find(session_id);
+  if (it == waiting_.end() || !crypto::ConstantTimeEquals(it->second.secret, secret)) {
+    return nullptr;
+  }
+  auto session = it->second.session.lock();
+  waiting_.erase(it);
+  return session;
+}
+
+void SessionRegistry::ForgetTunnel(const std::string& session_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  waiting_.erase(session_id);
+}
+
+std::pair<int32_t, int32_t> SessionRegistry::AddCancelKey(std::weak_ptr<ClientSession> session) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (;;) {
+    // Random keys, so a client cannot guess another session's key from its own.
+    std::string r = crypto::RandomBytes(8);
+    int32_t pid, secret;
+    std::memcpy(&pid, r.data(), 4);
+    std::memcpy(&secret, r.data() + 4, 4);
+    pid &= 0x7fffffff;
+    if (pid == 0 || cancel_keys_.count(pid)) continue;
+    cancel_keys_[pid] = CancelKey{secret, std::move(session)};
+    return {pid, secret};
+  }
+}
+
+std::shared_ptr<ClientSession> SessionRegistry::FindByCancelKey(int32_t process_id,
+                                                                int32_t secret) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = cancel_keys_.find(process_id);
+  if (it == cancel_keys_.end() || it->second.secret != secret) return nullptr;
+  return it->second.session.lock();
+}
+
+void SessionRegistry::RemoveCancelKey(int32_t process_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  cancel_keys_.erase(process_id);
+}
+
+}  // namespace warden::gateway
