@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "agent/control_client.h"
+#include "agent/session/session_runner.h"
 #include "common/crypto/sealed_box.h"
 #include "common/grpcutil/grpc_util.h"
 #include "common/log/log.h"
@@ -15,6 +16,7 @@
 int main(int argc, char** argv) {
   warden::agent::ControlClientOptions opts;
   std::string token_file, log_level = "info";
+  int session_threads = 2;
   CLI::App app{"warden-agent: enforces Warden policy beside a database; dials out to a gateway"};
   app.set_version_flag("--version", std::string("warden-agent ") + WARDEN_VERSION);
   app.add_option("--gateway", opts.gateway, "gateway address to dial")->capture_default_str();
@@ -25,6 +27,10 @@ int main(int argc, char** argv) {
   app.add_option("--token-file", token_file,
                  "file holding the agent token (or set WARDEN_AGENT_TOKEN)");
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error")->capture_default_str();
+  app.add_option("--session-threads", session_threads,
+                 "threads that move session bytes between tunnels and the database")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   if (!warden::log::Init("agent", log_level)) {
     std::fprintf(stderr, "error: unknown --log-level %s\n", log_level.c_str());
@@ -54,6 +60,20 @@ int main(int argc, char** argv) {
   auto sealing_key = warden::crypto::X25519KeyPair::Generate();
   opts.public_key = sealing_key.public_key;
   warden::BlockTerminationSignals();
+  // The data path: one Tunnel stream per session over one channel to the same gateway, with
+  // the same token; database connections on a small Asio pool.
+  warden::agent::SessionRunnerOptions runner_opts;
+  runner_opts.gateway = opts.gateway;
+  runner_opts.agent_token = opts.token;
+  runner_opts.creds = *creds;
+  runner_opts.sealing_private_key = sealing_key.private_key;
+  runner_opts.threads = session_threads;
+  warden::agent::SessionRunner sessions(std::move(runner_opts));
+  sessions.Start();
+  opts.on_welcome = [&sessions](const warden::v1::Welcome& w) { sessions.OnWelcome(w); };
+  opts.on_open_session = [&sessions](warden::v1::OpenSession o) {
+    sessions.OnOpenSession(std::move(o));
+  };
   warden::agent::PolicyHolder policy;
   warden::agent::ControlClient client(opts, *creds, policy);
   client.Start();
@@ -64,6 +84,7 @@ int main(int argc, char** argv) {
     client.Stop();
   });
   absl::Status why = client.Wait();
+  sessions.Stop();
   if (!absl::IsCancelled(why)) {
     signals.detach();
     return 3;

@@ -5,15 +5,21 @@
 #   deploy/quickstart.sh          start (or keep) the stack
 #   deploy/quickstart.sh --stop   stop it
 # Environment: WARDEN_VAR (state dir, default ./var), WARDEN_CP_LISTEN (127.0.0.1:7443),
-# WARDEN_GW_AGENT_LISTEN (127.0.0.1:7444), WARDEN_CONFIG (wardenctl config file,
-# default ~/.config/warden/config.yaml), WARDEN_AGENT_NAME (local-agent).
+# WARDEN_GW_AGENT_LISTEN (127.0.0.1:7444), WARDEN_GW_PG_LISTEN (127.0.0.1:15432),
+# WARDEN_DEMO_PG_PORT (5433), WARDEN_CONFIG (wardenctl config file, default
+# ~/.config/warden/config.yaml), WARDEN_AGENT_NAME (local-agent).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 var=$(mkdir -p "${WARDEN_VAR:-$root/var}" && cd "${WARDEN_VAR:-$root/var}" && pwd)
 cp_listen=${WARDEN_CP_LISTEN:-127.0.0.1:7443}
 gw_agents=${WARDEN_GW_AGENT_LISTEN:-127.0.0.1:7444}
+gw_pg=${WARDEN_GW_PG_LISTEN:-127.0.0.1:15432}
+demo_pg_port=${WARDEN_DEMO_PG_PORT:-5433}
 config=${WARDEN_CONFIG:-$HOME/.config/warden/config.yaml}
 agent_name=${WARDEN_AGENT_NAME:-local-agent}
+# PostgreSQL runs as the postgres user, which cannot enter a root-only directory such as ./var
+# (mode 0700) or /root: its cluster lives in postgres's home, one per state directory.
+demo_pg_dir=${WARDEN_DEMO_PG_DIR:-/var/lib/postgresql/warden-demo-$(printf %s "$var" | sha256sum | cut -c1-12)}
 bin=$root/build/bin
 run=$var/run
 log=$var/log
@@ -32,6 +38,7 @@ stop_one() {
 
 if [[ "${1:-}" == "--stop" ]]; then
   for p in agent gateway controlplane; do stop_one "$p"; done
+  "$root/scripts/demo-postgres.sh" stop "$demo_pg_dir" && echo "stopped demo postgres"
   exit 0
 fi
 
@@ -83,6 +90,7 @@ ctl() { "$bin/wardenctl" "$@"; }
 wait_for "the control plane at $cp_listen" 20 ctl agents list
 
 start gateway "$bin/warden-gateway" --id quickstart-gw --listen-agents "$gw_agents" \
+  --listen-postgres "$gw_pg" \
   --controlplane "$cp_listen" --ca-file "$var/certs/ca.crt" --tls-cert "$var/certs/server.crt" \
   --tls-key "$var/certs/server.key" --gateway-secret-file "$var/gateway.secret"
 
@@ -107,12 +115,31 @@ sys.exit(0 if any(a["name"] == sys.argv[1] and a["connected"] and
 }
 wait_for "agent $agent_name to connect" 30 agent_connected
 
+# The demo database: a real PostgreSQL with customers (emails, card numbers, SSNs) and orders.
+[[ -s "$var/demo-pg.password" ]] || (umask 077; openssl rand -hex 16 >"$var/demo-pg.password")
+"$root/scripts/demo-postgres.sh" start "$demo_pg_dir" "$demo_pg_port" "$(cat "$var/demo-pg.password")"
+if ! ctl connections get demo >/dev/null 2>&1; then
+  ctl connections create demo --agent "$agent_name" --host 127.0.0.1 --port "$demo_pg_port" \
+    --database demo --tls-mode disable >/dev/null 2>&1
+  ctl credentials set demo --username app --password-file "$var/demo-pg.password" >/dev/null
+fi
+ctl policies apply -f "$root/deploy/policies/demo-access.yaml" >/dev/null
+wait_for "agent $agent_name to apply the current policy" 30 agent_connected
+token=$(ctl tokens create --identity demo-user --group ai-agents --ttl 8h 2>/dev/null)
+(umask 077; echo "$token" >"$var/demo.token")
+pg_host=${gw_pg%:*}
+pg_port=${gw_pg##*:}
+
 cat <<MSG
 
 Warden is running.
   control plane  $cp_listen   (store $var/warden.db)
-  gateway        $gw_agents   (agents dial here)
+  gateway        $gw_agents   (agents dial here), $gw_pg (PostgreSQL clients)
   agent          $agent_name
+  demo database  127.0.0.1:$demo_pg_port, registered as connection "demo" ($demo_pg_dir)
+
+Connect through Warden with a token (valid 8 hours, saved in $var/demo.token):
+  PGPASSWORD=\$(cat $var/demo.token) psql "host=$pg_host port=$pg_port dbname=demo user=demo sslmode=require"
 
 wardenctl is configured ($config):
   $bin/wardenctl agents list

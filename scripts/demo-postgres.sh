@@ -17,8 +17,8 @@ fi
 port=${3:?PORT}
 password=${4:?PASSWORD}
 root=$(cd "$(dirname "$0")/.." && pwd)
-mkdir -p "$dir"
-chown postgres: "$dir"
+mkdir -p "$(dirname "$dir")"
+install -d -o postgres -g postgres -m 700 "$dir"
 chmod 700 "$dir"
 fresh=0
 if [[ ! -f "$dir/data/PG_VERSION" ]]; then

@@ -1,0 +1,53 @@
+#include "agent/session/credential.h"
+
+#include <openssl/crypto.h>
+
+#include "absl/strings/str_cat.h"
+#include "common/crypto/sealed_box.h"
+#include "warden/v1/agent.pb.h"
+
+namespace warden::agent {
+
+void WipeString(std::string& s) {
+  if (!s.empty()) OPENSSL_cleanse(s.data(), s.size());
+  s.clear();
+}
+
+DatabaseSecret::~DatabaseSecret() {
+  WipeString(username);
+  WipeString(password);
+}
+
+void DatabaseSecret::WipePassword() { WipeString(password); }
+
+std::string CredentialAad(absl::string_view session_id, absl::string_view connection) {
+  return absl::StrCat(session_id, "\n", connection);
+}
+
+absl::StatusOr<std::unique_ptr<DatabaseSecret>> OpenCredential(absl::string_view private_key,
+                                                               absl::string_view session_id,
+                                                               absl::string_view connection,
+                                                               absl::string_view sealed) {
+  if (sealed.empty()) return absl::InvalidArgumentError("no credential was sent for the session");
+  auto plain = crypto::OpenSealed(private_key, sealed, CredentialAad(session_id, connection));
+  if (!plain.ok()) {
+    return absl::PermissionDeniedError(
+        "the credential could not be opened with this agent's key (sealed for another agent, "
+        "session or connection?)");
+  }
+  v1::DatabaseCredential cred;
+  bool parsed = cred.ParseFromString(*plain);
+  WipeString(*plain);
+  auto secret = std::make_unique<DatabaseSecret>();
+  if (parsed) {
+    secret->username = cred.username();
+    secret->password = cred.password();
+  }
+  WipeString(*cred.mutable_username());
+  WipeString(*cred.mutable_password());
+  if (!parsed) return absl::InvalidArgumentError("the opened credential is malformed");
+  if (secret->username.empty()) return absl::InvalidArgumentError("the credential has no username");
+  return secret;
+}
+
+}  // namespace warden::agent

@@ -1,0 +1,37 @@
+// The database credential of one session: opened from the sealed box the control plane made for
+// this agent (common/crypto/sealed_box.h), held in memory only, and wiped when dropped.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace warden::agent {
+
+struct DatabaseSecret {
+  std::string username;
+  std::string password;
+
+  DatabaseSecret() = default;
+  ~DatabaseSecret();  // OPENSSL_cleanse on both fields
+  DatabaseSecret(const DatabaseSecret&) = delete;
+  DatabaseSecret& operator=(const DatabaseSecret&) = delete;
+
+  // Overwrites the password now (after authentication it is no longer needed).
+  void WipePassword();
+};
+
+// The associated data the control plane sealed the credential with: "<session id>\n<connection>".
+std::string CredentialAad(absl::string_view session_id, absl::string_view connection);
+
+// Opens a sealed v1::DatabaseCredential. Errors name the reason, never the contents.
+[[nodiscard]] absl::StatusOr<std::unique_ptr<DatabaseSecret>> OpenCredential(
+    absl::string_view private_key, absl::string_view session_id, absl::string_view connection,
+    absl::string_view sealed);
+
+// OPENSSL_cleanse over the whole capacity-in-use of `s`, then clear().
+void WipeString(std::string& s);
+
+}  // namespace warden::agent

@@ -1,0 +1,89 @@
+#include "agent/session/session_runner.h"
+
+#include "common/grpcutil/grpc_util.h"
+#include "common/log/log.h"
+
+namespace warden::agent {
+
+SessionRunner::SessionRunner(SessionRunnerOptions opts)
+    : opts_(std::move(opts)), work_(asio::make_work_guard(io_)) {
+  // One channel for every tunnel: HTTP/2 multiplexes the streams over one connection.
+  stub_ = v1::AgentService::NewStub(grpcutil::MakeChannel(opts_.gateway, opts_.creds));
+  env_ = std::make_shared<TunnelEnv>();
+  env_->io = &io_;
+  env_->stub = stub_.get();
+  env_->agent_token = opts_.agent_token;
+  env_->sealing_private_key = opts_.sealing_private_key;
+  env_->tls = &tls_;
+  env_->startup_timeout = opts_.startup_timeout;
+  env_->on_done = [this](const std::string& id) { Forget(id); };
+}
+
+SessionRunner::~SessionRunner() { Stop(); }
+
+void SessionRunner::Start() {
+  int n = opts_.threads < 1 ? 1 : opts_.threads;
+  for (int i = 0; i < n; ++i) threads_.emplace_back([this] { io_.run(); });
+}
+
+void SessionRunner::Stop() {
+  std::vector<std::shared_ptr<TunnelSession>> live;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) return;
+    stopping_ = true;
+    for (auto& [id, weak] : sessions_) {
+      if (auto s = weak.lock()) live.push_back(std::move(s));
+    }
+  }
+  for (auto& s : live) s->Abort();
+  live.clear();
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (!threads_.empty()) {
+      cv_.wait_for(lock, std::chrono::seconds(3), [&] { return sessions_.empty(); });
+    }
+    if (!sessions_.empty()) {
+      spdlog::warn("{} sessions still open at shutdown", sessions_.size());
+    }
+  }
+  work_.reset();
+  io_.stop();
+  for (auto& t : threads_) t.join();
+  threads_.clear();
+}
+
+void SessionRunner::OnWelcome(const v1::Welcome& welcome) { directory_.Replace(welcome); }
+
+void SessionRunner::OnOpenSession(v1::OpenSession open) {
+  std::string id = open.session_id();
+  auto connection = directory_.Find(open.connection());
+  auto session = TunnelSession::Create(env_, std::move(open), std::move(connection));
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) {
+      spdlog::warn("session {}: shutting down; not opening it", id);
+      return;
+    }
+    if (sessions_.count(id)) {
+      spdlog::warn("session {}: already open; ignoring the repeated OpenSession", id);
+      return;
+    }
+    sessions_[id] = session;
+  }
+  spdlog::info("session {}: opening tunnel for connection {}", id, session->connection_name());
+  session->Start();
+}
+
+size_t SessionRunner::live_sessions() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return sessions_.size();
+}
+
+void SessionRunner::Forget(const std::string& session_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  sessions_.erase(session_id);
+  cv_.notify_all();
+}
+
+}  // namespace warden::agent

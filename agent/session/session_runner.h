@@ -1,0 +1,70 @@
+// Runs the agent's client sessions: owns the Asio io_context (and the threads that run it), the
+// gRPC stub used for every Tunnel stream, the TLS contexts for databases and the live sessions.
+// Hook it into ControlClientOptions: on_welcome -> OnWelcome, on_open_session -> OnOpenSession.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "agent/session/connection_directory.h"
+#include "agent/session/tunnel_session.h"
+#include "warden/v1/agent.grpc.pb.h"
+
+namespace warden::agent {
+
+struct SessionRunnerOptions {
+  std::string gateway;      // same address as the control stream
+  std::string agent_token;  // same token as the control stream
+  std::shared_ptr<grpc::ChannelCredentials> creds;
+  std::string sealing_private_key;  // X25519 private half; credentials are sealed to it
+  int threads = 2;
+  std::chrono::milliseconds startup_timeout{15000};
+};
+
+class SessionRunner {
+ public:
+  explicit SessionRunner(SessionRunnerOptions opts);
+  ~SessionRunner();  // Stop()
+
+  SessionRunner(const SessionRunner&) = delete;
+  SessionRunner& operator=(const SessionRunner&) = delete;
+
+  void Start();
+  // Aborts every live session, waits (bounded) for them to end, stops the threads.
+  void Stop();
+
+  // ControlClientOptions::on_welcome.
+  void OnWelcome(const v1::Welcome& welcome);
+  // ControlClientOptions::on_open_session: never blocks; the session runs on the io threads.
+  void OnOpenSession(v1::OpenSession open);
+
+  size_t live_sessions() const;
+  const ConnectionDirectory& directory() const { return directory_; }
+
+ private:
+  void Forget(const std::string& session_id);
+
+  SessionRunnerOptions opts_;
+  asio::io_context io_;
+  asio::executor_work_guard<asio::io_context::executor_type> work_;
+  std::vector<std::thread> threads_;
+  UpstreamTlsContexts tls_;
+  std::shared_ptr<v1::AgentService::Stub> stub_;
+  ConnectionDirectory directory_;
+  std::shared_ptr<TunnelEnv> env_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::unordered_map<std::string, std::weak_ptr<TunnelSession>> sessions_;
+  bool stopping_ = false;
+};
+
+}  // namespace warden::agent

@@ -1,0 +1,46 @@
+#include "agent/session/traffic_seam.h"
+
+namespace warden::agent {
+
+void TrafficSeam::FrontendBytes(std::string* bytes) {
+  frontend_bytes_ += bytes->size();
+  frontend_.Feed(*bytes, [this](char tag) {
+    switch (tag) {
+      case 'Q':  // Query
+      case 'F':  // FunctionCall
+        ++awaiting_ready_;
+        break;
+      case 'S':  // Sync
+        ++awaiting_ready_;
+        unsynced_ = false;
+        break;
+      case 'X':
+        terminated_ = true;
+        break;
+      case 'P':  // Parse, Bind, Describe, Execute, Close, Flush
+      case 'B':
+      case 'D':
+      case 'E':
+      case 'C':
+      case 'H':
+        unsynced_ = true;
+        break;
+      default:  // CopyData/CopyDone/CopyFail belong to the Query that started the COPY
+        break;
+    }
+  });
+}
+
+void TrafficSeam::BackendBytes(std::string* bytes) {
+  backend_bytes_ += bytes->size();
+  backend_.Feed(*bytes, [this](char tag) {
+    if (tag == 'Z' && awaiting_ready_ > 0) --awaiting_ready_;
+  });
+}
+
+bool TrafficSeam::IdleForTerminate() const {
+  return !terminated_ && frontend_.at_boundary() && backend_.at_boundary() &&
+         awaiting_ready_ == 0 && !unsynced_;
+}
+
+}  // namespace warden::agent

@@ -1,0 +1,43 @@
+// THE seam between the tunnel and the database connection: every byte the client sends passes
+// FrontendBytes() before it is written to the database, and every byte the database sends
+// passes BackendBytes() before it goes into a tunnel frame. Both get the buffer mutably so that
+// the next layer (statement enforcement, result masking, recording) can decode and rewrite
+// messages here without touching the pump. Today it is byte-transparent and only follows
+// message boundaries, to know whether the session is idle.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "agent/session/message_boundary.h"
+
+namespace warden::agent {
+
+class TrafficSeam {
+ public:
+  // Client -> database. Called on the session's strand, in order.
+  void FrontendBytes(std::string* bytes);
+  // Database -> client. Called on the session's strand, in order.
+  void BackendBytes(std::string* bytes);
+
+  // True when no request is outstanding: both directions are at a message boundary, every
+  // Query/Sync/FunctionCall has had its ReadyForQuery, no extended-protocol message waits for
+  // a Sync, and the client has not already sent Terminate. Then a Terminate ('X') ends the
+  // server's session cleanly
+  // (https://www.postgresql.org/docs/15/protocol-flow.html#id-1.10.6.7.10).
+  bool IdleForTerminate() const;
+
+  uint64_t frontend_bytes() const { return frontend_bytes_; }
+  uint64_t backend_bytes() const { return backend_bytes_; }
+
+ private:
+  MessageBoundaryTracker frontend_;
+  MessageBoundaryTracker backend_;
+  int64_t awaiting_ready_ = 0;  // Query/Sync/FunctionCall sent minus ReadyForQuery received
+  bool unsynced_ = false;       // an extended-protocol message since the last Sync
+  bool terminated_ = false;     // the client sent Terminate
+  uint64_t frontend_bytes_ = 0;
+  uint64_t backend_bytes_ = 0;
+};
+
+}  // namespace warden::agent

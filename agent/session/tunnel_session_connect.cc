@@ -1,0 +1,204 @@
+// TunnelSession, start-up half: open the credential, connect to the database, negotiate TLS per
+// the connection's tls_mode, authenticate (UpstreamHandshake), then hand over to the pump.
+#include "absl/strings/str_cat.h"
+#include "agent/session/tunnel_session.h"
+#include "common/log/log.h"
+#include "common/pgwire/startup.h"
+
+namespace warden::agent {
+
+namespace {
+
+// Parameters that would change what kind of session the database opens; never passed through.
+bool IsReservedParameter(const std::string& name) {
+  return name == "user" || name == "database" || name == "replication";
+}
+
+}  // namespace
+
+void TunnelSession::BeginStartup() {
+  if (Stopping()) return;
+  absl::Status ready = PrepareStartup();
+  if (!ready.ok()) {
+    spdlog::warn("session {}: cannot open connection {}: {}", session_id(), open_.connection(),
+                 ready.message());
+    return CloseTunnel("08004", std::string(ready.message()));
+  }
+  timer_.expires_after(env_->startup_timeout);
+  timer_.async_wait(
+      [self = shared_from_this()](asio::error_code ec) { self->OnStartupTimeout(ec); });
+  resolver_.async_resolve(connection_->host(), std::to_string(connection_->port()),
+                          [self = shared_from_this()](asio::error_code ec, auto results) {
+                            self->OnResolved(ec, std::move(results));
+                          });
+}
+
+// Everything that can be refused before touching the network: the connection, its settings and
+// the credential. Messages name the reason, never a secret.
+absl::Status TunnelSession::PrepareStartup() {
+  if (!connection_) {
+    return absl::NotFoundError(
+        absl::StrCat("this agent does not serve connection \"", open_.connection(), "\""));
+  }
+  if (!connection_->protocol().empty() && connection_->protocol() != "postgres" &&
+      connection_->protocol() != "postgresql") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("connection \"", open_.connection(), "\" is not a PostgreSQL connection"));
+  }
+  auto mode = ParseTlsMode(connection_->tls_mode());
+  if (!mode) {
+    return absl::InvalidArgumentError(absl::StrCat("connection \"", open_.connection(),
+                                                   "\" has an unknown tls_mode \"",
+                                                   connection_->tls_mode(), "\""));
+  }
+  tls_mode_ = *mode;
+  if (connection_->host().empty() || connection_->port() == 0 || connection_->port() > 65535) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("connection \"", open_.connection(), "\" has no valid host and port"));
+  }
+  auto secret = OpenCredential(env_->sealing_private_key, open_.session_id(), open_.connection(),
+                               open_.sealed_credential());
+  open_.clear_sealed_credential();
+  if (!secret.ok()) return secret.status();
+  HandshakeParams params;
+  params.database = connection_->database();
+  for (const auto& [name, value] : open_.client_parameters()) {
+    if (IsReservedParameter(name)) continue;
+    params.client_parameters.emplace_back(name, value);
+  }
+  handshake_ = std::make_unique<UpstreamHandshake>(std::move(*secret), std::move(params));
+  return absl::OkStatus();
+}
+
+void TunnelSession::OnResolved(asio::error_code ec, asio::ip::tcp::resolver::results_type results) {
+  if (Stopping()) return;
+  if (ec) return FailConnect("cannot resolve the database host", ec);
+  asio::async_connect(upstream_.socket(), results,
+                      [self = shared_from_this()](asio::error_code ec, const auto& endpoint) {
+                        self->OnConnected(ec, endpoint);
+                      });
+}
+
+void TunnelSession::OnConnected(asio::error_code ec, const asio::ip::tcp::endpoint& endpoint) {
+  if (Stopping()) return;
+  if (ec) return FailConnect("cannot connect to the database", ec);
+  endpoint_ = endpoint;
+  asio::error_code ignored;
+  upstream_.socket().set_option(asio::ip::tcp::no_delay(true), ignored);
+  if (tls_mode_ == TlsMode::kDisable) return StartAuthentication();
+  // https://www.postgresql.org/docs/15/protocol-flow.html#id-1.10.6.7.11: exactly one byte
+  // comes back; read no more (bytes after it would not be protected by TLS, CVE-2021-23222).
+  phase_ = Phase::kNegotiatingTls;
+  handshake_out_ = pgwire::BuildSSLRequest();
+  upstream_.AsyncWrite(
+      asio::buffer(handshake_out_), [self = shared_from_this()](asio::error_code ec, size_t) {
+        if (self->Stopping()) return;
+        if (ec) return self->FailConnect("cannot write to the database", ec);
+        self->upstream_.AsyncRead(asio::buffer(&self->ssl_answer_, 1),
+                                  [self](asio::error_code ec, size_t) { self->OnSslAnswer(ec); });
+      });
+}
+
+void TunnelSession::OnSslAnswer(asio::error_code ec) {
+  if (Stopping()) return;
+  if (ec) return FailConnect("the database did not answer the TLS request", ec);
+  switch (DecideTls(tls_mode_, ssl_answer_)) {
+    case TlsDecision::kPlain:
+      return StartAuthentication();
+    case TlsDecision::kFail:
+      return FailStartup("08001", absl::StrCat("the database does not accept TLS, which tls_mode ",
+                                               TlsModeName(tls_mode_), " requires"));
+    case TlsDecision::kUseTls:
+      break;
+  }
+  bool verify = tls_mode_ == TlsMode::kVerifyFull;
+  upstream_.StartTls(verify ? env_->tls->verifying : env_->tls->unverified, connection_->host(),
+                     verify);
+  upstream_.AsyncTlsHandshake(
+      [self = shared_from_this()](asio::error_code ec) { self->OnTlsHandshake(ec); });
+}
+
+void TunnelSession::OnTlsHandshake(asio::error_code ec) {
+  if (Stopping()) return;
+  if (ec) return FailConnect("TLS with the database failed", ec);
+  StartAuthentication();
+}
+
+void TunnelSession::StartAuthentication() {
+  phase_ = Phase::kAuthenticating;
+  handshake_out_ = handshake_->StartupBytes();
+  WriteHandshakeBytes();
+}
+
+void TunnelSession::WriteHandshakeBytes() {
+  upstream_.AsyncWrite(asio::buffer(handshake_out_),
+                       [self = shared_from_this()](asio::error_code ec, size_t) {
+                         WipeString(self->handshake_out_);  // a PasswordMessage may be in it
+                         if (self->Stopping()) return;
+                         if (ec) return self->FailConnect("cannot write to the database", ec);
+                         self->ReadHandshakeBytes();
+                       });
+}
+
+void TunnelSession::ReadHandshakeBytes() {
+  upstream_.AsyncReadSome(asio::buffer(read_buf_.get(), kMaxFrameBytes),
+                          [self = shared_from_this()](asio::error_code ec, size_t n) {
+                            self->OnHandshakeBytes(ec, n);
+                          });
+}
+
+void TunnelSession::OnHandshakeBytes(asio::error_code ec, size_t n) {
+  if (Stopping()) return;
+  if (ec) return FailConnect("the database closed the connection during start-up", ec);
+  auto state = handshake_->Feed(std::string_view(read_buf_.get(), n), &handshake_out_);
+  if (state == UpstreamHandshake::State::kFailed) {
+    WipeString(handshake_out_);
+    return FailStartup(handshake_->error().sqlstate, handshake_->error().message);
+  }
+  if (state == UpstreamHandshake::State::kReady) return EnterPump();
+  if (!handshake_out_.empty()) return WriteHandshakeBytes();
+  ReadHandshakeBytes();
+}
+
+void TunnelSession::OnStartupTimeout(asio::error_code ec) {
+  if (ec || phase_ == Phase::kPumping || Stopping()) return;
+  FailStartup("08001", absl::StrCat("timed out after ", env_->startup_timeout.count() / 1000,
+                                    " s connecting to or authenticating with the database"));
+}
+
+void TunnelSession::FailConnect(const char* what, asio::error_code ec) {
+  FailStartup("08001", absl::StrCat(what, ": ", ec.message()));
+}
+
+void TunnelSession::FailStartup(std::string sqlstate, std::string message) {
+  spdlog::warn("session {}: connection {} failed at start-up: {} ({})", session_id(),
+               open_.connection(), message, sqlstate);
+  handshake_.reset();  // wipes the credential
+  CloseTunnel(sqlstate, message);
+}
+
+void TunnelSession::EnterPump() {
+  timer_.cancel();
+  phase_ = Phase::kPumping;
+  backend_key_ = handshake_->backend_key();
+  spdlog::info("session {}: connected to {} ({} auth, {}) for {}", session_id(), open_.connection(),
+               handshake_->auth_method(), upstream_.tls() ? "TLS" : "no TLS", open_.identity());
+  auto ready = std::make_unique<v1::TunnelFrame>();
+  ready->mutable_ready()->set_startup_messages(handshake_->startup_messages());
+  std::string leftover = handshake_->TakeLeftover();
+  handshake_.reset();  // the password is already wiped; drop the rest too
+  SendFrame(std::move(ready));
+  if (!leftover.empty()) {
+    data_frame_->mutable_data()->assign(leftover);
+    seam_.BackendBytes(data_frame_->mutable_data());
+    SendFrame(std::move(data_frame_));
+  } else {
+    ReadUpstream();
+  }
+  if (inbound_waiting_) {
+    inbound_waiting_ = false;
+    WriteUpstream();
+  }
+}
+
+}  // namespace warden::agent

@@ -1,0 +1,157 @@
+#!/usr/bin/env python3
+"""Warden data-path benchmark: direct PostgreSQL vs PgBouncer (session mode) vs Warden
+(gateway + agent), measured in the same run on the same PostgreSQL. Prints ratios; absolute
+numbers on a shared 2-core machine are noise, ratios within one run are the signal.
+
+Usage: /usr/bin/python3 tests/bench/bench.py [--seconds N] [--sessions N]
+"""
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "integration"))
+from warden_stack import Stack, free_port, wait_until  # noqa: E402
+import warden_fixtures  # noqa: E402
+
+
+def start_pgbouncer(s):
+    d = Path(tempfile.mkdtemp(prefix="warden-pgb-"))
+    port = free_port()
+    (d / "userlist.txt").write_text(f'"app" "{s.pg_password}"\n')
+    (d / "pgbouncer.ini").write_text(f"""[databases]
+demo = host=127.0.0.1 port={s.pg_port} dbname=demo
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = {port}
+auth_type = scram-sha-256
+auth_file = {d}/userlist.txt
+pool_mode = session
+max_client_conn = 1000
+default_pool_size = 600
+unix_socket_dir =
+logfile = {d}/pgbouncer.log
+pidfile = {d}/pgbouncer.pid
+""")
+    shutil.chown(d, "postgres")
+    for f in d.iterdir():
+        shutil.chown(f, "postgres")
+    subprocess.run(["runuser", "-u", "postgres", "--", "pgbouncer", "-d", str(d / "pgbouncer.ini")],
+                   check=True)
+    wait_until("pgbouncer", lambda: Stack._port_open(f"127.0.0.1:{port}"))
+    return d, port
+
+
+def pgbench(port, password, *args, seconds):
+    env = {**os.environ, "PGPASSWORD": password}
+    res = subprocess.run(["pgbench", "-h", "127.0.0.1", "-p", str(port), "-U", "app",
+                          "-T", str(seconds), "-n", *args, "demo"],
+                         capture_output=True, text=True, env=env, timeout=seconds * 3 + 60)
+    if res.returncode != 0:
+        raise RuntimeError(res.stderr)
+    tps = float(re.search(r"tps = ([\d.]+)", res.stdout).group(1))
+    lat = float(re.search(r"latency average = ([\d.]+) ms", res.stdout).group(1))
+    return tps, lat
+
+
+def timed_read(port, password, sql):
+    env = {**os.environ, "PGPASSWORD": password}
+    t = time.monotonic()
+    with open(os.devnull, "wb") as null:
+        subprocess.run(["psql", "-X", "-q", "-h", "127.0.0.1", "-p", str(port), "-U", "app",
+                        "-d", "demo", "-c", sql], stdout=null, check=True, env=env, timeout=600)
+    return time.monotonic() - t
+
+
+def rss_kb(pid):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--sessions", type=int, default=500)
+    args = ap.parse_args()
+    s = Stack(Path(tempfile.mkdtemp(prefix="warden-bench-")))
+    try:
+        s.start_controlplane()
+        s.start_gateway()
+        s.start_agent("edge-1", s.create_agent("edge-1"))
+        wait_until("agent", lambda: s.agent_current("edge-1"))
+        s.start_postgres()
+        s.ctl("connections", "create", "demo", "--agent", "edge-1", "--host", "127.0.0.1",
+              "--port", str(s.pg_port), "--database", "demo", "--tls-mode", "disable")
+        s.ctl("credentials", "set", "demo", "--username", "app", "--password-stdin",
+              input=s.pg_password)
+        s.apply_policy(warden_fixtures.GRANT_DEMO, "grant.yaml")
+        token = s.ctl("tokens", "create", "--identity", "bench", "--group", "ai-agents",
+                      "--ttl", "2h").stdout.strip()
+        pgb_dir, pgb_port = start_pgbouncer(s)
+        env = {**os.environ, "PGPASSWORD": s.pg_password}
+        subprocess.run(["pgbench", "-i", "-s", "10", "-q", "-h", "127.0.0.1", "-p",
+                        str(s.pg_port), "-U", "app", "demo"], check=True, env=env,
+                       capture_output=True)
+        targets = {"direct": (s.pg_port, s.pg_password), "pgbouncer": (pgb_port, s.pg_password),
+                   "warden": (s.pg_gateway_port, token)}
+        results = {}
+        for name, (port, pw) in targets.items():
+            for mode in ("simple", "extended"):
+                for clients in (1, 8):
+                    key = (name, mode, clients)
+                    results[key] = pgbench(port, pw, "-S", "-M", mode, "-c", str(clients), "-j",
+                                           str(min(clients, 2)), seconds=args.seconds)
+                    print(f"{name:9} -S -M {mode:8} c={clients}: tps {results[key][0]:9.0f}  "
+                          f"latency {results[key][1]:.3f} ms", flush=True)
+        big_select = "SELECT i, md5(i::text) FROM generate_series(1, 1000000) i"
+        big_copy = f"COPY ({big_select}) TO STDOUT"
+        reads = {}
+        for name, (port, pw) in targets.items():
+            reads[(name, "select")] = timed_read(port, pw, big_select)
+            reads[(name, "copy")] = timed_read(port, pw, big_copy)
+            print(f"{name:9} 1M rows: SELECT {reads[(name, 'select')]:.2f} s, COPY "
+                  f"{reads[(name, 'copy')]:.2f} s", flush=True)
+
+        print("\nRatios (same run):")
+        for mode in ("simple", "extended"):
+            for c in (1, 8):
+                w, b, d = (results[(t, mode, c)] for t in ("warden", "pgbouncer", "direct"))
+                print(f"  -S -M {mode:8} c={c}: warden/pgbouncer tps {w[0] / b[0]:.2f}, "
+                      f"warden/direct tps {w[0] / d[0]:.2f}")
+            w, b, d = (results[(t, mode, 1)][1] for t in ("warden", "pgbouncer", "direct"))
+            print(f"  -M {mode:8} c=1 added latency: warden {w - d:.3f} ms, pgbouncer {b - d:.3f} "
+                  f"ms, ratio {(w - d) / max(b - d, 1e-6):.2f}")
+        for kind in ("select", "copy"):
+            print(f"  1M-row {kind}: warden throughput / direct "
+                  f"{reads[('direct', kind)] / reads[('warden', kind)]:.2f}")
+
+        agent_pid = s.procs["agent-edge-1"].pid
+        gw_pid = s.procs["gateway"].pid
+        idle = (rss_kb(agent_pid), rss_kb(gw_pid))
+        import psycopg2
+        conns = [psycopg2.connect(s.gateway_dsn(token)) for _ in range(args.sessions)]
+        for c in conns:
+            c.cursor().execute("SELECT 1")
+        held = (rss_kb(agent_pid), rss_kb(gw_pid))
+        ok = sum(1 for c in conns if c.closed == 0)
+        for c in conns:
+            c.close()
+        print(f"\nMemory: agent idle {idle[0] / 1024:.1f} MB, gateway idle {idle[1] / 1024:.1f} MB")
+        print(f"  with {ok}/{args.sessions} open sessions: agent {held[0] / 1024:.1f} MB "
+              f"({(held[0] - idle[0]) / args.sessions:.0f} KB/session), gateway "
+              f"{held[1] / 1024:.1f} MB ({(held[1] - idle[1]) / args.sessions:.0f} KB/session)")
+    finally:
+        s.stop_all()
+        subprocess.run(["pkill", "-u", "postgres", "-f", "pgbouncer -d"], check=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,65 @@
+"""pgbench, JDBC and node-postgres through Warden, each checked on its results."""
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+JDBC_JAR = Path("/usr/share/java/postgresql.jar")
+
+
+def pgbench(s, *args):
+    env = {**os.environ, "PGPASSWORD": s.token}
+    return subprocess.run(["pgbench", "-h", "127.0.0.1", "-p", str(s.pg_gateway_port), "-U", "x",
+                           *args, "demo"], capture_output=True, text=True, env=env, timeout=300)
+
+
+def test_pgbench_all_query_modes(data_path):
+    s = data_path
+    init = pgbench(s, "-i", "-s", "1", "-q")  # COPY FROM STDIN through the tunnel
+    assert init.returncode == 0, init.stderr
+    for mode in ("simple", "extended", "prepared"):
+        for extra in (["-S"], []):
+            res = pgbench(s, "-M", mode, "-c", "4", "-j", "2", "-t", "100", *extra)
+            assert res.returncode == 0, res.stderr
+            assert "number of transactions actually processed: 400/400" in res.stdout, res.stdout
+            assert "number of failed transactions: 0" in res.stdout
+    import psycopg2
+    with psycopg2.connect(s.direct_dsn()) as conn:
+        cur = conn.cursor()
+        cur.execute("SELECT count(*) FROM pgbench_accounts")
+        assert cur.fetchone()[0] == 100000
+        cur.execute("SELECT count(*) FROM pgbench_history")
+        # pgbench truncates the history before each run (its vacuum step, which also went
+        # through Warden): the last run's read-write transactions left one row each.
+        assert cur.fetchone()[0] == 400
+
+
+@pytest.mark.skipif(not JDBC_JAR.exists() or not shutil.which("java"), reason="no JDBC/java")
+def test_jdbc_prepared_and_batch(data_path):
+    s = data_path
+    res = subprocess.run(
+        ["java", "-cp", str(JDBC_JAR), str(HERE / "jdbc" / "WardenJdbcCheck.java"),
+         f"jdbc:postgresql://127.0.0.1:{s.pg_gateway_port}/demo?sslmode=disable&prepareThreshold=1",
+         s.token], capture_output=True, text=True, timeout=180)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert res.stdout.strip().splitlines()[-1] == "OK 1000 customers, 500 batched, 20 prepared"
+
+
+@pytest.mark.skipif(not shutil.which("npm"), reason="no node/npm")
+def test_node_pg(data_path):
+    s = data_path
+    node_dir = HERE / "node"
+    if not (node_dir / "node_modules" / "pg").exists():
+        inst = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--silent"],
+                              cwd=node_dir, capture_output=True, text=True, timeout=300)
+        assert inst.returncode == 0, inst.stderr
+    env = {**os.environ, "PGHOST": "127.0.0.1", "PGPORT": str(s.pg_gateway_port),
+           "PGDATABASE": "demo", "PGUSER": "x", "PGPASSWORD": s.token}
+    res = subprocess.run(["node", "check.js"], cwd=node_dir, capture_output=True, text=True,
+                         env=env, timeout=120)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert re.search(r"^OK rows=1000 emails=1000 params=7$", res.stdout, re.M), res.stdout

@@ -1,0 +1,49 @@
+"""Fixtures shared by the integration and compatibility suites."""
+import pytest
+
+from warden_stack import Stack, wait_until
+
+
+@pytest.fixture
+def stack(tmp_path):
+    s = Stack(tmp_path)
+    yield s
+    s.stop_all()
+
+
+@pytest.fixture
+def running_stack(stack):
+    """Control plane, gateway and one connected agent named edge-1."""
+    stack.start_controlplane()
+    stack.start_gateway()
+    token = stack.create_agent("edge-1")
+    stack.start_agent("edge-1", token)
+    wait_until("agent edge-1 to connect", lambda: stack.agent_current("edge-1"))
+    return stack
+
+
+GRANT_DEMO = """\
+name: demo-access
+subjects:
+  groups: [ai-agents]
+connections: [demo]
+default_action: allow
+"""
+
+
+@pytest.fixture
+def data_path(running_stack):
+    """running_stack plus a real PostgreSQL registered as connection demo, its credential, a
+    policy granting group ai-agents, and a token for identity claude in that group."""
+    s = running_stack
+    s.start_postgres()
+    s.ctl("connections", "create", "demo", "--agent", "edge-1", "--host", "127.0.0.1",
+          "--port", str(s.pg_port), "--database", "demo", "--tls-mode", "disable")
+    s.ctl("credentials", "set", "demo", "--username", "app", "--password-stdin",
+          input=s.pg_password)
+    res = s.apply_policy(GRANT_DEMO, "grant.yaml")
+    assert res.returncode == 0, res.stderr
+    s.token = s.ctl("tokens", "create", "--identity", "claude", "--group", "ai-agents",
+                    "--ttl", "1h").stdout.strip()
+    wait_until("agent current", lambda: s.agent_current("edge-1"))
+    return s
