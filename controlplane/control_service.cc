@@ -18,6 +18,10 @@ namespace warden::controlplane {
 
 using grpcutil::ToGrpc;
 
+namespace {
+constexpr int64_t kSealedCredentialTtlSeconds = 60;
+}  // namespace
+
 bool PolicyGrants(const v1::Policy& p, const std::string& identity,
                   const std::vector<std::string>& groups, const std::string& connection) {
   bool conn = absl::c_any_of(p.connections(),
@@ -77,8 +81,8 @@ grpc::Status ControlServiceImpl::AgentControl(
   return ToGrpc(st);
 }
 
-absl::StatusOr<v1::AgentDirective> ControlServiceImpl::WelcomeFor(
-    const store::AgentIdentity& agent, const std::string& gateway) {
+absl::StatusOr<v1::AgentDirective> ControlServiceImpl::WelcomeFor(const store::AgentIdentity& agent,
+                                                                  const std::string& gateway) {
   v1::AgentDirective d;
   d.mutable_welcome()->set_agent_id(agent.name);
   d.mutable_welcome()->set_gateway_id(gateway);
@@ -112,6 +116,10 @@ absl::Status ControlServiceImpl::ServeAgent(
     v1::AgentMessage msg;
     while (stream->Read(&msg)) {
       absl::Status s;
+      if (msg.has_register_()) {
+        spdlog::warn("agent {}: second Register on one stream; closing it", agent.name);
+        break;
+      }
       if (msg.has_policy_applied()) {
         s = stores_.agents.RecordApplied(agent.id, msg.policy_applied().version());
         spdlog::info("agent {} applied policy version {}", agent.name,
@@ -157,12 +165,16 @@ absl::Status ControlServiceImpl::ServeAgent(
 }
 
 absl::StatusOr<std::string> ControlServiceImpl::SealCredentialForAgent(
-    const v1::ConnectionInfo& conn, const std::string& session_id) {
+    const v1::ConnectionInfo& conn, const std::string& session_id, const store::Principal& who) {
   ASSIGN_OR_RETURN(store::Credential cred, stores_.connections.OpenCredential(conn.name()));
   ASSIGN_OR_RETURN(std::string agent_key, stores_.agents.PublicKey(conn.agent()));
   v1::DatabaseCredential payload;
   payload.set_username(std::move(cred.username));
   payload.set_password(std::move(cred.secret));
+  payload.set_identity(who.identity);
+  for (const auto& g : who.groups) payload.add_groups(g);
+  // Long enough for the agent to receive OpenSession and open the tunnel, no longer.
+  payload.set_expires_unix(store::NowUnix() + kSealedCredentialTtlSeconds);
   std::string plain = payload.SerializeAsString();
   auto sealed = crypto::SealTo(agent_key, plain, absl::StrCat(session_id, "\n", conn.name()));
   OPENSSL_cleanse(plain.data(), plain.size());
@@ -195,7 +207,7 @@ grpc::Status ControlServiceImpl::Authorize(grpc::ServerContext* ctx,
     }
     resp->set_session_id(crypto::GeneratePublicId("ses_"));
     ASSIGN_OR_RETURN(*resp->mutable_sealed_credential(),
-                     SealCredentialForAgent(conn, resp->session_id()));
+                     SealCredentialForAgent(conn, resp->session_id(), who));
     resp->set_identity(who.identity);
     for (auto& g : who.groups) resp->add_groups(g);
     resp->set_agent(conn.agent());

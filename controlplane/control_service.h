@@ -27,7 +27,8 @@ class ControlServiceImpl final : public v1::ControlService::Service {
   absl::StatusOr<store::AgentIdentity> AuthenticateAgent(const grpc::ServerContext& ctx);
   // The connection's credential, sealed to its agent's key for this session only.
   absl::StatusOr<std::string> SealCredentialForAgent(const v1::ConnectionInfo& conn,
-                                                     const std::string& session_id);
+                                                     const std::string& session_id,
+                                                     const store::Principal& who);
   absl::StatusOr<v1::AgentDirective> WelcomeFor(const store::AgentIdentity& agent,
                                                 const std::string& gateway);
   absl::Status ServeAgent(grpc::ServerContext* ctx, const store::AgentIdentity& agent,

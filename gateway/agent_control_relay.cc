@@ -2,7 +2,9 @@
 
 #include <mutex>
 #include <thread>
+#include <utility>
 
+#include "absl/strings/match.h"
 #include "common/grpcutil/grpc_util.h"
 #include "common/log/log.h"
 #include "gateway/tunnel_reactor.h"
@@ -31,12 +33,14 @@ grpc::Status AgentServiceImpl::Control(
   auto link = std::make_shared<AgentLink>(agent);
   std::mutex write_mu;
   bool finished = false;
-  std::string agent_name;  // as registered; guarded by write_mu
   std::thread to_control([&] {
     v1::AgentMessage msg;
+    bool registered = false;
     while (agent->Read(&msg)) {
+      // One Register per stream: the control plane checks only the first, so a second one
+      // could otherwise claim another agent's name on this gateway.
+      if (msg.has_register_() && std::exchange(registered, true)) break;
       std::lock_guard<std::mutex> lock(write_mu);
-      if (msg.has_register_()) agent_name = msg.register_().name();
       if (finished || !upstream->Write(msg)) break;
     }
     up.TryCancel();  // the agent left: end the relayed stream too
@@ -47,9 +51,9 @@ grpc::Status AgentServiceImpl::Control(
   std::string linked_name;
   while (upstream->Read(&d)) {
     if (d.has_welcome() && !linked) {
-      // The control plane accepted the agent: sessions for its connections may use it now.
-      std::lock_guard<std::mutex> lock(write_mu);
-      linked_name = agent_name;
+      // The control plane accepted the agent and named it (the name its token belongs to):
+      // sessions for its connections may use this stream now.
+      linked_name = d.welcome().agent_id();
       links_.Put(linked_name, link);
       linked = true;
     }
@@ -63,6 +67,13 @@ grpc::Status AgentServiceImpl::Control(
     finished = true;
   }
   if (st.error_code() == grpc::StatusCode::UNAVAILABLE) control_.Reset(stub);
+  if (st.error_code() == grpc::StatusCode::UNAUTHENTICATED &&
+      absl::StartsWith(st.error_message(), "gateway credential rejected")) {
+    // The gateway is misconfigured, not the agent: tell it to retry, not to give up for good.
+    spdlog::error("the control plane rejected this gateway's credential: {}", st.error_message());
+    st = grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                      "the gateway is misconfigured (its credential was rejected)");
+  }
   if (!st.ok() && st.error_code() != grpc::StatusCode::CANCELLED) {
     // Tell the agent why before ending its stream: cancelling is the only way to release the
     // helper thread from Read, and a cancelled stream carries no message of its own.
@@ -72,8 +83,8 @@ grpc::Status AgentServiceImpl::Control(
     link->Send(closing);
     spdlog::info("agent stream from {} ended: {}", ctx->peer(), st.error_message());
   }
+  ctx->TryCancel();  // first, so that a Write blocked on a stuck agent returns
   link->Detach();
-  ctx->TryCancel();
   to_control.join();
   return st;
 }

@@ -5,36 +5,77 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <condition_variable>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 
 #include "warden/v1/agent.grpc.pb.h"
 
 namespace warden::gateway {
 
-// Writes to one agent's control stream. The relay and client sessions share it; the mutex keeps
-// their writes apart, as the sync API allows one writer at a time.
+// Writes to one agent's control stream. The relay writes on its own thread with Send; client
+// sessions Post, which never blocks: a writer thread drains a bounded queue, so an agent that
+// stops reading stalls only its own directives, never the gateway's I/O threads.
 class AgentLink {
  public:
+  static constexpr size_t kMaxQueued = 1024;
+
   explicit AgentLink(grpc::ServerReaderWriter<v1::AgentDirective, v1::AgentMessage>* stream)
-      : stream_(stream) {}
+      : stream_(stream), writer_([this] { WriterLoop(); }) {}
+  ~AgentLink() { Detach(); }
 
   bool Send(const v1::AgentDirective& d) {
     std::lock_guard<std::mutex> lock(mu_);
     return stream_ != nullptr && stream_->Write(d);
   }
 
-  // Called by the relay before its stream goes away.
+  // False when the agent is gone or its queue is full.
+  bool Post(v1::AgentDirective d) {
+    std::lock_guard<std::mutex> lock(queue_mu_);
+    if (stopping_ || queue_.size() >= kMaxQueued) return false;
+    queue_.push_back(std::move(d));
+    queue_cv_.notify_one();
+    return true;
+  }
+
+  // Called by the relay once its stream is cancelled (so a blocked Write returns): no more
+  // writes after this.
   void Detach() {
+    {
+      std::lock_guard<std::mutex> lock(queue_mu_);
+      stopping_ = true;
+    }
+    queue_cv_.notify_one();
+    if (writer_.joinable()) writer_.join();
     std::lock_guard<std::mutex> lock(mu_);
     stream_ = nullptr;
   }
 
  private:
-  std::mutex mu_;
+  void WriterLoop() {
+    std::unique_lock<std::mutex> lock(queue_mu_);
+    for (;;) {
+      queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (stopping_) return;
+      v1::AgentDirective d = std::move(queue_.front());
+      queue_.pop_front();
+      lock.unlock();
+      Send(d);
+      lock.lock();
+    }
+  }
+
+  std::mutex mu_;  // serialises Write
   grpc::ServerReaderWriter<v1::AgentDirective, v1::AgentMessage>* stream_;
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::deque<v1::AgentDirective> queue_;
+  bool stopping_ = false;
+  std::thread writer_;  // last: starts after the fields it uses exist
 };
 
 class AgentLinks {

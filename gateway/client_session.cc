@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/crypto/random.h"
@@ -34,10 +35,24 @@ std::pair<std::string, std::string> ClientError(const grpc::Status& s) {
   }
 }
 
-// Startup parameters that are not forwarded: user and database come from the connection and
-// its credential; "_pq_." names protocol extensions this gateway does not negotiate.
+// Startup parameters passed on to the database: presentation settings only. Anything else
+// (options, role, search_path, default_transaction_read_only, ...) could change what a statement
+// means or undo a lock the policy relies on, so it is dropped; user and database come from the
+// connection and its credential.
 bool Forwarded(std::string_view name) {
-  return name != "user" && name != "database" && name.substr(0, 5) != "_pq_.";
+  static constexpr std::string_view kAllowed[] = {"application_name",
+                                                  "client_encoding",
+                                                  "datestyle",
+                                                  "timezone",
+                                                  "intervalstyle",
+                                                  "extra_float_digits",
+                                                  "standard_conforming_strings"};
+  std::string lower(name);
+  for (char& c : lower) c = absl::ascii_tolower(static_cast<unsigned char>(c));
+  for (auto allowed : kAllowed) {
+    if (lower == allowed) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -45,7 +60,7 @@ bool Forwarded(std::string_view name) {
 ClientSession::ClientSession(asio::ip::tcp::socket socket, GatewayContext& ctx)
     : ctx_(ctx),
       strand_(asio::make_strand(socket.get_executor())),
-      stream_(std::move(socket), ctx.tls),
+      stream_(std::move(socket)),
       timer_(strand_) {
   asio::error_code ec;
   auto ep = stream_.socket().remote_endpoint(ec);
@@ -123,18 +138,25 @@ bool ClientSession::HandleStartupPacket() {
       return false;
     }
     Send("S", [self = shared_from_this()] {
-      self->stream_.AsyncHandshake(asio::bind_executor(self->strand_, [self](auto ec) {
-        if (ec) {
-          spdlog::info("client {}: TLS handshake failed: {}", self->peer_, ec.message());
-          return self->Close();
-        }
-        self->ReadPreAuth();
-      }));
+      self->stream_.StartTls(self->ctx_.tls);
+      self->stream_.AsyncHandshake(
+          asio::ssl::stream_base::server, asio::bind_executor(self->strand_, [self](auto ec) {
+            if (ec) {
+              spdlog::info("client {}: TLS handshake failed: {}", self->peer_, ec.message());
+              return self->Close();
+            }
+            self->ReadPreAuth();
+          }));
     });
     return false;
   }
   if (std::holds_alternative<pgwire::GSSENCRequest>(r.message())) {
     inbuf_.erase(0, used);
+    // As PostgreSQL: one GSSENCRequest, and none once TLS is up.
+    if (std::exchange(gssenc_refused_, true) || stream_.tls()) {
+      Fail("08P01", "unexpected GSSENCRequest");
+      return false;
+    }
     Send("N");  // no GSSAPI encryption; the client goes on with SSLRequest or a startup
     return true;
   }
@@ -239,8 +261,8 @@ void ClientSession::OnAuthorized(const grpc::Status& status, const v1::Authorize
   open->set_identity(resp.identity());
   for (const auto& g : resp.groups()) open->add_groups(g);
   open->set_client_address(peer_);
-  if (!link->Send(d)) {
-    return Fail("57P03", absl::StrCat("agent \"", resp.agent(), "\" went away"));
+  if (!link->Post(std::move(d))) {
+    return Fail("57P03", absl::StrCat("agent \"", resp.agent(), "\" is not accepting sessions"));
   }
   spdlog::info("session {}: {} ({}) -> connection {} via agent {}", session_id_, resp.identity(),
                peer_, connection_, resp.agent());
@@ -294,6 +316,8 @@ void ClientSession::ReadClient() {
       asio::buffer(readbuf_),
       asio::bind_executor(strand_, [self = shared_from_this()](auto ec, size_t n) {
         if (ec) return self->Close();  // the client left: the tunnel ends with it
+        // The session may have ended while this read was pending (the agent closed it).
+        if (self->state_ != State::kStreaming || !self->tunnel_) return self->Close();
         self->bytes_in_ += n;
         // Read again only when this chunk is on its way to the agent (back-pressure).
         self->tunnel_->SendData(std::string(self->readbuf_.data(), n),
@@ -361,6 +385,12 @@ void ClientSession::Fail(const std::string& sqlstate, const std::string& message
   state_ = State::kClosed;
   Send(pgwire::BuildErrorResponse("FATAL", sqlstate, message),
        [self = shared_from_this()] { self->Close(); });
+  // A client that does not read (or never finishes a TLS handshake) must not keep the
+  // connection: close regardless after a short grace period.
+  timer_.expires_after(std::chrono::seconds(5));
+  timer_.async_wait(asio::bind_executor(strand_, [self = shared_from_this()](auto ec) {
+    if (!ec) self->Close();
+  }));
 }
 
 void ClientSession::Close() {

@@ -18,8 +18,8 @@
 #include <string>
 
 #include "common/grpcutil/grpc_util.h"
+#include "common/net/maybe_tls_stream.h"
 #include "gateway/agent_links.h"
-#include "gateway/client_stream.h"
 #include "gateway/session_registry.h"
 #include "gateway/tunnel_reactor.h"
 #include "warden/v1/control.grpc.pb.h"
@@ -74,12 +74,13 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
 
   GatewayContext& ctx_;
   asio::strand<asio::any_io_executor> strand_;
-  ClientStream stream_;
+  net::MaybeTlsStream stream_;
   asio::steady_timer timer_;
   std::string peer_;
   bool loopback_ = false;
   State state_ = State::kStartup;
   bool stream_closed_ = false;
+  bool gssenc_refused_ = false;
   std::string inbuf_;
   std::array<char, 65536> readbuf_;
   std::deque<Write> writes_;

@@ -50,8 +50,16 @@ absl::StatusOr<std::unique_ptr<PgListener>> PgListener::Start(const std::string&
 void PgListener::Accept() {
   acceptor_.async_accept(asio::make_strand(io_), [this](auto ec, asio::ip::tcp::socket socket) {
     if (ec == asio::error::operation_aborted) return;
-    if (!ec) std::make_shared<ClientSession>(std::move(socket), ctx_)->Start();
-    Accept();
+    if (!ec) {
+      std::make_shared<ClientSession>(std::move(socket), ctx_)->Start();
+      return Accept();
+    }
+    // Out of file descriptors and the like: retrying at once would spin.
+    spdlog::warn("accept failed: {}; retrying in 100 ms", ec.message());
+    retry_.expires_after(std::chrono::milliseconds(100));
+    retry_.async_wait([this](auto wait_ec) {
+      if (!wait_ec) Accept();
+    });
   });
 }
 

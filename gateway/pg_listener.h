@@ -23,12 +23,13 @@ class PgListener {
   int port() const { return port_; }
 
  private:
-  explicit PgListener(GatewayContext& ctx) : ctx_(ctx), acceptor_(io_) {}
+  explicit PgListener(GatewayContext& ctx) : ctx_(ctx), acceptor_(io_), retry_(io_) {}
   void Accept();
 
   GatewayContext& ctx_;
   asio::io_context io_;
   asio::ip::tcp::acceptor acceptor_;
+  asio::steady_timer retry_;
   std::vector<std::thread> threads_;
   int port_ = 0;
 };

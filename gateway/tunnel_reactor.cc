@@ -31,9 +31,24 @@ void TunnelHandle::ContinueReading() {
   if (reactor_) reactor_->ReadNext();
 }
 
+void TunnelHandle::ExpireIfUnopened() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (reactor_ && !reactor_->opened_) {
+    reactor_->FinishOnce(
+        grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "TunnelOpen did not arrive in time"));
+  }
+}
+
 TunnelReactor::TunnelReactor(SessionRegistry& registry)
     : registry_(registry), handle_(std::make_shared<TunnelHandle>()) {
   handle_->reactor_ = this;
+  // A weak reference: a pending alarm must not keep the handle (which owns it) alive.
+  handle_->open_deadline_.Set(std::chrono::system_clock::now() + std::chrono::seconds(10),
+                              [h = std::weak_ptr<TunnelHandle>(handle_)](bool fired) {
+                                if (auto handle = h.lock(); handle && fired) {
+                                  handle->ExpireIfUnopened();
+                                }
+                              });
   StartRead(&in_);
 }
 
@@ -55,6 +70,7 @@ void TunnelReactor::HandleOpen() {
                             "no client session is waiting for this tunnel"));
     return;
   }
+  opened_ = true;
   session_->OnTunnelAttached(handle_);
   ReadNext();
 }

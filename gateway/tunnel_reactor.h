@@ -4,8 +4,10 @@
 // instead of filling the gateway's memory.
 #pragma once
 
+#include <grpcpp/alarm.h>
 #include <grpcpp/grpcpp.h>
 
+#include <atomic>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -32,8 +34,12 @@ class TunnelHandle {
 
  private:
   friend class TunnelReactor;
+  // Ends a tunnel whose TunnelOpen did not come in time: before it, nothing vouches for the
+  // stream, so it must not live on.
+  void ExpireIfUnopened();
   std::mutex mu_;
   TunnelReactor* reactor_ = nullptr;  // null once the reactor is done
+  grpc::Alarm open_deadline_;
 };
 
 class TunnelReactor : public grpc::ServerBidiReactor<v1::TunnelFrame, v1::TunnelFrame> {
@@ -64,6 +70,7 @@ class TunnelReactor : public grpc::ServerBidiReactor<v1::TunnelFrame, v1::Tunnel
   std::deque<Outgoing> out_;
   bool writing_ = false;
   bool finished_ = false;
+  std::atomic<bool> opened_{false};
 };
 
 }  // namespace warden::gateway

@@ -27,7 +27,8 @@ std::string CredentialAad(absl::string_view session_id, absl::string_view connec
 absl::StatusOr<std::unique_ptr<DatabaseSecret>> OpenCredential(absl::string_view private_key,
                                                                absl::string_view session_id,
                                                                absl::string_view connection,
-                                                               absl::string_view sealed) {
+                                                               absl::string_view sealed,
+                                                               int64_t now_unix) {
   if (sealed.empty()) return absl::InvalidArgumentError("no credential was sent for the session");
   auto plain = crypto::OpenSealed(private_key, sealed, CredentialAad(session_id, connection));
   if (!plain.ok()) {
@@ -42,10 +43,15 @@ absl::StatusOr<std::unique_ptr<DatabaseSecret>> OpenCredential(absl::string_view
   if (parsed) {
     secret->username = cred.username();
     secret->password = cred.password();
+    secret->identity = cred.identity();
+    secret->groups.assign(cred.groups().begin(), cred.groups().end());
   }
   WipeString(*cred.mutable_username());
   WipeString(*cred.mutable_password());
   if (!parsed) return absl::InvalidArgumentError("the opened credential is malformed");
+  if (cred.expires_unix() <= now_unix) {
+    return absl::PermissionDeniedError("the sealed credential has expired (replayed or late)");
+  }
   if (secret->username.empty()) return absl::InvalidArgumentError("the credential has no username");
   return secret;
 }

@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -13,6 +14,10 @@ namespace warden::agent {
 struct DatabaseSecret {
   std::string username;
   std::string password;
+  // The session's identity and groups as the control plane sealed them (not as the gateway
+  // said): what policy is enforced for.
+  std::string identity;
+  std::vector<std::string> groups;
 
   DatabaseSecret() = default;
   ~DatabaseSecret();  // OPENSSL_cleanse on both fields
@@ -26,10 +31,11 @@ struct DatabaseSecret {
 // The associated data the control plane sealed the credential with: "<session id>\n<connection>".
 std::string CredentialAad(absl::string_view session_id, absl::string_view connection);
 
-// Opens a sealed v1::DatabaseCredential. Errors name the reason, never the contents.
+// Opens a sealed v1::DatabaseCredential, refusing one past its expiry (now_unix). Errors name
+// the reason, never the contents.
 [[nodiscard]] absl::StatusOr<std::unique_ptr<DatabaseSecret>> OpenCredential(
     absl::string_view private_key, absl::string_view session_id, absl::string_view connection,
-    absl::string_view sealed);
+    absl::string_view sealed, int64_t now_unix);
 
 // OPENSSL_cleanse over the whole capacity-in-use of `s`, then clear().
 void WipeString(std::string& s);

@@ -1,11 +1,21 @@
 // TunnelSession, start-up half: open the credential, connect to the database, negotiate TLS per
 // the connection's tls_mode, authenticate (UpstreamHandshake), then hand over to the pump.
+#include <chrono>
+
 #include "absl/strings/str_cat.h"
 #include "agent/session/tunnel_session.h"
 #include "common/log/log.h"
 #include "common/pgwire/startup.h"
 
 namespace warden::agent {
+
+namespace {
+int64_t UnixNow() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+}  // namespace
 
 namespace {
 
@@ -57,9 +67,13 @@ absl::Status TunnelSession::PrepareStartup() {
         absl::StrCat("connection \"", open_.connection(), "\" has no valid host and port"));
   }
   auto secret = OpenCredential(env_->sealing_private_key, open_.session_id(), open_.connection(),
-                               open_.sealed_credential());
+                               open_.sealed_credential(), UnixNow());
   open_.clear_sealed_credential();
   if (!secret.ok()) return secret.status();
+  // The sealed identity is authoritative; the gateway's copy is only a hint.
+  open_.set_identity((*secret)->identity);
+  open_.clear_groups();
+  for (const auto& g : (*secret)->groups) open_.add_groups(g);
   HandshakeParams params;
   params.database = connection_->database();
   for (const auto& [name, value] : open_.client_parameters()) {
@@ -126,6 +140,7 @@ void TunnelSession::OnTlsHandshake(asio::error_code ec) {
 
 void TunnelSession::StartAuthentication() {
   phase_ = Phase::kAuthenticating;
+  handshake_->set_transport_encrypted(upstream_.tls());
   handshake_out_ = handshake_->StartupBytes();
   WriteHandshakeBytes();
 }

@@ -3,6 +3,7 @@
 #include <variant>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "common/pgauth/md5_password.h"
 #include "common/pgwire/frontend_builders.h"
 #include "common/pgwire/startup.h"
@@ -107,6 +108,12 @@ void UpstreamHandshake::OnAuthRequest(const pgwire::Authentication& auth, std::s
       return;
     case pgwire::AuthCode::kCleartextPassword:
       auth_method_ = "password";
+      if (!encrypted_) {
+        return Fail("28000",
+                    "the database asked for the password in clear text over an unencrypted "
+                    "connection; Warden refuses to send it (use scram-sha-256 on the server, or "
+                    "a connection --tls-mode of require or verify-full)");
+      }
       out->append(pgwire::BuildPasswordMessage(secret_->password));
       state_ = State::kAwaitingAuthOk;
       return;
@@ -214,9 +221,13 @@ void UpstreamHandshake::OnServerError(const pgwire::ErrorResponse& err) {
     return Fail(sqlstate, absl::StrCat("the database rejected the connection's credential (",
                                        Av(auth_method_), " authentication)"));
   }
-  std::string_view m = err.message();
-  Fail(sqlstate, absl::StrCat("the database refused the connection: ",
-                              absl::string_view(m.data(), m.size())));
+  // Other messages may still name the role ("too many connections for role ..."): the client
+  // sees the connection's user only as a placeholder.
+  std::string m(err.message());
+  if (secret_ && !secret_->username.empty()) {
+    m = absl::StrReplaceAll(m, {{secret_->username, "<connection user>"}});
+  }
+  Fail(sqlstate, absl::StrCat("the database refused the connection: ", m));
 }
 
 void UpstreamHandshake::Fail(std::string sqlstate, std::string message) {

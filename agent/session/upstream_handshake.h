@@ -60,6 +60,11 @@ class UpstreamHandshake {
   UpstreamHandshake(std::unique_ptr<DatabaseSecret> secret, HandshakeParams params);
   ~UpstreamHandshake();
 
+  // Whether the connection to the database is TLS. Without it, a server (or a machine in the
+  // middle) asking for the password in clear text is refused: the credential must not cross
+  // the network readable.
+  void set_transport_encrypted(bool encrypted) { encrypted_ = encrypted; }
+
   // The StartupMessage (user = credential username, database, client parameters).
   std::string StartupBytes() const;
 
@@ -92,6 +97,7 @@ class UpstreamHandshake {
   void Fail(std::string sqlstate, std::string message);
 
   std::unique_ptr<DatabaseSecret> secret_;
+  bool encrypted_ = false;
   HandshakeParams params_;
   State state_ = State::kAwaitingAuthRequest;
   std::unique_ptr<pgauth::ScramSha256Client> scram_;

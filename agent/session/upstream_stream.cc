@@ -5,24 +5,17 @@
 namespace warden::agent {
 
 void UpstreamStream::StartTls(asio::ssl::context& ctx, const std::string& host, bool verify) {
-  tls_ = std::make_unique<asio::ssl::stream<asio::ip::tcp::socket&>>(socket_, ctx);
+  auto& tls = net::MaybeTlsStream::StartTls(ctx);
   asio::error_code ec;
   asio::ip::make_address(host, ec);
   bool is_ip = !ec;
-  if (!is_ip) SSL_set_tlsext_host_name(tls_->native_handle(), host.c_str());
+  if (!is_ip) SSL_set_tlsext_host_name(tls.native_handle(), host.c_str());
   if (verify) {
-    tls_->set_verify_mode(asio::ssl::verify_peer);
-    tls_->set_verify_callback(asio::ssl::host_name_verification(host));
+    tls.set_verify_mode(asio::ssl::verify_peer);
+    tls.set_verify_callback(asio::ssl::host_name_verification(host));
   } else {
-    tls_->set_verify_mode(asio::ssl::verify_none);
+    tls.set_verify_mode(asio::ssl::verify_none);
   }
-}
-
-void UpstreamStream::Close() {
-  if (!socket_.is_open()) return;
-  asio::error_code ignored;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);
 }
 
 UpstreamTlsContexts::UpstreamTlsContexts()

@@ -168,3 +168,17 @@ def test_garbage_from_one_client_leaves_others_running(data_path):
         assert sock.recv(1000)[:1] in (b"E", b"")
     res = psql(s, s.gateway_dsn(s.token), "-c", "SELECT 1")
     assert res.returncode == 0 and res.stdout.strip() == "1"
+
+
+def test_only_presentation_settings_pass_from_the_client(data_path):
+    """options=-c ... could undo a lock policy relies on (e.g. read-only): it is dropped, while
+    application_name reaches the database."""
+    s = data_path
+    dsn = (s.gateway_dsn(s.token) + " application_name=warden-test "
+           "options='-c default_transaction_read_only=on -c search_path=evil'")
+    conn = psycopg2.connect(dsn)
+    cur = conn.cursor()
+    cur.execute("SELECT current_setting('application_name'), "
+                "current_setting('default_transaction_read_only'), current_setting('search_path')")
+    assert cur.fetchone() == ("warden-test", "off", '"$user", public')
+    conn.close()

@@ -127,11 +127,22 @@ TEST_CASE("handshake: the StartupMessage carries user, database and client param
   CHECK(m->Get("client_encoding") == std::optional<std::string_view>("UTF8"));
 }
 
-TEST_CASE("handshake: cleartext password, every message split at every byte") {
+TEST_CASE("handshake: cleartext password is refused without TLS") {
+  auto hs = MakeHandshake();
+  std::string out;
+  hs->Feed(pgwire::BuildAuthenticationCleartextPassword(), &out);
+  CHECK(hs->state() == State::kFailed);
+  CHECK(out.find(kPassword) == std::string::npos);
+  CHECK(hs->error().sqlstate == "28000");
+  CHECK(hs->error().message.find("clear text") != std::string::npos);
+}
+
+TEST_CASE("handshake: cleartext password over TLS, every message split at every byte") {
   std::string request = pgwire::BuildAuthenticationCleartextPassword();
   std::string ok = pgwire::BuildAuthenticationOk() + AfterAuthOk();
   for (size_t cut = 0; cut <= request.size(); ++cut) {
     auto hs = MakeHandshake();
+    hs->set_transport_encrypted(true);
     std::string out = FeedSplit(*hs, request, cut);
     REQUIRE(hs->state() == State::kAwaitingAuthOk);
     auto pw = pgwire::ParsePassword(OnlyPasswordMessage(out));
@@ -145,6 +156,7 @@ TEST_CASE("handshake: cleartext password, every message split at every byte") {
   // The whole after-AuthenticationOk sequence split at every byte.
   for (size_t cut = 0; cut <= ok.size(); ++cut) {
     auto hs = MakeHandshake();
+    hs->set_transport_encrypted(true);
     std::string out;
     hs->Feed(request, &out);
     FeedSplit(*hs, ok, cut);
@@ -236,6 +248,7 @@ TEST_CASE("handshake: trust (AuthenticationOk at once)") {
 
 TEST_CASE("handshake: server errors keep their SQLSTATE but never name the role") {
   auto hs = MakeHandshake();
+  hs->set_transport_encrypted(true);
   std::string out;
   hs->Feed(pgwire::BuildAuthenticationCleartextPassword(), &out);
   hs->Feed(pgwire::BuildErrorResponse("FATAL", "28P01",
@@ -253,6 +266,16 @@ TEST_CASE("handshake: server errors keep their SQLSTATE but never name the role"
   REQUIRE(other->state() == State::kFailed);
   CHECK(other->error().sqlstate == "3D000");
   CHECK(other->error().message.find("does not exist") != std::string::npos);
+
+  auto busy = MakeHandshake();
+  out.clear();
+  busy->Feed(pgwire::BuildErrorResponse("FATAL", "53300",
+                                        std::string("too many connections for role \"") + kUser +
+                                            "\""),
+             &out);
+  CHECK(busy->error().sqlstate == "53300");
+  CHECK(busy->error().message.find(kUser) == std::string::npos);
+  CHECK(busy->error().message.find("<connection user>") != std::string::npos);
 }
 
 TEST_CASE("handshake: unsupported methods and protocol violations fail") {

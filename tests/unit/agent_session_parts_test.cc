@@ -19,31 +19,40 @@ TEST_CASE("credential: opens what was sealed for this session and connection") {
   warden::v1::DatabaseCredential cred;
   cred.set_username("app");
   cred.set_password("pw");
+  cred.set_identity("claude");
+  cred.add_groups("ai-agents");
+  cred.set_expires_unix(1000);
   auto sealed = warden::crypto::SealTo(key.public_key, cred.SerializeAsString(),
                                        CredentialAad("s-1", "demo"));
   REQUIRE(sealed.ok());
-  auto opened = OpenCredential(key.private_key, "s-1", "demo", *sealed);
+  auto opened = OpenCredential(key.private_key, "s-1", "demo", *sealed, 999);
   REQUIRE(opened.ok());
   CHECK((*opened)->username == "app");
   CHECK((*opened)->password == "pw");
+  CHECK((*opened)->identity == "claude");
+  CHECK((*opened)->groups == std::vector<std::string>{"ai-agents"});
   (*opened)->WipePassword();
   CHECK((*opened)->password.empty());
 
+  // Past its expiry (a replayed or late box): refused.
+  auto late = OpenCredential(key.private_key, "s-1", "demo", *sealed, 1000);
+  REQUIRE(!late.ok());
+  CHECK(std::string(late.status().message()).find("expired") != std::string::npos);
   // Another session, another connection, another key: refused, without echoing anything.
-  CHECK(!OpenCredential(key.private_key, "s-2", "demo", *sealed).ok());
-  CHECK(!OpenCredential(key.private_key, "s-1", "other", *sealed).ok());
+  CHECK(!OpenCredential(key.private_key, "s-2", "demo", *sealed, 999).ok());
+  CHECK(!OpenCredential(key.private_key, "s-1", "other", *sealed, 999).ok());
   auto other = warden::crypto::X25519KeyPair::Generate();
-  auto wrong = OpenCredential(other.private_key, "s-1", "demo", *sealed);
+  auto wrong = OpenCredential(other.private_key, "s-1", "demo", *sealed, 999);
   REQUIRE(!wrong.ok());
   CHECK(std::string(wrong.status().message()).find("pw") == std::string::npos);
-  CHECK(!OpenCredential(key.private_key, "s-1", "demo", "").ok());
+  CHECK(!OpenCredential(key.private_key, "s-1", "demo", "", 999).ok());
 }
 
 TEST_CASE("credential: a sealed non-credential is refused") {
   auto key = warden::crypto::X25519KeyPair::Generate();
   auto sealed = warden::crypto::SealTo(key.public_key, "\xff\xff\xff", CredentialAad("s", "c"));
   REQUIRE(sealed.ok());
-  CHECK(!OpenCredential(key.private_key, "s", "c", *sealed).ok());
+  CHECK(!OpenCredential(key.private_key, "s", "c", *sealed, 0).ok());
 }
 
 TEST_CASE("tls_mode: names and SSLRequest answers") {

@@ -131,6 +131,10 @@ TEST_CASE("Authorize: tokens, grants, agent presence and the sealed credential",
   REQUIRE(cred.ParseFromString(*opened));
   REQUIRE(cred.username() == "app");
   REQUIRE(cred.password() == "pa55word");
+  REQUIRE(cred.identity() == "claude");
+  REQUIRE(cred.groups(0) == "ai-agents");
+  REQUIRE(cred.expires_unix() > std::time(nullptr));
+  REQUIRE(cred.expires_unix() <= std::time(nullptr) + 60);
 
   auto unknown = h.Authorize(issued->token, "nope", &resp);
   REQUIRE(unknown.error_code() == grpc::StatusCode::NOT_FOUND);
@@ -158,5 +162,28 @@ TEST_CASE("Authorize: tokens, grants, agent presence and the sealed credential",
   REQUIRE(h.stub->Authorize(&bad, req, &resp).error_code() == grpc::StatusCode::UNAUTHENTICATED);
 
   actx.TryCancel();
+  stream->Finish();
+}
+
+TEST_CASE("a second Register on one control stream ends it", "[control]") {
+  Harness h;
+  std::string agent_token = crypto::GenerateToken(crypto::kAgentTokenPrefix);
+  REQUIRE(h.server->stores().agents.Create("edge-1", crypto::HashToken(agent_token)).ok());
+  REQUIRE(h.server->stores().agents.Create("edge-2", crypto::HashToken("other")).ok());
+  grpc::ClientContext actx;
+  h.Gateway(actx);
+  actx.AddMetadata(grpcutil::kAgentTokenKey, agent_token);
+  auto stream = h.stub->AgentControl(&actx);
+  v1::AgentMessage reg;
+  reg.mutable_register_()->set_name("edge-1");
+  REQUIRE(stream->Write(reg));
+  v1::AgentDirective d;
+  REQUIRE(stream->Read(&d));
+  REQUIRE(d.welcome().agent_id() == "edge-1");
+  reg.mutable_register_()->set_name("edge-2");  // trying to claim another agent's name
+  stream->Write(reg);
+  while (stream->Read(&d)) {
+    REQUIRE_FALSE(d.has_welcome());  // no Welcome for edge-2, ever
+  }
   stream->Finish();
 }

@@ -1,0 +1,81 @@
+// A TCP connection that may be upgraded to TLS part-way, as PostgreSQL does after SSLRequest.
+// Used on both sides of Warden: the gateway accepts TLS from clients, the agent starts TLS to
+// the database. All operations run on the executor the socket was created with.
+#pragma once
+
+#ifndef ASIO_STANDALONE
+#define ASIO_STANDALONE 1
+#endif
+#include <asio.hpp>
+#include <asio/ssl.hpp>
+#include <memory>
+#include <utility>
+
+namespace warden::net {
+
+class MaybeTlsStream {
+ public:
+  explicit MaybeTlsStream(asio::ip::tcp::socket socket) : socket_(std::move(socket)) {}
+  template <typename Executor>
+  explicit MaybeTlsStream(const Executor& ex) : socket_(ex) {}
+  ~MaybeTlsStream() { Close(); }
+
+  asio::ip::tcp::socket& socket() { return socket_; }
+  bool tls() const { return tls_ != nullptr; }
+  bool is_open() const { return socket_.is_open(); }
+
+  // Layers TLS over the socket; the returned stream may be configured (SNI, verification)
+  // before the handshake.
+  asio::ssl::stream<asio::ip::tcp::socket&>& StartTls(asio::ssl::context& ctx) {
+    tls_ = std::make_unique<asio::ssl::stream<asio::ip::tcp::socket&>>(socket_, ctx);
+    return *tls_;
+  }
+
+  template <typename Handler>
+  void AsyncHandshake(asio::ssl::stream_base::handshake_type type, Handler&& h) {
+    tls_->async_handshake(type, std::forward<Handler>(h));
+  }
+
+  template <typename Buffer, typename Handler>
+  void AsyncReadSome(const Buffer& buf, Handler&& h) {
+    if (tls_) {
+      tls_->async_read_some(buf, std::forward<Handler>(h));
+    } else {
+      socket_.async_read_some(buf, std::forward<Handler>(h));
+    }
+  }
+
+  template <typename Buffer, typename Handler>
+  void AsyncRead(const Buffer& buf, Handler&& h) {
+    if (tls_) {
+      asio::async_read(*tls_, buf, std::forward<Handler>(h));
+    } else {
+      asio::async_read(socket_, buf, std::forward<Handler>(h));
+    }
+  }
+
+  template <typename Buffer, typename Handler>
+  void AsyncWrite(const Buffer& buf, Handler&& h) {
+    if (tls_) {
+      asio::async_write(*tls_, buf, std::forward<Handler>(h));
+    } else {
+      asio::async_write(socket_, buf, std::forward<Handler>(h));
+    }
+  }
+
+  // Closes at once; pending operations complete with operation_aborted. No TLS close_notify:
+  // PostgreSQL peers treat a closed socket as the end of the session either way, and waiting
+  // for a peer's close_notify could hang.
+  void Close() {
+    if (!socket_.is_open()) return;
+    asio::error_code ignored;
+    socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+  }
+
+ private:
+  asio::ip::tcp::socket socket_;
+  std::unique_ptr<asio::ssl::stream<asio::ip::tcp::socket&>> tls_;
+};
+
+}  // namespace warden::net
