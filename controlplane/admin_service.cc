@@ -263,4 +263,13 @@ grpc::Status AdminServiceImpl::RevokeToken(grpc::ServerContext* ctx,
   });
 }
 
+grpc::Status AdminServiceImpl::ListSessions(grpc::ServerContext* ctx,
+                                            const v1::ListSessionsRequest*,
+                                            v1::ListSessionsResponse* resp) {
+  ADMIN_CALL(ctx, {
+    for (auto& s : sessions_.List()) *resp->add_sessions() = std::move(s);
+    return absl::OkStatus();
+  });
+}
+
 }  // namespace warden::controlplane

@@ -2,6 +2,7 @@
 // the admin token first.
 #pragma once
 
+#include "controlplane/live_sessions.h"
 #include "controlplane/policy_notifier.h"
 #include "controlplane/stores.h"
 #include "warden/v1/admin.grpc.pb.h"
@@ -10,8 +11,8 @@ namespace warden::controlplane {
 
 class AdminServiceImpl final : public v1::AdminService::Service {
  public:
-  AdminServiceImpl(Stores& stores, PolicyNotifier& notifier)
-      : stores_(stores), notifier_(notifier) {}
+  AdminServiceImpl(Stores& stores, PolicyNotifier& notifier, LiveSessions& sessions)
+      : stores_(stores), notifier_(notifier), sessions_(sessions) {}
 
   grpc::Status CreateAgent(grpc::ServerContext*, const v1::CreateAgentRequest*,
                            v1::CreateAgentResponse*) override;
@@ -43,11 +44,14 @@ class AdminServiceImpl final : public v1::AdminService::Service {
                           v1::ListTokensResponse*) override;
   grpc::Status RevokeToken(grpc::ServerContext*, const v1::RevokeTokenRequest*,
                            v1::RevokeTokenResponse*) override;
+  grpc::Status ListSessions(grpc::ServerContext*, const v1::ListSessionsRequest*,
+                            v1::ListSessionsResponse*) override;
 
  private:
   absl::Status CheckAdmin(const grpc::ServerContext& ctx);
   Stores& stores_;
   PolicyNotifier& notifier_;
+  LiveSessions& sessions_;
 };
 
 // Names of agents, connections and identities: what fits in a URL, a log line and a

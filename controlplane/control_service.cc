@@ -219,3 +219,16 @@ grpc::Status ControlServiceImpl::Authorize(grpc::ServerContext* ctx,
 }
 
 }  // namespace warden::controlplane
+
+namespace warden::controlplane {
+
+grpc::Status ControlServiceImpl::ReportSessions(grpc::ServerContext* ctx,
+                                                const v1::ReportSessionsRequest* req,
+                                                v1::ReportSessionsResponse*) {
+  if (auto st = CheckGateway(*ctx); !st.ok()) return ToGrpc(st);
+  std::string gateway = grpcutil::Metadata(*ctx, grpcutil::kGatewayIdKey).value_or("?");
+  sessions_.Report(gateway, {req->sessions().begin(), req->sessions().end()});
+  return grpc::Status::OK;
+}
+
+}  // namespace warden::controlplane

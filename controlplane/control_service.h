@@ -5,6 +5,7 @@
 #include <string>
 
 #include "controlplane/agent_registry.h"
+#include "controlplane/live_sessions.h"
 #include "controlplane/policy_notifier.h"
 #include "controlplane/stores.h"
 #include "warden/v1/control.grpc.pb.h"
@@ -13,14 +14,20 @@ namespace warden::controlplane {
 
 class ControlServiceImpl final : public v1::ControlService::Service {
  public:
-  ControlServiceImpl(Stores& stores, PolicyNotifier& notifier, std::string gateway_secret)
-      : stores_(stores), notifier_(notifier), gateway_secret_(std::move(gateway_secret)) {}
+  ControlServiceImpl(Stores& stores, PolicyNotifier& notifier, LiveSessions& sessions,
+                     std::string gateway_secret)
+      : stores_(stores),
+        notifier_(notifier),
+        sessions_(sessions),
+        gateway_secret_(std::move(gateway_secret)) {}
 
   grpc::Status AgentControl(
       grpc::ServerContext* ctx,
       grpc::ServerReaderWriter<v1::AgentDirective, v1::AgentMessage>* stream) override;
   grpc::Status Authorize(grpc::ServerContext* ctx, const v1::AuthorizeRequest* req,
                          v1::AuthorizeResponse* resp) override;
+  grpc::Status ReportSessions(grpc::ServerContext* ctx, const v1::ReportSessionsRequest* req,
+                              v1::ReportSessionsResponse* resp) override;
 
  private:
   absl::Status CheckGateway(const grpc::ServerContext& ctx);
@@ -36,6 +43,7 @@ class ControlServiceImpl final : public v1::ControlService::Service {
 
   Stores& stores_;
   PolicyNotifier& notifier_;
+  LiveSessions& sessions_;
   AgentRegistry registry_;
   std::string gateway_secret_;
 };

@@ -264,6 +264,12 @@ void ClientSession::OnAuthorized(const grpc::Status& status, const v1::Authorize
   if (!link->Post(std::move(d))) {
     return Fail("57P03", absl::StrCat("agent \"", resp.agent(), "\" is not accepting sessions"));
   }
+  v1::LiveSession& info = stats_->info;
+  info.set_session_id(session_id_);
+  info.set_identity(resp.identity());
+  info.set_connection(connection_);
+  info.set_client_address(peer_);
+  info.set_agent(resp.agent());
   spdlog::info("session {}: {} ({}) -> connection {} via agent {}", session_id_, resp.identity(),
                peer_, connection_, resp.agent());
   state_ = State::kOpening;
@@ -287,6 +293,10 @@ void ClientSession::StartStreaming(const std::string& startup_messages) {
   timer_.cancel();
   auto [pid, secret] = ctx_.sessions.AddCancelKey(weak_from_this());
   cancel_pid_ = pid;
+  stats_->info.set_started_unix(std::chrono::duration_cast<std::chrono::seconds>(
+                                    std::chrono::system_clock::now().time_since_epoch())
+                                    .count());
+  ctx_.sessions.AddLive(stats_);
   // AuthenticationOk, the database's own startup messages, and our BackendKeyData just before
   // the final ReadyForQuery, where the server puts its own.
   std::string out = pgwire::BuildAuthenticationOk();
@@ -300,7 +310,7 @@ void ClientSession::StartStreaming(const std::string& startup_messages) {
   Send(std::move(out));
   state_ = State::kStreaming;
   if (!inbuf_.empty()) {
-    bytes_in_ += inbuf_.size();
+    stats_->bytes_in.fetch_add(inbuf_.size(), std::memory_order_relaxed);
     tunnel_->SendData(std::move(inbuf_), [w = weak_from_this()] {
       if (auto self = w.lock()) asio::post(self->strand_, [self] { self->ReadClient(); });
     });
@@ -318,7 +328,7 @@ void ClientSession::ReadClient() {
         if (ec) return self->Close();  // the client left: the tunnel ends with it
         // The session may have ended while this read was pending (the agent closed it).
         if (self->state_ != State::kStreaming || !self->tunnel_) return self->Close();
-        self->bytes_in_ += n;
+        self->stats_->bytes_in.fetch_add(n, std::memory_order_relaxed);
         // Read again only when this chunk is on its way to the agent (back-pressure).
         self->tunnel_->SendData(std::string(self->readbuf_.data(), n),
                                 [w = self->weak_from_this()] {
@@ -332,7 +342,7 @@ void ClientSession::WriteToClient(std::string bytes, std::function<void()> done)
   asio::post(strand_,
              [self = shared_from_this(), b = std::move(bytes), d = std::move(done)]() mutable {
                if (self->state_ != State::kStreaming) return;
-               self->bytes_out_ += b.size();
+               self->stats_->bytes_out.fetch_add(b.size(), std::memory_order_relaxed);
                self->Send(std::move(b), std::move(d));
              });
 }
@@ -402,10 +412,11 @@ void ClientSession::Close() {
   tunnel_.reset();
   if (!session_id_.empty()) ctx_.sessions.ForgetTunnel(session_id_);
   if (cancel_pid_ != 0) ctx_.sessions.RemoveCancelKey(cancel_pid_);
+  if (!session_id_.empty()) ctx_.sessions.RemoveLive(session_id_);
   stream_.Close();
   if (!session_id_.empty()) {
-    spdlog::info("session {} closed ({} bytes in, {} bytes out)", session_id_, bytes_in_,
-                 bytes_out_);
+    spdlog::info("session {} closed ({} bytes in, {} bytes out)", session_id_,
+                 stats_->bytes_in.load(), stats_->bytes_out.load());
   }
 }
 

@@ -90,7 +90,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   std::vector<std::pair<std::string, std::string>> client_params_;
   std::shared_ptr<TunnelHandle> tunnel_;
   int32_t cancel_pid_ = 0;
-  uint64_t bytes_in_ = 0, bytes_out_ = 0;
+  std::shared_ptr<LiveStats> stats_ = std::make_shared<LiveStats>();
 };
 
 }  // namespace warden::gateway

@@ -44,6 +44,8 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(GatewayOptio
                opts.listen_agents, opts.controlplane);
   ASSIGN_OR_RETURN(self->pg_,
                    PgListener::Start(opts.listen_postgres, *self->ctx_, opts.io_threads));
+  self->reporter_ = std::make_unique<SessionReporter>(*self->control_, self->sessions_, opts.id,
+                                                      self->ctx_->gateway_secret);
   return self;
 }
 
@@ -64,6 +66,7 @@ absl::Status GatewayServer::ConfigureClientTls(const std::string& cert, const st
 }
 
 void GatewayServer::Shutdown() {
+  reporter_.reset();
   if (pg_) pg_->Stop();
   if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
 }

@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "gateway/agent_control_relay.h"
 #include "gateway/pg_listener.h"
+#include "gateway/session_reporter.h"
 
 namespace warden::gateway {
 
@@ -44,6 +45,7 @@ class GatewayServer {
   std::unique_ptr<GatewayContext> ctx_;
   std::unique_ptr<AgentServiceImpl> agents_;
   std::unique_ptr<PgListener> pg_;
+  std::unique_ptr<SessionReporter> reporter_;
   std::unique_ptr<grpc::Server> server_;
   int agent_port_ = 0;
 };

@@ -58,4 +58,26 @@ void SessionRegistry::RemoveCancelKey(int32_t process_id) {
   cancel_keys_.erase(process_id);
 }
 
+void SessionRegistry::AddLive(std::shared_ptr<LiveStats> stats) {
+  std::lock_guard<std::mutex> lock(mu_);
+  live_[stats->info.session_id()] = std::move(stats);
+}
+
+void SessionRegistry::RemoveLive(const std::string& session_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  live_.erase(session_id);
+}
+
+std::vector<v1::LiveSession> SessionRegistry::LiveSnapshot() {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<v1::LiveSession> out;
+  out.reserve(live_.size());
+  for (const auto& [id, stats] : live_) {
+    v1::LiveSession& s = out.emplace_back(stats->info);
+    s.set_bytes_in(stats->bytes_in.load(std::memory_order_relaxed));
+    s.set_bytes_out(stats->bytes_out.load(std::memory_order_relaxed));
+  }
+  return out;
+}
+
 }  // namespace warden::gateway

@@ -3,16 +3,28 @@
 // to clients in BackendKeyData.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <utility>
+#include <vector>
+
+#include "warden/v1/control.pb.h"
 
 namespace warden::gateway {
 
 class ClientSession;
+
+// What `wardenctl sessions list` shows of one streaming session; the counters are updated by
+// the session as bytes pass.
+struct LiveStats {
+  v1::LiveSession info;  // fixed once streaming starts
+  std::atomic<uint64_t> bytes_in{0};
+  std::atomic<uint64_t> bytes_out{0};
+};
 
 class SessionRegistry {
  public:
@@ -28,6 +40,10 @@ class SessionRegistry {
   std::shared_ptr<ClientSession> FindByCancelKey(int32_t process_id, int32_t secret);
   void RemoveCancelKey(int32_t process_id);
 
+  void AddLive(std::shared_ptr<LiveStats> stats);
+  void RemoveLive(const std::string& session_id);
+  std::vector<v1::LiveSession> LiveSnapshot();
+
  private:
   struct Waiting {
     std::string secret;
@@ -40,6 +56,7 @@ class SessionRegistry {
   std::mutex mu_;
   std::map<std::string, Waiting> waiting_;
   std::map<int32_t, CancelKey> cancel_keys_;
+  std::map<std::string, std::shared_ptr<LiveStats>> live_;
 };
 
 }  // namespace warden::gateway

@@ -10,6 +10,7 @@ void RegisterConnectionCommands(Cli& cli);  // connections_cmd.cc
 void RegisterCredentialCommands(Cli& cli);  // credentials_cmd.cc
 void RegisterPolicyCommands(Cli& cli);      // policies_cmd.cc
 void RegisterTokenCommands(Cli& cli);       // tokens_cmd.cc
+void RegisterSessionCommands(Cli& cli);     // sessions_cmd.cc
 
 inline void RegisterAllCommands(Cli& cli) {
   RegisterAgentCommands(cli);
@@ -17,6 +18,7 @@ inline void RegisterAllCommands(Cli& cli) {
   RegisterCredentialCommands(cli);
   RegisterPolicyCommands(cli);
   RegisterTokenCommands(cli);
+  RegisterSessionCommands(cli);
 }
 
 }  // namespace warden::wardenctl

@@ -182,3 +182,26 @@ def test_only_presentation_settings_pass_from_the_client(data_path):
                 "current_setting('default_transaction_read_only'), current_setting('search_path')")
     assert cur.fetchone() == ("warden-test", "off", '"$user", public')
     conn.close()
+
+
+def test_sessions_list_shows_live_sessions(data_path):
+    import json
+    s = data_path
+
+    def sessions():
+        return json.loads(s.ctl("sessions", "list", "-o", "json").stdout).get("sessions", [])
+    conn = psycopg2.connect(s.gateway_dsn(s.token))
+    cur = conn.cursor()
+    cur.execute("SELECT email FROM customers")
+    assert len(cur.fetchall()) == 1000
+    live = wait_until("the session to be reported",
+                      lambda: [x for x in sessions() if int(x.get("bytes_out", 0)) > 30000])
+    assert len(live) == 1
+    x = live[0]
+    assert (x["identity"], x["connection"], x["agent"], x["gateway"]) == \
+        ("claude", "demo", "edge-1", "gw-test")
+    assert x["client_address"].startswith("127.0.0.1:") and int(x["bytes_in"]) > 0
+    table = s.ctl("sessions", "list").stdout
+    assert x["session_id"] in table and "claude" in table
+    conn.close()
+    wait_until("the session to go", lambda: not sessions(), timeout=10)
