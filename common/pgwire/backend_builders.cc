@@ -6,12 +6,6 @@
 namespace warden::pgwire {
 namespace {
 
-void EncodeEmpty(char tag, std::string* out) {
-  MessageWriter w(out);
-  w.Begin(tag);
-  w.End();
-}
-
 void EncodeNoticeFields(char tag, const NoticeFields& m, std::string* out) {
   MessageWriter w(out);
   w.Begin(tag);
@@ -41,13 +35,6 @@ NoticeFields MakeNoticeFields(std::string_view severity, std::string_view sqlsta
   if (detail) n.fields.push_back({'D', *detail});
   if (hint) n.fields.push_back({'H', *hint});
   return n;
-}
-
-template <typename M>
-std::string Build(const M& m) {
-  std::string out;
-  Encode(m, &out);
-  return out;
 }
 
 }  // namespace
@@ -192,7 +179,7 @@ std::string BuildAuthentication(AuthCode code, std::string_view salt = {},
   a.salt = salt;
   a.mechanisms = mechanisms;
   a.data = data;
-  return Build(a);
+  return BuildMessage(a);
 }
 
 }  // namespace
@@ -214,59 +201,61 @@ std::string BuildAuthenticationSASLFinal(std::string_view data) {
   return BuildAuthentication(AuthCode::kSASLFinal, {}, {}, data);
 }
 std::string BuildParameterStatus(std::string_view name, std::string_view value) {
-  return Build(ParameterStatus{name, value});
+  return BuildMessage(ParameterStatus{name, value});
 }
 std::string BuildBackendKeyData(int32_t process_id, int32_t secret_key) {
-  return Build(BackendKeyData{process_id, secret_key});
+  return BuildMessage(BackendKeyData{process_id, secret_key});
 }
-std::string BuildReadyForQuery(char status) { return Build(ReadyForQuery{status}); }
+std::string BuildReadyForQuery(char status) { return BuildMessage(ReadyForQuery{status}); }
 std::string BuildRowDescription(const std::vector<FieldDescription>& fields) {
-  return Build(RowDescription{fields});
+  return BuildMessage(RowDescription{fields});
 }
 std::string BuildDataRow(const std::vector<std::optional<std::string_view>>& columns) {
-  return Build(DataRow{columns});
+  return BuildMessage(DataRow{columns});
 }
-std::string BuildCommandComplete(std::string_view tag) { return Build(CommandComplete{tag}); }
-std::string BuildEmptyQueryResponse() { return Build(EmptyQueryResponse{}); }
+std::string BuildCommandComplete(std::string_view tag) {
+  return BuildMessage(CommandComplete{tag});
+}
+std::string BuildEmptyQueryResponse() { return BuildMessage(EmptyQueryResponse{}); }
 
 std::string BuildErrorResponse(std::string_view severity, std::string_view sqlstate,
                                std::string_view message, std::optional<std::string_view> detail,
                                std::optional<std::string_view> hint) {
-  return Build(ErrorResponse{MakeNoticeFields(severity, sqlstate, message, detail, hint)});
+  return BuildMessage(ErrorResponse{MakeNoticeFields(severity, sqlstate, message, detail, hint)});
 }
 std::string BuildNoticeResponse(std::string_view severity, std::string_view sqlstate,
                                 std::string_view message, std::optional<std::string_view> detail,
                                 std::optional<std::string_view> hint) {
-  return Build(NoticeResponse{MakeNoticeFields(severity, sqlstate, message, detail, hint)});
+  return BuildMessage(NoticeResponse{MakeNoticeFields(severity, sqlstate, message, detail, hint)});
 }
 
-std::string BuildParseComplete() { return Build(ParseComplete{}); }
-std::string BuildBindComplete() { return Build(BindComplete{}); }
-std::string BuildCloseComplete() { return Build(CloseComplete{}); }
-std::string BuildNoData() { return Build(NoData{}); }
-std::string BuildPortalSuspended() { return Build(PortalSuspended{}); }
+std::string BuildParseComplete() { return BuildMessage(ParseComplete{}); }
+std::string BuildBindComplete() { return BuildMessage(BindComplete{}); }
+std::string BuildCloseComplete() { return BuildMessage(CloseComplete{}); }
+std::string BuildNoData() { return BuildMessage(NoData{}); }
+std::string BuildPortalSuspended() { return BuildMessage(PortalSuspended{}); }
 std::string BuildParameterDescription(const std::vector<uint32_t>& param_types) {
-  return Build(ParameterDescription{param_types});
+  return BuildMessage(ParameterDescription{param_types});
 }
 std::string BuildCopyInResponse(int8_t format, const std::vector<int16_t>& column_formats) {
-  return Build(CopyInResponse{{format, column_formats}});
+  return BuildMessage(CopyInResponse{{format, column_formats}});
 }
 std::string BuildCopyOutResponse(int8_t format, const std::vector<int16_t>& column_formats) {
-  return Build(CopyOutResponse{{format, column_formats}});
+  return BuildMessage(CopyOutResponse{{format, column_formats}});
 }
 std::string BuildCopyBothResponse(int8_t format, const std::vector<int16_t>& column_formats) {
-  return Build(CopyBothResponse{{format, column_formats}});
+  return BuildMessage(CopyBothResponse{{format, column_formats}});
 }
 std::string BuildNotificationResponse(int32_t process_id, std::string_view channel,
                                       std::string_view payload) {
-  return Build(NotificationResponse{process_id, channel, payload});
+  return BuildMessage(NotificationResponse{process_id, channel, payload});
 }
 std::string BuildFunctionCallResponse(std::optional<std::string_view> result) {
-  return Build(FunctionCallResponse{result});
+  return BuildMessage(FunctionCallResponse{result});
 }
 std::string BuildNegotiateProtocolVersion(int32_t newest_minor_version,
                                           const std::vector<std::string_view>& options) {
-  return Build(NegotiateProtocolVersion{newest_minor_version, options});
+  return BuildMessage(NegotiateProtocolVersion{newest_minor_version, options});
 }
 
 }  // namespace warden::pgwire

@@ -6,19 +6,6 @@
 namespace warden::pgwire {
 namespace {
 
-void EncodeEmpty(char tag, std::string* out) {
-  MessageWriter w(out);
-  w.Begin(tag);
-  w.End();
-}
-
-void EncodeOneString(char tag, std::string_view s, std::string* out) {
-  MessageWriter w(out);
-  w.Begin(tag);
-  w.AddCString(s);
-  w.End();
-}
-
 void AddFormats(MessageWriter& w, const std::vector<int16_t>& formats) {
   w.AddInt16(static_cast<int16_t>(formats.size()));
   for (int16_t f : formats) w.AddInt16(f);
@@ -27,13 +14,6 @@ void AddFormats(MessageWriter& w, const std::vector<int16_t>& formats) {
 void AddValues(MessageWriter& w, const std::vector<std::optional<std::string_view>>& values) {
   w.AddInt16(static_cast<int16_t>(values.size()));
   for (const auto& v : values) w.AddNullableBytes(v);
-}
-
-template <typename M>
-std::string Build(const M& m) {
-  std::string out;
-  Encode(m, &out);
-  return out;
 }
 
 }  // namespace
@@ -107,30 +87,32 @@ void EncodeFrontend(const FrontendMessage& m, std::string* out) {
   std::visit([out](const auto& v) { Encode(v, out); }, m);
 }
 
-std::string BuildQuery(std::string_view sql) { return Build(Query{sql}); }
+std::string BuildQuery(std::string_view sql) { return BuildMessage(Query{sql}); }
 std::string BuildParse(std::string_view name, std::string_view query,
                        const std::vector<uint32_t>& param_types) {
-  return Build(Parse{name, query, param_types});
+  return BuildMessage(Parse{name, query, param_types});
 }
 std::string BuildBind(std::string_view portal, std::string_view statement,
                       const std::vector<int16_t>& param_formats,
                       const std::vector<std::optional<std::string_view>>& params,
                       const std::vector<int16_t>& result_formats) {
-  return Build(Bind{portal, statement, param_formats, params, result_formats});
+  return BuildMessage(Bind{portal, statement, param_formats, params, result_formats});
 }
-std::string BuildDescribe(char kind, std::string_view name) { return Build(Describe{kind, name}); }
+std::string BuildDescribe(char kind, std::string_view name) {
+  return BuildMessage(Describe{kind, name});
+}
 std::string BuildExecute(std::string_view portal, int32_t max_rows) {
-  return Build(Execute{portal, max_rows});
+  return BuildMessage(Execute{portal, max_rows});
 }
-std::string BuildClose(char kind, std::string_view name) { return Build(Close{kind, name}); }
-std::string BuildFlush() { return Build(Flush{}); }
-std::string BuildSync() { return Build(Sync{}); }
-std::string BuildTerminate() { return Build(Terminate{}); }
-std::string BuildCopyFail(std::string_view message) { return Build(CopyFail{message}); }
+std::string BuildClose(char kind, std::string_view name) { return BuildMessage(Close{kind, name}); }
+std::string BuildFlush() { return BuildMessage(Flush{}); }
+std::string BuildSync() { return BuildMessage(Sync{}); }
+std::string BuildTerminate() { return BuildMessage(Terminate{}); }
+std::string BuildCopyFail(std::string_view message) { return BuildMessage(CopyFail{message}); }
 std::string BuildFunctionCall(uint32_t function_oid, const std::vector<int16_t>& arg_formats,
                               const std::vector<std::optional<std::string_view>>& args,
                               int16_t result_format) {
-  return Build(FunctionCall{function_oid, arg_formats, args, result_format});
+  return BuildMessage(FunctionCall{function_oid, arg_formats, args, result_format});
 }
 
 std::string BuildPasswordMessage(std::string_view password) {
@@ -150,6 +132,6 @@ std::string BuildSASLInitialResponse(std::string_view mechanism,
   return out;
 }
 
-std::string BuildSASLResponse(std::string_view data) { return Build(PasswordMessage{data}); }
+std::string BuildSASLResponse(std::string_view data) { return BuildMessage(PasswordMessage{data}); }
 
 }  // namespace warden::pgwire

@@ -50,4 +50,17 @@ void MessageWriter::End() {
   p[3] = static_cast<char>(length & 0xff);
 }
 
+void EncodeEmpty(char tag, std::string* out) {
+  MessageWriter w(out);
+  w.Begin(tag);
+  w.End();
+}
+
+void EncodeOneString(char tag, std::string_view s, std::string* out) {
+  MessageWriter w(out);
+  w.Begin(tag);
+  w.AddCString(s);
+  w.End();
+}
+
 }  // namespace warden::pgwire

@@ -36,4 +36,17 @@ class MessageWriter {
   size_t length_at_ = 0;
 };
 
+// Shared by the builder files: a message with no body (tag and length only), and one whose body
+// is a single C string.
+void EncodeEmpty(char tag, std::string* out);
+void EncodeOneString(char tag, std::string_view s, std::string* out);
+
+// Any message type with an Encode overload (found by argument-dependent lookup), as a string.
+template <typename M>
+std::string BuildMessage(const M& m) {
+  std::string out;
+  Encode(m, &out);
+  return out;
+}
+
 }  // namespace warden::pgwire
