@@ -1,0 +1,867 @@
+// Tests for common/policy/evaluator and glob: applicable policies, rule matching, precedence,
+// defaults, read-only, opaque and unparsed statements, whole-batch decisions and evasions
+// expressed as classified statements. Policies are written as YAML (and the examples under
+// deploy/policies are used as they ship) so each case reads like the policy it tests.
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <initializer_list>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "common/policy/evaluator.h"
+#include "common/policy/glob.h"
+#include "common/policy/policy_yaml.h"
+
+namespace {
+
+using warden::policy::ApplicablePolicies;
+using warden::policy::Decision;
+using warden::policy::Evaluate;
+using warden::policy::GlobMatch;
+using warden::policy::ObjectGlobMatch;
+using warden::policy::ParsePolicyYaml;
+using warden::policy::Subject;
+using warden::sql::ClassifiedBatch;
+using warden::sql::ClassifiedStatement;
+namespace v1 = warden::v1;
+
+constexpr v1::Action kAllow = v1::ACTION_ALLOW;
+constexpr v1::Action kDeny = v1::ACTION_DENY;
+constexpr v1::Action kApproval = v1::ACTION_REQUIRE_APPROVAL;
+
+constexpr v1::StatementClass kRead = v1::STATEMENT_CLASS_READ;
+constexpr v1::StatementClass kWrite = v1::STATEMENT_CLASS_WRITE;
+constexpr v1::StatementClass kDdl = v1::STATEMENT_CLASS_DDL;
+constexpr v1::StatementClass kDcl = v1::STATEMENT_CLASS_DCL;
+constexpr v1::StatementClass kTcl = v1::STATEMENT_CLASS_TCL;
+constexpr v1::StatementClass kAdmin = v1::STATEMENT_CLASS_ADMIN;
+constexpr v1::StatementClass kOpaque = v1::STATEMENT_CLASS_OPAQUE;
+
+v1::Policy Parse(const std::string& yaml) {
+  absl::StatusOr<v1::Policy> p = ParsePolicyYaml(yaml, "test.yaml");
+  INFO(p.status().ToString());
+  REQUIRE(p.ok());
+  return *std::move(p);
+}
+
+v1::PolicySnapshot Snap(std::initializer_list<std::string> yamls) {
+  v1::PolicySnapshot s;
+  s.set_version(1);
+  for (const std::string& y : yamls) *s.add_policies() = Parse(y);
+  return s;
+}
+
+std::string Example(const std::string& file) {
+  std::ifstream in(std::string(WARDEN_SOURCE_DIR) + "/deploy/policies/" + file);
+  REQUIRE(in.good());
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// Builder for what the classifier would say about one statement.
+struct Stmt {
+  ClassifiedStatement s;
+  Stmt(std::string tag, v1::StatementClass c) {
+    s.command_tag = std::move(tag);
+    s.statement_class = c;
+  }
+  Stmt& Reads(std::string r) {
+    s.relations_read.push_back(std::move(r));
+    return *this;
+  }
+  Stmt& Writes(std::string r) {
+    s.relations_written.push_back(std::move(r));
+    return *this;
+  }
+  Stmt& Calls(std::string f) {
+    s.functions.push_back(std::move(f));
+    return *this;
+  }
+  Stmt& NoWhere() {
+    s.without_where = true;
+    return *this;
+  }
+  Stmt& Opaque() {
+    s.opaque = true;
+    return *this;
+  }
+  operator ClassifiedStatement() const { return s; }
+};
+
+ClassifiedBatch Batch(std::initializer_list<ClassifiedStatement> stmts) {
+  ClassifiedBatch b;
+  b.parsed = true;
+  b.statements = stmts;
+  return b;
+}
+
+ClassifiedBatch Unparsed() {
+  ClassifiedBatch b;
+  b.parsed = false;
+  b.parse_error = "syntax error at or near \"SELEC\" (position 1)";
+  return b;
+}
+
+Subject Agent(std::string connection = "demo") { return {"claude-agent", {}, connection}; }
+Subject Member(std::string group, std::string connection = "demo") {
+  return {"someone", {std::move(group)}, std::move(connection)};
+}
+
+// The shipped guardrails for agents, plus the demo grant the quickstart installs beside it.
+v1::PolicySnapshot Guardrails() { return Snap({Example("agents-guardrails.yaml")}); }
+
+const char* kMinimal = R"(
+name: p
+subjects: {identities: [claude-agent]}
+connections: [demo]
+)";
+
+}  // namespace
+
+// ---------------------------------------------------------------------------- globs
+
+TEST_CASE("glob: star and question mark", "[evaluator]") {
+  CHECK(GlobMatch("*", ""));
+  CHECK(GlobMatch("*", "anything"));
+  CHECK(GlobMatch("pg_read_*", "pg_read_file"));
+  CHECK(GlobMatch("pg_read_*", "pg_read_"));
+  CHECK_FALSE(GlobMatch("pg_read_*", "pg_rea"));
+  CHECK(GlobMatch("t?", "t1"));
+  CHECK_FALSE(GlobMatch("t?", "t"));
+  CHECK_FALSE(GlobMatch("t?", "t12"));
+  CHECK(GlobMatch("*a*b*c", "xxaxxbxxc"));
+  CHECK_FALSE(GlobMatch("*a*b*c", "xxaxxcxxb"));
+  CHECK(GlobMatch("exact", "exact"));
+  CHECK_FALSE(GlobMatch("exact", "Exact"));
+  CHECK_FALSE(GlobMatch("", "x"));
+  CHECK(GlobMatch("", ""));
+}
+
+TEST_CASE("glob: pathological patterns stay fast", "[evaluator]") {
+  std::string text(5000, 'a');
+  std::string pattern;
+  for (int i = 0; i < 50; ++i) pattern += "*a";
+  pattern += "b";
+  CHECK_FALSE(GlobMatch(pattern, text));
+}
+
+TEST_CASE("object glob: schema-qualified patterns", "[evaluator]") {
+  CHECK(ObjectGlobMatch("billing.*", "billing.invoices"));
+  CHECK_FALSE(ObjectGlobMatch("billing.*", "billing_old.invoices"));
+  CHECK_FALSE(ObjectGlobMatch("billing.*", "public.invoices"));
+  CHECK(ObjectGlobMatch("billing.inv*", "billing.invoices"));
+  CHECK_FALSE(ObjectGlobMatch("billing.inv*", "billing.payments"));
+  // A database-qualified name is reduced to schema.name.
+  CHECK(ObjectGlobMatch("billing.*", "shop.billing.invoices"));
+  CHECK(ObjectGlobMatch("shop.billing.*", "billing.invoices"));
+}
+
+TEST_CASE("object glob: a pattern without a dot matches the name in any schema", "[evaluator]") {
+  CHECK(ObjectGlobMatch("customers", "customers"));
+  CHECK(ObjectGlobMatch("customers", "public.customers"));
+  CHECK(ObjectGlobMatch("customers", "crm.customers"));
+  CHECK_FALSE(ObjectGlobMatch("customers", "customers_archive"));
+  CHECK_FALSE(ObjectGlobMatch("customers", "customers.archive"));
+  CHECK(ObjectGlobMatch("pg_read_file", "pg_catalog.pg_read_file"));
+}
+
+TEST_CASE("object glob: unqualified names resolve on the default search path", "[evaluator]") {
+  CHECK(ObjectGlobMatch("*.customers", "customers"));
+  CHECK(ObjectGlobMatch("*.customers", "public.customers"));
+  CHECK(ObjectGlobMatch("public.customers", "customers"));
+  CHECK(ObjectGlobMatch("pg_catalog.pg_read_file", "pg_read_file"));
+  CHECK(ObjectGlobMatch("p*.orders", "orders"));
+  // billing is not on the default search path.
+  CHECK_FALSE(ObjectGlobMatch("billing.*", "invoices"));
+  CHECK_FALSE(ObjectGlobMatch("public.customers", "crm.customers"));
+}
+
+// ---------------------------------------------------------------------------- applicability
+
+TEST_CASE("applicable: identity, group and connection scoping", "[evaluator]") {
+  v1::PolicySnapshot snap =
+      Snap({Example("agents-guardrails.yaml"), Example("dba-break-glass.yaml"),
+            Example("demo-access.yaml"), Example("readonly-analysts.yaml")});
+  auto names = [&](const Subject& s) {
+    std::vector<std::string> out;
+    for (const v1::Policy* p : ApplicablePolicies(snap, s)) out.push_back(p->name());
+    return out;
+  };
+  using V = std::vector<std::string>;
+  CHECK(names(Agent()) == V{"agents-guardrails"});
+  CHECK(names(Member("ai-agents")) == V{"agents-guardrails", "demo-access"});
+  CHECK(names(Member("ai-agents", "warehouse")).empty());
+  CHECK(names(Member("dba", "anything")) == V{"dba-break-glass"});
+  CHECK(names(Member("analysts", "warehouse")) == V{"readonly-analysts"});
+  CHECK(names(Member("analysts", "demo")) == V{"readonly-analysts"});
+  CHECK(names(Subject{"alice", {"analysts", "dba"}, "demo"}) ==
+        V{"dba-break-glass", "readonly-analysts"});
+  // Names are exact: no case folding, no prefixes; an identity is not a group.
+  CHECK(names(Member("AI-agents")).empty());
+  CHECK(names(Member("ai")).empty());
+  CHECK(names(Subject{"ai-agents", {}, "demo"}).empty());
+  CHECK(names(Subject{"claude-agent", {}, "Demo"}).empty());
+}
+
+TEST_CASE("applicable: empty identity or group never matches", "[evaluator]") {
+  v1::PolicySnapshot snap = Snap({kMinimal});
+  CHECK(ApplicablePolicies(snap, Subject{"", {""}, "demo"}).empty());
+}
+
+TEST_CASE("no applicable policy denies with rule no-policy", "[evaluator]") {
+  Decision d = Evaluate(Guardrails(), Member("interns"), Batch({Stmt("SELECT", kRead)}));
+  CHECK(d.action == kDeny);
+  CHECK(d.rule == "no-policy");
+  CHECK(d.policy.empty());
+  CHECK(d.statement_index == -1);
+  CHECK(d.message ==
+        "denied by rule \"no-policy\": no policy gives identity \"someone\" access to "
+        "connection \"demo\"");
+}
+
+TEST_CASE("empty snapshot denies everything, even an empty batch", "[evaluator]") {
+  v1::PolicySnapshot empty;
+  CHECK(Evaluate(empty, Agent(), Batch({})).rule == "no-policy");
+  CHECK(Evaluate(empty, Agent(), Unparsed()).rule == "no-policy");
+}
+
+TEST_CASE("a policy for another connection does not apply", "[evaluator]") {
+  Decision d = Evaluate(Guardrails(), Agent("prod"), Batch({Stmt("SELECT", kRead)}));
+  CHECK(d.action == kDeny);
+  CHECK(d.rule == "no-policy");
+}
+
+TEST_CASE("group subject gets the same rules as the named identity", "[evaluator]") {
+  auto batch = Batch({Stmt("TRUNCATE", kDdl).Writes("orders")});
+  Decision by_identity = Evaluate(Guardrails(), Agent(), batch);
+  Decision by_group = Evaluate(Guardrails(), Member("ai-agents"), batch);
+  CHECK(by_identity.action == kDeny);
+  CHECK(by_group.action == kDeny);
+  CHECK(by_identity.rule == "no-drop-or-truncate");
+  CHECK(by_group.rule == "no-drop-or-truncate");
+}
+
+// ---------------------------------------------------------------------------- the guardrails
+
+TEST_CASE("guardrails: reads are allowed", "[evaluator]") {
+  Decision d =
+      Evaluate(Guardrails(), Agent(), Batch({Stmt("SELECT", kRead).Reads("public.customers")}));
+  CHECK(d.action == kAllow);
+  CHECK(d.policy == "agents-guardrails");
+  CHECK(d.rule == "allow-reads");
+  CHECK(d.message.empty());
+  CHECK(d.statement_index == 0);
+}
+
+TEST_CASE("guardrails: DROP TABLE is denied with the rule's message", "[evaluator]") {
+  Decision d =
+      Evaluate(Guardrails(), Agent(), Batch({Stmt("DROP TABLE", kDdl).Writes("customers")}));
+  CHECK(d.action == kDeny);
+  CHECK(d.rule == "no-drop-or-truncate");
+  CHECK(d.message ==
+        "denied by policy \"agents-guardrails\" rule \"no-drop-or-truncate\": Agents may not "
+        "drop or truncate; ask a DBA.");
+}
+
+TEST_CASE("guardrails: deny beats require_approval for DDL", "[evaluator]") {
+  // DROP SCHEMA is DDL (ddl-needs-approval matches) and is listed in no-drop-or-truncate.
+  Decision d = Evaluate(Guardrails(), Agent(), Batch({Stmt("DROP SCHEMA", kDdl)}));
+  CHECK(d.action == kDeny);
+  CHECK(d.rule == "no-drop-or-truncate");
+}
+
+TEST_CASE("guardrails: other DDL requires approval", "[evaluator]") {
+  Decision d = Evaluate(Guardrails(), Agent(), Batch({Stmt("ALTER TABLE", kDdl).Writes("orders")}));
+  CHECK(d.action == kApproval);
+  CHECK(d.rule == "ddl-needs-approval");
+  CHECK(d.message ==
+        "requires approval (policy \"agents-guardrails\" rule \"ddl-needs-approval\"): Schema "
+        "changes are reviewed by a DBA.");
+}
+
+TEST_CASE("guardrails: DELETE without WHERE is denied, with WHERE falls to default",
+          "[evaluator]") {
+  Decision unbounded =
+      Evaluate(Guardrails(), Agent(), Batch({Stmt("DELETE", kWrite).Writes("orders").NoWhere()}));
+  CHECK(unbounded.action == kDeny);
+  CHECK(unbounded.rule == "no-unbounded-delete");
+
+  Decision bounded =
+      Evaluate(Guardrails(), Agent(), Batch({Stmt("DELETE", kWrite).Writes("orders")}));
+  CHECK(bounded.action == kDeny);
+  CHECK(bounded.rule == "default");
+  CHECK(bounded.message ==
+        "denied by policy \"agents-guardrails\" rule \"default\": no rule allows this statement "
+        "and the default is deny");
+}
+
+TEST_CASE("guardrails: UPDATE of billing with WHERE needs approval, without WHERE is denied",
+          "[evaluator]") {
+  Decision with_where =
+      Evaluate(Guardrails(), Agent(), Batch({Stmt("UPDATE", kWrite).Writes("billing.invoices")}));
+  CHECK(with_where.action == kApproval);
+  CHECK(with_where.rule == "billing-writes-need-approval");
+
+  Decision no_where = Evaluate(
+      Guardrails(), Agent(), Batch({Stmt("UPDATE", kWrite).Writes("billing.invoices").NoWhere()}));
+  CHECK(no_where.action == kDeny);
+  CHECK(no_where.rule == "no-unbounded-delete");
+}
+
+TEST_CASE("guardrails: a billing relation only read by a write still matches", "[evaluator]") {
+  // INSERT INTO public.audit SELECT * FROM billing.invoices: the write class and a billing
+  // relation (read) are both present, so the rule applies.
+  Decision d =
+      Evaluate(Guardrails(), Agent(),
+               Batch({Stmt("INSERT", kWrite).Writes("public.audit").Reads("billing.invoices")}));
+  CHECK(d.action == kApproval);
+  CHECK(d.rule == "billing-writes-need-approval");
+}
+
+TEST_CASE("guardrails: TCL is allowed, DCL falls to the deny default", "[evaluator]") {
+  CHECK(Evaluate(Guardrails(), Agent(), Batch({Stmt("BEGIN", kTcl)})).action == kAllow);
+  Decision grant = Evaluate(Guardrails(), Agent(), Batch({Stmt("GRANT", kDcl)}));
+  CHECK(grant.action == kDeny);
+  CHECK(grant.rule == "default");
+}
+
+TEST_CASE("guardrails plus demo-access: rules of one, default of the other", "[evaluator]") {
+  v1::PolicySnapshot snap = Snap({Example("demo-access.yaml"), Example("agents-guardrails.yaml")});
+  Subject s = Member("ai-agents");
+  // No rule matches an INSERT outside billing: defaults allow (demo-access) and deny
+  // (guardrails) -> deny, named by guardrails.
+  Decision insert = Evaluate(snap, s, Batch({Stmt("INSERT", kWrite).Writes("orders")}));
+  CHECK(insert.action == kDeny);
+  CHECK(insert.policy == "agents-guardrails");
+  CHECK(insert.rule == "default");
+  // A matching allow rule overrides every default.
+  CHECK(Evaluate(snap, s, Batch({Stmt("SELECT", kRead)})).action == kAllow);
+  CHECK(Evaluate(snap, s, Batch({Stmt("TRUNCATE", kDdl)})).action == kDeny);
+}
+
+// ---------------------------------------------------------------------------- precedence
+
+TEST_CASE("precedence: deny in a later policy beats allow in an earlier one", "[evaluator]") {
+  v1::PolicySnapshot snap = Snap({R"(
+name: a-allow
+subjects: {groups: [dev]}
+connections: ["*"]
+rules:
+  - {name: allow-all, action: allow}
+)",
+                                  R"(
+name: b-deny
+subjects: {groups: [dev]}
+connections: [prod]
+rules:
+  - {name: no-writes, match: {classes: [write]}, action: deny, message: Prod is read-only.}
+)"});
+  Decision prod = Evaluate(snap, Member("dev", "prod"), Batch({Stmt("INSERT", kWrite)}));
+  CHECK(prod.action == kDeny);
+  CHECK(prod.policy == "b-deny");
+  CHECK(prod.rule == "no-writes");
+  Decision staging = Evaluate(snap, Member("dev", "staging"), Batch({Stmt("INSERT", kWrite)}));
+  CHECK(staging.action == kAllow);
+  CHECK(staging.policy == "a-allow");
+}
+
+TEST_CASE("precedence: require_approval beats allow regardless of order", "[evaluator]") {
+  v1::PolicySnapshot snap = Snap({std::string(kMinimal) + R"(
+rules:
+  - {name: allow-writes, match: {classes: [write]}, action: allow}
+  - {name: review-orders, match: {relations: [orders]}, action: require_approval}
+)"});
+  Decision d = Evaluate(snap, Agent(), Batch({Stmt("UPDATE", kWrite).Writes("public.orders")}));
+  CHECK(d.action == kApproval);
+  CHECK(d.rule == "review-orders");
+  CHECK(Evaluate(snap, Agent(), Batch({Stmt("UPDATE", kWrite).Writes("items")})).action == kAllow);
+}
+
+TEST_CASE("precedence: first matching rule names the decision at its level", "[evaluator]") {
+  v1::PolicySnapshot snap = Snap({std::string(kMinimal) + R"(
+rules:
+  - {name: first-deny, match: {commands: [DROP TABLE]}, action: deny}
+  - {name: second-deny, match: {classes: [ddl]}, action: deny}
+)"});
+  Decision d = Evaluate(snap, Agent(), Batch({Stmt("DROP TABLE", kDdl)}));
+  CHECK(d.rule == "first-deny");
+  CHECK(d.message == "denied by policy \"p\" rule \"first-deny\": this statement is not allowed");
+  CHECK(Evaluate(snap, Agent(), Batch({Stmt("CREATE TABLE", kDdl)})).rule == "second-deny");
+}
+
+TEST_CASE("precedence: policies are taken in name order, not snapshot order", "[evaluator]") {
+  const char* z = R"(
+name: zz
+subjects: {groups: [dev]}
+connections: [demo]
+rules:
+  - {name: z-deny, match: {classes: [ddl]}, action: deny}
+)";
+  const char* a = R"(
+name: aa
+subjects: {groups: [dev]}
+connections: [demo]
+rules:
+  - {name: a-deny, match: {classes: [ddl]}, action: deny}
+)";
+  CHECK(Evaluate(Snap({z, a}), Member("dev"), Batch({Stmt("CREATE TABLE", kDdl)})).rule ==
+        "a-deny");
+  CHECK(Evaluate(Snap({a, z}), Member("dev"), Batch({Stmt("CREATE TABLE", kDdl)})).rule ==
+        "a-deny");
+}
+
+TEST_CASE("approval without a rule message gets a generic explanation", "[evaluator]") {
+  v1::PolicySnapshot snap = Snap({std::string(kMinimal) + R"(
+rules:
+  - {name: review, match: {classes: [write]}, action: require_approval}
+)"});
+  Decision d = Evaluate(snap, Agent(), Batch({Stmt("INSERT", kWrite)}));
+  CHECK(d.message ==
+        "requires approval (policy \"p\" rule \"review\"): this statement needs an approver");
+}
+
+// ---------------------------------------------------------------------------- defaults
+
+TEST_CASE("defaults: missing default_action is deny", "[evaluator]") {
+  Decision d = Evaluate(Snap({kMinimal}), Agent(), Batch({Stmt("SELECT", kRead)}));
+  CHECK(d.action == kDeny);
+  CHECK(d.rule == "default");
+  CHECK(d.policy == "p");
+}
+
+TEST_CASE("defaults: UNSPECIFIED default (not from YAML) counts as deny", "[evaluator]") {
+  v1::PolicySnapshot snap = Snap({std::string(kMinimal) + "default_action: allow\n"});
+  snap.mutable_policies(0)->set_default_action(v1::ACTION_UNSPECIFIED);
+  CHECK(Evaluate(snap, Agent(), Batch({Stmt("SELECT", kRead)})).action == kDeny);
+}
+
+TEST_CASE("defaults: most restrictive default among applicable policies", "[evaluator]") {
+  auto policy = [](const std::string& name, const std::string& action) {
+    return "name: " + name +
+           "\nsubjects: {groups: [g]}\nconnections: [demo]\ndefault_action: " + action + "\n";
+  };
+  Subject s = Member("g");
+  auto batch = Batch({Stmt("INSERT", kWrite)});
+  CHECK(Evaluate(Snap({policy("a", "allow")}), s, batch).action == kAllow);
+  Decision d = Evaluate(Snap({policy("a", "allow"), policy("b", "require_approval")}), s, batch);
+  CHECK(d.action == kApproval);
+  CHECK(d.policy == "b");
+  CHECK(d.rule == "default");
+  CHECK(d.message ==
+        "requires approval (policy \"b\" rule \"default\"): no rule matches this statement and "
+        "the default is require_approval");
+  d = Evaluate(Snap({policy("c", "deny"), policy("a", "allow"), policy("b", "require_approval")}),
+               s, batch);
+  CHECK(d.action == kDeny);
+  CHECK(d.policy == "c");
+}
+
+TEST_CASE("defaults: any matching rule, even an allow, replaces all defaults", "[evaluator]") {
+  v1::PolicySnapshot snap = Snap({R"(
+name: a
+subjects: {groups: [g]}
+connections: [demo]
+default_action: deny
+)",
+                                  R"(
+name: b
+subjects: {groups: [g]}
+connections: [demo]
+default_action: deny
+rules:
+  - {name: reads, match: {classes: [read]}, action: allow}
+)"});
+  Decision d = Evaluate(snap, Member("g"), Batch({Stmt("SELECT", kRead)}));
+  CHECK(d.action == kAllow);
+  CHECK(d.policy == "b");
+  CHECK(d.rule == "reads");
+}
+
+// ---------------------------------------------------------------------------- matching
+
+TEST_CASE("match: fields are ANDed, values ORed", "[evaluator]") {
+  v1::PolicySnapshot snap = Snap({std::string(kMinimal) + R"(
+default_action: allow
+rules:
+  - name: no-pii-writes
+    match:
+      classes: [write, ddl]
+      relations: ["crm.*", "*.customers"]
+    action: deny
+)"});
+  auto decide = [&](ClassifiedStatement s) { return Evaluate(snap, Agent(), Batch({s})).rule; };
+  CHECK(decide(Stmt("INSERT", kWrite).Writes("crm.leads")) == "no-pii-writes");
+  CHECK(decide(Stmt("ALTER TABLE", kDdl).Writes("customers")) == "no-pii-writes");
+  CHECK(decide(Stmt("SELECT", kRead).Reads("crm.leads")) == "default");
+  CHECK(decide(Stmt("INSERT", kWrite).Writes("orders")) == "default");
+}
+
+TEST_CASE("match: commands are exact command tags", "[evaluator]") {
+  v1::PolicySnapshot snap = Snap({std::string(kMinimal) + R"(
+default_action: allow
+rules:
+  - {name: no-drop-db, match: {commands: [drop   database]}, action: deny}
+)"});
+  CHECK(Evaluate(snap, Agent(), Batch({Stmt("DROP DATABASE", kDdl)})).action == kDeny);
+  CHECK(Evaluate(snap, Agent(), Batch({Stmt("DROP TABLE", kDdl)})).action == kAllow);
+  CHECK(Evaluate(snap, Agent(), Batch({Stmt("DROP", kDdl)})).action == kAllow);
+}
+
+TEST_CASE("match: a rule without match fields matches everything", "[evaluator]") {
+  v1::PolicySnapshot snap = Snap({std::string(kMinimal) + R"(
+default_action: allow
+rules:
+  - {name: freeze, action: deny, message: Change freeze until Monday.}
+)"});
+  for (ClassifiedStatement s :
+       {ClassifiedStatement(Stmt("SELECT", kRead)), ClassifiedStatement(Stmt("COMMIT", kTcl)),
+        ClassifiedStatement(Stmt("DO", kOpaque).Opaque())}) {
+    Decision d = Evaluate(snap, Agent(), Batch({s}));
+    CHECK(d.action == kDeny);
+    CHECK(d.message == "denied by policy \"p\" rule \"freeze\": Change freeze until Monday.");
+  }
+}
+
+TEST_CASE("match: functions, qualified or not", "[evaluator]") {
+  v1::PolicySnapshot snap = Snap({Example("readonly-analysts.yaml")});
+  Subject s = Member("analysts", "warehouse");
+  auto decide = [&](ClassifiedStatement st) { return Evaluate(snap, s, Batch({st})); };
+  Decision d = decide(Stmt("SELECT", kRead).Calls("pg_read_file"));
+  CHECK(d.action == kDeny);
+  CHECK(d.rule == "no-server-files");
+  CHECK(d.message ==
+        "denied by policy \"readonly-analysts\" rule \"no-server-files\": Server file access is "
+        "not available to analysts.");
+  CHECK(decide(Stmt("SELECT", kRead).Calls("pg_catalog.pg_read_file")).rule == "no-server-files");
+  CHECK(decide(Stmt("SELECT", kRead).Calls("count").Calls("lo_export")).rule == "no-server-files");
+  CHECK(decide(Stmt("SELECT", kRead).Calls("count").Calls("now")).action == kAllow);
+}
+
+TEST_CASE("match: schema-qualified deny cannot be dodged by dropping pg_catalog", "[evaluator]") {
+  v1::PolicySnapshot snap = Snap({std::string(kMinimal) + R"(
+default_action: allow
+rules:
+  - {name: no-files, match: {functions: ["pg_catalog.pg_read_*"]}, action: deny}
+)"});
+  CHECK(
+      Evaluate(snap, Agent(), Batch({Stmt("SELECT", kRead).Calls("pg_read_binary_file")})).action ==
+      kDeny);
+  CHECK(Evaluate(snap, Agent(), Batch({Stmt("SELECT", kRead).Calls("myschema.pg_read_file")}))
+            .action == kAllow);
+}
+
+TEST_CASE("match: without_where alone", "[evaluator]") {
+  v1::PolicySnapshot snap = Snap({std::string(kMinimal) + R"(
+default_action: allow
+rules:
+  - {name: whole-table, match: {without_where: true}, action: require_approval}
+)"});
+  CHECK(Evaluate(snap, Agent(), Batch({Stmt("UPDATE", kWrite).NoWhere()})).action == kApproval);
+  CHECK(Evaluate(snap, Agent(), Batch({Stmt("UPDATE", kWrite)})).action == kAllow);
+  // without_where: false is the same as leaving it out.
+  v1::PolicySnapshot off = Snap({std::string(kMinimal) + R"(
+rules:
+  - {name: any, match: {without_where: false}, action: allow}
+)"});
+  CHECK(Evaluate(off, Agent(), Batch({Stmt("UPDATE", kWrite)})).action == kAllow);
+}
+
+TEST_CASE("match: relations glob over schemas", "[evaluator]") {
+  v1::PolicySnapshot snap = Snap({std::string(kMinimal) + R"(
+default_action: allow
+rules:
+  - {name: billing, match: {relations: ["billing.*"]}, action: deny}
+  - {name: customers, match: {relations: [customers]}, action: require_approval}
+)"});
+  auto rule = [&](ClassifiedStatement s) { return Evaluate(snap, Agent(), Batch({s})).rule; };
+  CHECK(rule(Stmt("SELECT", kRead).Reads("billing.invoices")) == "billing");
+  CHECK(rule(Stmt("SELECT", kRead).Reads("invoices")) == "default");
+  CHECK(rule(Stmt("SELECT", kRead).Reads("customers")) == "customers");
+  CHECK(rule(Stmt("SELECT", kRead).Reads("crm.customers")) == "customers");
+  CHECK(rule(Stmt("SELECT", kRead).Reads("orders").Reads("billing.x")) == "billing");
+}
+
+// ---------------------------------------------------------------------------- read-only
+
+TEST_CASE("read-only: reads pass, writes and DDL are denied whatever the rules say",
+          "[evaluator]") {
+  v1::PolicySnapshot snap = Snap({std::string(kMinimal) + R"(
+default_action: allow
+read_only: true
+rules:
+  - {name: allow-everything, action: allow}
+)"});
+  CHECK(Evaluate(snap, Agent(), Batch({Stmt("SELECT", kRead)})).action == kAllow);
+  for (ClassifiedStatement s :
+       {ClassifiedStatement(Stmt("INSERT", kWrite)),
+        ClassifiedStatement(Stmt("CREATE TABLE", kDdl)), ClassifiedStatement(Stmt("GRANT", kDcl)),
+        ClassifiedStatement(Stmt("VACUUM", kAdmin)), ClassifiedStatement(Stmt("SET", kAdmin))}) {
+    Decision d = Evaluate(snap, Agent(), Batch({s}));
+    CHECK(d.action == kDeny);
+    CHECK(d.rule == "read-only");
+    CHECK(d.policy == "p");
+  }
+  CHECK(Evaluate(snap, Agent(), Batch({Stmt("DELETE", kWrite)})).message ==
+        "denied by policy \"p\" rule \"read-only\": read-only access: DELETE is not a read "
+        "statement");
+}
+
+TEST_CASE("read-only: TCL and SHOW pass the lock", "[evaluator]") {
+  v1::PolicySnapshot snap =
+      Snap({std::string(kMinimal) + "default_action: allow\nread_only: true\n"});
+  CHECK(Evaluate(snap, Agent(), Batch({Stmt("BEGIN", kTcl)})).action == kAllow);
+  CHECK(Evaluate(snap, Agent(), Batch({Stmt("COMMIT", kTcl)})).action == kAllow);
+  CHECK(Evaluate(snap, Agent(), Batch({Stmt("SHOW", kAdmin)})).action == kAllow);
+}
+
+TEST_CASE("read-only: the lock is not a grant", "[evaluator]") {
+  // readonly-analysts has no TCL rule and default deny: BEGIN passes the lock, then the default
+  // refuses it.
+  v1::PolicySnapshot snap = Snap({Example("readonly-analysts.yaml")});
+  Decision d = Evaluate(snap, Member("analysts", "warehouse"), Batch({Stmt("BEGIN", kTcl)}));
+  CHECK(d.action == kDeny);
+  CHECK(d.rule == "default");
+}
+
+TEST_CASE("read-only: one read_only policy locks the others' grants", "[evaluator]") {
+  v1::PolicySnapshot snap =
+      Snap({Example("dba-break-glass.yaml"), Example("readonly-analysts.yaml")});
+  Subject both{"alice", {"dba", "analysts"}, "warehouse"};
+  Decision d = Evaluate(snap, both, Batch({Stmt("UPDATE", kWrite).Writes("orders")}));
+  CHECK(d.action == kDeny);
+  CHECK(d.policy == "readonly-analysts");
+  CHECK(d.rule == "read-only");
+  // On a connection the analysts policy does not cover, the DBA grant stands.
+  Subject elsewhere{"alice", {"dba", "analysts"}, "prod"};
+  CHECK(Evaluate(snap, elsewhere, Batch({Stmt("UPDATE", kWrite)})).action == kAllow);
+}
+
+TEST_CASE("read-only: overrides require_approval, but a deny rule names the decision",
+          "[evaluator]") {
+  v1::PolicySnapshot snap = Snap({std::string(kMinimal) + R"(
+read_only: true
+rules:
+  - {name: review-ddl, match: {classes: [ddl]}, action: require_approval}
+  - {name: no-truncate, match: {commands: [TRUNCATE]}, action: deny, message: Never.}
+)"});
+  Decision ddl = Evaluate(snap, Agent(), Batch({Stmt("CREATE INDEX", kDdl)}));
+  CHECK(ddl.action == kDeny);
+  CHECK(ddl.rule == "read-only");
+  Decision truncate = Evaluate(snap, Agent(), Batch({Stmt("TRUNCATE", kDdl)}));
+  CHECK(truncate.action == kDeny);
+  CHECK(truncate.rule == "no-truncate");
+}
+
+TEST_CASE("read-only: opaque code is denied even when classed as a read", "[evaluator]") {
+  v1::PolicySnapshot snap = Snap({std::string(kMinimal) + R"(
+default_action: allow
+read_only: true
+rules:
+  - {name: allow-opaque, match: {classes: [opaque]}, action: allow}
+)"});
+  CHECK(Evaluate(snap, Agent(), Batch({Stmt("DO", kOpaque).Opaque()})).rule == "read-only");
+  CHECK(Evaluate(snap, Agent(), Batch({Stmt("EXECUTE", kRead).Opaque()})).rule == "read-only");
+}
+
+// ---------------------------------------------------------------------------- opaque
+
+TEST_CASE("opaque: falls to the default unless a rule names class opaque", "[evaluator]") {
+  CHECK(Evaluate(Guardrails(), Agent(), Batch({Stmt("DO", kOpaque).Opaque()})).rule == "default");
+  v1::PolicySnapshot snap = Snap({std::string(kMinimal) + R"(
+rules:
+  - {name: trusted-code, match: {classes: [opaque]}, action: allow}
+)"});
+  Decision d = Evaluate(snap, Agent(), Batch({Stmt("CALL", kOpaque).Opaque()}));
+  CHECK(d.action == kAllow);
+  CHECK(d.rule == "trusted-code");
+}
+
+TEST_CASE("opaque: a statement flagged opaque also matches class opaque", "[evaluator]") {
+  // CREATE FUNCTION is DDL whose body the classifier cannot see: a deny on opaque catches it
+  // even though an allow on ddl matches too.
+  v1::PolicySnapshot snap = Snap({std::string(kMinimal) + R"(
+rules:
+  - {name: ddl-ok, match: {classes: [ddl]}, action: allow}
+  - {name: no-opaque, match: {classes: [opaque]}, action: deny, message: No server-side code.}
+)"});
+  Decision d = Evaluate(snap, Agent(), Batch({Stmt("CREATE FUNCTION", kDdl).Opaque()}));
+  CHECK(d.action == kDeny);
+  CHECK(d.rule == "no-opaque");
+  CHECK(Evaluate(snap, Agent(), Batch({Stmt("CREATE TABLE", kDdl)})).action == kAllow);
+}
+
+TEST_CASE("opaque: COPY TO PROGRAM denied by the guardrails default", "[evaluator]") {
+  Decision d = Evaluate(Guardrails(), Agent(),
+                        Batch({Stmt("COPY", kOpaque).Opaque().Reads("public.customers")}));
+  CHECK(d.action == kDeny);
+}
+
+// ---------------------------------------------------------------------------- unparsed
+
+TEST_CASE("unparsed: denied by default with the parse error", "[evaluator]") {
+  Decision d = Evaluate(Guardrails(), Agent(), Unparsed());
+  CHECK(d.action == kDeny);
+  CHECK(d.rule == "unparsed");
+  CHECK(d.policy == "agents-guardrails");
+  CHECK(d.statement_index == -1);
+  CHECK(d.message ==
+        "denied by policy \"agents-guardrails\" rule \"unparsed\": the statement could not be "
+        "parsed: syntax error at or near \"SELEC\" (position 1)");
+}
+
+TEST_CASE("unparsed: forwarded only when every applicable policy forwards", "[evaluator]") {
+  v1::PolicySnapshot snap = Snap({Example("dba-break-glass.yaml"), Example("demo-access.yaml")});
+  Decision dba = Evaluate(snap, Member("dba"), Unparsed());
+  CHECK(dba.action == kAllow);
+  CHECK(dba.policy == "dba-break-glass");
+  CHECK(dba.rule == "default");
+  CHECK(dba.statement_index == -1);
+
+  // In both groups on demo: demo-access does not forward unparsed text, so it is refused.
+  Decision both = Evaluate(snap, Subject{"bob", {"dba", "ai-agents"}, "demo"}, Unparsed());
+  CHECK(both.action == kDeny);
+  CHECK(both.rule == "unparsed");
+  CHECK(both.policy == "demo-access");
+}
+
+TEST_CASE("unparsed: forwarded text still meets rules, read-only and defaults", "[evaluator]") {
+  std::string base = std::string(kMinimal) + "forward_unparsed: true\n";
+  // A catch-all deny rule still applies.
+  v1::PolicySnapshot freeze =
+      Snap({base + "default_action: allow\nrules:\n  - {name: freeze, action: deny}\n"});
+  CHECK(Evaluate(freeze, Agent(), Unparsed()).rule == "freeze");
+  // Class unknown can be sent for approval.
+  v1::PolicySnapshot review = Snap({base + R"(
+default_action: allow
+rules:
+  - {name: review-unknown, match: {classes: [unknown]}, action: require_approval}
+)"});
+  CHECK(Evaluate(review, Agent(), Unparsed()).action == kApproval);
+  // Read-only refuses it.
+  v1::PolicySnapshot ro = Snap({base + "default_action: allow\nread_only: true\n"});
+  CHECK(Evaluate(ro, Agent(), Unparsed()).rule == "read-only");
+  // A deny default refuses it.
+  CHECK(Evaluate(Snap({base}), Agent(), Unparsed()).rule == "default");
+}
+
+// ---------------------------------------------------------------------------- batches
+
+TEST_CASE("batch: an empty parsed batch is allowed", "[evaluator]") {
+  Decision d = Evaluate(Guardrails(), Agent(), Batch({}));
+  CHECK(d.action == kAllow);
+  CHECK(d.rule == "empty");
+  CHECK(d.statement_index == -1);
+}
+
+TEST_CASE("batch: one bad statement denies the whole batch", "[evaluator]") {
+  // SELECT 1; /* harmless */ DROP TABLE customers -- the classifier gives two statements.
+  Decision d =
+      Evaluate(Guardrails(), Agent(),
+               Batch({Stmt("SELECT", kRead), Stmt("DROP TABLE", kDdl).Writes("customers")}));
+  CHECK(d.action == kDeny);
+  CHECK(d.rule == "no-drop-or-truncate");
+  CHECK(d.statement_index == 1);
+}
+
+TEST_CASE("batch: deny beats an earlier approval; earliest statement among equals", "[evaluator]") {
+  Decision d = Evaluate(Guardrails(), Agent(),
+                        Batch({Stmt("BEGIN", kTcl), Stmt("CREATE TABLE", kDdl),
+                               Stmt("DELETE", kWrite).Writes("orders").NoWhere(),
+                               Stmt("TRUNCATE", kDdl), Stmt("COMMIT", kTcl)}));
+  CHECK(d.action == kDeny);
+  CHECK(d.statement_index == 2);
+  CHECK(d.rule == "no-unbounded-delete");
+}
+
+TEST_CASE("batch: approval beats allow", "[evaluator]") {
+  Decision d = Evaluate(Guardrails(), Agent(),
+                        Batch({Stmt("BEGIN", kTcl), Stmt("SELECT", kRead),
+                               Stmt("INSERT", kWrite).Writes("billing.payments"),
+                               Stmt("CREATE INDEX", kDdl), Stmt("COMMIT", kTcl)}));
+  CHECK(d.action == kApproval);
+  CHECK(d.statement_index == 2);
+  CHECK(d.rule == "billing-writes-need-approval");
+}
+
+TEST_CASE("batch: all allowed names the first statement", "[evaluator]") {
+  Decision d = Evaluate(Guardrails(), Agent(),
+                        Batch({Stmt("BEGIN", kTcl), Stmt("SELECT", kRead), Stmt("COMMIT", kTcl)}));
+  CHECK(d.action == kAllow);
+  CHECK(d.statement_index == 0);
+  CHECK(d.rule == "allow-transactions");
+}
+
+// ---------------------------------------------------------------------------- evasions
+
+// A guard written on the statement's flags, not its top-level command tag. ClassifiedStatement
+// carries one command tag (the top-level one), so `commands: [DELETE]` does not see a DELETE
+// inside a CTE or under EXPLAIN ANALYZE; without_where and the relations do.
+const char* kFlagGuard = R"(
+name: flag-guard
+subjects: {identities: [claude-agent]}
+connections: [demo]
+default_action: allow
+rules:
+  - {name: no-unbounded, match: {without_where: true}, action: deny}
+  - {name: billing-writes, match: {classes: [write], relations: ["billing.*"]}, action: deny}
+)";
+
+TEST_CASE("evasion: data-modifying CTE inside a SELECT", "[evaluator]") {
+  // WITH gone AS (DELETE FROM billing.invoices RETURNING *) SELECT * FROM gone: the classifier
+  // reports the write class, the billing relation and the missing WHERE.
+  ClassifiedStatement cte = Stmt("SELECT", kWrite).Writes("billing.invoices").NoWhere();
+  Decision d = Evaluate(Snap({kFlagGuard}), Agent(), Batch({cte}));
+  CHECK(d.action == kDeny);
+  CHECK(d.rule == "no-unbounded");
+  // Under the shipped guardrails the write class still holds it for approval, never allows it.
+  CHECK(Evaluate(Guardrails(), Agent(), Batch({cte})).action == kApproval);
+}
+
+TEST_CASE("evasion: EXPLAIN ANALYZE of a delete", "[evaluator]") {
+  // EXPLAIN ANALYZE runs the statement: the classifier reports the inner write.
+  ClassifiedStatement explain = Stmt("EXPLAIN", kWrite).Writes("orders").NoWhere();
+  CHECK(Evaluate(Snap({kFlagGuard}), Agent(), Batch({explain})).rule == "no-unbounded");
+  // The guardrails' default refuses it (their DELETE/UPDATE rule names top-level tags).
+  CHECK(Evaluate(Guardrails(), Agent(), Batch({explain})).action == kDeny);
+}
+
+TEST_CASE("match: commands compare the top-level command tag only", "[evaluator]") {
+  // Pins the current contract with the classifier (one tag per statement); see the report on
+  // issue 4 about nested command tags.
+  v1::PolicySnapshot snap = Snap({std::string(kMinimal) + R"(
+default_action: allow
+rules:
+  - {name: no-delete, match: {commands: [DELETE]}, action: deny}
+)"});
+  CHECK(Evaluate(snap, Agent(), Batch({Stmt("DELETE", kWrite)})).action == kDeny);
+  CHECK(Evaluate(snap, Agent(), Batch({Stmt("SELECT", kWrite)})).action == kAllow);
+}
+
+TEST_CASE("evasion: tags are compared exactly, and a mis-cased tag still fails closed",
+          "[evaluator]") {
+  // "dRoP /* x */ TaBlE customers": the classifier normalizes the tag; the evaluator compares
+  // exactly, so a lower-case tag (a classifier bug) would not be matched: this test pins that
+  // the evaluator relies on the classifier's upper-case tags.
+  CHECK(Evaluate(Guardrails(), Agent(), Batch({Stmt("DROP TABLE", kDdl)})).action == kDeny);
+  // And a lower-case tag still fails closed through class ddl -> approval, never allow.
+  CHECK(Evaluate(Guardrails(), Agent(), Batch({Stmt("drop table", kDdl)})).action == kApproval);
+}
+
+TEST_CASE("evasion: quoting a schema does not escape a billing rule", "[evaluator]") {
+  // UPDATE "billing"."invoices" ... is reported lower case and schema-qualified.
+  CHECK(Evaluate(Guardrails(), Agent(), Batch({Stmt("UPDATE", kWrite).Writes("billing.invoices")}))
+            .action == kApproval);
+  // A database-qualified name too: UPDATE demo.billing.invoices ...
+  CHECK(Evaluate(Guardrails(), Agent(),
+                 Batch({Stmt("UPDATE", kWrite).Writes("demo.billing.invoices")}))
+            .action == kApproval);
+}
+
+TEST_CASE("evasion: DROP hidden in the second statement after a comment", "[evaluator]") {
+  // "SELECT 1 -- ;\n; DROP TABLE users": two statements.
+  Decision d = Evaluate(Snap({Example("readonly-analysts.yaml")}), Member("analysts", "demo"),
+                        Batch({Stmt("SELECT", kRead), Stmt("DROP TABLE", kDdl).Writes("users")}));
+  CHECK(d.action == kDeny);
+  CHECK(d.rule == "read-only");
+  CHECK(d.statement_index == 1);
+}
