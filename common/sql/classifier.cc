@@ -1,0 +1,382 @@
+#include "common/sql/classifier.h"
+
+#include <google/protobuf/io/coded_stream.h>
+#include <pg_query.h>
+
+#include "common/sql/command_tag.h"
+#include "common/sql/tree_walker.h"
+#include "pg_query/pg_query.pb.h"
+
+namespace warden::sql {
+namespace {
+
+using pg_query::Node;
+
+// The parser itself stops at PostgreSQL's max_stack_depth; the protobuf decoder's default limit
+// (100) is lower than ordinary long expressions (a+b+c+... nests one level per operator), so it
+// is raised to a bound that still keeps our recursive walk's stack use small.
+constexpr int kMaxTreeDepth = 20000;
+
+struct Context {
+  const PreparedStatements* session = nullptr;
+  PreparedStatements local;  // PREPAREs seen earlier in the same text
+
+  const ClassifiedStatement* FindPrepared(const std::string& name) const {
+    if (auto it = local.find(name); it != local.end()) return &it->second;
+    if (session != nullptr) {
+      if (auto it = session->find(name); it != session->end()) return &it->second;
+    }
+    return nullptr;
+  }
+};
+
+ClassifiedStatement ClassifyNode(const Node& node, Context* ctx);
+
+void AppendAll(const std::vector<std::string>& from, std::vector<std::string>* to) {
+  to->insert(to->end(), from.begin(), from.end());
+}
+
+// Copies a walk's facts into `out` (class and tag are the caller's).
+void Fill(TreeFacts facts, ClassifiedStatement* out) {
+  facts.Finalize();
+  out->relations_read = std::move(facts.reads);
+  out->relations_written = std::move(facts.writes);
+  out->functions = std::move(facts.functions);
+  out->without_where = out->without_where || facts.without_where;
+}
+
+// Adds the facts of `extra` (e.g. EXECUTE's parameter expressions) to `out`.
+void Merge(TreeFacts extra, ClassifiedStatement* out) {
+  TreeFacts all;
+  all.reads = std::move(out->relations_read);
+  all.writes = std::move(out->relations_written);
+  all.functions = std::move(out->functions);
+  AppendAll(extra.reads, &all.reads);
+  AppendAll(extra.writes, &all.writes);
+  AppendAll(extra.functions, &all.functions);
+  all.without_where = extra.without_where;
+  Fill(std::move(all), out);
+}
+
+ClassifiedStatement ClassifyDml(const Node& node) {
+  ClassifiedStatement out;
+  switch (node.node_case()) {
+    case Node::kInsertStmt:
+      out.command_tag = "INSERT";
+      break;
+    case Node::kUpdateStmt:
+      out.command_tag = "UPDATE";
+      break;
+    case Node::kDeleteStmt:
+      out.command_tag = "DELETE";
+      break;
+    case Node::kMergeStmt:
+      out.command_tag = "MERGE";
+      break;
+    default:
+      out.command_tag = "SELECT";
+      break;  // also VALUES, TABLE t and SELECT ... INTO
+  }
+  TreeFacts facts;
+  TreeWalker walker(&facts);
+  walker.Visit(node);
+  out.statement_class = facts.modifies_data ? v1::STATEMENT_CLASS_WRITE : v1::STATEMENT_CLASS_READ;
+  Fill(std::move(facts), &out);
+  return out;
+}
+
+// https://www.postgresql.org/docs/15/sql-explain.html: ANALYZE executes the statement, so it is
+// the inner statement's class; plain EXPLAIN only plans, so it reads whatever the inner touches.
+bool ExplainAnalyzes(const pg_query::ExplainStmt& s) {
+  for (const Node& n : s.options()) {
+    if (!n.has_def_elem() || n.def_elem().defname() != "analyze") continue;
+    const pg_query::DefElem& opt = n.def_elem();
+    if (!opt.has_arg()) return true;
+    if (opt.arg().has_string()) {
+      const std::string& v = opt.arg().string().sval();
+      return !(v == "false" || v == "off" || v == "no" || v == "0");
+    }
+    if (opt.arg().has_integer()) return opt.arg().integer().ival() != 0;
+    return true;
+  }
+  return false;
+}
+
+ClassifiedStatement ClassifyExplain(const pg_query::ExplainStmt& s, Context* ctx) {
+  ClassifiedStatement out = ClassifyNode(s.query(), ctx);
+  out.command_tag = "EXPLAIN";
+  if (ExplainAnalyzes(s)) return out;
+  out.statement_class = v1::STATEMENT_CLASS_READ;
+  out.without_where = false;
+  TreeFacts facts;
+  facts.reads = std::move(out.relations_written);
+  out.relations_written.clear();
+  Merge(std::move(facts), &out);
+  return out;
+}
+
+ClassifiedStatement ClassifyPrepare(const pg_query::PrepareStmt& s, Context* ctx) {
+  ClassifiedStatement body = ClassifyNode(s.query(), ctx);
+  ctx->local[s.name()] = body;
+  body.command_tag = "PREPARE";
+  return body;
+}
+
+// The server reports EXECUTE with the prepared statement's own tag. Without the body's text the
+// statement is opaque: policy decides on code it cannot see into.
+ClassifiedStatement ClassifyExecute(const pg_query::ExecuteStmt& s, Context* ctx) {
+  ClassifiedStatement out;
+  if (const ClassifiedStatement* known = ctx->FindPrepared(s.name())) {
+    out = *known;
+  } else {
+    out.command_tag = "EXECUTE";
+    out.statement_class = v1::STATEMENT_CLASS_OPAQUE;
+    out.opaque = true;
+  }
+  TreeFacts params;
+  TreeWalker walker(&params);
+  for (const Node& p : s.params()) walker.Visit(p);
+  Merge(std::move(params), &out);
+  return out;
+}
+
+// https://www.postgresql.org/docs/15/sql-copy.html: PROGRAM runs a shell command as the server's
+// OS user (admin, and opaque); a file name reads or writes the server's file system (admin).
+ClassifiedStatement ClassifyCopy(const pg_query::CopyStmt& s) {
+  ClassifiedStatement out;
+  out.command_tag = "COPY";
+  TreeFacts facts;
+  TreeWalker walker(&facts);
+  if (s.is_from() && s.has_relation()) walker.AddWritten(s.relation());
+  walker.Visit(s);
+  const bool writes = s.is_from() || facts.modifies_data;
+  if (s.is_program()) {
+    out.statement_class = v1::STATEMENT_CLASS_ADMIN;
+    out.opaque = true;
+  } else if (!s.filename().empty()) {
+    out.statement_class = v1::STATEMENT_CLASS_ADMIN;
+  } else {
+    out.statement_class = writes ? v1::STATEMENT_CLASS_WRITE : v1::STATEMENT_CLASS_READ;
+  }
+  Fill(std::move(facts), &out);
+  return out;
+}
+
+ClassifiedStatement ClassifyCreateTableAs(const pg_query::CreateTableAsStmt& s) {
+  ClassifiedStatement out;
+  if (s.objtype() == pg_query::OBJECT_MATVIEW) {
+    out.command_tag = "CREATE MATERIALIZED VIEW";
+  } else {
+    out.command_tag = s.is_select_into() ? "SELECT" : "CREATE TABLE AS";
+  }
+  out.statement_class = v1::STATEMENT_CLASS_DDL;
+  TreeFacts facts;
+  TreeWalker walker(&facts);
+  if (s.has_into() && s.into().has_rel()) walker.AddWritten(s.into().rel());
+  walker.Visit(s);
+  Fill(std::move(facts), &out);
+  return out;
+}
+
+// DROP's objects are name lists, not RangeVars; record the relation-like ones as written.
+void AddDroppedRelations(const pg_query::DropStmt& s, TreeFacts* facts) {
+  switch (s.remove_type()) {
+    case pg_query::OBJECT_TABLE:
+    case pg_query::OBJECT_VIEW:
+    case pg_query::OBJECT_MATVIEW:
+    case pg_query::OBJECT_INDEX:
+    case pg_query::OBJECT_SEQUENCE:
+    case pg_query::OBJECT_FOREIGN_TABLE:
+      break;
+    default:
+      return;
+  }
+  for (const Node& obj : s.objects()) {
+    if (obj.has_list()) facts->writes.push_back(JoinNames(obj.list().items()));
+  }
+}
+
+ClassifiedStatement ClassifyUtility(const Node& node) {
+  CommandInfo info = UtilityCommand(node);
+  ClassifiedStatement out;
+  out.command_tag = std::move(info.tag);
+  out.statement_class = info.statement_class;
+  TreeFacts facts;
+  TreeWalker walker(&facts);
+  walker.set_targets_written(true);
+  walker.Visit(node);
+  switch (node.node_case()) {
+    case Node::kDropStmt:
+      AddDroppedRelations(node.drop_stmt(), &facts);
+      break;
+    case Node::kTruncateStmt:
+      // TRUNCATE removes every row, as DELETE without WHERE does; policy treats them alike.
+      facts.without_where = true;
+      break;
+    case Node::kCreateFunctionStmt:
+      // The body runs later, unseen by us (unless it is a BEGIN ATOMIC body, walked above).
+      out.opaque = true;
+      break;
+    case Node::kCreateTrigStmt:
+      // The trigger function will run on every matching write: record it.
+      facts.functions.push_back(JoinNames(node.create_trig_stmt().funcname()));
+      break;
+    default:
+      break;
+  }
+  Fill(std::move(facts), &out);
+  return out;
+}
+
+ClassifiedStatement Opaque(const Node& node, const char* tag) {
+  ClassifiedStatement out;
+  out.command_tag = tag;
+  out.statement_class = v1::STATEMENT_CLASS_OPAQUE;
+  out.opaque = true;
+  TreeFacts facts;
+  TreeWalker walker(&facts);
+  walker.Visit(node);  // CALL's procedure and argument functions
+  Fill(std::move(facts), &out);
+  return out;
+}
+
+ClassifiedStatement ClassifyNode(const Node& node, Context* ctx) {
+  switch (node.node_case()) {
+    case Node::kSelectStmt:
+    case Node::kInsertStmt:
+    case Node::kUpdateStmt:
+    case Node::kDeleteStmt:
+    case Node::kMergeStmt:
+      return ClassifyDml(node);
+    case Node::kExplainStmt:
+      return ClassifyExplain(node.explain_stmt(), ctx);
+    case Node::kPrepareStmt:
+      return ClassifyPrepare(node.prepare_stmt(), ctx);
+    case Node::kExecuteStmt:
+      return ClassifyExecute(node.execute_stmt(), ctx);
+    case Node::kDeclareCursorStmt: {
+      ClassifiedStatement out = ClassifyNode(node.declare_cursor_stmt().query(), ctx);
+      out.command_tag = "DECLARE CURSOR";
+      return out;
+    }
+    case Node::kCopyStmt:
+      return ClassifyCopy(node.copy_stmt());
+    case Node::kCreateTableAsStmt:
+      return ClassifyCreateTableAs(node.create_table_as_stmt());
+    case Node::kDoStmt:
+      return Opaque(node, "DO");
+    case Node::kCallStmt:
+      return Opaque(node, "CALL");
+    case Node::NODE_NOT_SET: {
+      ClassifiedStatement out;
+      out.command_tag = "???";
+      return out;  // class unknown
+    }
+    default:
+      return ClassifyUtility(node);
+  }
+}
+
+std::string FormatError(const PgQueryError& e) {
+  std::string msg = e.message != nullptr ? e.message : "parse error";
+  if (e.cursorpos > 0) msg += " at position " + std::to_string(e.cursorpos);
+  return msg;
+}
+
+// Parses `text` (NUL-terminated) into `tree`; on failure returns false with `error` set.
+bool ParseTree(const std::string& text, pg_query::ParseResult* tree, std::string* error) {
+  PgQueryProtobufParseResult r = pg_query_parse_protobuf(text.c_str());
+  bool ok = false;
+  if (r.error != nullptr) {
+    *error = FormatError(*r.error);
+  } else {
+    google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(r.parse_tree.data),
+                                              static_cast<int>(r.parse_tree.len));
+    in.SetRecursionLimit(kMaxTreeDepth);
+    ok = tree->ParseFromCodedStream(&in) && in.ConsumedEntireMessage();
+    if (!ok) *error = "parse tree too deep to decode";
+  }
+  pg_query_free_protobuf_parse_result(r);
+  return ok;
+}
+
+uint64_t Fingerprint(const std::string& text) {
+  PgQueryFingerprintResult r = pg_query_fingerprint(text.c_str());
+  const uint64_t fp = r.error == nullptr ? r.fingerprint : 0;
+  pg_query_free_fingerprint_result(r);
+  return fp;
+}
+
+}  // namespace
+
+ClassifiedBatch Classify(std::string_view sql, const PreparedStatements* prepared) {
+  ClassifiedBatch batch;
+  if (sql.size() > kMaxStatementBytes) {
+    batch.parse_error =
+        "statement text longer than " + std::to_string(kMaxStatementBytes) + " bytes";
+    return batch;
+  }
+  if (sql.find('\0') != std::string_view::npos) {
+    batch.parse_error = "statement text contains a NUL byte";
+    return batch;
+  }
+  const std::string text(sql);  // libpg_query takes a C string
+  pg_query::ParseResult tree;
+  if (!ParseTree(text, &tree, &batch.parse_error)) return batch;
+  Context ctx;
+  ctx.session = prepared;
+  batch.statements.reserve(tree.stmts_size());
+  for (const pg_query::RawStmt& raw : tree.stmts()) {
+    batch.statements.push_back(ClassifyNode(raw.stmt(), &ctx));
+  }
+  batch.fingerprint = Fingerprint(text);
+  batch.parsed = true;
+  return batch;
+}
+
+void TrackPrepared(std::string_view sql, PreparedStatements* prepared) {
+  if (sql.size() > kMaxStatementBytes || sql.find('\0') != std::string_view::npos) return;
+  const std::string text(sql);
+  pg_query::ParseResult tree;
+  std::string error;
+  if (!ParseTree(text, &tree, &error)) return;
+  Context ctx;
+  ctx.session = prepared;
+  for (const pg_query::RawStmt& raw : tree.stmts()) {
+    const Node& n = raw.stmt();
+    if (n.has_prepare_stmt()) {
+      (*prepared)[n.prepare_stmt().name()] = ClassifyNode(n.prepare_stmt().query(), &ctx);
+    } else if (n.has_deallocate_stmt()) {
+      if (n.deallocate_stmt().name().empty()) {
+        prepared->clear();
+      } else {
+        prepared->erase(n.deallocate_stmt().name());
+      }
+    }
+  }
+}
+
+std::string_view ClassName(v1::StatementClass c) {
+  switch (c) {
+    case v1::STATEMENT_CLASS_READ:
+      return "read";
+    case v1::STATEMENT_CLASS_WRITE:
+      return "write";
+    case v1::STATEMENT_CLASS_DDL:
+      return "ddl";
+    case v1::STATEMENT_CLASS_DCL:
+      return "dcl";
+    case v1::STATEMENT_CLASS_TCL:
+      return "tcl";
+    case v1::STATEMENT_CLASS_ADMIN:
+      return "admin";
+    case v1::STATEMENT_CLASS_OPAQUE:
+      return "opaque";
+    case v1::STATEMENT_CLASS_UNKNOWN:
+      return "unknown";
+    default:
+      return "unspecified";
+  }
+}
+
+}  // namespace warden::sql

@@ -1,0 +1,35 @@
+// Statement classification: SQL text in, ClassifiedBatch out. Pure and I/O-free (DESIGN.md §4.3);
+// built on libpg_query, the real PostgreSQL 15 parser, so a rule is decided on the parse tree and
+// cannot be walked around with comments, case or CTEs.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "common/sql/classified_statement.h"
+
+namespace warden::sql {
+
+// SQL-level prepared statements a session knows: name (as the parser folds it) -> what the body
+// classifies as. Lets `EXECUTE name` be classified as its body instead of as opaque.
+using PreparedStatements = std::unordered_map<std::string, ClassifiedStatement>;
+
+// Longest text handed to the parser; longer texts are rejected (parsed = false). Bounds the work
+// one message can cost the agent.
+inline constexpr size_t kMaxStatementBytes = 1 << 20;
+
+// Classifies every statement in `sql` (simple Query text or an extended-protocol Parse text with
+// $n parameters). `prepared`, when given, resolves EXECUTE of statements prepared in earlier
+// messages; PREPAREs earlier in the same text are always resolved. Never throws; text the parser
+// rejects (or that contains NUL) yields parsed = false.
+ClassifiedBatch Classify(std::string_view sql, const PreparedStatements* prepared = nullptr);
+
+// Applies the PREPARE and DEALLOCATE statements in `sql` to `prepared`. Call it once the server
+// has accepted the message, so the map mirrors the server session.
+void TrackPrepared(std::string_view sql, PreparedStatements* prepared);
+
+// "read", "write", ... for logs and test data.
+std::string_view ClassName(v1::StatementClass c);
+
+}  // namespace warden::sql

@@ -1,0 +1,73 @@
+#include "common/sql/classifier_cache.h"
+
+#include "common/sql/classifier.h"
+
+namespace warden::sql {
+namespace {
+
+size_t EstimateBytes(std::string_view text, const ClassifiedBatch& b) {
+  size_t n = 2 * text.size() + sizeof(ClassifiedBatch) + b.parse_error.size() + 128;
+  for (const ClassifiedStatement& s : b.statements) {
+    n += sizeof(ClassifiedStatement) + s.command_tag.size();
+    for (const auto* list : {&s.relations_read, &s.relations_written, &s.functions}) {
+      for (const std::string& name : *list) n += sizeof(std::string) + name.size();
+    }
+  }
+  return n;
+}
+
+}  // namespace
+
+std::shared_ptr<const ClassifiedBatch> ClassifierCache::Get(std::string_view sql) {
+  if (auto hit = Lookup(sql)) return hit;
+  // Classify outside the lock: parsing is the slow part and must not serialise sessions. Two
+  // sessions missing on the same text both parse it; the second insert is a no-op.
+  auto batch = std::make_shared<const ClassifiedBatch>(Classify(sql));
+  if (sql.size() <= limits_.max_text_bytes) Insert(sql, batch);
+  return batch;
+}
+
+std::shared_ptr<const ClassifiedBatch> ClassifierCache::Lookup(std::string_view sql) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = index_.find(sql);
+  if (it == index_.end()) {
+    ++misses_;
+    return nullptr;
+  }
+  ++hits_;
+  lru_.splice(lru_.begin(), lru_, it->second);
+  return it->second->batch;
+}
+
+void ClassifierCache::Insert(std::string_view sql, std::shared_ptr<const ClassifiedBatch> batch) {
+  const size_t bytes = EstimateBytes(sql, *batch);
+  if (bytes > limits_.max_bytes || limits_.max_entries == 0) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (index_.count(sql) != 0) return;
+  lru_.push_front(Entry{std::string(sql), std::move(batch), bytes});
+  index_.emplace(std::string_view(lru_.front().text), lru_.begin());
+  bytes_ += bytes;
+  while (lru_.size() > limits_.max_entries || bytes_ > limits_.max_bytes) {
+    const Entry& victim = lru_.back();
+    bytes_ -= victim.bytes;
+    index_.erase(std::string_view(victim.text));
+    lru_.pop_back();
+  }
+}
+
+size_t ClassifierCache::size() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return lru_.size();
+}
+
+uint64_t ClassifierCache::hits() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return hits_;
+}
+
+uint64_t ClassifierCache::misses() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return misses_;
+}
+
+}  // namespace warden::sql

@@ -1,0 +1,62 @@
+// A bounded, thread-safe LRU of classifications keyed by the exact statement text, so a repeated
+// statement (the common case for applications and pgbench) costs a hash lookup, not a parse.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "common/sql/classified_statement.h"
+
+namespace warden::sql {
+
+class ClassifierCache {
+ public:
+  struct Limits {
+    size_t max_entries = 10000;
+    // Approximate bytes held (texts counted twice: key and result names); bounds memory even
+    // when every statement is large.
+    size_t max_bytes = 64 << 20;
+    // Longer texts are classified every time instead of displacing many small entries.
+    size_t max_text_bytes = 64 << 10;
+  };
+
+  ClassifierCache() : ClassifierCache(Limits{}) {}
+  explicit ClassifierCache(Limits limits) : limits_(limits) {}
+  ClassifierCache(const ClassifierCache&) = delete;
+  ClassifierCache& operator=(const ClassifierCache&) = delete;
+
+  // The classification of `sql` (Classify(sql) without session prepared statements). Results
+  // are immutable and stay valid after eviction.
+  std::shared_ptr<const ClassifiedBatch> Get(std::string_view sql);
+
+  size_t size() const;
+  uint64_t hits() const;
+  uint64_t misses() const;
+
+ private:
+  struct Entry {
+    std::string text;
+    std::shared_ptr<const ClassifiedBatch> batch;
+    size_t bytes;
+  };
+  using Lru = std::list<Entry>;  // most recent first; nodes never move, so keys can view them
+
+  std::shared_ptr<const ClassifiedBatch> Lookup(std::string_view sql);
+  void Insert(std::string_view sql, std::shared_ptr<const ClassifiedBatch> batch);
+
+  const Limits limits_;
+  mutable std::mutex mu_;
+  Lru lru_;
+  std::unordered_map<std::string_view, Lru::iterator> index_;
+  size_t bytes_ = 0;
+  uint64_t hits_ = 0;
+  uint64_t misses_ = 0;
+};
+
+}  // namespace warden::sql

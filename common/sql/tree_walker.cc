@@ -1,0 +1,197 @@
+#include "common/sql/tree_walker.h"
+
+#include <algorithm>
+
+#include "absl/strings/ascii.h"
+
+namespace warden::sql {
+namespace {
+
+using google::protobuf::Descriptor;
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+using google::protobuf::Reflection;
+
+void SortUnique(std::vector<std::string>* v) {
+  std::sort(v->begin(), v->end());
+  v->erase(std::unique(v->begin(), v->end()), v->end());
+}
+
+// Restores a member on scope exit, so early returns cannot leak walker state.
+template <typename T>
+class Restore {
+ public:
+  Restore(T* slot, T value) : slot_(slot), saved_(*slot) { *slot = value; }
+  ~Restore() { *slot_ = saved_; }
+  Restore(const Restore&) = delete;
+  Restore& operator=(const Restore&) = delete;
+
+ private:
+  T* slot_;
+  T saved_;
+};
+
+}  // namespace
+
+void TreeFacts::Finalize() {
+  SortUnique(&reads);
+  SortUnique(&writes);
+  SortUnique(&functions);
+}
+
+std::string JoinNames(const google::protobuf::RepeatedPtrField<pg_query::Node>& names) {
+  std::string out;
+  for (const pg_query::Node& n : names) {
+    if (n.node_case() != pg_query::Node::kString) continue;  // e.g. A_Star in "t.*"
+    if (!out.empty()) out += '.';
+    out += n.string().sval();
+  }
+  return absl::AsciiStrToLower(out);
+}
+
+std::string RelationName(const pg_query::RangeVar& rv) {
+  std::string out;
+  if (!rv.schemaname().empty()) {
+    out = rv.schemaname();
+    out += '.';
+  }
+  out += rv.relname();
+  return absl::AsciiStrToLower(out);
+}
+
+void TreeWalker::AddWritten(const pg_query::RangeVar& rv) {
+  facts_->writes.push_back(RelationName(rv));
+  written_.push_back(&rv);
+}
+
+void TreeWalker::Visit(const Message& msg) {
+  // Looked up once: descriptor() re-checks its lazy initialisation on every call.
+  static const Descriptor* const kNode = pg_query::Node::descriptor();
+  static const Descriptor* const kRangeVar = pg_query::RangeVar::descriptor();
+  static const Descriptor* const kFuncCall = pg_query::FuncCall::descriptor();
+  static const Descriptor* const kSelect = pg_query::SelectStmt::descriptor();
+  static const Descriptor* const kWith = pg_query::WithClause::descriptor();
+  const Descriptor* d = msg.GetDescriptor();
+  if (d == kNode) {
+    VisitNode(static_cast<const pg_query::Node&>(msg));
+  } else if (d == kRangeVar) {
+    VisitRangeVar(static_cast<const pg_query::RangeVar&>(msg));
+  } else if (d == kFuncCall) {
+    VisitFuncCall(static_cast<const pg_query::FuncCall&>(msg));
+  } else if (d == kSelect) {
+    VisitSelect(static_cast<const pg_query::SelectStmt&>(msg));
+  } else if (d == kWith) {
+    // Walked by the statement that owns it (EnterWith), which also scopes the CTE names.
+  } else {
+    VisitChildren(msg);
+  }
+}
+
+void TreeWalker::VisitNode(const pg_query::Node& node) {
+  switch (node.node_case()) {
+    case pg_query::Node::kInsertStmt: {
+      const auto& s = node.insert_stmt();
+      VisitModify(s, s.relation(), s.has_with_clause() ? &s.with_clause() : nullptr);
+      return;
+    }
+    case pg_query::Node::kUpdateStmt: {
+      const auto& s = node.update_stmt();
+      if (!s.has_where_clause()) facts_->without_where = true;
+      VisitModify(s, s.relation(), s.has_with_clause() ? &s.with_clause() : nullptr);
+      return;
+    }
+    case pg_query::Node::kDeleteStmt: {
+      const auto& s = node.delete_stmt();
+      if (!s.has_where_clause()) facts_->without_where = true;
+      VisitModify(s, s.relation(), s.has_with_clause() ? &s.with_clause() : nullptr);
+      return;
+    }
+    case pg_query::Node::kMergeStmt: {
+      const auto& s = node.merge_stmt();
+      VisitModify(s, s.relation(), s.has_with_clause() ? &s.with_clause() : nullptr);
+      return;
+    }
+    case pg_query::Node::NODE_NOT_SET:
+      return;
+    default: {
+      // The oneof holds exactly one message; reach it without naming its type.
+      const Reflection* r = node.GetReflection();
+      const FieldDescriptor* f =
+          r->GetOneofFieldDescriptor(node, node.GetDescriptor()->oneof_decl(0));
+      if (f != nullptr) Visit(r->GetMessage(node, f));
+    }
+  }
+}
+
+void TreeWalker::VisitChildren(const Message& msg) {
+  const Descriptor* d = msg.GetDescriptor();
+  const Reflection* r = msg.GetReflection();
+  for (int i = 0; i < d->field_count(); ++i) {
+    const FieldDescriptor* f = d->field(i);
+    if (f->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) continue;
+    if (f->is_repeated()) {
+      const int n = r->FieldSize(msg, f);
+      for (int j = 0; j < n; ++j) Visit(r->GetRepeatedMessage(msg, f, j));
+    } else if (r->HasField(msg, f)) {
+      Visit(r->GetMessage(msg, f));
+    }
+  }
+}
+
+void TreeWalker::VisitRangeVar(const pg_query::RangeVar& rv) {
+  if (std::find(written_.begin(), written_.end(), &rv) != written_.end()) return;
+  std::string name = RelationName(rv);
+  if (targets_written_) {
+    facts_->writes.push_back(std::move(name));
+    return;
+  }
+  // An unqualified name that matches a visible CTE is the CTE, not a table.
+  if (rv.schemaname().empty() && std::find(ctes_.begin(), ctes_.end(), name) != ctes_.end()) {
+    return;
+  }
+  facts_->reads.push_back(std::move(name));
+}
+
+void TreeWalker::VisitFuncCall(const pg_query::FuncCall& call) {
+  facts_->functions.push_back(JoinNames(call.funcname()));
+  VisitChildren(call);
+}
+
+size_t TreeWalker::EnterWith(const pg_query::WithClause& with) {
+  const size_t mark = ctes_.size();
+  if (with.recursive()) {
+    for (const auto& n : with.ctes())
+      ctes_.push_back(absl::AsciiStrToLower(n.common_table_expr().ctename()));
+  }
+  for (const auto& n : with.ctes()) {
+    if (n.node_case() != pg_query::Node::kCommonTableExpr) continue;
+    const auto& cte = n.common_table_expr();
+    VisitChildren(cte);
+    if (!with.recursive()) ctes_.push_back(absl::AsciiStrToLower(cte.ctename()));
+  }
+  return mark;
+}
+
+void TreeWalker::VisitSelect(const pg_query::SelectStmt& stmt) {
+  Restore<bool> plain(&targets_written_, false);
+  const size_t mark = stmt.has_with_clause() ? EnterWith(stmt.with_clause()) : ctes_.size();
+  if (stmt.has_into_clause() && stmt.into_clause().has_rel()) {
+    // SELECT ... INTO creates and fills a table; PostgreSQL reports it as SELECT n.
+    facts_->modifies_data = true;
+    AddWritten(stmt.into_clause().rel());
+  }
+  VisitChildren(stmt);
+  ctes_.resize(mark);
+}
+
+void TreeWalker::VisitModify(const Message& stmt, const pg_query::RangeVar& target,
+                             const pg_query::WithClause* with) {
+  Restore<bool> plain(&targets_written_, false);
+  facts_->modifies_data = true;
+  const size_t mark = with != nullptr ? EnterWith(*with) : ctes_.size();
+  AddWritten(target);
+  VisitChildren(stmt);
+  ctes_.resize(mark);
+}
+
+}  // namespace warden::sql

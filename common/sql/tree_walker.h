@@ -1,0 +1,66 @@
+// Walks one statement's libpg_query parse tree (the protobuf form) and collects what it touches:
+// relations read and written, functions called, and data changes anywhere in the tree (CTEs,
+// subqueries, COPY queries, rule actions). Reflection visits every field, so a node type this
+// file does not name is still searched for relations and function calls.
+#pragma once
+
+#include <google/protobuf/message.h>
+#include <google/protobuf/repeated_ptr_field.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pg_query/pg_query.pb.h"
+
+namespace warden::sql {
+
+// What a walk found. Lists may hold duplicates until Finalize().
+struct TreeFacts {
+  std::vector<std::string> reads;
+  std::vector<std::string> writes;
+  std::vector<std::string> functions;
+  bool modifies_data = false;  // INSERT/UPDATE/DELETE/MERGE/SELECT INTO anywhere in the tree
+  bool without_where = false;  // an UPDATE or DELETE without WHERE anywhere in the tree
+
+  // Sorts and de-duplicates the lists, so results do not depend on tree order.
+  void Finalize();
+};
+
+// "a.b" from a list of String nodes (qualified names in the parse tree), lower case.
+std::string JoinNames(const google::protobuf::RepeatedPtrField<pg_query::Node>& names);
+// "schema.name" where a schema was written, else "name"; lower case.
+std::string RelationName(const pg_query::RangeVar& rv);
+
+class TreeWalker {
+ public:
+  explicit TreeWalker(TreeFacts* facts) : facts_(facts) {}
+
+  // For DDL, DCL and admin statements: relations met outside any embedded query are the objects
+  // the statement changes (ALTER TABLE t, GRANT ... ON t, VACUUM t), so they count as written.
+  void set_targets_written(bool on) { targets_written_ = on; }
+
+  void Visit(const google::protobuf::Message& msg);
+  // Records `rv` as written; the walk then skips it instead of also counting it as read.
+  void AddWritten(const pg_query::RangeVar& rv);
+
+ private:
+  void VisitChildren(const google::protobuf::Message& msg);
+  void VisitNode(const pg_query::Node& node);
+  void VisitRangeVar(const pg_query::RangeVar& rv);
+  void VisitFuncCall(const pg_query::FuncCall& call);
+  void VisitSelect(const pg_query::SelectStmt& stmt);
+  // INSERT, UPDATE, DELETE, MERGE: the target is written; the rest of the statement is read.
+  void VisitModify(const google::protobuf::Message& stmt, const pg_query::RangeVar& target,
+                   const pg_query::WithClause* with);
+  // Makes the CTE names of `with` visible (PostgreSQL's scoping: a non-recursive CTE sees only
+  // the ones before it) and walks their bodies. Returns the scope mark to restore afterwards.
+  size_t EnterWith(const pg_query::WithClause& with);
+
+  TreeFacts* facts_;
+  bool targets_written_ = false;
+  std::vector<std::string> ctes_;                   // CTE names visible here
+  std::vector<const pg_query::RangeVar*> written_;  // targets already recorded as written
+};
+
+}  // namespace warden::sql

@@ -1,0 +1,66 @@
+// Classifier throughput on one core (issue 4: >= 50,000 distinct short statements per second),
+// uncached and through ClassifierCache. Not run in CI: `sql_classifier_bench [N]`.
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "common/sql/classifier.h"
+#include "common/sql/classifier_cache.h"
+
+namespace {
+
+// Short statements of the shapes an application sends, made distinct by their literals so
+// nothing can be cached between them.
+std::vector<std::string> MakeStatements(int n) {
+  static const char* kShapes[] = {
+      "SELECT abalance FROM pgbench_accounts WHERE aid = %d",
+      "UPDATE pgbench_accounts SET abalance = abalance + %d WHERE aid = 7",
+      "INSERT INTO pgbench_history (tid, bid, aid, delta, mtime) VALUES (1, 2, %d, 4, now())",
+      "SELECT o.id, c.name FROM orders o JOIN customers c ON c.id = o.cid WHERE o.id = %d",
+      "DELETE FROM sessions WHERE expires < now() - interval '%d seconds'",
+      "SELECT count(*) FROM events WHERE kind = 'x' AND id > %d",
+  };
+  std::vector<std::string> out;
+  out.reserve(n);
+  char buf[256];
+  for (int i = 0; i < n; ++i) {
+    std::snprintf(buf, sizeof buf, kShapes[i % 6], i);
+    out.emplace_back(buf);
+  }
+  return out;
+}
+
+template <typename F>
+double PerSecond(int n, F&& f) {
+  const auto start = std::chrono::steady_clock::now();
+  f();
+  const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+  return n / took.count();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int n = argc > 1 ? std::atoi(argv[1]) : 200000;
+  const std::vector<std::string> stmts = MakeStatements(n);
+  size_t sink = 0;
+  const double uncached = PerSecond(n, [&] {
+    for (const std::string& s : stmts) sink += warden::sql::Classify(s).statements.size();
+  });
+  warden::sql::ClassifierCache cache;
+  const std::vector<std::string> hot(stmts.begin(), stmts.begin() + std::min(n, 1000));
+  for (const std::string& s : hot) sink += cache.Get(s)->statements.size();
+  const int rounds = 1000;
+  const double cached = PerSecond(rounds * static_cast<int>(hot.size()), [&] {
+    for (int r = 0; r < rounds; ++r) {
+      for (const std::string& s : hot) sink += cache.Get(s)->statements.size();
+    }
+  });
+  std::printf("uncached: %d distinct statements, %.0f statements/s (%.2f us each)\n", n, uncached,
+              1e6 / uncached);
+  std::printf("cached:   %zu hot statements, %.0f lookups/s (%.3f us each)\n", hot.size(), cached,
+              1e6 / cached);
+  return sink == 0 ? 1 : 0;
+}

@@ -1,0 +1,194 @@
+// Classifier corpus (data/sql_corpus.tsv) and the behaviours a corpus line cannot express:
+// prepared-statement resolution across messages, fingerprints, input bounds, threads.
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/sql/classifier.h"
+
+namespace warden::sql {
+namespace {
+
+struct CorpusCase {
+  int line = 0;
+  std::string sql, tags, classes, reads, writes, functions;
+  bool without_where = false;
+  bool opaque = false;
+};
+
+std::string Unescape(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\\' && i + 1 < s.size() && (s[i + 1] == 'n' || s[i + 1] == 't')) {
+      out += s[++i] == 'n' ? '\n' : '\t';
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> SplitTabs(const std::string& line) {
+  std::vector<std::string> cols;
+  std::stringstream in(line);
+  std::string col;
+  while (std::getline(in, col, '\t')) cols.push_back(col);
+  return cols;
+}
+
+std::vector<CorpusCase> LoadCorpus() {
+  std::ifstream in(std::string(WARDEN_SOURCE_DIR) + "/tests/unit/data/sql_corpus.tsv");
+  REQUIRE(in.good());
+  std::vector<CorpusCase> cases;
+  std::string line;
+  for (int n = 1; std::getline(in, line); ++n) {
+    if (line.empty() || line[0] == '#') continue;
+    const std::vector<std::string> c = SplitTabs(line);
+    INFO("corpus line " << n << ": " << line);
+    REQUIRE(c.size() == 8);
+    cases.push_back({n, Unescape(c[0]), c[1], c[2], c[3], c[4], c[5], c[6] == "1", c[7] == "1"});
+  }
+  return cases;
+}
+
+std::string Join(const std::vector<std::string>& v, const char* sep) {
+  if (v.empty()) return "-";
+  std::string out;
+  for (const std::string& s : v) out += (out.empty() ? "" : sep) + s;
+  return out;
+}
+
+// The union of one field over the batch's statements, sorted, as the corpus writes it.
+std::string Union(const ClassifiedBatch& b, std::vector<std::string> ClassifiedStatement::*field) {
+  std::vector<std::string> all;
+  for (const ClassifiedStatement& s : b.statements) {
+    all.insert(all.end(), (s.*field).begin(), (s.*field).end());
+  }
+  std::sort(all.begin(), all.end());
+  all.erase(std::unique(all.begin(), all.end()), all.end());
+  return Join(all, ",");
+}
+
+}  // namespace
+
+TEST_CASE("classifier corpus: every line classifies exactly as written", "[sql]") {
+  const std::vector<CorpusCase> cases = LoadCorpus();
+  REQUIRE(cases.size() >= 150);
+  for (const CorpusCase& c : cases) {
+    INFO("corpus line " << c.line << ": " << c.sql);
+    const ClassifiedBatch b = Classify(c.sql);
+    if (c.tags == "ERROR") {
+      CHECK_FALSE(b.parsed);
+      CHECK_FALSE(b.parse_error.empty());
+      CHECK(b.statements.empty());
+      continue;
+    }
+    REQUIRE(b.parsed);
+    std::vector<std::string> tags, classes;
+    bool without_where = false, opaque = false;
+    for (const ClassifiedStatement& s : b.statements) {
+      tags.push_back(s.command_tag);
+      classes.emplace_back(ClassName(s.statement_class));
+      without_where = without_where || s.without_where;
+      opaque = opaque || s.opaque;
+    }
+    CHECK(Join(tags, "|") == c.tags);
+    CHECK(Join(classes, "|") == c.classes);
+    CHECK(Union(b, &ClassifiedStatement::relations_read) == c.reads);
+    CHECK(Union(b, &ClassifiedStatement::relations_written) == c.writes);
+    CHECK(Union(b, &ClassifiedStatement::functions) == c.functions);
+    CHECK(without_where == c.without_where);
+    CHECK(opaque == c.opaque);
+  }
+}
+
+TEST_CASE("EXECUTE resolves statements prepared in earlier messages", "[sql]") {
+  PreparedStatements session;
+  TrackPrepared("PREPARE wipe AS DELETE FROM payments; PREPARE q AS SELECT * FROM users", &session);
+  REQUIRE(session.size() == 2);
+
+  const ClassifiedBatch wipe = Classify("EXECUTE wipe", &session);
+  REQUIRE(wipe.statements.size() == 1);
+  const ClassifiedStatement& s = wipe.statements[0];
+  CHECK(s.command_tag == "DELETE");  // the server reports the prepared statement's own tag
+  CHECK(s.statement_class == v1::STATEMENT_CLASS_WRITE);
+  CHECK(s.relations_written == std::vector<std::string>{"payments"});
+  CHECK(s.without_where);
+  CHECK_FALSE(s.opaque);
+
+  const ClassifiedBatch unknown = Classify("EXECUTE nope", &session);
+  CHECK(unknown.statements[0].statement_class == v1::STATEMENT_CLASS_OPAQUE);
+
+  TrackPrepared("DEALLOCATE wipe", &session);
+  CHECK(session.count("wipe") == 0);
+  CHECK(Classify("EXECUTE wipe", &session).statements[0].opaque);
+  TrackPrepared("DEALLOCATE ALL", &session);
+  CHECK(session.empty());
+}
+
+TEST_CASE("fingerprint ignores literals and separates shapes", "[sql]") {
+  const uint64_t a = Classify("SELECT * FROM t WHERE id = 1").fingerprint;
+  const uint64_t b = Classify("select * from t where id = 2 -- other").fingerprint;
+  const uint64_t c = Classify("SELECT * FROM u WHERE id = 1").fingerprint;
+  CHECK(a != 0);
+  CHECK(a == b);
+  CHECK(a != c);
+  CHECK(Classify("SELEC 1").fingerprint == 0);
+}
+
+TEST_CASE("inputs the parser must not see are rejected", "[sql]") {
+  const ClassifiedBatch nul = Classify(std::string_view("SELECT 1\0; DROP TABLE t", 23));
+  CHECK_FALSE(nul.parsed);
+  CHECK(nul.parse_error.find("NUL") != std::string::npos);
+
+  const ClassifiedBatch huge = Classify(std::string(kMaxStatementBytes + 1, ' '));
+  CHECK_FALSE(huge.parsed);
+
+  // Not UTF-8 (a LATIN1 client): still a statement, classified on its bytes.
+  const ClassifiedBatch latin1 = Classify("DELETE FROM caf\xe9");
+  REQUIRE(latin1.parsed);
+  CHECK(latin1.statements[0].relations_written == std::vector<std::string>{"caf\xe9"});
+
+  const ClassifiedBatch err = Classify("SELECT * FROM");
+  CHECK(err.parse_error.find("syntax error") != std::string::npos);
+  CHECK(err.parse_error.find("position") != std::string::npos);
+}
+
+TEST_CASE("long expressions and deep nesting parse or fail cleanly", "[sql]") {
+  std::string sum = "SELECT 1";
+  for (int i = 0; i < 2000; ++i) sum += " + a" + std::to_string(i % 7);
+  sum += " FROM t";
+  const ClassifiedBatch b = Classify(sum);
+  REQUIRE(b.parsed);
+  CHECK(b.statements[0].relations_read == std::vector<std::string>{"t"});
+
+  const std::string deep = std::string(100000, '(') + "1" + std::string(100000, ')');
+  const ClassifiedBatch d = Classify("SELECT " + deep);
+  CHECK_FALSE(d.parsed);  // PostgreSQL's own stack depth check refuses it
+}
+
+TEST_CASE("classification is safe from several threads at once", "[sql]") {
+  std::vector<std::thread> threads;
+  std::vector<int> failures(8, 0);
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([t, &failures] {
+      for (int i = 0; i < 300; ++i) {
+        const std::string sql = "DELETE FROM t" + std::to_string(t) +
+                                " WHERE id = " + std::to_string(i) + (i % 3 == 0 ? "; SELEC" : "");
+        const ClassifiedBatch b = Classify(sql);
+        const bool ok = (i % 3 == 0)
+                            ? !b.parsed
+                            : b.parsed && b.statements.size() == 1 &&
+                                  b.statements[0].relations_written[0] == "t" + std::to_string(t);
+        if (!ok) ++failures[t];
+      }
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  CHECK(failures == std::vector<int>(8, 0));
+}
+
+}  // namespace warden::sql
