@@ -62,19 +62,21 @@ int main(int argc, char** argv) {
   warden::BlockTerminationSignals();
   // The data path: one Tunnel stream per session over one channel to the same gateway, with
   // the same token; database connections on a small Asio pool.
+  // Declared before the sessions that read it, so it outlives them.
+  warden::agent::PolicyHolder policy;
   warden::agent::SessionRunnerOptions runner_opts;
   runner_opts.gateway = opts.gateway;
   runner_opts.agent_token = opts.token;
   runner_opts.creds = *creds;
   runner_opts.sealing_private_key = sealing_key.private_key;
   runner_opts.threads = session_threads;
+  runner_opts.policy = &policy;
   warden::agent::SessionRunner sessions(std::move(runner_opts));
   sessions.Start();
   opts.on_welcome = [&sessions](const warden::v1::Welcome& w) { sessions.OnWelcome(w); };
   opts.on_open_session = [&sessions](warden::v1::OpenSession o) {
     sessions.OnOpenSession(std::move(o));
   };
-  warden::agent::PolicyHolder policy;
   warden::agent::ControlClient client(opts, *creds, policy);
   client.Start();
   // Either a signal or a fatal rejection ends the agent.

@@ -15,6 +15,8 @@ SessionRunner::SessionRunner(SessionRunnerOptions opts)
   env_->agent_token = opts_.agent_token;
   env_->sealing_private_key = opts_.sealing_private_key;
   env_->tls = &tls_;
+  env_->policy = opts_.policy;
+  env_->classifier = &classifier_;
   env_->startup_timeout = opts_.startup_timeout;
   env_->on_done = [this](const std::string& id) { Forget(id); };
 }

@@ -14,8 +14,10 @@
 #include <unordered_map>
 #include <vector>
 
+#include "agent/policy_holder.h"
 #include "agent/session/connection_directory.h"
 #include "agent/session/tunnel_session.h"
+#include "common/sql/classifier_cache.h"
 #include "warden/v1/agent.grpc.pb.h"
 
 namespace warden::agent {
@@ -24,7 +26,8 @@ struct SessionRunnerOptions {
   std::string gateway;      // same address as the control stream
   std::string agent_token;  // same token as the control stream
   std::shared_ptr<grpc::ChannelCredentials> creds;
-  std::string sealing_private_key;  // X25519 private half; credentials are sealed to it
+  std::string sealing_private_key;       // X25519 private half; credentials are sealed to it
+  const PolicyHolder* policy = nullptr;  // required: what every session enforces
   int threads = 2;
   std::chrono::milliseconds startup_timeout{15000};
 };
@@ -57,6 +60,7 @@ class SessionRunner {
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   std::vector<std::thread> threads_;
   UpstreamTlsContexts tls_;
+  sql::ClassifierCache classifier_;
   std::shared_ptr<v1::AgentService::Stub> stub_;
   ConnectionDirectory directory_;
   std::shared_ptr<TunnelEnv> env_;

@@ -2,8 +2,14 @@
 
 namespace warden::agent {
 
-void TrafficSeam::FrontendBytes(std::string* bytes) {
+absl::Status TrafficSeam::FrontendBytes(std::string* bytes) {
   frontend_bytes_ += bytes->size();
+  if (guard_) {
+    scratch_.clear();
+    if (auto st = guard_->Frontend(*bytes, &scratch_); !st.ok()) return st;
+    bytes->swap(scratch_);
+  }
+  // What follows tracks the bytes the database actually gets.
   frontend_.Feed(*bytes, [this](char tag) {
     switch (tag) {
       case 'Q':  // Query
@@ -29,13 +35,20 @@ void TrafficSeam::FrontendBytes(std::string* bytes) {
         break;
     }
   });
+  return absl::OkStatus();
 }
 
-void TrafficSeam::BackendBytes(std::string* bytes) {
+absl::Status TrafficSeam::BackendBytes(std::string* bytes) {
   backend_bytes_ += bytes->size();
+  if (guard_) {
+    scratch_.clear();
+    if (auto st = guard_->Backend(*bytes, &scratch_); !st.ok()) return st;
+    bytes->swap(scratch_);
+  }
   backend_.Feed(*bytes, [this](char tag) {
     if (tag == 'Z' && awaiting_ready_ > 0) --awaiting_ready_;
   });
+  return absl::OkStatus();
 }
 
 bool TrafficSeam::IdleForTerminate() const {

@@ -7,18 +7,26 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
+#include "absl/status/status.h"
 #include "agent/session/message_boundary.h"
+#include "agent/session/statement_guard.h"
 
 namespace warden::agent {
 
 class TrafficSeam {
  public:
-  // Client -> database. Called on the session's strand, in order.
-  void FrontendBytes(std::string* bytes);
+  // Enforces statement policy from now on (set once the session's identity is known, before
+  // any client byte reaches the database).
+  void SetGuard(std::unique_ptr<StatementGuard> guard) { guard_ = std::move(guard); }
+
+  // Client -> database. Called on the session's strand, in order. An error means the client
+  // broke the protocol: end the session.
+  [[nodiscard]] absl::Status FrontendBytes(std::string* bytes);
   // Database -> client. Called on the session's strand, in order.
-  void BackendBytes(std::string* bytes);
+  [[nodiscard]] absl::Status BackendBytes(std::string* bytes);
 
   // True when no request is outstanding: both directions are at a message boundary, every
   // Query/Sync/FunctionCall has had its ReadyForQuery, no extended-protocol message waits for
@@ -31,6 +39,8 @@ class TrafficSeam {
   uint64_t backend_bytes() const { return backend_bytes_; }
 
  private:
+  std::unique_ptr<StatementGuard> guard_;
+  std::string scratch_;  // the guard's output, swapped with the caller's buffer
   MessageBoundaryTracker frontend_;
   MessageBoundaryTracker backend_;
   int64_t awaiting_ready_ = 0;  // Query/Sync/FunctionCall sent minus ReadyForQuery received

@@ -164,7 +164,9 @@ void TunnelSession::HandleInbound(bool ok) {
 // ---- The pump.
 
 void TunnelSession::WriteUpstream() {
-  seam_.FrontendBytes(in_frame_.mutable_data());
+  if (auto st = seam_.FrontendBytes(in_frame_.mutable_data()); !st.ok()) {
+    return CloseTunnel("08P01", absl::StrCat("protocol violation: ", st.message()));
+  }
   if (in_frame_.data().empty()) return ReadNextFrame();
   upstream_writing_ = true;
   upstream_.AsyncWrite(
@@ -198,7 +200,9 @@ void TunnelSession::OnUpstreamData(asio::error_code ec, size_t n) {
   if (ec) return CloseTunnel("08006", "the connection to the database failed: " + ec.message());
   std::string* data = data_frame_->mutable_data();
   data->assign(read_buf_.get(), n);
-  seam_.BackendBytes(data);
+  if (auto st = seam_.BackendBytes(data); !st.ok()) {
+    return CloseTunnel("08P01", absl::StrCat("the database broke the protocol: ", st.message()));
+  }
   if (data->empty()) return ReadUpstream();
   SendFrame(std::move(data_frame_));
 }

@@ -25,11 +25,13 @@
 #include <optional>
 #include <string>
 
+#include "agent/policy_holder.h"
 #include "agent/session/credential.h"
 #include "agent/session/tls_mode.h"
 #include "agent/session/traffic_seam.h"
 #include "agent/session/upstream_handshake.h"
 #include "agent/session/upstream_stream.h"
+#include "common/sql/classifier_cache.h"
 #include "warden/v1/agent.grpc.pb.h"
 
 namespace warden::agent {
@@ -44,6 +46,8 @@ struct TunnelEnv {
   std::string agent_token;
   std::string sealing_private_key;
   UpstreamTlsContexts* tls = nullptr;
+  const PolicyHolder* policy = nullptr;        // the agent's current policy (never null)
+  sql::ClassifierCache* classifier = nullptr;  // shared by every session
   std::chrono::milliseconds startup_timeout{15000};
   // How long to wait for the gateway to end the stream after our TunnelClose.
   std::chrono::milliseconds close_linger{10000};

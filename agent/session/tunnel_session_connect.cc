@@ -74,6 +74,12 @@ absl::Status TunnelSession::PrepareStartup() {
   open_.set_identity((*secret)->identity);
   open_.clear_groups();
   for (const auto& g : (*secret)->groups) open_.add_groups(g);
+  // Statement policy applies from the first client byte on.
+  seam_.SetGuard(std::make_unique<StatementGuard>(
+      *env_->policy, *env_->classifier,
+      policy::Subject{
+          open_.identity(), {open_.groups().begin(), open_.groups().end()}, open_.connection()},
+      session_id()));
   HandshakeParams params;
   params.database = connection_->database();
   for (const auto& [name, value] : open_.client_parameters()) {
@@ -205,7 +211,9 @@ void TunnelSession::EnterPump() {
   SendFrame(std::move(ready));
   if (!leftover.empty()) {
     data_frame_->mutable_data()->assign(leftover);
-    seam_.BackendBytes(data_frame_->mutable_data());
+    if (auto st = seam_.BackendBytes(data_frame_->mutable_data()); !st.ok()) {
+      return CloseTunnel("08P01", absl::StrCat("the database broke the protocol: ", st.message()));
+    }
     SendFrame(std::move(data_frame_));
   } else {
     ReadUpstream();

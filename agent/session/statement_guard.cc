@@ -1,0 +1,217 @@
+#include "agent/session/statement_guard.h"
+
+#include <algorithm>
+#include <cstdint>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/crypto/random.h"
+#include "common/log/log.h"
+#include "common/pgwire/pgwire.h"
+
+namespace warden::agent {
+
+namespace {
+
+constexpr size_t kHeaderSize = 5;
+// Server error messages larger than this are passed through rather than held.
+constexpr size_t kMaxHeldError = 1 << 20;
+
+bool HoldFrontend(char tag, uint32_t) { return tag == 'Q' || tag == 'P' || tag == 'F'; }
+
+uint32_t BodyLength(std::string_view header) { return pgwire::LoadBigEndian32(header.data() + 1); }
+
+// Walks one direction's byte stream by message headers. Bodies of messages `hold` rejects pass
+// straight to *out; held messages are collected whole and handed to `whole`. Returns an error
+// for a length below 4, a tag `valid` rejects, or a held message over `max_held` (which must
+// not pass undecided).
+template <typename Valid, typename Hold, typename Whole, typename W>
+absl::Status Walk(std::string_view in, std::string* out, size_t max_held, Valid valid, Hold hold,
+                  Whole whole, W& w) {
+  while (!in.empty()) {
+    if (w.remaining > 0) {  // the body of a passed-through message
+      size_t n = std::min(w.remaining, in.size());
+      out->append(in.data(), n);
+      w.remaining -= n;
+      in.remove_prefix(n);
+      continue;
+    }
+    if (w.message_size > 0) {  // collecting a held message
+      size_t n = std::min(w.message_size - w.message.size(), in.size());
+      w.message.append(in.data(), n);
+      in.remove_prefix(n);
+      if (w.message.size() == w.message_size) {
+        std::string message = std::move(w.message);
+        w.message.clear();
+        w.message_size = 0;
+        if (auto st = whole(std::string_view(message), out); !st.ok()) return st;
+      }
+      continue;
+    }
+    size_t n = std::min(kHeaderSize - w.header.size(), in.size());
+    w.header.append(in.data(), n);
+    in.remove_prefix(n);
+    if (w.header.size() < kHeaderSize) break;
+    uint32_t length = BodyLength(w.header);
+    std::string tag(1, w.header[0]);
+    if (length < 4) {
+      return absl::InvalidArgumentError(absl::StrCat("message '", tag, "' has length ", length));
+    }
+    if (!valid(w.header[0])) {
+      return absl::InvalidArgumentError(absl::StrCat("unknown message type '", tag, "'"));
+    }
+    bool held = hold(w.header[0], length);
+    if (held && length - 4 > max_held) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("message '", tag, "' of ", length, " bytes is too large to decide"));
+    }
+    if (held) {
+      w.message = std::move(w.header);
+      w.message_size = length + 1;
+    } else {
+      out->append(w.header);
+      w.remaining = length - 4;
+    }
+    w.header.clear();
+    if (w.message_size > 0 && w.message.size() == w.message_size) {  // an empty body
+      std::string message = std::move(w.message);
+      w.message.clear();
+      w.message_size = 0;
+      if (auto st = whole(std::string_view(message), out); !st.ok()) return st;
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+StatementGuard::StatementGuard(const PolicyHolder& policy, sql::ClassifierCache& cache,
+                               policy::Subject subject, std::string session_id)
+    : policy_(policy),
+      cache_(cache),
+      subject_(std::move(subject)),
+      session_id_(std::move(session_id)),
+      marker_prefix_(
+          absl::StrCat("warden_denied_", absl::BytesToHexString(crypto::RandomBytes(8)), "_")) {}
+
+absl::Status StatementGuard::Frontend(std::string_view in, std::string* out) {
+  return Walk(
+      in, out, kMaxHeldMessage, pgwire::IsFrontendTag, HoldFrontend,
+      [this](std::string_view m, std::string* o) { return DecideFrontendMessage(m, o); },
+      frontend_);
+}
+
+absl::Status StatementGuard::Backend(std::string_view in, std::string* out) {
+  // While no denial is outstanding nothing is held: ErrorResponses pass like everything else.
+  // A server error larger than kMaxHeldError cannot be one of ours (ours are short).
+  auto hold = [this](char tag, uint32_t length) {
+    return tag == 'E' && !pending_.empty() && length - 4 <= kMaxHeldError;
+  };
+  auto any = [](char) { return true; };
+  return Walk(
+      in, out, SIZE_MAX, any, hold,
+      [this](std::string_view m, std::string* o) {
+        DecideBackendMessage(m, o);
+        return absl::OkStatus();
+      },
+      backend_);
+}
+
+bool StatementGuard::Denied(std::string_view sql, std::string* denial) {
+  std::shared_ptr<const sql::ClassifiedBatch> batch = cache_.Get(sql);
+  bool executes = std::any_of(batch->statements.begin(), batch->statements.end(),
+                              [](const auto& s) { return s.command_tag == "EXECUTE"; });
+  if (executes && !prepared_.empty()) {
+    batch = std::make_shared<const sql::ClassifiedBatch>(sql::Classify(sql, &prepared_));
+  }
+  PolicySnapshotPtr snapshot = policy_.Current();
+  policy::Decision d;
+  if (!snapshot) {
+    d.action = v1::ACTION_DENY;
+    d.rule = "no-policy";
+    d.message = "no policy has reached this agent yet; nothing is allowed";
+  } else {
+    d = policy::Evaluate(*snapshot, subject_, *batch);
+  }
+  if (d.action == v1::ACTION_ALLOW) {
+    ++counters_.allowed;
+    bool tracks = std::any_of(
+        batch->statements.begin(), batch->statements.end(),
+        [](const auto& s) { return s.command_tag == "PREPARE" || s.command_tag == "DEALLOCATE"; });
+    if (tracks) sql::TrackPrepared(sql, &prepared_);
+    return false;
+  }
+  ++counters_.denied;
+  // The fingerprint, never the text: literals may be personal data.
+  spdlog::info("session {}: {} denied for {} by policy \"{}\" rule \"{}\" (fingerprint {:016x})",
+               session_id_,
+               d.action == v1::ACTION_REQUIRE_APPROVAL ? "statement needing approval" : "statement",
+               subject_.identity, d.policy, d.rule, batch->fingerprint);
+  *denial = d.action == v1::ACTION_REQUIRE_APPROVAL
+                ? absl::StrCat(d.message, " (approvals are not available yet, so it is refused)")
+                : d.message;
+  return true;
+}
+
+std::string StatementGuard::NewMarker(std::string denial) {
+  std::string marker = absl::StrCat(marker_prefix_, next_denial_++);
+  pending_.emplace_back(marker, std::move(denial));
+  if (pending_.size() > kMaxPendingDenials) pending_.pop_front();
+  return marker;
+}
+
+absl::Status StatementGuard::DecideFrontendMessage(std::string_view message, std::string* out) {
+  auto frame = pgwire::DecodeFrame(message, kMaxHeldMessage + 4);
+  if (!frame.has_message()) return absl::InvalidArgumentError("malformed client message");
+  auto parsed = pgwire::ParseFrontend(frame.message());
+  if (!parsed.ok()) return parsed.status();
+  std::string denial;
+  if (auto* q = std::get_if<pgwire::Query>(&*parsed)) {
+    if (!Denied(q->sql, &denial)) {
+      out->append(message);
+      return absl::OkStatus();
+    }
+    out->append(pgwire::BuildQuery(absl::StrCat("SELECT NULL::\"", NewMarker(denial), "\"")));
+    return absl::OkStatus();
+  }
+  if (auto* p = std::get_if<pgwire::Parse>(&*parsed)) {
+    if (!Denied(p->query, &denial)) {
+      out->append(message);
+      return absl::OkStatus();
+    }
+    out->append(
+        pgwire::BuildParse(p->name, absl::StrCat("SELECT NULL::\"", NewMarker(denial), "\"")));
+    return absl::OkStatus();
+  }
+  // FunctionCall (fast path) names a function by OID, which policy cannot see by name: refused.
+  // A failing Query gives the client what it expects: ErrorResponse, then ReadyForQuery.
+  ++counters_.denied;
+  spdlog::info("session {}: fast-path function call denied for {}", session_id_, subject_.identity);
+  out->append(pgwire::BuildQuery(absl::StrCat(
+      "SELECT NULL::\"",
+      NewMarker("fast-path function calls are not allowed through Warden: call the function "
+                "in a statement"),
+      "\"")));
+  return absl::OkStatus();
+}
+
+void StatementGuard::DecideBackendMessage(std::string_view message, std::string* out) {
+  auto frame = pgwire::DecodeFrame(message, kMaxHeldError + 4);
+  auto parsed = frame.has_message() ? pgwire::ParseBackend(frame.message())
+                                    : absl::StatusOr<pgwire::BackendMessage>(frame.status());
+  auto* err = parsed.ok() ? std::get_if<pgwire::ErrorResponse>(&*parsed) : nullptr;
+  if (err) {
+    std::string_view text = err->message();
+    for (auto it = pending_.begin(); it != pending_.end(); ++it) {
+      if (text.find(it->first) == std::string_view::npos) continue;
+      out->append(pgwire::BuildErrorResponse("ERROR", "42501", it->second));
+      // Earlier denials were skipped by the server (already discarding until Sync).
+      pending_.erase(pending_.begin(), it + 1);
+      return;
+    }
+  }
+  out->append(message);
+}
+
+}  // namespace warden::agent

@@ -1,0 +1,86 @@
+// Statement policy on the wire (issue 4): every statement the client sends is classified and
+// decided before the database sees it. Pure and I/O-free: bytes in, bytes out.
+//
+// How a denial reaches the client: the denied Query, Parse or FunctionCall is replaced by a
+// statement that fails during parse analysis, `SELECT NULL::"<marker>"` (a type that cannot
+// exist), so the denied text never reaches the server. The server then answers at exactly the
+// point the client expects an answer (at Parse for the extended protocol), runs its own error
+// recovery (discard until Sync), and leaves an open transaction aborted, as a real error would.
+// On the way back, that error (recognised by its random, per-session marker) is replaced with
+// ErrorResponse 42501 naming the policy, the rule and its message.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "agent/policy_holder.h"
+#include "common/policy/evaluator.h"
+#include "common/sql/classifier.h"
+#include "common/sql/classifier_cache.h"
+
+namespace warden::agent {
+
+struct GuardCounters {
+  uint64_t allowed = 0;
+  uint64_t denied = 0;
+};
+
+class StatementGuard {
+ public:
+  // Largest client message the guard holds while waiting for the rest of it (a Query or Parse
+  // must be whole to be decided). COPY data is streamed, not held.
+  static constexpr size_t kMaxHeldMessage = 64 << 20;
+  // Denials whose error has not come back yet; older ones are forgotten (the server skipped
+  // them because an earlier error in the same pipeline already put it in discard mode).
+  static constexpr size_t kMaxPendingDenials = 1024;
+
+  StatementGuard(const PolicyHolder& policy, sql::ClassifierCache& cache, policy::Subject subject,
+                 std::string session_id);
+
+  // Client -> database. Appends to *out every whole message that may pass, denied statements
+  // replaced; keeps a trailing partial message for the next call. An error means the client
+  // broke the protocol: end the session.
+  [[nodiscard]] absl::Status Frontend(std::string_view in, std::string* out);
+
+  // Database -> client. Appends to *out the bytes for the client, with the errors of denied
+  // statements rewritten. Passes bytes through untouched while no denial is outstanding. An
+  // error means the server's stream is not PostgreSQL framing: end the session.
+  [[nodiscard]] absl::Status Backend(std::string_view in, std::string* out);
+
+  const GuardCounters& counters() const { return counters_; }
+
+ private:
+  // Follows one direction's messages: passes bodies through without holding them, except
+  // the messages `hold` selects, which are collected whole and handed to `whole`.
+  struct Walker {
+    std::string header;       // up to 5 bytes: tag and length
+    size_t remaining = 0;     // body bytes of the current message still to pass through
+    std::string message;      // a held message, being collected
+    size_t message_size = 0;  // its full size (tag + length + body)
+  };
+
+  // True (and the client's message in *denial) when the statement text is denied.
+  bool Denied(std::string_view sql, std::string* denial);
+  absl::Status DecideFrontendMessage(std::string_view message, std::string* out);
+  void DecideBackendMessage(std::string_view message, std::string* out);
+  std::string NewMarker(std::string denial);
+
+  const PolicyHolder& policy_;
+  sql::ClassifierCache& cache_;
+  policy::Subject subject_;
+  std::string session_id_;
+  std::string marker_prefix_;  // "warden_denied_<random hex>_"
+  uint64_t next_denial_ = 0;
+  std::deque<std::pair<std::string, std::string>> pending_;  // marker -> client message
+  Walker frontend_;
+  Walker backend_;
+  sql::PreparedStatements prepared_;
+  GuardCounters counters_;
+};
+
+}  // namespace warden::agent

@@ -1,0 +1,182 @@
+// The agent's statement guard: denied statements never reach the database, and the client gets
+// ErrorResponse 42501 naming the rule in their place, in both protocols.
+#include <catch2/catch.hpp>
+#include <string>
+
+#include "agent/session/statement_guard.h"
+#include "common/pgwire/pgwire.h"
+#include "common/policy/policy_yaml.h"
+
+using namespace warden;
+using agent::StatementGuard;
+
+namespace {
+
+constexpr char kPolicy[] = R"(
+name: guard
+subjects: {identities: [claude]}
+connections: [demo]
+default_action: allow
+rules:
+  - name: no-drop
+    match: {commands: [DROP TABLE]}
+    action: deny
+    message: Dropping tables needs a ticket
+  - name: hold-deletes
+    match: {commands: [DELETE]}
+    action: require_approval
+)";
+
+struct Fixture {
+  Fixture() {
+    auto p = policy::ParsePolicyYaml(kPolicy, "guard.yaml");
+    REQUIRE(p.ok());
+    auto snap = std::make_shared<v1::PolicySnapshot>();
+    snap->set_version(1);
+    *snap->add_policies() = *p;
+    holder.Install(snap);
+  }
+  agent::PolicyHolder holder;
+  sql::ClassifierCache cache;
+  StatementGuard guard{holder, cache, policy::Subject{"claude", {}, "demo"}, "ses_test"};
+
+  std::string Front(const std::string& in) {
+    std::string out;
+    auto st = guard.Frontend(in, &out);
+    INFO(st.ToString());
+    REQUIRE(st.ok());
+    return out;
+  }
+  // In order: first `a`, then `b` (the operands of + are not sequenced).
+  std::string FrontSplit(const std::string& a, const std::string& b) {
+    std::string first = Front(a);
+    return first + Front(b);
+  }
+  std::string BackSplit(const std::string& a, const std::string& b) {
+    std::string first = Back(a);
+    return first + Back(b);
+  }
+  std::string Back(const std::string& in) {
+    std::string out;
+    REQUIRE(guard.Backend(in, &out).ok());
+    return out;
+  }
+};
+
+// The marker type name in a replaced statement: what the server's error will name.
+std::string MarkerOf(const std::string& replaced_sql) {
+  auto start = replaced_sql.find('"');
+  return replaced_sql.substr(start + 1, replaced_sql.rfind('"') - start - 1);
+}
+
+std::string ServerErrorFor(const std::string& marker) {
+  return pgwire::BuildErrorResponse("ERROR", "42704", "type \"" + marker + "\" does not exist");
+}
+
+}  // namespace
+
+TEST_CASE("guard: allowed statements pass byte for byte, split anywhere", "[guard]") {
+  Fixture f;
+  std::string q = pgwire::BuildQuery("SELECT * FROM customers") + pgwire::BuildSync();
+  for (size_t cut = 0; cut <= q.size(); ++cut) {
+    Fixture g;
+    CHECK(g.FrontSplit(q.substr(0, cut), q.substr(cut)) == q);
+  }
+  CHECK(f.guard.counters().allowed == 0);
+  f.Front(q);
+  CHECK(f.guard.counters().allowed == 1);
+}
+
+TEST_CASE("guard: a denied simple query never reaches the database", "[guard]") {
+  std::string q = pgwire::BuildQuery("/* harmless */ dRoP TABLE customers");
+  for (size_t cut = 0; cut <= q.size(); ++cut) {
+    Fixture f;
+    std::string out = f.FrontSplit(q.substr(0, cut), q.substr(cut));
+    CHECK(out.find("customers") == std::string::npos);
+    auto r = pgwire::DecodeFrontend(out);
+    REQUIRE(r.has_message());
+    REQUIRE(r.consumed() == out.size());
+    auto* sent = std::get_if<pgwire::Query>(&r.message());
+    REQUIRE(sent);
+    std::string marker = MarkerOf(std::string(sent->sql));
+    CHECK(marker.rfind("warden_denied_", 0) == 0);
+    // The server's error for the marker becomes the rule's message, split anywhere too.
+    std::string back = ServerErrorFor(marker) + pgwire::BuildReadyForQuery('I');
+    std::string to_client =
+        f.BackSplit(back.substr(0, cut % back.size()), back.substr(cut % back.size()));
+    auto e = pgwire::DecodeBackend(to_client);
+    REQUIRE(e.has_message());
+    auto* err = std::get_if<pgwire::ErrorResponse>(&e.message());
+    REQUIRE(err);
+    CHECK(err->sqlstate() == "42501");
+    CHECK(std::string(err->message()) ==
+          "denied by policy \"guard\" rule \"no-drop\": Dropping tables needs a ticket");
+    CHECK(to_client.substr(e.consumed()) == pgwire::BuildReadyForQuery('I'));
+    CHECK(f.guard.counters().denied == 1);
+  }
+}
+
+TEST_CASE("guard: one denied statement in a multi-statement query denies it all", "[guard]") {
+  Fixture f;
+  std::string out = f.Front(pgwire::BuildQuery("SELECT 1; DROP TABLE customers; SELECT 2"));
+  CHECK(out.find("DROP") == std::string::npos);
+  CHECK(out.find("SELECT 1") == std::string::npos);
+}
+
+TEST_CASE("guard: extended protocol is decided at Parse", "[guard]") {
+  Fixture f;
+  std::string batch = pgwire::BuildParse("s1", "DELETE FROM orders WHERE id = $1") +
+                      pgwire::BuildBind("", "s1", {}, {std::string_view("1")}, {}) +
+                      pgwire::BuildExecute("") + pgwire::BuildSync();
+  std::string out = f.Front(batch);
+  CHECK(out.find("DELETE") == std::string::npos);
+  auto r = pgwire::DecodeFrontend(out);
+  REQUIRE(r.has_message());
+  auto* parse = std::get_if<pgwire::Parse>(&r.message());
+  REQUIRE(parse);
+  CHECK(parse->name == "s1");  // the server's own recovery: discard until Sync
+  // Bind, Execute and Sync follow unchanged.
+  CHECK(out.substr(r.consumed()) == batch.substr(batch.size() - (out.size() - r.consumed())));
+  std::string to_client = f.Back(ServerErrorFor(MarkerOf(std::string(parse->query))));
+  auto e = pgwire::DecodeBackend(to_client);
+  auto* err = std::get_if<pgwire::ErrorResponse>(&e.message());
+  REQUIRE(err);
+  CHECK(err->sqlstate() == "42501");
+  CHECK(std::string(err->message()).find("hold-deletes") != std::string::npos);
+  CHECK(std::string(err->message()).find("approval") != std::string::npos);
+}
+
+TEST_CASE("guard: other errors and results pass untouched while a denial is pending", "[guard]") {
+  Fixture f;
+  std::string out = f.Front(pgwire::BuildQuery("DROP TABLE customers"));
+  std::string other = pgwire::BuildErrorResponse("ERROR", "22012", "division by zero");
+  std::string rows = pgwire::BuildDataRow({std::string_view("a"), std::nullopt});
+  CHECK(f.Back(rows + other) == rows + other);
+}
+
+TEST_CASE("guard: fast-path function calls are refused", "[guard]") {
+  Fixture f;
+  std::string out =
+      f.Front(pgwire::BuildFunctionCall(2619, {}, {std::string_view("/etc/passwd")}, 0));
+  auto r = pgwire::DecodeFrontend(out);
+  REQUIRE(r.has_message());
+  REQUIRE(std::holds_alternative<pgwire::Query>(r.message()));
+  CHECK(out.find("passwd") == std::string::npos);
+}
+
+TEST_CASE("guard: no policy yet means nothing passes", "[guard]") {
+  agent::PolicyHolder empty;
+  sql::ClassifierCache cache;
+  StatementGuard g(empty, cache, policy::Subject{"claude", {}, "demo"}, "s");
+  std::string out;
+  REQUIRE(g.Frontend(pgwire::BuildQuery("SELECT 1"), &out).ok());
+  CHECK(out.find("SELECT 1") == std::string::npos);
+}
+
+TEST_CASE("guard: broken client framing ends the session", "[guard]") {
+  Fixture f;
+  std::string out;
+  CHECK_FALSE(f.guard.Frontend(std::string("Q\0\0\0\x02", 5), &out).ok());
+  Fixture g;
+  CHECK_FALSE(g.guard.Frontend(std::string("z\0\0\0\x04", 5), &out).ok());
+}
