@@ -75,16 +75,21 @@ absl::Status TunnelSession::PrepareStartup() {
   open_.clear_groups();
   for (const auto& g : (*secret)->groups) open_.add_groups(g);
   // Statement policy applies from the first client byte on.
-  seam_.SetGuard(std::make_unique<StatementGuard>(
-      *env_->policy, *env_->classifier,
-      policy::Subject{
-          open_.identity(), {open_.groups().begin(), open_.groups().end()}, open_.connection()},
-      session_id()));
+  policy::Subject subject{open_.identity(),
+                          {open_.groups().begin(), open_.groups().end()},
+                          open_.connection(),
+                          connection_->read_only()};
+  seam_.SetGuard(std::make_unique<StatementGuard>(*env_->policy, *env_->classifier,
+                                                  std::move(subject), session_id()));
   HandshakeParams params;
   params.database = connection_->database();
   for (const auto& [name, value] : open_.client_parameters()) {
-    if (IsReservedParameter(name)) continue;
+    if (IsReservedParameter(name) || name == "default_transaction_read_only") continue;
     params.client_parameters.emplace_back(name, value);
+  }
+  if (connection_->read_only()) {
+    // The second, independent lock: even a statement the guard let through cannot write.
+    params.client_parameters.emplace_back("default_transaction_read_only", "on");
   }
   handshake_ = std::make_unique<UpstreamHandshake>(std::move(*secret), std::move(params));
   return absl::OkStatus();

@@ -217,6 +217,11 @@ Decision Evaluate(const v1::PolicySnapshot& snapshot, const Subject& subject,
     return d;
   }
   const Policy* read_only = FirstWhere(policies, [](const Policy& p) { return p.read_only(); });
+  Policy connection_lock;  // names the lock when the connection, not a policy, is read-only
+  if (read_only == nullptr && subject.connection_read_only) {
+    connection_lock.set_name(absl::StrCat("connection:", subject.connection));
+    read_only = &connection_lock;
+  }
 
   if (!batch.parsed) {
     const Policy* refuses =

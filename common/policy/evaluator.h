@@ -70,6 +70,10 @@ struct Subject {
   std::string identity;
   std::vector<std::string> groups;
   std::string connection;
+  // The connection itself is read-only (wardenctl connections create --read-only): the same
+  // lock as a read_only policy, named "connection:<name>". The agent also starts the database
+  // session with default_transaction_read_only, so the two locks are independent.
+  bool connection_read_only = false;
 };
 
 struct Decision {

@@ -130,3 +130,32 @@ def test_pgbench_workload_has_no_false_positives(guarded):
                              capture_output=True, text=True, env=env, timeout=300)
         assert res.returncode == 0, res.stderr
         assert "number of failed transactions: 0" in res.stdout
+
+
+def test_read_only_connection_has_two_locks(data_path):
+    s = data_path
+    s.ctl("connections", "create", "demo-ro", "--agent", "edge-1", "--host", "127.0.0.1",
+          "--port", str(s.pg_port), "--database", "demo", "--tls-mode", "disable", "--read-only")
+    s.ctl("credentials", "set", "demo-ro", "--username", "app", "--password-stdin",
+          input=s.pg_password)
+    grant = ("name: ro-access\nsubjects:\n  groups: [ai-agents]\nconnections: [demo-ro]\n"
+             "default_action: allow\n")
+    assert s.apply_policy(grant, "ro.yaml").returncode == 0
+    wait_until("agent current", lambda: s.agent_current("edge-1"))
+    before = counts(s)
+    dsn = s.gateway_dsn(s.token, connection="demo-ro")
+
+    def run(*commands):
+        args = ["psql", "-X", "-At", dsn]
+        for c in commands:
+            args += ["-c", c]
+        return subprocess.run(args, capture_output=True, text=True, timeout=60)
+    # Lock 1, the agent's policy check: writes and attempts to lift the lock are refused.
+    for sql in ("DELETE FROM orders WHERE id = 1", "BEGIN READ WRITE",
+                "SET default_transaction_read_only = off", "CREATE TABLE t (v int)"):
+        res = run(sql)
+        assert 'denied by policy "connection:demo-ro" rule "read-only"' in res.stderr, (sql, res)
+    # Lock 2, the database's own: the session started read-only.
+    res = run("SHOW default_transaction_read_only", "SELECT count(*) FROM customers")
+    assert res.returncode == 0 and res.stdout.split() == ["on", "1000"], res.stderr
+    assert counts(s) == before

@@ -538,3 +538,20 @@ rules:
   CHECK(Evaluate(snap, Agent(), Batch({Stmt("DELETE", kWrite)})).action == kDeny);
   CHECK(Evaluate(snap, Agent(), Batch({Stmt("SELECT", kWrite)})).action == kAllow);
 }
+
+TEST_CASE("read-only connection: writes denied even where policy allows them", "[evaluator]") {
+  Subject who = Agent();
+  who.connection_read_only = true;
+  auto snap =
+      Snap({"name: p\nsubjects: {identities: [claude-agent]}\nconnections: [demo]\n"
+            "default_action: allow\n"});
+  Decision w = Evaluate(snap, who, Batch({Stmt("DELETE", kWrite).Writes("orders")}));
+  CHECK(w.action == kDeny);
+  CHECK(w.rule == "read-only");
+  CHECK(w.policy == "connection:demo");
+  CHECK(Evaluate(snap, who, Batch({Stmt("SELECT", kRead).Reads("orders")})).action == kAllow);
+  CHECK(Evaluate(snap, who, Batch({Stmt("BEGIN", kTcl)})).action == kAllow);
+  CHECK(Evaluate(snap, who, Batch({Stmt("SET", kAdmin)})).action == kDeny);
+  who.connection_read_only = false;
+  CHECK(Evaluate(snap, who, Batch({Stmt("DELETE", kWrite).Writes("orders")})).action == kAllow);
+}
