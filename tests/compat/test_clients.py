@@ -63,3 +63,25 @@ def test_node_pg(data_path):
                          env=env, timeout=120)
     assert res.returncode == 0, res.stdout + res.stderr
     assert re.search(r"^OK rows=1000 emails=1000 params=7$", res.stdout, re.M), res.stdout
+
+
+@pytest.mark.skipif(not JDBC_JAR.exists() or not shutil.which("java"), reason="no JDBC/java")
+def test_jdbc_denials_arrive_as_42501_and_the_connection_survives(data_path):
+    s = data_path
+    guard = ("name: guardrails\nsubjects:\n  groups: [ai-agents]\nconnections: [demo]\n"
+             "default_action: allow\nrules:\n  - name: no-drop\n    match:\n"
+             "      commands: [DROP TABLE]\n    action: deny\n    message: Needs a ticket\n"
+             "  - name: no-unbounded-writes\n    match:\n      without_where: true\n"
+             "    action: deny\n")
+    assert s.apply_policy(guard, "guard.yaml").returncode == 0
+    from warden_stack import wait_until
+    wait_until("agent current", lambda: s.agent_current("edge-1"))
+    res = subprocess.run(
+        ["java", "-cp", str(JDBC_JAR), str(HERE / "jdbc" / "WardenJdbcPolicyCheck.java"),
+         f"jdbc:postgresql://127.0.0.1:{s.pg_gateway_port}/demo?sslmode=disable&prepareThreshold=1",
+         s.token], capture_output=True, text=True, timeout=180)
+    assert res.returncode == 0, res.stdout + res.stderr
+    lines = dict(line.split(": ", 1) for line in res.stdout.strip().splitlines())
+    assert lines["DROP"].startswith("42501 ") and 'rule "no-drop": Needs a ticket' in lines["DROP"]
+    assert lines["UPDATE"].startswith("42501 ") and "no-unbounded-writes" in lines["UPDATE"]
+    assert lines["COUNT"] == "1000"
