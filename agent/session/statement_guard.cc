@@ -18,7 +18,20 @@ constexpr size_t kHeaderSize = 5;
 // Server error messages larger than this are passed through rather than held.
 constexpr size_t kMaxHeldError = 1 << 20;
 
-bool HoldFrontend(char tag, uint32_t) { return tag == 'Q' || tag == 'P' || tag == 'F'; }
+// Query, Parse and FunctionCall are decided; Bind, Execute and Close are followed for the
+// Execute re-check.
+bool HoldFrontend(char tag, uint32_t) {
+  return tag == 'Q' || tag == 'P' || tag == 'F' || tag == 'B' || tag == 'E' || tag == 'C';
+}
+
+// The first C string of a message body, and what follows it.
+std::string_view CString(std::string_view* body) {
+  size_t nul = body->find('\0');
+  if (nul == std::string_view::npos) nul = body->size();
+  std::string_view s = body->substr(0, nul);
+  body->remove_prefix(std::min(body->size(), nul + 1));
+  return s;
+}
 
 uint32_t BodyLength(std::string_view header) { return pgwire::LoadBigEndian32(header.data() + 1); }
 
@@ -154,6 +167,39 @@ bool StatementGuard::Denied(std::string_view sql, std::string* denial) {
   return true;
 }
 
+int64_t StatementGuard::CurrentVersion() const {
+  PolicySnapshotPtr snapshot = policy_.Current();
+  return snapshot ? snapshot->version() : -1;
+}
+
+void StatementGuard::OnBind(std::string_view message) {
+  std::string_view body = message.substr(kHeaderSize);
+  std::string portal(CString(&body));
+  std::string statement(CString(&body));
+  if (portals_.size() >= kMaxTracked) portals_.clear();
+  portals_[portal] = statement;
+}
+
+void StatementGuard::OnExecute(std::string_view message, std::string* out) {
+  std::string_view body = message.substr(kHeaderSize);
+  std::string portal(CString(&body));
+  auto p = portals_.find(portal);
+  auto s = p == portals_.end() ? statements_.end() : statements_.find(p->second);
+  int64_t now = CurrentVersion();
+  if (s == statements_.end() || s->second.version == now) {
+    out->append(message);
+    return;
+  }
+  std::string denial;
+  if (!Denied(s->second.sql, &denial)) {
+    s->second.version = now;
+    out->append(message);
+    return;
+  }
+  // A portal that cannot exist: the server fails this Execute and discards until Sync.
+  out->append(pgwire::BuildExecute(NewMarker(std::move(denial))));
+}
+
 std::string StatementGuard::NewMarker(std::string denial) {
   std::string marker = absl::StrCat(marker_prefix_, next_denial_++);
   pending_.emplace_back(marker, std::move(denial));
@@ -177,11 +223,29 @@ absl::Status StatementGuard::DecideFrontendMessage(std::string_view message, std
   }
   if (auto* p = std::get_if<pgwire::Parse>(&*parsed)) {
     if (!Denied(p->query, &denial)) {
+      if (statements_.size() >= kMaxTracked) statements_.clear();
+      statements_[std::string(p->name)] = Statement{std::string(p->query), CurrentVersion()};
       out->append(message);
       return absl::OkStatus();
     }
+    statements_.erase(std::string(p->name));
     out->append(
         pgwire::BuildParse(p->name, absl::StrCat("SELECT NULL::\"", NewMarker(denial), "\"")));
+    return absl::OkStatus();
+  }
+  if (frame.message().tag == 'B') {
+    OnBind(message);
+    out->append(message);
+    return absl::OkStatus();
+  }
+  if (frame.message().tag == 'E') {
+    OnExecute(message, out);
+    return absl::OkStatus();
+  }
+  if (auto* c = std::get_if<pgwire::Close>(&*parsed)) {
+    if (c->kind == 'S') statements_.erase(std::string(c->name));
+    if (c->kind == 'P') portals_.erase(std::string(c->name));
+    out->append(message);
     return absl::OkStatus();
   }
   // FunctionCall (fast path) names a function by OID, which policy cannot see by name: refused.

@@ -7,7 +7,9 @@
 // point the client expects an answer (at Parse for the extended protocol), runs its own error
 // recovery (discard until Sync), and leaves an open transaction aborted, as a real error would.
 // On the way back, that error (recognised by its random, per-session marker) is replaced with
-// ErrorResponse 42501 naming the policy, the rule and its message.
+// ErrorResponse 42501 naming the policy, the rule and its message. A statement allowed at Parse
+// is decided again at Execute when the policy changed in between; a refused Execute names a
+// portal that does not exist (the marker), so the server fails it at that point.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +17,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -35,6 +38,9 @@ class StatementGuard {
   // Largest client message the guard holds while waiting for the rest of it (a Query or Parse
   // must be whole to be decided). COPY data is streamed, not held.
   static constexpr size_t kMaxHeldMessage = 64 << 20;
+  // Named statements and portals tracked for the Execute re-check; beyond this many the
+  // tracking starts afresh (what was allowed at Parse then runs without a re-check).
+  static constexpr size_t kMaxTracked = 10000;
   // Denials whose error has not come back yet; older ones are forgotten (the server skipped
   // them because an earlier error in the same pipeline already put it in discard mode).
   static constexpr size_t kMaxPendingDenials = 1024;
@@ -66,6 +72,11 @@ class StatementGuard {
 
   // True (and the client's message in *denial) when the statement text is denied.
   bool Denied(std::string_view sql, std::string* denial);
+  // The policy version a statement allowed now was decided under.
+  int64_t CurrentVersion() const;
+  void OnBind(std::string_view message);
+  // Execute: re-decides the portal's statement if the policy changed since its Parse.
+  void OnExecute(std::string_view message, std::string* out);
   absl::Status DecideFrontendMessage(std::string_view message, std::string* out);
   void DecideBackendMessage(std::string_view message, std::string* out);
   std::string NewMarker(std::string denial);
@@ -80,6 +91,12 @@ class StatementGuard {
   Walker frontend_;
   Walker backend_;
   sql::PreparedStatements prepared_;
+  struct Statement {
+    std::string sql;
+    int64_t version = 0;
+  };
+  std::unordered_map<std::string, Statement> statements_;  // Parse name -> text
+  std::unordered_map<std::string, std::string> portals_;   // Bind portal -> statement name
   GuardCounters counters_;
 };
 

@@ -180,3 +180,48 @@ TEST_CASE("guard: broken client framing ends the session", "[guard]") {
   Fixture g;
   CHECK_FALSE(g.guard.Frontend(std::string("z\0\0\0\x04", 5), &out).ok());
 }
+
+TEST_CASE("guard: Execute re-decides when the policy changed after Parse", "[guard]") {
+  Fixture f;
+  std::string parse = pgwire::BuildParse("del", "DELETE FROM orders WHERE id = $1");
+  std::string bind = pgwire::BuildBind("p1", "del", {}, {std::string_view("1")}, {});
+  std::string execute = pgwire::BuildExecute("p1");
+  std::string sync = pgwire::BuildSync();
+  // The policy allows DELETE with a WHERE... until it does not.
+  auto allow = policy::ParsePolicyYaml(
+      "name: open\nsubjects: {identities: [claude]}\nconnections: [demo]\ndefault_action: allow\n",
+      "open.yaml");
+  REQUIRE(allow.ok());
+  auto v1snap = std::make_shared<v1::PolicySnapshot>();
+  v1snap->set_version(2);
+  *v1snap->add_policies() = *allow;
+  f.holder.Install(v1snap);
+  std::string all = parse + bind + execute + sync;
+  CHECK(f.Front(all) == all);  // same version: Execute passes untouched
+  CHECK(f.Front(bind + execute + sync) == bind + execute + sync);
+
+  auto deny = policy::ParsePolicyYaml(
+      "name: open\nsubjects: {identities: [claude]}\nconnections: [demo]\ndefault_action: allow\n"
+      "rules:\n  - name: no-delete\n    match: {commands: [DELETE]}\n    action: deny\n",
+      "open.yaml");
+  REQUIRE(deny.ok());
+  auto v3snap = std::make_shared<v1::PolicySnapshot>();
+  v3snap->set_version(3);
+  *v3snap->add_policies() = *deny;
+  f.holder.Install(v3snap);
+  std::string out = f.Front(bind + execute + sync);
+  REQUIRE(out.substr(0, bind.size()) == bind);
+  auto r = pgwire::DecodeFrontend(std::string_view(out).substr(bind.size()));
+  REQUIRE(r.has_message());
+  auto* ex = std::get_if<pgwire::Execute>(&r.message());
+  REQUIRE(ex);
+  std::string marker(ex->portal);
+  CHECK(marker.rfind("warden_denied_", 0) == 0);
+  std::string to_client = f.Back(
+      pgwire::BuildErrorResponse("ERROR", "34000", "portal \"" + marker + "\" does not exist"));
+  auto e = pgwire::DecodeBackend(to_client);
+  auto* err = std::get_if<pgwire::ErrorResponse>(&e.message());
+  REQUIRE(err);
+  CHECK(err->sqlstate() == "42501");
+  CHECK(std::string(err->message()).find("no-delete") != std::string::npos);
+}
