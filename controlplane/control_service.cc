@@ -5,12 +5,12 @@
 #include <atomic>
 #include <thread>
 
-#include "absl/algorithm/container.h"
 #include "absl/strings/str_cat.h"
 #include "common/crypto/sealed_box.h"
 #include "common/crypto/token.h"
 #include "common/grpcutil/grpc_util.h"
 #include "common/log/log.h"
+#include "common/policy/evaluator.h"
 #include "common/util/status_macros.h"
 #include "warden/v1/agent.pb.h"
 
@@ -21,17 +21,6 @@ using grpcutil::ToGrpc;
 namespace {
 constexpr int64_t kSealedCredentialTtlSeconds = 60;
 }  // namespace
-
-bool PolicyGrants(const v1::Policy& p, const std::string& identity,
-                  const std::vector<std::string>& groups, const std::string& connection) {
-  bool conn = absl::c_any_of(p.connections(),
-                             [&](const std::string& c) { return c == "*" || c == connection; });
-  if (!conn) return false;
-  if (absl::c_linear_search(p.subjects().identities(), identity)) return true;
-  return absl::c_any_of(groups, [&](const std::string& g) {
-    return absl::c_linear_search(p.subjects().groups(), g);
-  });
-}
 
 absl::Status ControlServiceImpl::CheckGateway(const grpc::ServerContext& ctx) {
   auto token = grpcutil::BearerToken(ctx);
@@ -165,9 +154,9 @@ absl::Status ControlServiceImpl::ServeAgent(
 }
 
 absl::StatusOr<std::string> ControlServiceImpl::SealCredentialForAgent(
-    const v1::ConnectionInfo& conn, const std::string& session_id, const store::Principal& who) {
+    const v1::ConnectionInfo& conn, const std::string& session_id, const store::Principal& who,
+    const std::string& agent_key) {
   ASSIGN_OR_RETURN(store::Credential cred, stores_.connections.OpenCredential(conn.name()));
-  ASSIGN_OR_RETURN(std::string agent_key, stores_.agents.PublicKey(conn.agent()));
   v1::DatabaseCredential payload;
   payload.set_username(std::move(cred.username));
   payload.set_password(std::move(cred.secret));
@@ -189,25 +178,21 @@ grpc::Status ControlServiceImpl::Authorize(grpc::ServerContext* ctx,
   return ToGrpc([&]() -> absl::Status {
     ASSIGN_OR_RETURN(store::Principal who, stores_.tokens.Authenticate(req->token()));
     ASSIGN_OR_RETURN(v1::ConnectionInfo conn, stores_.connections.Get(req->connection()));
-    ASSIGN_OR_RETURN(auto policies, stores_.policies.List());
-    bool granted = absl::c_any_of(policies, [&](const v1::PolicyInfo& p) {
-      return PolicyGrants(p.spec(), who.identity, who.groups, conn.name());
-    });
-    if (!granted) {
+    // The same applicability the agent enforces with (common/policy/evaluator.h).
+    ASSIGN_OR_RETURN(v1::PolicySnapshot snapshot, stores_.policies.Snapshot());
+    if (policy::ApplicablePolicies(snapshot, {who.identity, who.groups, conn.name()}).empty()) {
       return absl::PermissionDeniedError(absl::StrCat("no policy grants identity \"", who.identity,
                                                       "\" access to connection \"", conn.name(),
                                                       "\""));
     }
-    ASSIGN_OR_RETURN(auto agents, stores_.agents.List());
-    auto it =
-        absl::c_find_if(agents, [&](const v1::AgentInfo& a) { return a.name() == conn.agent(); });
-    if (it == agents.end() || !it->connected()) {
+    auto agent = stores_.agents.FindPresence(conn.agent());
+    if (!agent.ok() || !agent->connected) {
       return absl::UnavailableError(absl::StrCat(
           "agent \"", conn.agent(), "\" serving connection \"", conn.name(), "\" is offline"));
     }
     resp->set_session_id(crypto::GeneratePublicId("ses_"));
     ASSIGN_OR_RETURN(*resp->mutable_sealed_credential(),
-                     SealCredentialForAgent(conn, resp->session_id(), who));
+                     SealCredentialForAgent(conn, resp->session_id(), who, agent->public_key));
     resp->set_identity(who.identity);
     for (auto& g : who.groups) resp->add_groups(g);
     resp->set_agent(conn.agent());

@@ -35,7 +35,8 @@ class ControlServiceImpl final : public v1::ControlService::Service {
   // The connection's credential, sealed to its agent's key for this session only.
   absl::StatusOr<std::string> SealCredentialForAgent(const v1::ConnectionInfo& conn,
                                                      const std::string& session_id,
-                                                     const store::Principal& who);
+                                                     const store::Principal& who,
+                                                     const std::string& agent_key);
   absl::StatusOr<v1::AgentDirective> WelcomeFor(const store::AgentIdentity& agent,
                                                 const std::string& gateway);
   absl::Status ServeAgent(grpc::ServerContext* ctx, const store::AgentIdentity& agent,
@@ -47,9 +48,5 @@ class ControlServiceImpl final : public v1::ControlService::Service {
   AgentRegistry registry_;
   std::string gateway_secret_;
 };
-
-// True when a policy names this identity (or one of its groups) and this connection.
-bool PolicyGrants(const v1::Policy& p, const std::string& identity,
-                  const std::vector<std::string>& groups, const std::string& connection);
 
 }  // namespace warden::controlplane

@@ -210,6 +210,21 @@ std::string StatementGuard::NewMarker(std::string denial) {
 absl::Status StatementGuard::DecideFrontendMessage(std::string_view message, std::string* out) {
   auto frame = pgwire::DecodeFrame(message, kMaxHeldMessage + 4);
   if (!frame.has_message()) return absl::InvalidArgumentError("malformed client message");
+  // Bind and Execute come with every extended-protocol query: they are followed from their
+  // leading names alone, without decoding parameters.
+  switch (frame.message().tag) {
+    case 'B':
+      OnBind(message);
+      out->append(message);
+      return absl::OkStatus();
+    case 'E':
+      OnExecute(message, out);
+      return absl::OkStatus();
+    case 'F':
+      return DenyFunctionCall(out);
+    default:
+      break;
+  }
   auto parsed = pgwire::ParseFrontend(frame.message());
   if (!parsed.ok()) return parsed.status();
   std::string denial;
@@ -233,23 +248,17 @@ absl::Status StatementGuard::DecideFrontendMessage(std::string_view message, std
         pgwire::BuildParse(p->name, absl::StrCat("SELECT NULL::\"", NewMarker(denial), "\"")));
     return absl::OkStatus();
   }
-  if (frame.message().tag == 'B') {
-    OnBind(message);
-    out->append(message);
-    return absl::OkStatus();
-  }
-  if (frame.message().tag == 'E') {
-    OnExecute(message, out);
-    return absl::OkStatus();
-  }
   if (auto* c = std::get_if<pgwire::Close>(&*parsed)) {
     if (c->kind == 'S') statements_.erase(std::string(c->name));
     if (c->kind == 'P') portals_.erase(std::string(c->name));
-    out->append(message);
-    return absl::OkStatus();
   }
-  // FunctionCall (fast path) names a function by OID, which policy cannot see by name: refused.
-  // A failing Query gives the client what it expects: ErrorResponse, then ReadyForQuery.
+  out->append(message);
+  return absl::OkStatus();
+}
+
+// FunctionCall (fast path) names a function by OID, which policy cannot see by name: refused.
+// A failing Query gives the client what it expects: ErrorResponse, then ReadyForQuery.
+absl::Status StatementGuard::DenyFunctionCall(std::string* out) {
   ++counters_.denied;
   spdlog::info("session {}: fast-path function call denied for {}", session_id_, subject_.identity);
   out->append(pgwire::BuildQuery(absl::StrCat(

@@ -75,6 +75,7 @@ class StatementGuard {
   // The policy version a statement allowed now was decided under.
   int64_t CurrentVersion() const;
   void OnBind(std::string_view message);
+  absl::Status DenyFunctionCall(std::string* out);
   // Execute: re-decides the portal's statement if the policy changed since its Parse.
   void OnExecute(std::string_view message, std::string* out);
   absl::Status DecideFrontendMessage(std::string_view message, std::string* out);

@@ -90,13 +90,14 @@ absl::StatusOr<AgentIdentity> AgentStore::FindByTokenHash(const std::string& tok
   return AgentIdentity{stmt.Int(0), stmt.Text(1)};
 }
 
-absl::StatusOr<std::string> AgentStore::PublicKey(const std::string& name) {
+absl::StatusOr<AgentStore::Presence> AgentStore::FindPresence(const std::string& name) {
   std::lock_guard<std::mutex> lock(db_.mu());
-  ASSIGN_OR_RETURN(auto stmt, db_.Prepare("SELECT public_key FROM agents WHERE name = ?"));
+  ASSIGN_OR_RETURN(auto stmt,
+                   db_.Prepare("SELECT connected, public_key FROM agents WHERE name = ?"));
   stmt.Bind(1, name);
   ASSIGN_OR_RETURN(bool row, stmt.Step());
   if (!row) return absl::NotFoundError(absl::StrCat("agent \"", name, "\" not found"));
-  return stmt.Blob(0);
+  return Presence{stmt.Int(0) != 0, stmt.Blob(1)};
 }
 
 absl::Status AgentStore::MarkConnected(int64_t id, const std::string& version,

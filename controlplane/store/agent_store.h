@@ -27,8 +27,12 @@ class AgentStore {
   [[nodiscard]] absl::Status Delete(const std::string& name);
   [[nodiscard]] absl::StatusOr<AgentIdentity> FindByTokenHash(const std::string& token_hash);
 
-  // The X25519 key the agent registered with its current control stream ("" if none).
-  [[nodiscard]] absl::StatusOr<std::string> PublicKey(const std::string& name);
+  struct Presence {
+    bool connected = false;
+    std::string public_key;  // X25519 key registered with its control stream ("" if none)
+  };
+  // Whether the agent is connected now, and its sealing key: what Authorize needs.
+  [[nodiscard]] absl::StatusOr<Presence> FindPresence(const std::string& name);
 
   [[nodiscard]] absl::Status MarkConnected(int64_t id, const std::string& version,
                                            const std::string& gateway,

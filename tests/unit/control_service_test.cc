@@ -55,6 +55,19 @@ struct Harness {
     ctx.AddMetadata(grpcutil::kAuthorizationKey, absl::StrCat("Bearer ", kGatewaySecret));
     ctx.AddMetadata(grpcutil::kGatewayIdKey, "gw-test");
   }
+  // An agent's control stream as the gateway relays it, after its Register.
+  std::unique_ptr<grpc::ClientReaderWriter<v1::AgentMessage, v1::AgentDirective>> OpenAgent(
+      grpc::ClientContext& ctx, const std::string& token, const std::string& name,
+      const std::string& public_key = "") {
+    Gateway(ctx);
+    ctx.AddMetadata(grpcutil::kAgentTokenKey, token);
+    auto stream = stub->AgentControl(&ctx);
+    v1::AgentMessage reg;
+    reg.mutable_register_()->set_name(name);
+    reg.mutable_register_()->set_public_key(public_key);
+    REQUIRE(stream->Write(reg));
+    return stream;
+  }
   grpc::Status Authorize(const std::string& token, const std::string& conn,
                          v1::AuthorizeResponse* resp) {
     grpc::ClientContext ctx;
@@ -106,13 +119,7 @@ TEST_CASE("Authorize: tokens, grants, agent presence and the sealed credential",
   // The agent connects (as the gateway relays it) with its sealing key.
   crypto::X25519KeyPair key = crypto::X25519KeyPair::Generate();
   grpc::ClientContext actx;
-  h.Gateway(actx);
-  actx.AddMetadata(grpcutil::kAgentTokenKey, agent_token);
-  auto stream = h.stub->AgentControl(&actx);
-  v1::AgentMessage reg;
-  reg.mutable_register_()->set_name("edge-1");
-  reg.mutable_register_()->set_public_key(key.public_key);
-  REQUIRE(stream->Write(reg));
+  auto stream = h.OpenAgent(actx, agent_token, "edge-1", key.public_key);
   v1::AgentDirective d;
   REQUIRE(stream->Read(&d));
   REQUIRE(d.welcome().connections(0).name() == "demo");
@@ -171,15 +178,11 @@ TEST_CASE("a second Register on one control stream ends it", "[control]") {
   REQUIRE(h.server->stores().agents.Create("edge-1", crypto::HashToken(agent_token)).ok());
   REQUIRE(h.server->stores().agents.Create("edge-2", crypto::HashToken("other")).ok());
   grpc::ClientContext actx;
-  h.Gateway(actx);
-  actx.AddMetadata(grpcutil::kAgentTokenKey, agent_token);
-  auto stream = h.stub->AgentControl(&actx);
-  v1::AgentMessage reg;
-  reg.mutable_register_()->set_name("edge-1");
-  REQUIRE(stream->Write(reg));
+  auto stream = h.OpenAgent(actx, agent_token, "edge-1");
   v1::AgentDirective d;
   REQUIRE(stream->Read(&d));
   REQUIRE(d.welcome().agent_id() == "edge-1");
+  v1::AgentMessage reg;
   reg.mutable_register_()->set_name("edge-2");  // trying to claim another agent's name
   stream->Write(reg);
   while (stream->Read(&d)) {
