@@ -116,13 +116,16 @@ sys.exit(0 if any(a["name"] == sys.argv[1] and a["connected"] and
 wait_for "agent $agent_name to connect" 30 agent_connected
 
 # The demo database: a real PostgreSQL with customers (emails, card numbers, SSNs) and orders.
-[[ -s "$var/demo-pg.password" ]] || (umask 077; openssl rand -hex 16 >"$var/demo-pg.password")
-"$root/scripts/demo-postgres.sh" start "$demo_pg_dir" "$demo_pg_port" "$(cat "$var/demo-pg.password")"
+# Its password lives only in this shell: each run sets a fresh one on the role and seals it into
+# the connection's credential, so it is never written anywhere in plain text.
+demo_password=$(openssl rand -hex 16)
+printf '%s\n' "$demo_password" | "$root/scripts/demo-postgres.sh" start "$demo_pg_dir" "$demo_pg_port"
 if ! ctl connections get demo >/dev/null 2>&1; then
   ctl connections create demo --agent "$agent_name" --host 127.0.0.1 --port "$demo_pg_port" \
     --database demo --tls-mode disable >/dev/null 2>&1
-  ctl credentials set demo --username app --password-file "$var/demo-pg.password" >/dev/null
 fi
+printf '%s' "$demo_password" | ctl credentials set demo --username app --password-stdin >/dev/null
+unset demo_password
 ctl policies apply -f "$root/deploy/policies/demo-access.yaml" >/dev/null
 wait_for "agent $agent_name to apply the current policy" 30 agent_connected
 token=$(ctl tokens create --identity demo-user --group ai-agents --ttl 8h 2>/dev/null)

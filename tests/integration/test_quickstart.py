@@ -31,15 +31,20 @@ def test_quickstart_starts_stack_and_stops_it(tmp_path):
         assert [a["name"] for a in agents] == ["local-agent"] and agents[0]["connected"]
         # The printed psql line reaches the demo database through Warden with the demo token.
         assert "psql" in res.stdout and "sslmode=require" in res.stdout
-        token = (tmp_path / "var" / "demo.token").read_text().strip()
-        q = subprocess.run(["psql", "-X", "-At", f"host=127.0.0.1 port={pg_port} dbname=demo "
-                            f"user=demo password={token} sslmode=require", "-c",
-                            "SELECT count(*) FROM customers"],
-                           capture_output=True, text=True, timeout=60)
-        assert q.returncode == 0 and q.stdout.strip() == "1000", q.stderr
-        # Idempotent: a second run keeps the running stack.
+        def customers_through_warden():
+            token = (tmp_path / "var" / "demo.token").read_text().strip()
+            q = subprocess.run(["psql", "-X", "-At", f"host=127.0.0.1 port={pg_port} "
+                                f"dbname=demo user=demo password={token} sslmode=require", "-c",
+                                "SELECT count(*) FROM customers"],
+                               capture_output=True, text=True, timeout=60)
+            assert q.returncode == 0 and q.stdout.strip() == "1000", q.stderr
+        customers_through_warden()
+        # Idempotent: a second run keeps the running stack; it rotates the demo database's
+        # password (kept in no file) and the credential follows.
         again = subprocess.run([qs], env=env, capture_output=True, text=True, timeout=600)
         assert again.returncode == 0 and "already running" in again.stdout
+        customers_through_warden()
+        assert not list((tmp_path / "var").glob("*password*"))
         assert (tmp_path / "var" / "admin.token").stat().st_mode & 0o077 == 0
     finally:
         stop = subprocess.run([qs, "--stop"], env=env, capture_output=True, text=True, timeout=60)

@@ -112,7 +112,8 @@ class Stack:
         self.pg_port = free_port()
         self.pg_password = "app-" + os.urandom(8).hex()
         subprocess.run([str(SOURCE_DIR / "scripts" / "demo-postgres.sh"), "start",
-                        str(self.pg_dir), str(self.pg_port), self.pg_password], check=True)
+                        str(self.pg_dir), str(self.pg_port)], input=self.pg_password + "\n",
+                       text=True, check=True)
 
     def direct_dsn(self, dbname="demo"):
         return (f"host=127.0.0.1 port={self.pg_port} dbname={dbname} user=app "
