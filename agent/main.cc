@@ -60,18 +60,21 @@ int main(int argc, char** argv) {
   auto sealing_key = warden::crypto::X25519KeyPair::Generate();
   opts.public_key = sealing_key.public_key;
   warden::BlockTerminationSignals();
-  // The data path: one Tunnel stream per session over one channel to the same gateway, with
-  // the same token; database connections on a small Asio pool.
+  // The data path: one TLS tunnel per session to the same gateway host (at the port its
+  // OpenSession names), database connections, all on a small Asio pool.
   // Declared before the sessions that read it, so it outlives them.
   warden::agent::PolicyHolder policy;
   warden::agent::SessionRunnerOptions runner_opts;
   runner_opts.gateway = opts.gateway;
-  runner_opts.agent_token = opts.token;
-  runner_opts.creds = *creds;
+  runner_opts.ca_file = opts.ca_file;
   runner_opts.sealing_private_key = sealing_key.private_key;
   runner_opts.threads = session_threads;
   runner_opts.policy = &policy;
   warden::agent::SessionRunner sessions(std::move(runner_opts));
+  if (auto st = sessions.Init(); !st.ok()) {
+    spdlog::critical("{}", st.message());
+    return 2;
+  }
   sessions.Start();
   opts.on_welcome = [&sessions](const warden::v1::Welcome& w) { sessions.OnWelcome(w); };
   opts.on_open_session = [&sessions](warden::v1::OpenSession o) {

@@ -5,7 +5,8 @@
 #   deploy/quickstart.sh          start (or keep) the stack
 #   deploy/quickstart.sh --stop   stop it
 # Environment: WARDEN_VAR (state dir, default ./var), WARDEN_CP_LISTEN (127.0.0.1:7443),
-# WARDEN_GW_AGENT_LISTEN (127.0.0.1:7444), WARDEN_GW_PG_LISTEN (127.0.0.1:15432),
+# WARDEN_GW_AGENT_LISTEN (127.0.0.1:7444), WARDEN_GW_TUNNEL_LISTEN (127.0.0.1:7445),
+# WARDEN_GW_PG_LISTEN (127.0.0.1:15432),
 # WARDEN_DEMO_PG_PORT (5433), WARDEN_CONFIG (wardenctl config file, default
 # ~/.config/warden/config.yaml), WARDEN_AGENT_NAME (local-agent).
 set -euo pipefail
@@ -13,6 +14,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 var=$(mkdir -p "${WARDEN_VAR:-$root/var}" && cd "${WARDEN_VAR:-$root/var}" && pwd)
 cp_listen=${WARDEN_CP_LISTEN:-127.0.0.1:7443}
 gw_agents=${WARDEN_GW_AGENT_LISTEN:-127.0.0.1:7444}
+gw_tunnels=${WARDEN_GW_TUNNEL_LISTEN:-127.0.0.1:7445}
 gw_pg=${WARDEN_GW_PG_LISTEN:-127.0.0.1:15432}
 demo_pg_port=${WARDEN_DEMO_PG_PORT:-5433}
 config=${WARDEN_CONFIG:-$HOME/.config/warden/config.yaml}
@@ -90,7 +92,7 @@ ctl() { "$bin/wardenctl" "$@"; }
 wait_for "the control plane at $cp_listen" 20 ctl agents list
 
 start gateway "$bin/warden-gateway" --id quickstart-gw --listen-agents "$gw_agents" \
-  --listen-postgres "$gw_pg" \
+  --listen-postgres "$gw_pg" --listen-tunnels "$gw_tunnels" \
   --controlplane "$cp_listen" --ca-file "$var/certs/ca.crt" --tls-cert "$var/certs/server.crt" \
   --tls-key "$var/certs/server.key" --gateway-secret-file "$var/gateway.secret"
 

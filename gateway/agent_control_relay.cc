@@ -7,7 +7,6 @@
 #include "absl/strings/match.h"
 #include "common/grpcutil/grpc_util.h"
 #include "common/log/log.h"
-#include "gateway/tunnel_reactor.h"
 
 namespace warden::gateway {
 
@@ -87,13 +86,6 @@ grpc::Status AgentServiceImpl::Control(
   link->Detach();
   to_control.join();
   return st;
-}
-
-grpc::ServerBidiReactor<v1::TunnelFrame, v1::TunnelFrame>* AgentServiceImpl::Tunnel(
-    grpc::CallbackServerContext*) {
-  // Deletes itself when done. Who may use it is settled by its first frame: the session id and
-  // the secret that only the agent that received OpenSession knows.
-  return new TunnelReactor(sessions_);
 }
 
 }  // namespace warden::gateway

@@ -8,35 +8,29 @@
 
 #include "common/grpcutil/grpc_util.h"
 #include "gateway/agent_links.h"
-#include "gateway/session_registry.h"
 #include "warden/v1/agent.grpc.pb.h"
 #include "warden/v1/control.grpc.pb.h"
 
 namespace warden::gateway {
 
-// Control runs on the sync API (one stream per agent, few agents); Tunnel on the callback API
-// (one stream per client session, no thread each).
-class AgentServiceImpl final
-    : public v1::AgentService::WithCallbackMethod_Tunnel<v1::AgentService::Service> {
+// Control runs on the sync API: one stream per agent, few agents. Client sessions do not use
+// gRPC at all: their bytes take the data-plane tunnel (gateway/tunnel_listener.h).
+class AgentServiceImpl final : public v1::AgentService::Service {
  public:
   AgentServiceImpl(grpcutil::ReconnectingStub<v1::ControlService>& control, AgentLinks& links,
-                   SessionRegistry& sessions, std::string gateway_id, std::string gateway_secret)
+                   std::string gateway_id, std::string gateway_secret)
       : control_(control),
         links_(links),
-        sessions_(sessions),
         gateway_id_(std::move(gateway_id)),
         gateway_secret_(std::move(gateway_secret)) {}
 
   grpc::Status Control(
       grpc::ServerContext* ctx,
       grpc::ServerReaderWriter<v1::AgentDirective, v1::AgentMessage>* agent) override;
-  grpc::ServerBidiReactor<v1::TunnelFrame, v1::TunnelFrame>* Tunnel(
-      grpc::CallbackServerContext* ctx) override;
 
  private:
   grpcutil::ReconnectingStub<v1::ControlService>& control_;
   AgentLinks& links_;
-  SessionRegistry& sessions_;
   std::string gateway_id_;
   std::string gateway_secret_;
 };

@@ -8,6 +8,12 @@
 //   kStreaming    bytes both ways, with back-pressure
 //   kClosed
 // Nothing the client sends reaches an agent before the control plane authorized the token.
+//
+// Streaming (client_session_stream.cc) splices the client socket and the agent tunnel on this
+// strand: a chunk read from the client becomes one tunnel data frame, written from the read
+// buffer itself; a data frame from the agent is written to the client from the tunnel's frame
+// buffer. Each direction has one write in flight and reads again only when it completed, so a
+// slow reader slows its writer down instead of filling memory.
 #pragma once
 
 #include <asio.hpp>
@@ -20,8 +26,8 @@
 #include "common/grpcutil/grpc_util.h"
 #include "common/net/maybe_tls_stream.h"
 #include "gateway/agent_links.h"
+#include "gateway/agent_tunnel.h"
 #include "gateway/session_registry.h"
-#include "gateway/tunnel_reactor.h"
 #include "warden/v1/control.grpc.pb.h"
 
 namespace warden::gateway {
@@ -33,6 +39,7 @@ struct GatewayContext {
   SessionRegistry& sessions;
   std::string gateway_id;
   std::string gateway_secret;
+  int tunnel_port = 0;  // where agents dial session tunnels (set once listening)
 };
 
 class ClientSession : public std::enable_shared_from_this<ClientSession> {
@@ -41,19 +48,17 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   ~ClientSession();
   void Start();
 
-  // From the tunnel (any thread); each hops onto the session's strand.
-  void OnTunnelAttached(std::shared_ptr<TunnelHandle> tunnel);
-  void OnTunnelReady(std::string startup_messages);
-  void WriteToClient(std::string bytes, std::function<void()> done);
-  void OnTunnelClose(std::string sqlstate, std::string message);
-  void OnTunnelDone();
-  // A CancelRequest on another connection named this session's key.
+  // The agent's tunnel for this session proved itself (any thread).
+  void OnTunnelAttached(std::unique_ptr<AgentTunnel> tunnel);
+  // A CancelRequest on another connection named this session's key (any thread).
   void RequestCancel();
 
  private:
   enum class State { kStartup, kPassword, kAuthorizing, kOpening, kStreaming, kClosed };
   struct Write {
-    std::string bytes;
+    std::string bytes;           // owned bytes (handshake replies, errors), or
+    std::string_view frame;      // a data frame's payload in the tunnel's buffer
+    bool resume_tunnel = false;  // read the tunnel again once written (back-pressure)
     std::function<void()> done;
   };
 
@@ -63,8 +68,14 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   bool HandlePassword();
   void Authorize(std::string token);
   void OnAuthorized(const grpc::Status& status, const v1::AuthorizeResponse& resp);
-  void StartStreaming(const std::string& startup_messages);
+  // --- client_session_stream.cc
+  void ReadTunnel();
+  bool OnTunnelFrame(const tunnel::Frame& frame);
+  void StartStreaming(std::string_view startup_messages);
   void ReadClient();
+  void ForwardClientChunk(size_t n);
+  void PumpTunnelWrites();
+  void TunnelBroke(const std::string& why);
   void Send(std::string bytes, std::function<void()> done = nullptr);
   void PumpWrites();
   // Sends a FATAL ErrorResponse, then closes.
@@ -82,13 +93,19 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   bool stream_closed_ = false;
   bool gssenc_refused_ = false;
   std::string inbuf_;
-  std::array<char, 65536> readbuf_;
+  // Client reads land after room for a tunnel frame header, so a chunk goes out as one frame
+  // without a copy.
+  std::array<char, tunnel::kHeaderSize + 65536> readbuf_;
   std::deque<Write> writes_;
   bool writing_ = false;
+  size_t client_chunk_ = 0;  // bytes in readbuf_ waiting for the tunnel (0: none)
+  int cancels_ = 0;          // cancel frames waiting for the tunnel
+  bool tunnel_writing_ = false;
   std::string session_id_;
   std::string connection_;
   std::vector<std::pair<std::string, std::string>> client_params_;
-  std::shared_ptr<TunnelHandle> tunnel_;
+  std::unique_ptr<AgentTunnel> tunnel_;
+  bool tunnel_closed_ = false;
   int32_t cancel_pid_ = 0;
   std::shared_ptr<LiveStats> stats_ = std::make_shared<LiveStats>();
 };

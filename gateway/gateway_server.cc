@@ -12,6 +12,25 @@
 
 namespace warden::gateway {
 
+namespace {
+
+absl::Status ConfigureServerTls(asio::ssl::context& tls, const std::string& cert,
+                                const std::string& key) {
+  asio::error_code ec;
+  tls.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                      asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                      asio::ssl::context::no_tlsv1_1,
+                  ec);
+  if (!ec) tls.use_certificate_chain_file(cert, ec);
+  if (ec)
+    return absl::InvalidArgumentError(absl::StrCat("TLS certificate ", cert, ": ", ec.message()));
+  tls.use_private_key_file(key, asio::ssl::context::pem, ec);
+  if (ec) return absl::InvalidArgumentError(absl::StrCat("TLS key ", key, ": ", ec.message()));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(GatewayOptions opts) {
   if (opts.id.empty()) {
     char host[256] = {};
@@ -23,13 +42,14 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(GatewayOptio
   auto self = std::unique_ptr<GatewayServer>(new GatewayServer());
   self->control_ = std::make_unique<grpcutil::ReconnectingStub<v1::ControlService>>(
       opts.controlplane, client_creds);
-  RETURN_IF_ERROR(
-      self->ConfigureClientTls(opts.pg_tls_cert.empty() ? opts.tls_cert : opts.pg_tls_cert,
-                               opts.pg_tls_key.empty() ? opts.tls_key : opts.pg_tls_key));
+  RETURN_IF_ERROR(ConfigureServerTls(self->tls_,
+                                     opts.pg_tls_cert.empty() ? opts.tls_cert : opts.pg_tls_cert,
+                                     opts.pg_tls_key.empty() ? opts.tls_key : opts.pg_tls_key));
+  RETURN_IF_ERROR(ConfigureServerTls(self->tunnel_tls_, opts.tls_cert, opts.tls_key));
   self->ctx_ = std::unique_ptr<GatewayContext>(new GatewayContext{
       self->tls_, *self->control_, self->links_, self->sessions_, opts.id, secret});
-  self->agents_ = std::make_unique<AgentServiceImpl>(*self->control_, self->links_, self->sessions_,
-                                                     opts.id, std::move(secret));
+  self->agents_ =
+      std::make_unique<AgentServiceImpl>(*self->control_, self->links_, opts.id, std::move(secret));
   ASSIGN_OR_RETURN(auto server_creds, grpcutil::ServerTls(opts.tls_cert, opts.tls_key));
   grpc::ServerBuilder builder;
   builder.AddListeningPort(opts.listen_agents, server_creds, &self->agent_port_);
@@ -42,32 +62,17 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(GatewayOptio
   }
   spdlog::info("gateway {} listening for agents on {}, control plane at {}", opts.id,
                opts.listen_agents, opts.controlplane);
-  ASSIGN_OR_RETURN(self->pg_,
-                   PgListener::Start(opts.listen_postgres, *self->ctx_, opts.io_threads));
+  ASSIGN_OR_RETURN(self->listeners_,
+                   Listeners::Start({opts.listen_postgres, opts.listen_tunnels, opts.io_threads},
+                                    *self->ctx_, self->tunnel_tls_));
   self->reporter_ = std::make_unique<SessionReporter>(*self->control_, self->sessions_, opts.id,
                                                       self->ctx_->gateway_secret);
   return self;
 }
 
-absl::Status GatewayServer::ConfigureClientTls(const std::string& cert, const std::string& key) {
-  asio::error_code ec;
-  tls_.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                       asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
-                       asio::ssl::context::no_tlsv1_1,
-                   ec);
-  if (!ec) tls_.use_certificate_chain_file(cert, ec);
-  if (ec)
-    return absl::InvalidArgumentError(
-        absl::StrCat("client TLS certificate ", cert, ": ", ec.message()));
-  tls_.use_private_key_file(key, asio::ssl::context::pem, ec);
-  if (ec)
-    return absl::InvalidArgumentError(absl::StrCat("client TLS key ", key, ": ", ec.message()));
-  return absl::OkStatus();
-}
-
 void GatewayServer::Shutdown() {
   reporter_.reset();
-  if (pg_) pg_->Stop();
+  if (listeners_) listeners_->Stop();
   if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
 }
 

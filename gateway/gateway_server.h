@@ -9,7 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "gateway/agent_control_relay.h"
-#include "gateway/pg_listener.h"
+#include "gateway/listeners.h"
 #include "gateway/session_reporter.h"
 
 namespace warden::gateway {
@@ -23,7 +23,8 @@ struct GatewayOptions {
   std::string tls_key;
   std::string gateway_secret_file;
   std::string listen_postgres = "127.0.0.1:15432";
-  std::string pg_tls_cert;  // served to PostgreSQL clients; default: tls_cert
+  std::string listen_tunnels = "127.0.0.1:7445";  // agents dial it for each session's tunnel
+  std::string pg_tls_cert;                        // served to PostgreSQL clients; default: tls_cert
   std::string pg_tls_key;
   int io_threads = 2;
 };
@@ -33,18 +34,20 @@ class GatewayServer {
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<GatewayServer>> Start(GatewayOptions opts);
   void Shutdown();
   int agent_port() const { return agent_port_; }
-  int postgres_port() const { return pg_ ? pg_->port() : 0; }
+  int postgres_port() const { return listeners_ ? listeners_->postgres_port() : 0; }
+  int tunnel_port() const { return listeners_ ? listeners_->tunnel_port() : 0; }
 
  private:
-  absl::Status ConfigureClientTls(const std::string& cert, const std::string& key);
-  GatewayServer() : tls_(asio::ssl::context::tls_server) {}
-  asio::ssl::context tls_;
+  GatewayServer()
+      : tls_(asio::ssl::context::tls_server), tunnel_tls_(asio::ssl::context::tls_server) {}
+  asio::ssl::context tls_;         // for PostgreSQL clients
+  asio::ssl::context tunnel_tls_;  // for agents' session tunnels
   std::unique_ptr<grpcutil::ReconnectingStub<v1::ControlService>> control_;
   AgentLinks links_;
   SessionRegistry sessions_;
   std::unique_ptr<GatewayContext> ctx_;
   std::unique_ptr<AgentServiceImpl> agents_;
-  std::unique_ptr<PgListener> pg_;
+  std::unique_ptr<Listeners> listeners_;
   std::unique_ptr<SessionReporter> reporter_;
   std::unique_ptr<grpc::Server> server_;
   int agent_port_ = 0;

@@ -25,6 +25,9 @@ int main(int argc, char** argv) {
       ->required();
   app.add_option("--listen-postgres", opts.listen_postgres, "address PostgreSQL clients connect to")
       ->capture_default_str();
+  app.add_option("--listen-tunnels", opts.listen_tunnels,
+                 "address agents dial for session tunnels (TLS with --tls-cert)")
+      ->capture_default_str();
   app.add_option("--pg-tls-cert", opts.pg_tls_cert,
                  "certificate for PostgreSQL clients (default: --tls-cert)");
   app.add_option("--pg-tls-key", opts.pg_tls_key, "key for --pg-tls-cert (default: --tls-key)");

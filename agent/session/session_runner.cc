@@ -1,18 +1,17 @@
 #include "agent/session/session_runner.h"
 
-#include "common/grpcutil/grpc_util.h"
+#include <openssl/ssl.h>
+
+#include "absl/strings/str_cat.h"
 #include "common/log/log.h"
 
 namespace warden::agent {
 
 SessionRunner::SessionRunner(SessionRunnerOptions opts)
     : opts_(std::move(opts)), work_(asio::make_work_guard(io_)) {
-  // One channel for every tunnel: HTTP/2 multiplexes the streams over one connection.
-  stub_ = v1::AgentService::NewStub(grpcutil::MakeChannel(opts_.gateway, opts_.creds));
   env_ = std::make_shared<TunnelEnv>();
   env_->io = &io_;
-  env_->stub = stub_.get();
-  env_->agent_token = opts_.agent_token;
+  env_->gateway_tls = &gateway_tls_;
   env_->sealing_private_key = opts_.sealing_private_key;
   env_->tls = &tls_;
   env_->policy = opts_.policy;
@@ -22,6 +21,27 @@ SessionRunner::SessionRunner(SessionRunnerOptions opts)
 }
 
 SessionRunner::~SessionRunner() { Stop(); }
+
+absl::Status SessionRunner::Init() {
+  // The host of HOST:PORT (brackets around an IPv6 address removed).
+  std::string host = opts_.gateway.substr(0, opts_.gateway.rfind(':'));
+  if (host.size() > 1 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  if (host.empty() || opts_.gateway.rfind(':') == std::string::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("gateway address \"", opts_.gateway, "\" is not HOST:PORT"));
+  }
+  env_->gateway_host = host;
+  SSL_CTX_set_min_proto_version(gateway_tls_.native_handle(), TLS1_2_VERSION);
+  asio::error_code ec;
+  gateway_tls_.load_verify_file(opts_.ca_file, ec);
+  if (ec) {
+    return absl::InvalidArgumentError(absl::StrCat("CA file ", opts_.ca_file, ": ", ec.message()));
+  }
+  gateway_tls_.set_verify_mode(asio::ssl::verify_peer);
+  return absl::OkStatus();
+}
 
 void SessionRunner::Start() {
   int n = opts_.threads < 1 ? 1 : opts_.threads;

@@ -1,9 +1,7 @@
 // Runs the agent's client sessions: owns the Asio io_context (and the threads that run it), the
-// gRPC stub used for every Tunnel stream, the TLS contexts for databases and the live sessions.
+// TLS contexts for the gateway's tunnels and for databases, and the live sessions.
 // Hook it into ControlClientOptions: on_welcome -> OnWelcome, on_open_session -> OnOpenSession.
 #pragma once
-
-#include <grpcpp/grpcpp.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -14,18 +12,18 @@
 #include <unordered_map>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "agent/policy_holder.h"
 #include "agent/session/connection_directory.h"
 #include "agent/session/tunnel_session.h"
 #include "common/sql/classifier_cache.h"
-#include "warden/v1/agent.grpc.pb.h"
+#include "warden/v1/agent.pb.h"
 
 namespace warden::agent {
 
 struct SessionRunnerOptions {
-  std::string gateway;      // same address as the control stream
-  std::string agent_token;  // same token as the control stream
-  std::shared_ptr<grpc::ChannelCredentials> creds;
+  std::string gateway;  // same HOST:PORT as the control stream; tunnels go to the same host
+  std::string ca_file;  // pins the gateway's CA, as for the control stream
   std::string sealing_private_key;       // X25519 private half; credentials are sealed to it
   const PolicyHolder* policy = nullptr;  // required: what every session enforces
   int threads = 2;
@@ -35,6 +33,8 @@ struct SessionRunnerOptions {
 class SessionRunner {
  public:
   explicit SessionRunner(SessionRunnerOptions opts);
+  // Loads the gateway's CA; call before Start().
+  [[nodiscard]] absl::Status Init();
   ~SessionRunner();  // Stop()
 
   SessionRunner(const SessionRunner&) = delete;
@@ -61,7 +61,7 @@ class SessionRunner {
   std::vector<std::thread> threads_;
   UpstreamTlsContexts tls_;
   sql::ClassifierCache classifier_;
-  std::shared_ptr<v1::AgentService::Stub> stub_;
+  asio::ssl::context gateway_tls_{asio::ssl::context::tls_client};
   ConnectionDirectory directory_;
   std::shared_ptr<TunnelEnv> env_;
 

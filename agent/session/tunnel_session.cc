@@ -1,7 +1,6 @@
 #include "agent/session/tunnel_session.h"
 
 #include "agent/session/cancel_sender.h"
-#include "common/grpcutil/grpc_util.h"
 #include "common/log/log.h"
 #include "common/pgwire/frontend_builders.h"
 
@@ -32,6 +31,10 @@ std::string ValidUtf8(const std::string& in) {
   return out;
 }
 
+bool EndOfStream(const asio::error_code& ec) {
+  return ec == asio::error::eof || ec == asio::ssl::error::stream_truncated;
+}
+
 }  // namespace
 
 std::shared_ptr<TunnelSession> TunnelSession::Create(
@@ -51,140 +54,190 @@ TunnelSession::TunnelSession(std::shared_ptr<const TunnelEnv> env, v1::OpenSessi
       resolver_(strand_),
       timer_(strand_),
       read_buf_(new char[kMaxFrameBytes]),
-      data_frame_(std::make_unique<v1::TunnelFrame>()),
-      started_(std::chrono::steady_clock::now()) {
-  data_frame_raw_ = data_frame_.get();
-}
+      tunnel_(strand_),
+      tunnel_resolver_(strand_),
+      started_(std::chrono::steady_clock::now()) {}
 
 TunnelSession::~TunnelSession() { WipeString(handshake_out_); }
 
 void TunnelSession::Start() {
   self_ = shared_from_this();
-  ctx_.AddMetadata(grpcutil::kAuthorizationKey, "Bearer " + env_->agent_token);
-  env_->stub->async()->Tunnel(&ctx_, this);
-  // The hold keeps OnDone away until the strand has started its last operation (ReleaseHold).
-  AddHold();
-  auto open = std::make_unique<v1::TunnelFrame>();
-  open->mutable_open()->set_session_id(open_.session_id());
-  open->mutable_open()->set_tunnel_secret(open_.tunnel_secret());
-  writing_ = std::move(open);
-  StartWrite(writing_.get());
-  reading_ = true;
-  StartRead(&in_frame_);
-  StartCall();
-  asio::post(strand_, [self = shared_from_this()] { self->BeginStartup(); });
-}
-
-void TunnelSession::Abort() {
   asio::post(strand_, [self = shared_from_this()] {
-    if (self->phase_ == Phase::kDone) return;
-    self->ctx_.TryCancel();
-    self->upstream_.Close();
+    v1::TunnelOpen open;
+    open.set_session_id(self->open_.session_id());
+    open.set_tunnel_secret(self->open_.tunnel_secret());
+    self->QueueControl(tunnel::FrameType::kOpen, open);  // the first frame, whatever follows
+    self->ConnectTunnel();
+    self->BeginStartup();
   });
 }
 
-// ---- gRPC callbacks: hop to the strand, nothing else.
-
-void TunnelSession::OnReadDone(bool ok) {
-  asio::post(strand_, [self = shared_from_this(), ok] { self->HandleInbound(ok); });
+void TunnelSession::Abort() {
+  asio::post(strand_, [self = shared_from_this()] { self->Finish(); });
 }
 
-void TunnelSession::OnWriteDone(bool ok) {
-  asio::post(strand_, [self = shared_from_this(), ok] { self->HandleWriteDone(ok); });
+// ---- The tunnel: dial the gateway, TLS with its certificate checked against the pinned CA.
+
+void TunnelSession::ConnectTunnel() {
+  if (open_.tunnel_port() == 0 || open_.tunnel_port() > 65535) {
+    return GatewayGone("the gateway did not say where to open the tunnel (tunnel_port)");
+  }
+  tunnel_resolver_.async_resolve(
+      env_->gateway_host, std::to_string(open_.tunnel_port()),
+      [self = shared_from_this()](asio::error_code ec, auto results) {
+        if (self->tunnel_gone_) return;
+        if (ec) return self->GatewayGone("cannot resolve the gateway: " + ec.message());
+        asio::async_connect(
+            self->tunnel_.socket(), results, [self](asio::error_code ec, const auto&) {
+              if (self->tunnel_gone_) return;
+              if (ec) return self->GatewayGone("cannot connect to the gateway: " + ec.message());
+              asio::error_code ignored;
+              self->tunnel_.socket().set_option(asio::ip::tcp::no_delay(true), ignored);
+              self->tunnel_.StartTls(*self->env_->gateway_tls, self->env_->gateway_host,
+                                     /*verify=*/true);
+              self->tunnel_.AsyncTlsHandshake(
+                  [self](asio::error_code ec) { self->OnTunnelConnected(ec); });
+            });
+      });
 }
 
-void TunnelSession::OnDone(const grpc::Status& status) {
-  asio::post(strand_, [self = shared_from_this(), status] { self->HandleDone(status); });
+void TunnelSession::OnTunnelConnected(asio::error_code ec) {
+  if (tunnel_gone_) return;
+  if (ec) return GatewayGone("TLS with the gateway failed: " + ec.message());
+  tunnel_up_ = true;
+  PumpTunnel();
+  ReadTunnel();
 }
 
 // ---- Writes to the tunnel: one in flight, the rest queued in order.
 
-void TunnelSession::SendFrame(std::unique_ptr<v1::TunnelFrame> frame, bool last) {
-  if (hold_released_ || last_write_started_) return;  // the stream takes no more writes
-  write_queue_.push_back({std::move(frame), last});
-  WriteNextFrame();
+void TunnelSession::QueueControl(tunnel::FrameType type,
+                                 const google::protobuf::MessageLite& payload, bool last) {
+  if (tunnel_gone_) return;
+  tunnel_queue_.push_back({tunnel::EncodeFrame(type, payload.SerializeAsString()), last});
+  PumpTunnel();
 }
 
-void TunnelSession::WriteNextFrame() {
-  if (writing_ || write_queue_.empty() || hold_released_) return;
-  PendingWrite next = std::move(write_queue_.front());
-  write_queue_.pop_front();
-  writing_ = std::move(next.frame);
-  if (next.last) {
-    last_write_started_ = true;
-    StartWriteLast(writing_.get(), grpc::WriteOptions());
-  } else {
-    StartWrite(writing_.get());
-  }
+void TunnelSession::QueueData() {
+  data_sent_ = 0;
+  data_queued_ = true;
+  tunnel_queue_.push_back({});
+  PumpTunnel();
 }
 
-void TunnelSession::HandleWriteDone(bool ok) {
-  std::unique_ptr<v1::TunnelFrame> done = std::move(writing_);
-  bool was_data = done.get() == data_frame_raw_;
-  if (was_data) data_frame_ = std::move(done);
-  if (!ok) return GatewayGone();  // the stream is broken: the gateway is gone
-  if (last_write_started_ && write_queue_.empty()) {
-    // Our TunnelClose is out: the gateway ends the stream; the linger timer bounds the wait.
-    return ReleaseHold();
+void TunnelSession::PumpTunnel() {
+  if (!tunnel_up_ || tunnel_writing_ || tunnel_gone_ || tunnel_queue_.empty()) return;
+  tunnel_writing_ = true;
+  const Outgoing& next = tunnel_queue_.front();
+  if (!next.frame.empty()) {
+    tunnel_.AsyncWrite(asio::buffer(next.frame),
+                       [self = shared_from_this(), last = next.last](asio::error_code ec, size_t) {
+                         self->OnTunnelWritten(ec, /*was_data=*/false, last, 0);
+                       });
+    return;
   }
-  WriteNextFrame();
-  if (was_data) ReadUpstream();
+  // Database bytes: as one frame unless the seam produced more than a frame may carry.
+  size_t chunk = std::min(tunnel::kMaxPayload, data_out_.size() - data_sent_);
+  tunnel::WriteHeader(data_header_, tunnel::FrameType::kData, static_cast<uint32_t>(chunk));
+  std::array<asio::const_buffer, 2> buffers{asio::buffer(data_header_),
+                                            asio::buffer(data_out_.data() + data_sent_, chunk)};
+  tunnel_.AsyncWrite(buffers, [self = shared_from_this(), chunk](asio::error_code ec, size_t) {
+    self->OnTunnelWritten(ec, /*was_data=*/true, false, chunk);
+  });
+}
+
+void TunnelSession::OnTunnelWritten(asio::error_code ec, bool was_data, bool was_last,
+                                    size_t payload) {
+  tunnel_writing_ = false;
+  if (tunnel_gone_) return;
+  if (ec) return GatewayGone("writing to the gateway failed: " + ec.message());
+  if (was_data) {
+    data_sent_ += payload;
+    if (data_sent_ < data_out_.size()) return PumpTunnel();
+    tunnel_queue_.pop_front();
+    data_out_.clear();
+    data_queued_ = false;
+    PumpTunnel();
+    return ReadUpstream();  // back-pressure: the next read only once this one left
+  }
+  tunnel_queue_.pop_front();
+  if (was_last) {
+    // Our close frame is out: no more writes. The gateway closes the tunnel once it read it;
+    // reading on until then (bounded by the linger timer) keeps that frame from being lost to a
+    // reset, which closing with unread data would cause.
+    asio::error_code ignored;
+    tunnel_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+    return;
+  }
+  PumpTunnel();
 }
 
 // ---- Reads from the tunnel.
 
-void TunnelSession::ReadNextFrame() {
-  if (reading_ || hold_released_ || gateway_gone_) return;
-  reading_ = true;
-  StartRead(&in_frame_);
-}
-
-void TunnelSession::HandleInbound(bool ok) {
-  reading_ = false;
-  if (!ok) return GatewayGone();
-  switch (in_frame_.frame_case()) {
-    case v1::TunnelFrame::kData:
-      if (phase_ == Phase::kPumping) return WriteUpstream();
-      // The client cannot speak before TunnelReady, but keep it: it goes out once pumping,
-      // and no further frame is read until then.
-      if (!Stopping()) inbound_waiting_ = true;
-      return;
-    case v1::TunnelFrame::kCancel:
-      SendCancel();
-      return ReadNextFrame();
-    case v1::TunnelFrame::kClose:
-      return GatewayGone();
-    default:
-      spdlog::warn("session {}: ignoring an unexpected tunnel frame ({})", session_id(),
-                   static_cast<int>(in_frame_.frame_case()));
-      return ReadNextFrame();
+// Decodes every whole frame received, then reads more; pauses while client bytes are being
+// written to the database (or wait for the pump to start).
+void TunnelSession::ReadTunnel() {
+  if (tunnel_gone_) return;
+  for (;;) {
+    auto r = tunnel_in_.Next();
+    if (r.status == tunnel::DecodeStatus::kError) {
+      return GatewayGone("the gateway broke the tunnel protocol: " + r.error);
+    }
+    if (r.status == tunnel::DecodeStatus::kNeedMore) break;
+    tunnel_in_.Consume(r.frame);  // the payload stays put until the next WriteSpace()
+    switch (r.frame.type) {
+      case tunnel::FrameType::kData:
+        if (r.frame.payload.empty() || Stopping()) continue;
+        if (phase_ == Phase::kPumping) return WriteUpstream(r.frame.payload);
+        // The client cannot speak before the ready frame, but keep it: it goes out once the
+        // pump starts, and nothing more is read until then.
+        held_inbound_ = r.frame.payload;
+        return;
+      case tunnel::FrameType::kCancel:
+        SendCancel();
+        continue;
+      default:
+        return GatewayGone("unexpected frame type from the gateway");
+    }
   }
+  tunnel_in_.Shrink();
+  char* space = tunnel_in_.WriteSpace();
+  tunnel_.AsyncReadSome(
+      asio::buffer(space, tunnel_in_.WriteSpaceSize()),
+      [self = shared_from_this()](asio::error_code ec, size_t n) {
+        if (self->tunnel_gone_) return;
+        if (EndOfStream(ec)) return self->GatewayGone("");
+        if (ec) return self->GatewayGone("reading from the gateway failed: " + ec.message());
+        self->tunnel_in_.Commit(n);
+        self->ReadTunnel();
+      });
 }
 
 // ---- The pump.
 
-void TunnelSession::WriteUpstream() {
-  if (auto st = seam_.FrontendBytes(in_frame_.mutable_data()); !st.ok()) {
+void TunnelSession::WriteUpstream(std::string_view client_bytes) {
+  upstream_out_.assign(client_bytes);
+  if (auto st = seam_.FrontendBytes(&upstream_out_); !st.ok()) {
     return CloseTunnel("08P01", absl::StrCat("protocol violation: ", st.message()));
   }
-  if (in_frame_.data().empty()) return ReadNextFrame();
+  if (upstream_out_.empty()) return ReadTunnel();
   upstream_writing_ = true;
   upstream_.AsyncWrite(
-      asio::buffer(in_frame_.data()),
+      asio::buffer(upstream_out_),
       [self = shared_from_this()](asio::error_code ec, size_t) { self->OnUpstreamWritten(ec); });
 }
 
 void TunnelSession::OnUpstreamWritten(asio::error_code ec) {
   upstream_writing_ = false;
-  if (Stopping()) return;
-  if (ec) {
+  if (phase_ == Phase::kDone) return;
+  if (ec && !Stopping()) {
     return CloseTunnel("08006", "the connection to the database failed: " + ec.message());
   }
-  ReadNextFrame();
+  ReadTunnel();  // while closing, this only waits for the gateway to close the tunnel
 }
 
 void TunnelSession::ReadUpstream() {
-  if (phase_ != Phase::kPumping || upstream_reading_ || !data_frame_) return;
+  if (phase_ != Phase::kPumping || upstream_reading_ || data_queued_) return;
   upstream_reading_ = true;
   upstream_.AsyncReadSome(
       asio::buffer(read_buf_.get(), kMaxFrameBytes),
@@ -194,17 +247,19 @@ void TunnelSession::ReadUpstream() {
 void TunnelSession::OnUpstreamData(asio::error_code ec, size_t n) {
   upstream_reading_ = false;
   if (Stopping()) return;
-  if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) {
-    return CloseTunnel("08006", "the database closed the connection");
-  }
+  if (EndOfStream(ec)) return CloseTunnel("08006", "the database closed the connection");
   if (ec) return CloseTunnel("08006", "the connection to the database failed: " + ec.message());
-  std::string* data = data_frame_->mutable_data();
-  data->assign(read_buf_.get(), n);
-  if (auto st = seam_.BackendBytes(data); !st.ok()) {
+  data_out_.assign(read_buf_.get(), n);
+  ForwardBackendBytes();
+}
+
+// data_out_ holds bytes from the database: through the seam, then out as data frames.
+void TunnelSession::ForwardBackendBytes() {
+  if (auto st = seam_.BackendBytes(&data_out_); !st.ok()) {
     return CloseTunnel("08P01", absl::StrCat("the database broke the protocol: ", st.message()));
   }
-  if (data->empty()) return ReadUpstream();
-  SendFrame(std::move(data_frame_));
+  if (data_out_.empty()) return ReadUpstream();
+  QueueData();
 }
 
 void TunnelSession::SendCancel() {
@@ -218,63 +273,60 @@ void TunnelSession::SendCancel() {
 
 // ---- The end.
 
-// The database side ended (or never started): tell the client why, then end the stream.
+// The database side ended (or never started): tell the client why, then wait (bounded) for the
+// gateway to close the tunnel.
 void TunnelSession::CloseTunnel(const std::string& sqlstate, const std::string& message) {
   if (Stopping()) return;
   phase_ = Phase::kClosing;
   spdlog::info("session {}: closing tunnel: {} ({})", session_id(), message, sqlstate);
   upstream_.Close();
   resolver_.cancel();
-  auto close = std::make_unique<v1::TunnelFrame>();
-  close->mutable_close()->set_sqlstate(sqlstate);
-  close->mutable_close()->set_message(ValidUtf8(message));
-  SendFrame(std::move(close), /*last=*/true);
+  if (tunnel_gone_) return Finish();
+  v1::TunnelClose close;
+  close.set_sqlstate(sqlstate);
+  close.set_message(ValidUtf8(message));
+  QueueControl(tunnel::FrameType::kClose, close, /*last=*/true);
   timer_.expires_after(env_->close_linger);
   timer_.async_wait([self = shared_from_this()](asio::error_code ec) {
-    if (!ec && self->phase_ != Phase::kDone) self->ctx_.TryCancel();
+    if (!ec) self->Finish();
   });
+  if (!held_inbound_.empty()) {
+    held_inbound_ = {};
+    ReadTunnel();
+  }
 }
 
-// The gateway ended the stream (the client left, or the gateway went away): close the database
-// connection, politely when nothing is in flight.
-void TunnelSession::GatewayGone() {
-  if (gateway_gone_) return;
-  gateway_gone_ = true;
+// The tunnel ended (the client left, or the gateway went away; `why` is empty for an orderly
+// close): close the database connection, politely when nothing is in flight.
+void TunnelSession::GatewayGone(const std::string& why) {
+  if (tunnel_gone_) return;
+  tunnel_gone_ = true;
+  if (!why.empty()) spdlog::warn("session {}: tunnel: {}", session_id(), why);
+  tunnel_.Close();
+  tunnel_resolver_.cancel();
   bool polite = phase_ == Phase::kPumping && !upstream_writing_ && seam_.IdleForTerminate();
   if (phase_ != Phase::kDone) phase_ = Phase::kClosing;
   resolver_.cancel();
-  if (polite) {
-    static const std::string kTerminate = pgwire::BuildTerminate();
-    upstream_.AsyncWrite(
-        asio::buffer(kTerminate),
-        [self = shared_from_this()](asio::error_code, size_t) { self->upstream_.Close(); });
-  } else {
-    upstream_.Close();
-  }
-  ReleaseHold();
+  if (!polite) return Finish();
+  static const std::string kTerminate = pgwire::BuildTerminate();
+  upstream_.AsyncWrite(asio::buffer(kTerminate),
+                       [self = shared_from_this()](asio::error_code, size_t) { self->Finish(); });
 }
 
-void TunnelSession::ReleaseHold() {
-  if (hold_released_) return;
-  hold_released_ = true;
-  RemoveHold();
-}
-
-void TunnelSession::HandleDone(const grpc::Status& status) {
+void TunnelSession::Finish() {
+  if (phase_ == Phase::kDone) return;
   phase_ = Phase::kDone;
+  tunnel_gone_ = true;
+  tunnel_.Close();
   upstream_.Close();
   timer_.cancel();
   resolver_.cancel();
+  tunnel_resolver_.cancel();
   WipeString(handshake_out_);
   handshake_.reset();
   auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
-  if (status.ok() || status.error_code() == grpc::StatusCode::CANCELLED) {
-    spdlog::info("session {}: ended after {:.1f}s ({} bytes from client, {} from database)",
-                 session_id(), secs, seam_.frontend_bytes(), seam_.backend_bytes());
-  } else {
-    spdlog::warn("session {}: tunnel ended with {}: {} after {:.1f}s", session_id(),
-                 static_cast<int>(status.error_code()), status.error_message(), secs);
-  }
+  spdlog::info("session {}: ended after {:.1f}s ({} bytes from client, {} from database)",
+               session_id(), secs, seam_.frontend_bytes(), seam_.backend_bytes());
   if (env_->on_done) env_->on_done(session_id());
   self_.reset();  // the session goes when its last pending handler does
 }

@@ -1,21 +1,20 @@
-// One client session on the agent: a Tunnel stream to the gateway (gRPC callback API, no thread
-// per stream) and a connection to the database, joined by a pump with back-pressure.
+// One client session on the agent: a data-plane tunnel to the gateway (a TLS connection the
+// agent dials, carrying frames: common/tunnel/tunnel_frame.h) and a connection to the database,
+// spliced by a pump with back-pressure.
 //
-// Phases (one enum; each handler checks it):
+// Phases of the database side (one enum; each handler checks it):
 //   kConnecting -> kNegotiatingTls -> kAuthenticating -> kPumping -> kClosing -> kDone
-// Connecting and authenticating are in tunnel_session_connect.cc, the pump and the end of the
-// session in tunnel_session.cc.
+// The tunnel connects in parallel; frames queue until it is up, the open frame first.
+// Connecting and authenticating are in tunnel_session_connect.cc, the tunnel, the pump and the
+// end of the session in tunnel_session.cc.
 //
-// Threading: every piece of state is touched only on the session's Asio strand. gRPC reactor
-// callbacks (OnReadDone, OnWriteDone, OnDone) only post to the strand. A hold on the reactor
-// keeps OnDone from running until the strand has decided to start no more operations.
+// Threading: every piece of state is touched only on the session's Asio strand, which both
+// sockets use as their executor: no hand-off between threads on the hot path.
 //
 // Back-pressure: at most one tunnel write in flight; the database socket is read again only
-// after the frame holding the previous read was written (OnWriteDone). Likewise, the next
-// tunnel frame is read only after the previous one was written to the database.
+// after the frame holding the previous read was written. Likewise, the next tunnel frame is
+// decoded only after the previous one was written to the database.
 #pragma once
-
-#include <grpcpp/grpcpp.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -32,49 +31,45 @@
 #include "agent/session/upstream_handshake.h"
 #include "agent/session/upstream_stream.h"
 #include "common/sql/classifier_cache.h"
-#include "warden/v1/agent.grpc.pb.h"
+#include "common/tunnel/tunnel_frame.h"
+#include "warden/v1/agent.pb.h"
 
 namespace warden::agent {
 
-// Bytes read from the database per tunnel frame, at most (coalescing).
+// Bytes read from the database at once, at most (they go out as one tunnel frame).
 inline constexpr size_t kMaxFrameBytes = 64 * 1024;
 
 // What a session needs from its runner; everything here outlives every session.
 struct TunnelEnv {
   asio::io_context* io = nullptr;
-  v1::AgentService::Stub* stub = nullptr;
-  std::string agent_token;
+  std::string gateway_host;                   // tunnels go to this host, at OpenSession's port
+  asio::ssl::context* gateway_tls = nullptr;  // trusts the gateway's CA (--ca-file)
   std::string sealing_private_key;
   UpstreamTlsContexts* tls = nullptr;
   const PolicyHolder* policy = nullptr;        // the agent's current policy (never null)
   sql::ClassifierCache* classifier = nullptr;  // shared by every session
   std::chrono::milliseconds startup_timeout{15000};
-  // How long to wait for the gateway to end the stream after our TunnelClose.
+  // How long to wait for the gateway to close the tunnel after our close frame.
   std::chrono::milliseconds close_linger{10000};
-  // Called on the strand once the session is over (after the reactor's OnDone).
+  // Called on the strand once the session is over.
   std::function<void(const std::string& session_id)> on_done;
 };
 
-class TunnelSession : public grpc::ClientBidiReactor<v1::TunnelFrame, v1::TunnelFrame>,
-                      public std::enable_shared_from_this<TunnelSession> {
+class TunnelSession : public std::enable_shared_from_this<TunnelSession> {
  public:
   // `connection` is nullopt when this agent does not serve the requested connection.
   static std::shared_ptr<TunnelSession> Create(std::shared_ptr<const TunnelEnv> env,
                                                v1::OpenSession open,
                                                std::optional<v1::ServedConnection> connection);
-  ~TunnelSession() override;
+  ~TunnelSession();
 
   // Opens the tunnel and starts connecting to the database. Call once.
   void Start();
-  // Ends the session from the agent's side (shutdown): cancels the stream, closes the database.
+  // Ends the session from the agent's side (shutdown): closes the tunnel and the database.
   void Abort();
 
   const std::string& session_id() const { return open_.session_id(); }
   const std::string& connection_name() const { return open_.connection(); }
-
-  void OnReadDone(bool ok) override;
-  void OnWriteDone(bool ok) override;
-  void OnDone(const grpc::Status& status) override;
 
  private:
   enum class Phase { kConnecting, kNegotiatingTls, kAuthenticating, kPumping, kClosing, kDone };
@@ -98,29 +93,31 @@ class TunnelSession : public grpc::ClientBidiReactor<v1::TunnelFrame, v1::Tunnel
   void FailConnect(const char* what, asio::error_code ec);
   void EnterPump();
 
-  // --- tunnel_session.cc: frames, pump, end.
-  void SendFrame(std::unique_ptr<v1::TunnelFrame> frame, bool last = false);
-  void WriteNextFrame();
-  void HandleWriteDone(bool ok);
-  void HandleInbound(bool ok);
-  void ReadNextFrame();
-  void WriteUpstream();
+  // --- tunnel_session.cc: the tunnel, the pump, the end.
+  void ConnectTunnel();
+  void OnTunnelConnected(asio::error_code ec);
+  void QueueControl(tunnel::FrameType type, const google::protobuf::MessageLite& payload,
+                    bool last = false);
+  void QueueData();
+  void PumpTunnel();
+  void OnTunnelWritten(asio::error_code ec, bool was_data, bool was_last, size_t payload);
+  void ReadTunnel();
+  void WriteUpstream(std::string_view client_bytes);
   void OnUpstreamWritten(asio::error_code ec);
   void ReadUpstream();
   void OnUpstreamData(asio::error_code ec, size_t n);
+  void ForwardBackendBytes();
   void SendCancel();
   void CloseTunnel(const std::string& sqlstate, const std::string& message);
-  void GatewayGone();
-  void ReleaseHold();
-  void HandleDone(const grpc::Status& status);
+  void GatewayGone(const std::string& why);
+  void Finish();
   bool Stopping() const { return phase_ == Phase::kClosing || phase_ == Phase::kDone; }
 
   std::shared_ptr<const TunnelEnv> env_;
   v1::OpenSession open_;
   std::optional<v1::ServedConnection> connection_;
   Strand strand_;
-  grpc::ClientContext ctx_;
-  std::shared_ptr<TunnelSession> self_;  // keeps the session alive until OnDone
+  std::shared_ptr<TunnelSession> self_;  // keeps the session alive until Finish()
   Phase phase_ = Phase::kConnecting;
 
   // Database side.
@@ -136,23 +133,27 @@ class TunnelSession : public grpc::ClientBidiReactor<v1::TunnelFrame, v1::Tunnel
   std::unique_ptr<char[]> read_buf_;  // kMaxFrameBytes
   bool upstream_reading_ = false;
   bool upstream_writing_ = false;
+  std::string upstream_out_;  // client bytes after the seam, being written to the database
   TrafficSeam seam_;
 
-  // Tunnel side.
-  v1::TunnelFrame in_frame_;
-  bool reading_ = false;          // a StartRead is outstanding
-  bool inbound_waiting_ = false;  // a data frame arrived before the pump started
-  struct PendingWrite {
-    std::unique_ptr<v1::TunnelFrame> frame;
-    bool last = false;  // StartWriteLast: nothing follows it
+  // Tunnel side. The same TLS client stream type as the database's, always with TLS and the
+  // gateway's certificate verified against the pinned CA.
+  UpstreamStream tunnel_;
+  asio::ip::tcp::resolver tunnel_resolver_;
+  bool tunnel_up_ = false;    // connected, TLS done: frames may be written
+  bool tunnel_gone_ = false;  // closed or broken: nothing more is read or written
+  tunnel::FrameBuffer tunnel_in_;
+  std::string_view held_inbound_;  // client bytes that came before the pump started
+  struct Outgoing {
+    std::string frame;  // a whole control frame; empty for the data in data_out_
+    bool last = false;  // the close frame: nothing follows it
   };
-  std::deque<PendingWrite> write_queue_;
-  std::unique_ptr<v1::TunnelFrame> writing_;     // in flight
-  std::unique_ptr<v1::TunnelFrame> data_frame_;  // idle data frame (null while queued/in flight)
-  v1::TunnelFrame* data_frame_raw_ = nullptr;
-  bool last_write_started_ = false;
-  bool hold_released_ = false;
-  bool gateway_gone_ = false;
+  std::deque<Outgoing> tunnel_queue_;
+  bool tunnel_writing_ = false;
+  std::string data_out_;      // database bytes after the seam, going out as data frames
+  bool data_queued_ = false;  // data_out_ is queued or being written
+  size_t data_sent_ = 0;      // how much of data_out_ is written
+  char data_header_[tunnel::kHeaderSize] = {};
   std::chrono::steady_clock::time_point started_;
 };
 

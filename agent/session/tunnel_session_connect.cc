@@ -209,23 +209,20 @@ void TunnelSession::EnterPump() {
   backend_key_ = handshake_->backend_key();
   spdlog::info("session {}: connected to {} ({} auth, {}) for {}", session_id(), open_.connection(),
                handshake_->auth_method(), upstream_.tls() ? "TLS" : "no TLS", open_.identity());
-  auto ready = std::make_unique<v1::TunnelFrame>();
-  ready->mutable_ready()->set_startup_messages(handshake_->startup_messages());
+  v1::TunnelReady ready;
+  ready.set_startup_messages(handshake_->startup_messages());
   std::string leftover = handshake_->TakeLeftover();
   handshake_.reset();  // the password is already wiped; drop the rest too
-  SendFrame(std::move(ready));
+  QueueControl(tunnel::FrameType::kReady, ready);
   if (!leftover.empty()) {
-    data_frame_->mutable_data()->assign(leftover);
-    if (auto st = seam_.BackendBytes(data_frame_->mutable_data()); !st.ok()) {
-      return CloseTunnel("08P01", absl::StrCat("the database broke the protocol: ", st.message()));
-    }
-    SendFrame(std::move(data_frame_));
+    data_out_ = std::move(leftover);
+    ForwardBackendBytes();
   } else {
     ReadUpstream();
   }
-  if (inbound_waiting_) {
-    inbound_waiting_ = false;
-    WriteUpstream();
+  if (!held_inbound_.empty()) {
+    std::string_view held = std::exchange(held_inbound_, {});
+    WriteUpstream(held);
   }
 }
 

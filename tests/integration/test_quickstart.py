@@ -14,6 +14,7 @@ def test_quickstart_starts_stack_and_stops_it(tmp_path):
            "WARDEN_VAR": str(tmp_path / "var"),
            "WARDEN_CP_LISTEN": f"127.0.0.1:{free_port()}",
            "WARDEN_GW_AGENT_LISTEN": f"127.0.0.1:{free_port()}",
+           "WARDEN_GW_TUNNEL_LISTEN": f"127.0.0.1:{free_port()}",
            "WARDEN_GW_PG_LISTEN": f"127.0.0.1:{pg_port}",
            "WARDEN_DEMO_PG_PORT": str(free_port()),
            "WARDEN_CONFIG": str(tmp_path / "config.yaml")}

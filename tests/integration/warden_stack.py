@@ -42,6 +42,7 @@ class Stack:
         self.cp_addr = f"127.0.0.1:{free_port()}"
         self.gw_addr = f"127.0.0.1:{free_port()}"
         self.pg_gateway_port = free_port()
+        self.tunnel_port = free_port()
         self.pg_dir = None
         subprocess.run([str(SOURCE_DIR / "scripts" / "dev-certs.sh"), str(tmp / "certs")],
                        check=True)
@@ -84,9 +85,11 @@ class Stack:
             "--controlplane", self.cp_addr, "--ca-file", str(certs / "ca.crt"),
             "--tls-cert", str(certs / "server.crt"), "--tls-key", str(certs / "server.key"),
             "--gateway-secret-file", str(self.dir / "gateway.secret"),
-            "--listen-postgres", f"127.0.0.1:{self.pg_gateway_port}"])
+            "--listen-postgres", f"127.0.0.1:{self.pg_gateway_port}",
+            "--listen-tunnels", f"127.0.0.1:{self.tunnel_port}"])
         wait_until("the gateway to listen", lambda: self._port_open(self.gw_addr) and
-                   self._port_open(f"127.0.0.1:{self.pg_gateway_port}"))
+                   self._port_open(f"127.0.0.1:{self.pg_gateway_port}") and
+                   self._port_open(f"127.0.0.1:{self.tunnel_port}"))
 
     def create_agent(self, name):
         out = self.ctl("agents", "create", name, "-o", "json")

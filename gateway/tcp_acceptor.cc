@@ -1,4 +1,4 @@
-#include "gateway/pg_listener.h"
+#include "gateway/tcp_acceptor.h"
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -25,33 +25,32 @@ absl::StatusOr<asio::ip::tcp::endpoint> ParseEndpoint(const std::string& hostpor
   return asio::ip::tcp::endpoint(addr, static_cast<uint16_t>(port));
 }
 
-absl::StatusOr<std::unique_ptr<PgListener>> PgListener::Start(const std::string& listen,
-                                                              GatewayContext& ctx, int threads) {
-  auto ep = ParseEndpoint(listen);
+absl::Status TcpAcceptor::Listen(const std::string& hostport, const char* what) {
+  auto ep = ParseEndpoint(hostport);
   if (!ep.ok()) return ep.status();
-  std::unique_ptr<PgListener> self(new PgListener(ctx));
   asio::error_code ec;
-  self->acceptor_.open(ep->protocol(), ec);
-  if (!ec) self->acceptor_.set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
-  if (!ec) self->acceptor_.bind(*ep, ec);
-  if (!ec) self->acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  acceptor_.open(ep->protocol(), ec);
+  if (!ec) acceptor_.set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(*ep, ec);
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
-    return absl::UnavailableError(absl::StrCat("cannot listen on ", listen, ": ", ec.message()));
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen for ", what, " on ", hostport, ": ", ec.message()));
   }
-  self->port_ = self->acceptor_.local_endpoint().port();
-  self->Accept();
-  for (int i = 0; i < std::max(1, threads); ++i) {
-    self->threads_.emplace_back([io = &self->io_] { io->run(); });
-  }
-  spdlog::info("PostgreSQL listener on {}", listen);
-  return self;
+  port_ = acceptor_.local_endpoint().port();
+  spdlog::info("listening for {} on {}", what, hostport);
+  Accept();
+  return absl::OkStatus();
 }
 
-void PgListener::Accept() {
+void TcpAcceptor::Accept() {
   acceptor_.async_accept(asio::make_strand(io_), [this](auto ec, asio::ip::tcp::socket socket) {
     if (ec == asio::error::operation_aborted) return;
     if (!ec) {
-      std::make_shared<ClientSession>(std::move(socket), ctx_)->Start();
+      asio::error_code ignored;
+      // Small messages both ways: never wait for Nagle.
+      socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+      on_socket_(std::move(socket));
       return Accept();
     }
     // Out of file descriptors and the like: retrying at once would spin.
@@ -63,18 +62,12 @@ void PgListener::Accept() {
   });
 }
 
-void PgListener::Stop() {
+void TcpAcceptor::Close() {
   asio::post(io_, [this] {
     asio::error_code ec;
     acceptor_.close(ec);
+    retry_.cancel();
   });
-  io_.stop();
-  for (auto& t : threads_) {
-    if (t.joinable()) t.join();
-  }
-  threads_.clear();
 }
-
-PgListener::~PgListener() { Stop(); }
 
 }  // namespace warden::gateway

@@ -1,0 +1,95 @@
+#include "gateway/agent_tunnel.h"
+
+#include <atomic>
+
+#include "absl/strings/str_cat.h"
+#include "common/log/log.h"
+#include "gateway/client_session.h"
+#include "warden/v1/agent.pb.h"
+
+namespace warden::gateway {
+
+namespace {
+std::atomic<int> g_pending{0};
+// Before its open frame nothing vouches for a connection: bound how long it may take.
+constexpr auto kOpenDeadline = std::chrono::seconds(10);
+}  // namespace
+
+int TunnelOpener::pending() { return g_pending.load(); }
+
+TunnelOpener::TunnelOpener(asio::ip::tcp::socket socket, asio::ssl::context& tls,
+                           SessionRegistry& sessions)
+    : strand_(asio::make_strand(socket.get_executor())),
+      tunnel_(std::make_unique<AgentTunnel>(std::move(socket))),
+      tls_(tls),
+      sessions_(sessions),
+      deadline_(strand_) {
+  asio::error_code ec;
+  auto ep = tunnel_->stream.socket().remote_endpoint(ec);
+  if (!ec) peer_ = absl::StrCat(ep.address().to_string(), ":", ep.port());
+  ++g_pending;
+}
+
+TunnelOpener::~TunnelOpener() { --g_pending; }
+
+void TunnelOpener::Start() {
+  asio::dispatch(strand_, [self = shared_from_this()] {
+    self->deadline_.expires_after(kOpenDeadline);
+    self->deadline_.async_wait([self](asio::error_code ec) {
+      if (!ec && !self->done_) self->Refuse("no tunnel open frame within 10 s");
+    });
+    self->tunnel_->stream.StartTls(self->tls_);
+    self->tunnel_->stream.AsyncHandshake(
+        asio::ssl::stream_base::server,
+        asio::bind_executor(self->strand_, [self](asio::error_code ec) {
+          if (self->done_) return;
+          if (ec) return self->Refuse("TLS handshake failed: " + ec.message());
+          self->ReadOpen();
+        }));
+  });
+}
+
+void TunnelOpener::ReadOpen() {
+  auto r = tunnel_->in.Next(tunnel::kMaxOpenPayload);
+  if (r.status == tunnel::DecodeStatus::kFrame) return OnOpenFrame(r.frame);
+  if (r.status == tunnel::DecodeStatus::kError) return Refuse(r.error);
+  char* space = tunnel_->in.WriteSpace();
+  tunnel_->stream.AsyncReadSome(
+      asio::buffer(space, tunnel_->in.WriteSpaceSize()),
+      asio::bind_executor(strand_, [self = shared_from_this()](asio::error_code ec, size_t n) {
+        if (self->done_) return;
+        if (ec) return self->Refuse("closed before its open frame: " + ec.message());
+        self->tunnel_->in.Commit(n);
+        self->ReadOpen();
+      }));
+}
+
+void TunnelOpener::OnOpenFrame(const tunnel::Frame& frame) {
+  v1::TunnelOpen open;
+  if (frame.type != tunnel::FrameType::kOpen ||
+      !open.ParseFromArray(frame.payload.data(), static_cast<int>(frame.payload.size()))) {
+    return Refuse("the first frame is not a tunnel open");
+  }
+  tunnel_->in.Consume(frame);
+  auto session = sessions_.ClaimTunnel(open.session_id(), open.tunnel_secret());
+  if (!session) {
+    // Either a stale agent or someone guessing: the log names the session, never the secret.
+    return Refuse(absl::StrCat("no client session ", open.session_id(),
+                               " is waiting for this tunnel (or the secret is wrong)"));
+  }
+  done_ = true;
+  deadline_.cancel();
+  session->OnTunnelAttached(std::move(tunnel_));
+}
+
+void TunnelOpener::Refuse(const std::string& why) {
+  if (done_) return;
+  done_ = true;
+  spdlog::warn("agent tunnel from {} refused: {}", peer_, why);
+  deadline_.cancel();
+  tunnel_->stream.Close();
+  // The handshake or read still pending completes with an error on this strand; the opener
+  // (and the stream it uses) lives until then through the handlers' references.
+}
+
+}  // namespace warden::gateway
