@@ -69,6 +69,16 @@ bool AnyObjectMatches(const google::protobuf::RepeatedPtrField<std::string>& glo
   return false;
 }
 
+// The tag, or any command nested in the statement (a DELETE in a CTE, EXPLAIN ANALYZE's
+// statement, ...).
+bool CommandMatches(const RuleMatch& m, const sql::ClassifiedStatement& s) {
+  if (Contains(m.commands(), s.command_tag)) return true;
+  for (const std::string& c : s.commands) {
+    if (Contains(m.commands(), c)) return true;
+  }
+  return false;
+}
+
 bool ClassMatches(const RuleMatch& m, const sql::ClassifiedStatement& s) {
   for (int c : m.classes()) {
     if (c == s.statement_class) return true;
@@ -79,7 +89,7 @@ bool ClassMatches(const RuleMatch& m, const sql::ClassifiedStatement& s) {
 
 bool RuleMatches(const RuleMatch& m, const sql::ClassifiedStatement& s) {
   if (m.without_where() && !s.without_where) return false;
-  if (!m.commands().empty() && !Contains(m.commands(), s.command_tag)) return false;
+  if (!m.commands().empty() && !CommandMatches(m, s)) return false;
   if (!m.classes().empty() && !ClassMatches(m, s)) return false;
   if (!m.relations().empty() && !AnyObjectMatches(m.relations(), s.relations_read) &&
       !AnyObjectMatches(m.relations(), s.relations_written)) {

@@ -22,7 +22,12 @@
 // 4. Each statement is decided on its own, across all applicable policies:
 //    - A rule matches when every match field that is set matches (fields ANDed, values within
 //      a field ORed); a rule with no match fields matches every statement.
-//        commands:      the statement's command tag equals one of them exactly (upper case).
+//        commands:      the statement's command tag, or any command nested in it (the
+//                       DELETE of `WITH d AS (DELETE ...) SELECT ...`, EXPLAIN ANALYZE's
+//                       statement, a PREPARE's body, ...: ClassifiedStatement::commands),
+//                       equals one of them exactly (upper case). So `commands: [DELETE]`
+//                       also matches that SELECT and MERGE ... WHEN MATCHED THEN DELETE, and
+//                       `commands: [EXECUTE]` every EXECUTE, also one of a known statement.
 //        classes:       the statement's class is one of them; a statement flagged opaque also
 //                       matches class `opaque` whatever its own class (so CREATE FUNCTION, a
 //                       DDL statement with a body the classifier cannot see, matches both

@@ -15,6 +15,18 @@ struct ClassifiedStatement {
   // The command tag as PostgreSQL reports it for this statement: "SELECT", "INSERT",
   // "DROP TABLE", "CREATE INDEX", "COPY", "DO", "EXPLAIN", ...
   std::string command_tag;
+  // Every command the statement performs, sorted and unique, so that a policy rule on DELETE
+  // also sees the DELETEs PostgreSQL does not report in the tag:
+  //  - command_tag itself;
+  //  - for a statement that runs or holds another one (EXPLAIN ANALYZE, PREPARE, EXECUTE,
+  //    DECLARE CURSOR), that statement's commands; EXECUTE of a known prepared statement also
+  //    adds "EXECUTE", as its tag is the prepared statement's;
+  //  - the data changes nested anywhere in it: INSERT/UPDATE/DELETE/MERGE in CTEs (`WITH d AS
+  //    (DELETE ...) SELECT ...`, tag SELECT), COPY (query), CREATE TABLE AS, CREATE RULE
+  //    actions and SQL-standard function bodies; MERGE's WHEN actions and INSERT ... ON
+  //    CONFLICT DO UPDATE as INSERT/UPDATE/DELETE; SELECT ... INTO as "SELECT INTO".
+  // Plain EXPLAIN runs nothing: just "EXPLAIN".
+  std::vector<std::string> commands;
   v1::StatementClass statement_class = v1::STATEMENT_CLASS_UNKNOWN;
   // Relations, lower case, "schema.name" where the statement wrote a schema, else "name".
   std::vector<std::string> relations_read;

@@ -1,9 +1,12 @@
 #include "common/sql/classifier.h"
 
-#include <google/protobuf/io/coded_stream.h>
 #include <pg_query.h>
 
+#include <algorithm>
+
 #include "common/sql/command_tag.h"
+#include "common/sql/large_stack.h"
+#include "common/sql/parse_tree.h"
 #include "common/sql/tree_walker.h"
 #include "pg_query/pg_query.pb.h"
 
@@ -11,11 +14,6 @@ namespace warden::sql {
 namespace {
 
 using pg_query::Node;
-
-// The parser itself stops at PostgreSQL's max_stack_depth; the protobuf decoder's default limit
-// (100) is lower than ordinary long expressions (a+b+c+... nests one level per operator), so it
-// is raised to a bound that still keeps our recursive walk's stack use small.
-constexpr int kMaxTreeDepth = 20000;
 
 struct Context {
   const PreparedStatements* session = nullptr;
@@ -36,12 +34,14 @@ void AppendAll(const std::vector<std::string>& from, std::vector<std::string>* t
   to->insert(to->end(), from.begin(), from.end());
 }
 
-// Copies a walk's facts into `out` (class and tag are the caller's).
+// Copies a walk's facts into `out` (class and tag are the caller's; ClassifyNode adds the tag
+// to the commands).
 void Fill(TreeFacts facts, ClassifiedStatement* out) {
   facts.Finalize();
   out->relations_read = std::move(facts.reads);
   out->relations_written = std::move(facts.writes);
   out->functions = std::move(facts.functions);
+  out->commands = std::move(facts.commands);
   out->without_where = out->without_where || facts.without_where;
 }
 
@@ -51,9 +51,11 @@ void Merge(TreeFacts extra, ClassifiedStatement* out) {
   all.reads = std::move(out->relations_read);
   all.writes = std::move(out->relations_written);
   all.functions = std::move(out->functions);
+  all.commands = std::move(out->commands);
   AppendAll(extra.reads, &all.reads);
   AppendAll(extra.writes, &all.writes);
   AppendAll(extra.functions, &all.functions);
+  AppendAll(extra.commands, &all.commands);
   all.without_where = extra.without_where;
   Fill(std::move(all), out);
 }
@@ -108,6 +110,7 @@ ClassifiedStatement ClassifyExplain(const pg_query::ExplainStmt& s, Context* ctx
   if (ExplainAnalyzes(s)) return out;
   out.statement_class = v1::STATEMENT_CLASS_READ;
   out.without_where = false;
+  out.commands.clear();  // planned, not run
   TreeFacts facts;
   facts.reads = std::move(out.relations_written);
   out.relations_written.clear();
@@ -128,6 +131,7 @@ ClassifiedStatement ClassifyExecute(const pg_query::ExecuteStmt& s, Context* ctx
   ClassifiedStatement out;
   if (const ClassifiedStatement* known = ctx->FindPrepared(s.name())) {
     out = *known;
+    out.commands.emplace_back("EXECUTE");  // the tag is the prepared statement's
   } else {
     out.command_tag = "EXECUTE";
     out.statement_class = v1::STATEMENT_CLASS_OPAQUE;
@@ -240,7 +244,7 @@ ClassifiedStatement Opaque(const Node& node, const char* tag) {
   return out;
 }
 
-ClassifiedStatement ClassifyNode(const Node& node, Context* ctx) {
+ClassifiedStatement ClassifyStatement(const Node& node, Context* ctx) {
   switch (node.node_case()) {
     case Node::kSelectStmt:
     case Node::kInsertStmt:
@@ -277,27 +281,13 @@ ClassifiedStatement ClassifyNode(const Node& node, Context* ctx) {
   }
 }
 
-std::string FormatError(const PgQueryError& e) {
-  std::string msg = e.message != nullptr ? e.message : "parse error";
-  if (e.cursorpos > 0) msg += " at position " + std::to_string(e.cursorpos);
-  return msg;
-}
-
-// Parses `text` (NUL-terminated) into `tree`; on failure returns false with `error` set.
-bool ParseTree(const std::string& text, pg_query::ParseResult* tree, std::string* error) {
-  PgQueryProtobufParseResult r = pg_query_parse_protobuf(text.c_str());
-  bool ok = false;
-  if (r.error != nullptr) {
-    *error = FormatError(*r.error);
-  } else {
-    google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(r.parse_tree.data),
-                                              static_cast<int>(r.parse_tree.len));
-    in.SetRecursionLimit(kMaxTreeDepth);
-    ok = tree->ParseFromCodedStream(&in) && in.ConsumedEntireMessage();
-    if (!ok) *error = "parse tree too deep to decode";
-  }
-  pg_query_free_protobuf_parse_result(r);
-  return ok;
+ClassifiedStatement ClassifyNode(const Node& node, Context* ctx) {
+  ClassifiedStatement out = ClassifyStatement(node, ctx);
+  std::vector<std::string>& c = out.commands;
+  c.push_back(out.command_tag);
+  std::sort(c.begin(), c.end());
+  c.erase(std::unique(c.begin(), c.end()), c.end());
+  return out;
 }
 
 uint64_t Fingerprint(const std::string& text) {
@@ -307,26 +297,37 @@ uint64_t Fingerprint(const std::string& text) {
   return fp;
 }
 
-}  // namespace
+// Texts up to this size are classified on the caller's stack: nested as deeply as the grammar
+// allows (1+1+... filling 4 KB), they need 1 to 1.5 MB of it. Longer ones run on a helper
+// thread (large_stack.h) with room for libpg_query's printer (about 100 bytes per tree level, a
+// level per 2 bytes of text) and for our decode and walk, which stop at kMaxTreeDepth. The
+// thread costs 50 to 200 us, against a millisecond or more to classify such a text.
+constexpr size_t kInlineTextBytes = 4096;
 
-ClassifiedBatch Classify(std::string_view sql, const PreparedStatements* prepared) {
-  ClassifiedBatch batch;
+size_t HelperStackBytes(size_t text_bytes) { return (32u << 20) + 128 * text_bytes; }
+
+// Why `sql` cannot be handed to the parser, or "" when it can.
+std::string RejectText(std::string_view sql) {
   if (sql.size() > kMaxStatementBytes) {
-    batch.parse_error =
-        "statement text longer than " + std::to_string(kMaxStatementBytes) + " bytes";
-    return batch;
+    return "statement text longer than " + std::to_string(kMaxStatementBytes) + " bytes";
   }
-  if (sql.find('\0') != std::string_view::npos) {
-    batch.parse_error = "statement text contains a NUL byte";
-    return batch;
-  }
-  const std::string text(sql);  // libpg_query takes a C string
-  pg_query::ParseResult tree;
-  if (!ParseTree(text, &tree, &batch.parse_error)) return batch;
+  if (sql.find('\0') != std::string_view::npos) return "statement text contains a NUL byte";
+  return "";
+}
+
+// A short statement's tree fits in the arena's first block, so the parse allocates nothing.
+constexpr size_t kArenaBlockBytes = 8192;
+
+ClassifiedBatch ClassifyText(const std::string& text, const PreparedStatements* prepared) {
+  ClassifiedBatch batch;
+  alignas(16) char block[kArenaBlockBytes];
+  google::protobuf::Arena arena(block, sizeof block);
+  const pg_query::ParseResult* tree = ParseTree(text, &arena, &batch.parse_error);
+  if (tree == nullptr) return batch;
   Context ctx;
   ctx.session = prepared;
-  batch.statements.reserve(tree.stmts_size());
-  for (const pg_query::RawStmt& raw : tree.stmts()) {
+  batch.statements.reserve(tree->stmts_size());
+  for (const pg_query::RawStmt& raw : tree->stmts()) {
     batch.statements.push_back(ClassifyNode(raw.stmt(), &ctx));
   }
   batch.fingerprint = Fingerprint(text);
@@ -334,15 +335,15 @@ ClassifiedBatch Classify(std::string_view sql, const PreparedStatements* prepare
   return batch;
 }
 
-void TrackPrepared(std::string_view sql, PreparedStatements* prepared) {
-  if (sql.size() > kMaxStatementBytes || sql.find('\0') != std::string_view::npos) return;
-  const std::string text(sql);
-  pg_query::ParseResult tree;
+void TrackText(const std::string& text, PreparedStatements* prepared) {
+  alignas(16) char block[kArenaBlockBytes];
+  google::protobuf::Arena arena(block, sizeof block);
   std::string error;
-  if (!ParseTree(text, &tree, &error)) return;
+  const pg_query::ParseResult* tree = ParseTree(text, &arena, &error);
+  if (tree == nullptr) return;
   Context ctx;
   ctx.session = prepared;
-  for (const pg_query::RawStmt& raw : tree.stmts()) {
+  for (const pg_query::RawStmt& raw : tree->stmts()) {
     const Node& n = raw.stmt();
     if (n.has_prepare_stmt()) {
       (*prepared)[n.prepare_stmt().name()] = ClassifyNode(n.prepare_stmt().query(), &ctx);
@@ -353,6 +354,32 @@ void TrackPrepared(std::string_view sql, PreparedStatements* prepared) {
         prepared->erase(n.deallocate_stmt().name());
       }
     }
+  }
+}
+
+}  // namespace
+
+ClassifiedBatch Classify(std::string_view sql, const PreparedStatements* prepared) {
+  ClassifiedBatch batch;
+  batch.parse_error = RejectText(sql);
+  if (!batch.parse_error.empty()) return batch;
+  const std::string text(sql);  // libpg_query takes a C string
+  if (text.size() <= kInlineTextBytes) return ClassifyText(text, prepared);
+  if (!RunOnLargeStack(HelperStackBytes(text.size()),
+                       [&] { batch = ClassifyText(text, prepared); })) {
+    batch.parse_error = "no thread available to parse a long statement";
+  }
+  return batch;
+}
+
+void TrackPrepared(std::string_view sql, PreparedStatements* prepared) {
+  if (!RejectText(sql).empty()) return;
+  const std::string text(sql);
+  if (text.size() <= kInlineTextBytes) return TrackText(text, prepared);
+  if (!RunOnLargeStack(HelperStackBytes(text.size()), [&] { TrackText(text, prepared); })) {
+    // The map can no longer mirror the server (a PREPARE or DEALLOCATE was missed): forget it,
+    // so every EXECUTE is opaque rather than classified as a statement it may no longer be.
+    prepared->clear();
   }
 }
 

@@ -22,7 +22,9 @@ inline constexpr size_t kMaxStatementBytes = 1 << 20;
 // Classifies every statement in `sql` (simple Query text or an extended-protocol Parse text with
 // $n parameters). `prepared`, when given, resolves EXECUTE of statements prepared in earlier
 // messages; PREPAREs earlier in the same text are always resolved. Never throws; text the parser
-// rejects (or that contains NUL) yields parsed = false.
+// rejects (or that contains NUL) yields parsed = false. Texts over 4 KB are classified on a
+// short-lived helper thread whose stack is sized for them (large_stack.h), so no text can
+// exhaust the caller's stack.
 ClassifiedBatch Classify(std::string_view sql, const PreparedStatements* prepared = nullptr);
 
 // Applies the PREPARE and DEALLOCATE statements in `sql` to `prepared`. Call it once the server

@@ -1,5 +1,7 @@
 #include "common/sql/tree_walker.h"
 
+#include <google/protobuf/message.h>
+
 #include <algorithm>
 
 #include "absl/strings/ascii.h"
@@ -31,12 +33,59 @@ class Restore {
   T saved_;
 };
 
+// Per message type of pg_query.proto: its reflection and its message-typed fields, so the walk
+// neither scans scalar fields nor asks each message for its descriptor and reflection (both
+// go through protobuf's lazy descriptor initialisation on every call). Built once, then only
+// read.
+struct TypeInfo {
+  const Reflection* reflection = nullptr;
+  std::vector<const FieldDescriptor*> message_fields;
+  std::vector<const FieldDescriptor*> by_number;  // Node only: oneof member by node_case()
+};
+
+class TypeTable {
+ public:
+  static const TypeTable& Get() {
+    static const TypeTable* const table = new TypeTable();
+    return *table;
+  }
+  // nullptr for a message from another file (none occur in a parse tree).
+  const TypeInfo* Find(const Descriptor* d) const {
+    return d->file() == file_ && d->containing_type() == nullptr ? &types_[d->index()] : nullptr;
+  }
+
+ private:
+  TypeTable() : file_(pg_query::Node::descriptor()->file()) {
+    auto* factory = google::protobuf::MessageFactory::generated_factory();
+    types_.resize(file_->message_type_count());
+    for (int i = 0; i < file_->message_type_count(); ++i) {
+      const Descriptor* d = file_->message_type(i);
+      TypeInfo& t = types_[i];
+      t.reflection = factory->GetPrototype(d)->GetReflection();
+      for (int j = 0; j < d->field_count(); ++j) {
+        const FieldDescriptor* f = d->field(j);
+        if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) t.message_fields.push_back(f);
+        if (d == pg_query::Node::descriptor()) {
+          if (t.by_number.size() <= static_cast<size_t>(f->number())) {
+            t.by_number.resize(f->number() + 1);
+          }
+          t.by_number[f->number()] = f;
+        }
+      }
+    }
+  }
+
+  const google::protobuf::FileDescriptor* file_;
+  std::vector<TypeInfo> types_;
+};
+
 }  // namespace
 
 void TreeFacts::Finalize() {
   SortUnique(&reads);
   SortUnique(&writes);
   SortUnique(&functions);
+  SortUnique(&commands);
 }
 
 std::string JoinNames(const google::protobuf::RepeatedPtrField<pg_query::Node>& names) {
@@ -64,14 +113,14 @@ void TreeWalker::AddWritten(const pg_query::RangeVar& rv) {
   written_.push_back(&rv);
 }
 
-void TreeWalker::Visit(const Message& msg) {
-  // Looked up once: descriptor() re-checks its lazy initialisation on every call.
+void TreeWalker::Visit(const Message& msg) { Visit(msg, msg.GetDescriptor()); }
+
+void TreeWalker::Visit(const Message& msg, const Descriptor* d) {
   static const Descriptor* const kNode = pg_query::Node::descriptor();
   static const Descriptor* const kRangeVar = pg_query::RangeVar::descriptor();
   static const Descriptor* const kFuncCall = pg_query::FuncCall::descriptor();
   static const Descriptor* const kSelect = pg_query::SelectStmt::descriptor();
   static const Descriptor* const kWith = pg_query::WithClause::descriptor();
-  const Descriptor* d = msg.GetDescriptor();
   if (d == kNode) {
     VisitNode(static_cast<const pg_query::Node&>(msg));
   } else if (d == kRangeVar) {
@@ -83,7 +132,7 @@ void TreeWalker::Visit(const Message& msg) {
   } else if (d == kWith) {
     // Walked by the statement that owns it (EnterWith), which also scopes the CTE names.
   } else {
-    VisitChildren(msg);
+    VisitChildren(msg, d);
   }
 }
 
@@ -91,49 +140,79 @@ void TreeWalker::VisitNode(const pg_query::Node& node) {
   switch (node.node_case()) {
     case pg_query::Node::kInsertStmt: {
       const auto& s = node.insert_stmt();
-      VisitModify(s, s.relation(), s.has_with_clause() ? &s.with_clause() : nullptr);
+      // INSERT ... ON CONFLICT DO UPDATE updates the rows it conflicts with.
+      if (s.has_on_conflict_clause() &&
+          s.on_conflict_clause().action() == pg_query::ONCONFLICT_UPDATE) {
+        facts_->commands.emplace_back("UPDATE");
+      }
+      VisitModify("INSERT", s, s.relation(), s.has_with_clause() ? &s.with_clause() : nullptr);
       return;
     }
     case pg_query::Node::kUpdateStmt: {
       const auto& s = node.update_stmt();
       if (!s.has_where_clause()) facts_->without_where = true;
-      VisitModify(s, s.relation(), s.has_with_clause() ? &s.with_clause() : nullptr);
+      VisitModify("UPDATE", s, s.relation(), s.has_with_clause() ? &s.with_clause() : nullptr);
       return;
     }
     case pg_query::Node::kDeleteStmt: {
       const auto& s = node.delete_stmt();
       if (!s.has_where_clause()) facts_->without_where = true;
-      VisitModify(s, s.relation(), s.has_with_clause() ? &s.with_clause() : nullptr);
+      VisitModify("DELETE", s, s.relation(), s.has_with_clause() ? &s.with_clause() : nullptr);
       return;
     }
     case pg_query::Node::kMergeStmt: {
       const auto& s = node.merge_stmt();
-      VisitModify(s, s.relation(), s.has_with_clause() ? &s.with_clause() : nullptr);
+      AddMergeActions(s);
+      VisitModify("MERGE", s, s.relation(), s.has_with_clause() ? &s.with_clause() : nullptr);
       return;
     }
     case pg_query::Node::NODE_NOT_SET:
       return;
     default: {
-      // The oneof holds exactly one message; reach it without naming its type.
-      const Reflection* r = node.GetReflection();
+      // The oneof holds exactly one message (its field number is the case); reach it without
+      // naming its type.
+      static const TypeInfo* const kNodeInfo = TypeTable::Get().Find(pg_query::Node::descriptor());
+      const size_t number = static_cast<size_t>(node.node_case());
       const FieldDescriptor* f =
-          r->GetOneofFieldDescriptor(node, node.GetDescriptor()->oneof_decl(0));
-      if (f != nullptr) Visit(r->GetMessage(node, f));
+          number < kNodeInfo->by_number.size() ? kNodeInfo->by_number[number] : nullptr;
+      if (f != nullptr) Visit(kNodeInfo->reflection->GetMessage(node, f), f->message_type());
     }
   }
 }
 
-void TreeWalker::VisitChildren(const Message& msg) {
-  const Descriptor* d = msg.GetDescriptor();
-  const Reflection* r = msg.GetReflection();
-  for (int i = 0; i < d->field_count(); ++i) {
-    const FieldDescriptor* f = d->field(i);
-    if (f->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) continue;
+void TreeWalker::VisitChildren(const Message& msg) { VisitChildren(msg, msg.GetDescriptor()); }
+
+void TreeWalker::VisitChildren(const Message& msg, const Descriptor* d) {
+  const TypeInfo* t = TypeTable::Get().Find(d);
+  if (t == nullptr) return;
+  const Reflection* r = t->reflection;
+  for (const FieldDescriptor* f : t->message_fields) {
     if (f->is_repeated()) {
       const int n = r->FieldSize(msg, f);
-      for (int j = 0; j < n; ++j) Visit(r->GetRepeatedMessage(msg, f, j));
+      for (int j = 0; j < n; ++j) Visit(r->GetRepeatedMessage(msg, f, j), f->message_type());
     } else if (r->HasField(msg, f)) {
-      Visit(r->GetMessage(msg, f));
+      Visit(r->GetMessage(msg, f), f->message_type());
+    }
+  }
+}
+
+// MERGE's WHEN clauses insert, update or delete rows: name those changes too, so a rule on
+// DELETE also sees MERGE ... WHEN MATCHED THEN DELETE.
+void TreeWalker::AddMergeActions(const pg_query::MergeStmt& stmt) {
+  for (const pg_query::Node& n : stmt.merge_when_clauses()) {
+    if (!n.has_merge_when_clause()) continue;
+    switch (n.merge_when_clause().command_type()) {
+      case pg_query::CMD_INSERT:
+        facts_->commands.emplace_back("INSERT");
+        break;
+      case pg_query::CMD_UPDATE:
+        facts_->commands.emplace_back("UPDATE");
+        break;
+      case pg_query::CMD_DELETE:
+        facts_->commands.emplace_back("DELETE");
+        break;
+      default:
+        break;  // DO NOTHING
     }
   }
 }
@@ -178,16 +257,18 @@ void TreeWalker::VisitSelect(const pg_query::SelectStmt& stmt) {
   if (stmt.has_into_clause() && stmt.into_clause().has_rel()) {
     // SELECT ... INTO creates and fills a table; PostgreSQL reports it as SELECT n.
     facts_->modifies_data = true;
+    facts_->commands.emplace_back("SELECT INTO");
     AddWritten(stmt.into_clause().rel());
   }
   VisitChildren(stmt);
   ctes_.resize(mark);
 }
 
-void TreeWalker::VisitModify(const Message& stmt, const pg_query::RangeVar& target,
+void TreeWalker::VisitModify(const char* tag, const Message& stmt, const pg_query::RangeVar& target,
                              const pg_query::WithClause* with) {
   Restore<bool> plain(&targets_written_, false);
   facts_->modifies_data = true;
+  facts_->commands.emplace_back(tag);
   const size_t mark = with != nullptr ? EnterWith(*with) : ctes_.size();
   AddWritten(target);
   VisitChildren(stmt);

@@ -20,6 +20,10 @@ struct TreeFacts {
   std::vector<std::string> reads;
   std::vector<std::string> writes;
   std::vector<std::string> functions;
+  // Tags of the data changes anywhere in the tree: "INSERT", "UPDATE", "DELETE", "MERGE",
+  // "SELECT INTO"; also the changes MERGE's WHEN clauses and INSERT ... ON CONFLICT DO UPDATE
+  // make ("DELETE", "UPDATE", "INSERT").
+  std::vector<std::string> commands;
   bool modifies_data = false;  // INSERT/UPDATE/DELETE/MERGE/SELECT INTO anywhere in the tree
   bool without_where = false;  // an UPDATE or DELETE without WHERE anywhere in the tree
 
@@ -45,14 +49,17 @@ class TreeWalker {
   void AddWritten(const pg_query::RangeVar& rv);
 
  private:
+  void Visit(const google::protobuf::Message& msg, const google::protobuf::Descriptor* d);
   void VisitChildren(const google::protobuf::Message& msg);
+  void VisitChildren(const google::protobuf::Message& msg, const google::protobuf::Descriptor* d);
   void VisitNode(const pg_query::Node& node);
   void VisitRangeVar(const pg_query::RangeVar& rv);
   void VisitFuncCall(const pg_query::FuncCall& call);
   void VisitSelect(const pg_query::SelectStmt& stmt);
   // INSERT, UPDATE, DELETE, MERGE: the target is written; the rest of the statement is read.
-  void VisitModify(const google::protobuf::Message& stmt, const pg_query::RangeVar& target,
-                   const pg_query::WithClause* with);
+  void VisitModify(const char* tag, const google::protobuf::Message& stmt,
+                   const pg_query::RangeVar& target, const pg_query::WithClause* with);
+  void AddMergeActions(const pg_query::MergeStmt& stmt);
   // Makes the CTE names of `with` visible (PostgreSQL's scoping: a non-recursive CTE sees only
   // the ones before it) and walks their bodies. Returns the scope mark to restore afterwards.
   size_t EnterWith(const pg_query::WithClause& with);

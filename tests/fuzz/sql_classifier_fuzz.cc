@@ -1,10 +1,33 @@
 // Classify() on arbitrary bytes must never crash, hang or leak, whatever libpg_query says about
-// them. Statement text reaches the agent from untrusted clients.
+// them. Statement text reaches the agent from untrusted clients. Also differential: the tree the
+// classifier reads from libpg_query's JSON must equal the one its protobuf output gives.
+#include <google/protobuf/util/message_differencer.h>
+
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "common/sql/classifier.h"
+#include "common/sql/parse_tree.h"
+
+namespace {
+
+void CheckSameTree(const std::string& sql) {
+  google::protobuf::Arena arena;
+  std::string json_error, pb_error;
+  const pg_query::ParseResult* json = warden::sql::ParseTree(sql, &arena, &json_error);
+  const pg_query::ParseResult* pb = warden::sql::ParseTreeViaProtobuf(sql, &arena, &pb_error);
+  if ((json == nullptr) != (pb == nullptr)) __builtin_trap();
+  if (json == nullptr) {
+    if (json_error != pb_error) __builtin_trap();
+    return;
+  }
+  if (!google::protobuf::util::MessageDifferencer::Equals(*pb, *json)) __builtin_trap();
+}
+
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Query and Parse texts are NUL-terminated on the wire; keep inputs short so the fuzzer
@@ -17,6 +40,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (batch.parsed != batch.parse_error.empty()) __builtin_trap();
   for (const auto& s : batch.statements) {
     if (s.command_tag.empty()) __builtin_trap();
+    // commands: sorted, unique, and holding the tag.
+    if (!std::is_sorted(s.commands.begin(), s.commands.end())) __builtin_trap();
+    if (std::adjacent_find(s.commands.begin(), s.commands.end()) != s.commands.end())
+      __builtin_trap();
+    if (!std::binary_search(s.commands.begin(), s.commands.end(), s.command_tag)) __builtin_trap();
   }
+  CheckSameTree(std::string(sql));
   return 0;
 }

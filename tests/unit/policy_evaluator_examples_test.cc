@@ -1,5 +1,6 @@
 // The shipped example policies (deploy/policies) and evasions expressed as classified
 // statements, through the evaluator.
+#include "common/sql/classifier.h"
 #include "tests/unit/evaluator_fixtures.h"
 
 using namespace evaluator_fixtures;
@@ -103,22 +104,32 @@ TEST_CASE("guardrails plus demo-access: rules of one, default of the other", "[e
 // ---------------------------------------------------------------------------- precedence
 
 TEST_CASE("evasion: data-modifying CTE inside a SELECT", "[evaluator]") {
-  // WITH gone AS (DELETE FROM billing.invoices RETURNING *) SELECT * FROM gone: the classifier
-  // reports the write class, the billing relation and the missing WHERE.
-  ClassifiedStatement cte = Stmt("SELECT", kWrite).Writes("billing.invoices").NoWhere();
-  Decision d = Evaluate(Snap({kFlagGuard}), Agent(), Batch({cte}));
+  // The classifier reports the write class, the billing relation, the missing WHERE and the
+  // DELETE nested under the SELECT tag.
+  const ClassifiedBatch cte =
+      warden::sql::Classify("WITH gone AS (DELETE FROM billing.invoices RETURNING *) SELECT 1");
+  REQUIRE(cte.statements.size() == 1);
+  CHECK(cte.statements[0].command_tag == "SELECT");
+  CHECK(cte.statements[0].commands == std::vector<std::string>{"DELETE", "SELECT"});
+  Decision d = Evaluate(Snap({kFlagGuard}), Agent(), cte);
   CHECK(d.action == kDeny);
   CHECK(d.rule == "no-unbounded");
-  // Under the shipped guardrails the write class still holds it for approval, never allows it.
-  CHECK(Evaluate(Guardrails(), Agent(), Batch({cte})).action == kApproval);
+  // The shipped guardrails' DELETE/UPDATE rule sees the nested DELETE.
+  Decision g = Evaluate(Guardrails(), Agent(), cte);
+  CHECK(g.action == kDeny);
+  CHECK(g.rule == "no-unbounded-delete");
 }
 
 TEST_CASE("evasion: EXPLAIN ANALYZE of a delete", "[evaluator]") {
-  // EXPLAIN ANALYZE runs the statement: the classifier reports the inner write.
-  ClassifiedStatement explain = Stmt("EXPLAIN", kWrite).Writes("orders").NoWhere();
-  CHECK(Evaluate(Snap({kFlagGuard}), Agent(), Batch({explain})).rule == "no-unbounded");
-  // The guardrails' default refuses it (their DELETE/UPDATE rule names top-level tags).
-  CHECK(Evaluate(Guardrails(), Agent(), Batch({explain})).action == kDeny);
+  // EXPLAIN ANALYZE runs the statement: the classifier reports the inner write and command.
+  const ClassifiedBatch explain = warden::sql::Classify("EXPLAIN ANALYZE DELETE FROM orders");
+  CHECK(Evaluate(Snap({kFlagGuard}), Agent(), explain).rule == "no-unbounded");
+  Decision g = Evaluate(Guardrails(), Agent(), explain);
+  CHECK(g.action == kDeny);
+  CHECK(g.rule == "no-unbounded-delete");
+  // Plain EXPLAIN only plans it: a read.
+  CHECK(Evaluate(Guardrails(), Agent(), warden::sql::Classify("EXPLAIN DELETE FROM orders")).rule ==
+        "allow-reads");
 }
 
 TEST_CASE("evasion: tags are compared exactly, and a mis-cased tag still fails closed",

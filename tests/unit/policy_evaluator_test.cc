@@ -523,20 +523,38 @@ TEST_CASE("batch: all allowed names the first statement", "[evaluator]") {
 
 // ---------------------------------------------------------------------------- evasions
 
-// A guard written on the statement's flags, not its top-level command tag. ClassifiedStatement
-// carries one command tag (the top-level one), so `commands: [DELETE]` does not see a DELETE
-// inside a CTE or under EXPLAIN ANALYZE; without_where and the relations do.
+// A rule on a command sees it wherever the statement runs it: ClassifiedStatement::commands
+// holds the top-level tag and the nested data changes (a DELETE inside a CTE or under EXPLAIN
+// ANALYZE, a prepared statement's body).
 
-TEST_CASE("match: commands compare the top-level command tag only", "[evaluator]") {
-  // Pins the current contract with the classifier (one tag per statement); see the report on
-  // issue 4 about nested command tags.
+TEST_CASE("match: commands see the tag and the commands nested in the statement", "[evaluator]") {
   v1::PolicySnapshot snap = Snap({std::string(kMinimal) + R"(
 default_action: allow
 rules:
   - {name: no-delete, match: {commands: [DELETE]}, action: deny}
+  - {name: no-execute, match: {commands: [EXECUTE]}, action: deny}
 )"});
+  auto with_commands = [](ClassifiedStatement s, std::vector<std::string> commands) {
+    s.commands = std::move(commands);
+    return s;
+  };
+  // Built by hand without a command list: the tag alone still matches.
   CHECK(Evaluate(snap, Agent(), Batch({Stmt("DELETE", kWrite)})).action == kDeny);
   CHECK(Evaluate(snap, Agent(), Batch({Stmt("SELECT", kWrite)})).action == kAllow);
+  // WITH d AS (DELETE ...) SELECT ...: tag SELECT, and a DELETE inside.
+  Decision cte =
+      Evaluate(snap, Agent(), Batch({with_commands(Stmt("SELECT", kWrite), {"DELETE", "SELECT"})}));
+  CHECK(cte.action == kDeny);
+  CHECK(cte.rule == "no-delete");
+  // EXECUTE of a known prepared DELETE reports DELETE; the EXECUTE is in the commands too.
+  Decision exec = Evaluate(snap, Agent(),
+                           Batch({with_commands(Stmt("UPDATE", kWrite), {"EXECUTE", "UPDATE"})}));
+  CHECK(exec.action == kDeny);
+  CHECK(exec.rule == "no-execute");
+  // Plain EXPLAIN of a DELETE runs nothing.
+  CHECK(
+      Evaluate(snap, Agent(), Batch({with_commands(Stmt("EXPLAIN", kRead), {"EXPLAIN"})})).action ==
+      kAllow);
 }
 
 TEST_CASE("read-only connection: writes denied even where policy allows them", "[evaluator]") {

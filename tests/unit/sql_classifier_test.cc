@@ -1,65 +1,18 @@
 // Classifier corpus (data/sql_corpus.tsv) and the behaviours a corpus line cannot express:
 // prepared-statement resolution across messages, fingerprints, input bounds, threads.
+#include <algorithm>
 #include <catch2/catch.hpp>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "common/sql/classifier.h"
+#include "tests/unit/sql_corpus.h"
 
 namespace warden::sql {
 namespace {
 
-struct CorpusCase {
-  int line = 0;
-  std::string sql, tags, classes, reads, writes, functions;
-  bool without_where = false;
-  bool opaque = false;
-};
-
-std::string Unescape(const std::string& s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\\' && i + 1 < s.size() && (s[i + 1] == 'n' || s[i + 1] == 't')) {
-      out += s[++i] == 'n' ? '\n' : '\t';
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
-std::vector<std::string> SplitTabs(const std::string& line) {
-  std::vector<std::string> cols;
-  std::stringstream in(line);
-  std::string col;
-  while (std::getline(in, col, '\t')) cols.push_back(col);
-  return cols;
-}
-
-std::vector<CorpusCase> LoadCorpus() {
-  std::ifstream in(std::string(WARDEN_SOURCE_DIR) + "/tests/unit/data/sql_corpus.tsv");
-  REQUIRE(in.good());
-  std::vector<CorpusCase> cases;
-  std::string line;
-  for (int n = 1; std::getline(in, line); ++n) {
-    if (line.empty() || line[0] == '#') continue;
-    const std::vector<std::string> c = SplitTabs(line);
-    INFO("corpus line " << n << ": " << line);
-    REQUIRE(c.size() == 8);
-    cases.push_back({n, Unescape(c[0]), c[1], c[2], c[3], c[4], c[5], c[6] == "1", c[7] == "1"});
-  }
-  return cases;
-}
-
-std::string Join(const std::vector<std::string>& v, const char* sep) {
-  if (v.empty()) return "-";
-  std::string out;
-  for (const std::string& s : v) out += (out.empty() ? "" : sep) + s;
-  return out;
-}
+using sql_corpus::Join;
 
 // The union of one field over the batch's statements, sorted, as the corpus writes it.
 std::string Union(const ClassifiedBatch& b, std::vector<std::string> ClassifiedStatement::*field) {
@@ -75,15 +28,16 @@ std::string Union(const ClassifiedBatch& b, std::vector<std::string> ClassifiedS
 }  // namespace
 
 TEST_CASE("classifier corpus: every line classifies exactly as written", "[sql]") {
-  const std::vector<CorpusCase> cases = LoadCorpus();
+  const std::vector<sql_corpus::Case> cases = sql_corpus::Load();
   REQUIRE(cases.size() >= 150);
-  for (const CorpusCase& c : cases) {
+  for (const sql_corpus::Case& c : cases) {
     INFO("corpus line " << c.line << ": " << c.sql);
     const ClassifiedBatch b = Classify(c.sql);
     if (c.tags == "ERROR") {
       CHECK_FALSE(b.parsed);
       CHECK_FALSE(b.parse_error.empty());
       CHECK(b.statements.empty());
+      CHECK(c.commands == "-");
       continue;
     }
     REQUIRE(b.parsed);
@@ -100,6 +54,7 @@ TEST_CASE("classifier corpus: every line classifies exactly as written", "[sql]"
     CHECK(Union(b, &ClassifiedStatement::relations_read) == c.reads);
     CHECK(Union(b, &ClassifiedStatement::relations_written) == c.writes);
     CHECK(Union(b, &ClassifiedStatement::functions) == c.functions);
+    CHECK(Union(b, &ClassifiedStatement::commands) == c.commands);
     CHECK(without_where == c.without_where);
     CHECK(opaque == c.opaque);
   }
@@ -118,6 +73,7 @@ TEST_CASE("EXECUTE resolves statements prepared in earlier messages", "[sql]") {
   CHECK(s.relations_written == std::vector<std::string>{"payments"});
   CHECK(s.without_where);
   CHECK_FALSE(s.opaque);
+  CHECK(s.commands == std::vector<std::string>{"DELETE", "EXECUTE"});
 
   const ClassifiedBatch unknown = Classify("EXECUTE nope", &session);
   CHECK(unknown.statements[0].statement_class == v1::STATEMENT_CLASS_OPAQUE);
@@ -168,6 +124,35 @@ TEST_CASE("long expressions and deep nesting parse or fail cleanly", "[sql]") {
   const std::string deep = std::string(100000, '(') + "1" + std::string(100000, ')');
   const ClassifiedBatch d = Classify("SELECT " + deep);
   CHECK_FALSE(d.parsed);  // PostgreSQL's own stack depth check refuses it
+}
+
+TEST_CASE("a very deep tree is refused without exhausting the stack", "[sql]") {
+  // The grammar nests 1+1+1+... one level per operator without any depth check, and
+  // libpg_query prints the tree recursively: 80 KB of this overflowed an 8 MB stack.
+  std::string sum = "SELECT 1";
+  while (sum.size() < (256 << 10)) sum += "+1";
+  const ClassifiedBatch b = Classify(sum);
+  CHECK_FALSE(b.parsed);
+  CHECK(b.parse_error == "parse tree too deep to decode");
+  PreparedStatements prepared;
+  TrackPrepared("PREPARE p AS " + sum, &prepared);
+  CHECK(prepared.empty());
+}
+
+TEST_CASE("long statements are classified like short ones", "[sql]") {
+  std::string wide = "DELETE FROM wide WHERE id IN (SELECT c0";
+  for (int i = 1; wide.size() < 20000; ++i) wide += ", c" + std::to_string(i);
+  wide += " FROM narrow)";
+  const ClassifiedBatch b = Classify(wide);
+  REQUIRE(b.parsed);
+  REQUIRE(b.statements.size() == 1);
+  CHECK(b.statements[0].command_tag == "DELETE");
+  CHECK(b.statements[0].relations_read == std::vector<std::string>{"narrow"});
+  CHECK(b.statements[0].relations_written == std::vector<std::string>{"wide"});
+  CHECK(b.fingerprint != 0);
+  PreparedStatements prepared;
+  TrackPrepared("PREPARE long AS " + wide, &prepared);
+  CHECK(prepared.count("long") == 1);
 }
 
 TEST_CASE("classification is safe from several threads at once", "[sql]") {
