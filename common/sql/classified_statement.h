@@ -47,6 +47,8 @@ struct ClassifiedBatch {
   std::string parse_error;
   std::vector<ClassifiedStatement> statements;
   // pg_query's fingerprint of the whole text (same for queries differing only in literals).
+  // From ClassifierCache, texts that share a cache key share the fingerprint of the first one
+  // classified (they differ at most in integers such as FETCH's count).
   uint64_t fingerprint = 0;
 };
 

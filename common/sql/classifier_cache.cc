@@ -1,6 +1,7 @@
 #include "common/sql/classifier_cache.h"
 
 #include "common/sql/classifier.h"
+#include "common/sql/constant_normalizer.h"
 
 namespace warden::sql {
 namespace {
@@ -19,11 +20,28 @@ size_t EstimateBytes(std::string_view text, const ClassifiedBatch& b) {
 }  // namespace
 
 std::shared_ptr<const ClassifiedBatch> ClassifierCache::Get(std::string_view sql) {
-  if (auto hit = Lookup(sql)) return hit;
+  if (sql.size() > limits_.max_text_bytes) {
+    return std::make_shared<const ClassifiedBatch>(Classify(sql));
+  }
+  // Keys live in two spaces that cannot collide: "N" + the text with its constants folded
+  // (constant_normalizer.h), or "E" + the exact text when it cannot be folded safely.
+  std::string key;
+  if (auto folded = NormalizeConstants(sql)) {
+    key = "N" + *folded;
+  } else {
+    key = "E";
+    key.append(sql);
+  }
+  if (auto hit = Lookup(key)) return hit;
   // Classify outside the lock: parsing is the slow part and must not serialise sessions. Two
   // sessions missing on the same text both parse it; the second insert is a no-op.
   auto batch = std::make_shared<const ClassifiedBatch>(Classify(sql));
-  if (sql.size() <= limits_.max_text_bytes) Insert(sql, batch);
+  if (!batch->parsed && key[0] == 'N') {
+    // A parse error quotes the text it stopped at: keep it for this exact text only.
+    key = "E";
+    key.append(sql);
+  }
+  Insert(key, batch);
   return batch;
 }
 

@@ -1,5 +1,6 @@
-// A bounded, thread-safe LRU of classifications keyed by the exact statement text, so a repeated
-// statement (the common case for applications and pgbench) costs a hash lookup, not a parse.
+// A bounded, thread-safe LRU of classifications keyed by the statement text with its constants
+// folded (constant_normalizer.h), so a repeated statement, even with other values (the common
+// case for applications and pgbench), costs a hash lookup, not a parse.
 #pragma once
 
 #include <cstddef>
