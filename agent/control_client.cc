@@ -1,6 +1,8 @@
 #include "agent/control_client.h"
 
+#include <algorithm>
 #include <chrono>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -83,6 +85,37 @@ void ControlClient::Run() {
   Finish(absl::CancelledError("stopped"));
 }
 
+void ControlClient::Report(const Writer& write, std::mutex& mu, std::condition_variable& cv,
+                           const bool& stop) {
+  using Clock = std::chrono::steady_clock;
+  auto next_heartbeat = Clock::now() + opts_.heartbeat_interval;
+  // The last counters sent on this stream; a new stream (perhaps to a restarted control plane,
+  // which keeps them in memory only) starts with nothing sent.
+  std::optional<std::string> sent;
+  std::unique_lock<std::mutex> lock(mu);
+  for (;;) {
+    if (opts_.decisions) {
+      v1::AgentMessage m;
+      *m.mutable_stats() = opts_.decisions->Snapshot();
+      std::string bytes = m.stats().SerializeAsString();
+      if (bytes != sent) {
+        if (!write(m)) return;
+        sent = std::move(bytes);
+      }
+    }
+    auto now = Clock::now();
+    if (now >= next_heartbeat) {
+      v1::AgentMessage hb;
+      hb.mutable_heartbeat()->set_unix_millis(NowMillis());
+      if (!write(hb)) return;
+      next_heartbeat = now + opts_.heartbeat_interval;
+    }
+    auto wake =
+        opts_.decisions ? std::min(next_heartbeat, now + opts_.stats_interval) : next_heartbeat;
+    if (cv.wait_until(lock, wake, [&] { return stop; })) return;
+  }
+}
+
 absl::Status ControlClient::RunStream() {
   grpc::ClientContext ctx;
   ctx.AddMetadata(grpcutil::kAuthorizationKey, "Bearer " + opts_.token);
@@ -108,14 +141,7 @@ absl::Status ControlClient::RunStream() {
   std::mutex hb_mu;
   std::condition_variable hb_cv;
   bool hb_stop = false;
-  std::thread heartbeat([&] {
-    std::unique_lock<std::mutex> lock(hb_mu);
-    while (!hb_cv.wait_for(lock, opts_.heartbeat_interval, [&] { return hb_stop; })) {
-      v1::AgentMessage hb;
-      hb.mutable_heartbeat()->set_unix_millis(NowMillis());
-      if (!write(hb)) break;
-    }
-  });
+  std::thread heartbeat([&] { Report(write, hb_mu, hb_cv, hb_stop); });
 
   absl::Status closing;  // why the gateway ended the stream, when it said so
   v1::AgentDirective d;

@@ -1,6 +1,7 @@
 // The agent's control stream: dial the gateway, register, apply every policy snapshot pushed
-// and acknowledge it, send heartbeats; on any failure reconnect with backoff. A rejected agent
-// token is final: retrying cannot fix it, so the client stops and says why.
+// and acknowledge it, send heartbeats and the decision counters; on any failure reconnect with
+// backoff. A rejected agent token is final: retrying cannot fix it, so the client stops and says
+// why.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
@@ -14,6 +15,7 @@
 #include <thread>
 
 #include "absl/status/status.h"
+#include "agent/decision_counters.h"
 #include "agent/policy_holder.h"
 #include "common/grpcutil/grpc_util.h"
 #include "warden/v1/agent.grpc.pb.h"
@@ -27,6 +29,10 @@ struct ControlClientOptions {
   std::string token;
   std::string public_key;  // X25519 key credentials are sealed to (the private half stays here)
   std::chrono::milliseconds heartbeat_interval{10000};
+  // Reported as AgentStats on every new stream, then every stats_interval when they changed.
+  // Null: no reports.
+  const DecisionCounters* decisions = nullptr;
+  std::chrono::milliseconds stats_interval{2000};
   // Called on the control stream's thread for every OpenSession directive; must not block
   // (start the session's work elsewhere and return).
   std::function<void(v1::OpenSession)> on_open_session;
@@ -49,6 +55,10 @@ class ControlClient {
   void Run();
   // One connected session; returns how it ended.
   absl::Status RunStream();
+  using Writer = std::function<bool(const v1::AgentMessage&)>;
+  // Sends heartbeats and changed counters until *stop is set (under mu, with cv notified) or a
+  // write fails.
+  void Report(const Writer& write, std::mutex& mu, std::condition_variable& cv, const bool& stop);
   void Finish(absl::Status why);
 
   ControlClientOptions opts_;

@@ -16,7 +16,7 @@
 int main(int argc, char** argv) {
   warden::agent::ControlClientOptions opts;
   std::string token_file, log_level = "info";
-  int session_threads = 2;
+  int session_threads = 1;
   CLI::App app{"warden-agent: enforces Warden policy beside a database; dials out to a gateway"};
   app.set_version_flag("--version", std::string("warden-agent ") + WARDEN_VERSION);
   app.add_option("--gateway", opts.gateway, "gateway address to dial")->capture_default_str();
@@ -64,12 +64,15 @@ int main(int argc, char** argv) {
   // OpenSession names), database connections, all on a small Asio pool.
   // Declared before the sessions that read it, so it outlives them.
   warden::agent::PolicyHolder policy;
+  // What every session's guard counts, reported to the control plane; outlives both.
+  warden::agent::DecisionCounters decisions;
   warden::agent::SessionRunnerOptions runner_opts;
   runner_opts.gateway = opts.gateway;
   runner_opts.ca_file = opts.ca_file;
   runner_opts.sealing_private_key = sealing_key.private_key;
   runner_opts.threads = session_threads;
   runner_opts.policy = &policy;
+  runner_opts.decisions = &decisions;
   warden::agent::SessionRunner sessions(std::move(runner_opts));
   if (auto st = sessions.Init(); !st.ok()) {
     spdlog::critical("{}", st.message());
@@ -80,6 +83,7 @@ int main(int argc, char** argv) {
   opts.on_open_session = [&sessions](warden::v1::OpenSession o) {
     sessions.OnOpenSession(std::move(o));
   };
+  opts.decisions = &decisions;
   warden::agent::ControlClient client(opts, *creds, policy);
   client.Start();
   // Either a signal or a fatal rejection ends the agent.

@@ -1,5 +1,7 @@
 #include "controlplane/admin_service.h"
 
+#include <set>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/crypto/token.h"
@@ -268,6 +270,24 @@ grpc::Status AdminServiceImpl::ListSessions(grpc::ServerContext* ctx,
                                             v1::ListSessionsResponse* resp) {
   ADMIN_CALL(ctx, {
     for (auto& s : sessions_.List()) *resp->add_sessions() = std::move(s);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status AdminServiceImpl::GetDecisionStats(grpc::ServerContext* ctx,
+                                                const v1::GetDecisionStatsRequest* req,
+                                                v1::GetDecisionStatsResponse* resp) {
+  ADMIN_CALL(ctx, {
+    // Only agents that exist now: a deleted agent's last report is not shown.
+    ASSIGN_OR_RETURN(auto agents, stores_.agents.List());
+    std::set<std::string> names;
+    for (const auto& a : agents) names.insert(a.name());
+    if (!req->agent().empty() && !names.count(req->agent())) {
+      return absl::NotFoundError(absl::StrCat("agent \"", req->agent(), "\" not found"));
+    }
+    for (auto& entry : decisions_.List(req->agent())) {
+      if (names.count(entry.agent())) *resp->add_agents() = std::move(entry);
+    }
     return absl::OkStatus();
   });
 }

@@ -2,6 +2,7 @@
 // the admin token first.
 #pragma once
 
+#include "controlplane/decision_stats.h"
 #include "controlplane/live_sessions.h"
 #include "controlplane/policy_notifier.h"
 #include "controlplane/stores.h"
@@ -11,8 +12,9 @@ namespace warden::controlplane {
 
 class AdminServiceImpl final : public v1::AdminService::Service {
  public:
-  AdminServiceImpl(Stores& stores, PolicyNotifier& notifier, LiveSessions& sessions)
-      : stores_(stores), notifier_(notifier), sessions_(sessions) {}
+  AdminServiceImpl(Stores& stores, PolicyNotifier& notifier, LiveSessions& sessions,
+                   const DecisionStats& decisions)
+      : stores_(stores), notifier_(notifier), sessions_(sessions), decisions_(decisions) {}
 
   grpc::Status CreateAgent(grpc::ServerContext*, const v1::CreateAgentRequest*,
                            v1::CreateAgentResponse*) override;
@@ -46,12 +48,15 @@ class AdminServiceImpl final : public v1::AdminService::Service {
                            v1::RevokeTokenResponse*) override;
   grpc::Status ListSessions(grpc::ServerContext*, const v1::ListSessionsRequest*,
                             v1::ListSessionsResponse*) override;
+  grpc::Status GetDecisionStats(grpc::ServerContext*, const v1::GetDecisionStatsRequest*,
+                                v1::GetDecisionStatsResponse*) override;
 
  private:
   absl::Status CheckAdmin(const grpc::ServerContext& ctx);
   Stores& stores_;
   PolicyNotifier& notifier_;
   LiveSessions& sessions_;
+  const DecisionStats& decisions_;
 };
 
 // Names of agents, connections and identities: what fits in a URL, a log line and a

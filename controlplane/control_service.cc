@@ -115,6 +115,8 @@ absl::Status ControlServiceImpl::ServeAgent(
                      msg.policy_applied().version());
       } else if (msg.has_heartbeat()) {
         s = stores_.agents.Touch(agent.id);
+      } else if (msg.has_stats()) {
+        s = decisions_.Report(agent.name, std::move(*msg.mutable_stats()));
       }
       if (!s.ok()) spdlog::error("agent {}: {}", agent.name, s.message());
     }

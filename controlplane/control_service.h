@@ -5,6 +5,7 @@
 #include <string>
 
 #include "controlplane/agent_registry.h"
+#include "controlplane/decision_stats.h"
 #include "controlplane/live_sessions.h"
 #include "controlplane/policy_notifier.h"
 #include "controlplane/stores.h"
@@ -15,10 +16,11 @@ namespace warden::controlplane {
 class ControlServiceImpl final : public v1::ControlService::Service {
  public:
   ControlServiceImpl(Stores& stores, PolicyNotifier& notifier, LiveSessions& sessions,
-                     std::string gateway_secret)
+                     DecisionStats& decisions, std::string gateway_secret)
       : stores_(stores),
         notifier_(notifier),
         sessions_(sessions),
+        decisions_(decisions),
         gateway_secret_(std::move(gateway_secret)) {}
 
   grpc::Status AgentControl(
@@ -45,6 +47,7 @@ class ControlServiceImpl final : public v1::ControlService::Service {
   Stores& stores_;
   PolicyNotifier& notifier_;
   LiveSessions& sessions_;
+  DecisionStats& decisions_;
   AgentRegistry registry_;
   std::string gateway_secret_;
 };

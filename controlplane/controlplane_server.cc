@@ -38,10 +38,11 @@ absl::StatusOr<std::unique_ptr<ControlPlaneServer>> ControlPlaneServer::Start(
   ASSIGN_OR_RETURN(std::string gateway_secret, ReadSecretFile(opts.gateway_secret_file));
   ASSIGN_OR_RETURN(int64_t version, self->stores_->policies.CurrentVersion());
   self->notifier_ = std::make_unique<PolicyNotifier>(version);
-  self->admin_ =
-      std::make_unique<AdminServiceImpl>(*self->stores_, *self->notifier_, self->live_sessions_);
-  self->control_ = std::make_unique<ControlServiceImpl>(
-      *self->stores_, *self->notifier_, self->live_sessions_, std::move(gateway_secret));
+  self->admin_ = std::make_unique<AdminServiceImpl>(*self->stores_, *self->notifier_,
+                                                    self->live_sessions_, self->decision_stats_);
+  self->control_ =
+      std::make_unique<ControlServiceImpl>(*self->stores_, *self->notifier_, self->live_sessions_,
+                                           self->decision_stats_, std::move(gateway_secret));
   ASSIGN_OR_RETURN(auto creds, grpcutil::ServerTls(opts.tls_cert, opts.tls_key));
   grpc::ServerBuilder builder;
   builder.AddListeningPort(opts.listen, creds, &self->port_);

@@ -36,6 +36,7 @@ class ControlPlaneServer {
   std::unique_ptr<Stores> stores_;
   std::unique_ptr<PolicyNotifier> notifier_;
   LiveSessions live_sessions_;
+  DecisionStats decision_stats_;
   std::unique_ptr<AdminServiceImpl> admin_;
   std::unique_ptr<ControlServiceImpl> control_;
   std::unique_ptr<grpc::Server> server_;

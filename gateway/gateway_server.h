@@ -26,7 +26,7 @@ struct GatewayOptions {
   std::string listen_tunnels = "127.0.0.1:7445";  // agents dial it for each session's tunnel
   std::string pg_tls_cert;                        // served to PostgreSQL clients; default: tls_cert
   std::string pg_tls_key;
-  int io_threads = 2;
+  int io_threads = 1;
 };
 
 class GatewayServer {

@@ -16,6 +16,7 @@ SessionRunner::SessionRunner(SessionRunnerOptions opts)
   env_->tls = &tls_;
   env_->policy = opts_.policy;
   env_->classifier = &classifier_;
+  env_->decisions = opts_.decisions;
   env_->startup_timeout = opts_.startup_timeout;
   env_->on_done = [this](const std::string& id) { Forget(id); };
 }

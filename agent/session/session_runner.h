@@ -24,8 +24,9 @@ namespace warden::agent {
 struct SessionRunnerOptions {
   std::string gateway;  // same HOST:PORT as the control stream; tunnels go to the same host
   std::string ca_file;  // pins the gateway's CA, as for the control stream
-  std::string sealing_private_key;       // X25519 private half; credentials are sealed to it
-  const PolicyHolder* policy = nullptr;  // required: what every session enforces
+  std::string sealing_private_key;        // X25519 private half; credentials are sealed to it
+  const PolicyHolder* policy = nullptr;   // required: what every session enforces
+  DecisionCounters* decisions = nullptr;  // where every session counts its decisions
   int threads = 2;
   std::chrono::milliseconds startup_timeout{15000};
 };

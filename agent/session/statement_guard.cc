@@ -100,11 +100,13 @@ absl::Status Walk(std::string_view in, std::string* out, size_t max_held, Valid 
 }  // namespace
 
 StatementGuard::StatementGuard(const PolicyHolder& policy, sql::ClassifierCache& cache,
-                               policy::Subject subject, std::string session_id)
+                               policy::Subject subject, std::string session_id,
+                               DecisionCounters* decisions)
     : policy_(policy),
       cache_(cache),
       subject_(std::move(subject)),
       session_id_(std::move(session_id)),
+      decisions_(decisions),
       marker_prefix_(
           absl::StrCat("warden_denied_", absl::BytesToHexString(crypto::RandomBytes(8)), "_")) {}
 
@@ -147,15 +149,14 @@ bool StatementGuard::Denied(std::string_view sql, std::string* denial) {
   } else {
     d = policy::Evaluate(*snapshot, subject_, *batch);
   }
+  Tally(d.policy, d.rule, d.action);
   if (d.action == v1::ACTION_ALLOW) {
-    ++counters_.allowed;
     bool tracks = std::any_of(
         batch->statements.begin(), batch->statements.end(),
         [](const auto& s) { return s.command_tag == "PREPARE" || s.command_tag == "DEALLOCATE"; });
     if (tracks) sql::TrackPrepared(sql, &prepared_);
     return false;
   }
-  ++counters_.denied;
   // The fingerprint, never the text: literals may be personal data.
   spdlog::info("session {}: {} denied for {} by policy \"{}\" rule \"{}\" (fingerprint {:016x})",
                session_id_,
@@ -165,6 +166,11 @@ bool StatementGuard::Denied(std::string_view sql, std::string* denial) {
                 ? absl::StrCat(d.message, " (approvals are not available yet, so it is refused)")
                 : d.message;
   return true;
+}
+
+void StatementGuard::Tally(std::string_view policy, std::string_view rule, v1::Action action) {
+  ++(action == v1::ACTION_ALLOW ? counters_.allowed : counters_.denied);
+  if (decisions_) decisions_->Count(policy, rule, action);
 }
 
 int64_t StatementGuard::CurrentVersion() const {
@@ -259,7 +265,7 @@ absl::Status StatementGuard::DecideFrontendMessage(std::string_view message, std
 // FunctionCall (fast path) names a function by OID, which policy cannot see by name: refused.
 // A failing Query gives the client what it expects: ErrorResponse, then ReadyForQuery.
 absl::Status StatementGuard::DenyFunctionCall(std::string* out) {
-  ++counters_.denied;
+  Tally("", "fast-path-function-call", v1::ACTION_DENY);
   spdlog::info("session {}: fast-path function call denied for {}", session_id_, subject_.identity);
   out->append(pgwire::BuildQuery(absl::StrCat(
       "SELECT NULL::\"",

@@ -21,6 +21,7 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "agent/decision_counters.h"
 #include "agent/policy_holder.h"
 #include "common/policy/evaluator.h"
 #include "common/sql/classifier.h"
@@ -28,9 +29,11 @@
 
 namespace warden::agent {
 
+// This session's decisions (the agent-wide totals by policy, rule and action are in
+// DecisionCounters).
 struct GuardCounters {
   uint64_t allowed = 0;
-  uint64_t denied = 0;
+  uint64_t denied = 0;  // denied or refused for approval
 };
 
 class StatementGuard {
@@ -45,8 +48,9 @@ class StatementGuard {
   // them because an earlier error in the same pipeline already put it in discard mode).
   static constexpr size_t kMaxPendingDenials = 1024;
 
+  // Every decision is also counted in *decisions, when given (it must outlive the guard).
   StatementGuard(const PolicyHolder& policy, sql::ClassifierCache& cache, policy::Subject subject,
-                 std::string session_id);
+                 std::string session_id, DecisionCounters* decisions = nullptr);
 
   // Client -> database. Appends to *out every whole message that may pass, denied statements
   // replaced; keeps a trailing partial message for the next call. An error means the client
@@ -72,6 +76,8 @@ class StatementGuard {
 
   // True (and the client's message in *denial) when the statement text is denied.
   bool Denied(std::string_view sql, std::string* denial);
+  // Counts one decided message, in this session and agent-wide.
+  void Tally(std::string_view policy, std::string_view rule, v1::Action action);
   // The policy version a statement allowed now was decided under.
   int64_t CurrentVersion() const;
   void OnBind(std::string_view message);
@@ -86,7 +92,8 @@ class StatementGuard {
   sql::ClassifierCache& cache_;
   policy::Subject subject_;
   std::string session_id_;
-  std::string marker_prefix_;  // "warden_denied_<random hex>_"
+  DecisionCounters* decisions_;  // may be null
+  std::string marker_prefix_;    // "warden_denied_<random hex>_"
   uint64_t next_denial_ = 0;
   std::deque<std::pair<std::string, std::string>> pending_;  // marker -> client message
   Walker frontend_;

@@ -48,6 +48,7 @@ struct TunnelEnv {
   UpstreamTlsContexts* tls = nullptr;
   const PolicyHolder* policy = nullptr;        // the agent's current policy (never null)
   sql::ClassifierCache* classifier = nullptr;  // shared by every session
+  DecisionCounters* decisions = nullptr;       // shared by every session; may be null
   std::chrono::milliseconds startup_timeout{15000};
   // How long to wait for the gateway to close the tunnel after our close frame.
   std::chrono::milliseconds close_linger{10000};

@@ -79,8 +79,8 @@ absl::Status TunnelSession::PrepareStartup() {
                           {open_.groups().begin(), open_.groups().end()},
                           open_.connection(),
                           connection_->read_only()};
-  seam_.SetGuard(std::make_unique<StatementGuard>(*env_->policy, *env_->classifier,
-                                                  std::move(subject), session_id()));
+  seam_.SetGuard(std::make_unique<StatementGuard>(
+      *env_->policy, *env_->classifier, std::move(subject), session_id(), env_->decisions));
   HandshakeParams params;
   params.database = connection_->database();
   for (const auto& [name, value] : open_.client_parameters()) {

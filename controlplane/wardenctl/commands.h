@@ -11,6 +11,7 @@ void RegisterCredentialCommands(Cli& cli);  // credentials_cmd.cc
 void RegisterPolicyCommands(Cli& cli);      // policies_cmd.cc
 void RegisterTokenCommands(Cli& cli);       // tokens_cmd.cc
 void RegisterSessionCommands(Cli& cli);     // sessions_cmd.cc
+void RegisterDecisionCommands(Cli& cli);    // decisions_cmd.cc
 
 inline void RegisterAllCommands(Cli& cli) {
   RegisterAgentCommands(cli);
@@ -19,6 +20,7 @@ inline void RegisterAllCommands(Cli& cli) {
   RegisterPolicyCommands(cli);
   RegisterTokenCommands(cli);
   RegisterSessionCommands(cli);
+  RegisterDecisionCommands(cli);
 }
 
 }  // namespace warden::wardenctl

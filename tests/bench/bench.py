@@ -93,6 +93,9 @@ def main():
         s.ctl("credentials", "set", "demo", "--username", "app", "--password-stdin",
               input=s.pg_password)
         s.apply_policy(warden_fixtures.GRANT_DEMO, "grant.yaml")
+        agent_pid = s.procs["agent-edge-1"].pid
+        gw_pid = s.procs["gateway"].pid
+        fresh = (rss_kb(agent_pid), rss_kb(gw_pid))  # connected, policy applied, no traffic yet
         token = s.ctl("tokens", "create", "--identity", "bench", "--group", "ai-agents",
                       "--ttl", "2h").stdout.strip()
         pgb_dir, pgb_port = start_pgbouncer(s)
@@ -133,9 +136,7 @@ def main():
             print(f"  1M-row {kind}: warden throughput / direct "
                   f"{reads[('direct', kind)] / reads[('warden', kind)]:.2f}")
 
-        agent_pid = s.procs["agent-edge-1"].pid
-        gw_pid = s.procs["gateway"].pid
-        idle = (rss_kb(agent_pid), rss_kb(gw_pid))
+        idle = (rss_kb(agent_pid), rss_kb(gw_pid))  # after the runs above: caches are warm
         import psycopg2
         conns = [psycopg2.connect(s.gateway_dsn(token)) for _ in range(args.sessions)]
         for c in conns:
@@ -144,7 +145,9 @@ def main():
         ok = sum(1 for c in conns if c.closed == 0)
         for c in conns:
             c.close()
-        print(f"\nMemory: agent idle {idle[0] / 1024:.1f} MB, gateway idle {idle[1] / 1024:.1f} MB")
+        print(f"\nMemory: agent idle {fresh[0] / 1024:.1f} MB before any session and "
+              f"{idle[0] / 1024:.1f} MB after the runs above; gateway idle "
+              f"{fresh[1] / 1024:.1f} MB and {idle[1] / 1024:.1f} MB")
         print(f"  with {ok}/{args.sessions} open sessions: agent {held[0] / 1024:.1f} MB "
               f"({(held[0] - idle[0]) / args.sessions:.0f} KB/session), gateway "
               f"{held[1] / 1024:.1f} MB ({(held[1] - idle[1]) / args.sessions:.0f} KB/session)")

@@ -5,29 +5,11 @@ import subprocess
 
 import pytest
 
+from warden_fixtures import GUARDRAILS
 from warden_stack import wait_until
 
 psycopg = pytest.importorskip("psycopg")
 psycopg2 = pytest.importorskip("psycopg2")
-
-GUARDRAILS = """\
-name: guardrails
-subjects:
-  groups: [ai-agents]
-connections: [demo]
-default_action: allow
-rules:
-  - name: no-drop
-    match:
-      commands: [DROP TABLE, TRUNCATE]
-    action: deny
-    message: Dropping tables needs a ticket
-  - name: no-unbounded-writes
-    match:
-      without_where: true
-    action: deny
-    message: Add a WHERE clause
-"""
 
 
 @pytest.fixture

@@ -31,6 +31,27 @@ default_action: allow
 """
 
 
+# Guardrails for group ai-agents on connection demo: statement policy tests start from these.
+GUARDRAILS = """\
+name: guardrails
+subjects:
+  groups: [ai-agents]
+connections: [demo]
+default_action: allow
+rules:
+  - name: no-drop
+    match:
+      commands: [DROP TABLE, TRUNCATE]
+    action: deny
+    message: Dropping tables needs a ticket
+  - name: no-unbounded-writes
+    match:
+      without_where: true
+    action: deny
+    message: Add a WHERE clause
+"""
+
+
 @pytest.fixture
 def data_path(running_stack):
     """running_stack plus a real PostgreSQL registered as connection demo, its credential, a

@@ -2,6 +2,7 @@
 // ErrorResponse 42501 naming the rule in their place, in both protocols.
 #include <catch2/catch.hpp>
 #include <string>
+#include <vector>
 
 #include "agent/session/statement_guard.h"
 #include "common/pgwire/pgwire.h"
@@ -9,6 +10,9 @@
 
 using namespace warden;
 using agent::StatementGuard;
+using v1::ACTION_ALLOW;
+using v1::ACTION_DENY;
+using v1::ACTION_REQUIRE_APPROVAL;
 
 namespace {
 
@@ -38,7 +42,20 @@ struct Fixture {
   }
   agent::PolicyHolder holder;
   sql::ClassifierCache cache;
-  StatementGuard guard{holder, cache, policy::Subject{"claude", {}, "demo"}, "ses_test"};
+  agent::DecisionCounters decisions;
+  StatementGuard guard{holder, cache, policy::Subject{"claude", {}, "demo"}, "ses_test",
+                       &decisions};
+
+  // Every decision counted, as "policy/rule/action=count" rows in the snapshot's order.
+  std::vector<std::string> Counted() const {
+    std::vector<std::string> rows;
+    v1::AgentStats snapshot = decisions.Snapshot();
+    for (const auto& d : snapshot.decisions()) {
+      rows.push_back(d.policy() + "/" + d.rule() + "/" + v1::Action_Name(d.action()) + "=" +
+                     std::to_string(d.count()));
+    }
+    return rows;
+  }
 
   std::string Front(const std::string& in) {
     std::string out;
@@ -85,6 +102,8 @@ TEST_CASE("guard: allowed statements pass byte for byte, split anywhere", "[guar
   CHECK(f.guard.counters().allowed == 0);
   f.Front(q);
   CHECK(f.guard.counters().allowed == 1);
+  CHECK(f.decisions.Decisions("guard", "default", ACTION_ALLOW) == 1);
+  CHECK(f.Counted().size() == 1);
 }
 
 TEST_CASE("guard: a denied simple query never reaches the database", "[guard]") {
@@ -113,6 +132,7 @@ TEST_CASE("guard: a denied simple query never reaches the database", "[guard]") 
           "denied by policy \"guard\" rule \"no-drop\": Dropping tables needs a ticket");
     CHECK(to_client.substr(e.consumed()) == pgwire::BuildReadyForQuery('I'));
     CHECK(f.guard.counters().denied == 1);
+    CHECK(f.Counted() == std::vector<std::string>{"guard/no-drop/ACTION_DENY=1"});
   }
 }
 
@@ -121,6 +141,8 @@ TEST_CASE("guard: one denied statement in a multi-statement query denies it all"
   std::string out = f.Front(pgwire::BuildQuery("SELECT 1; DROP TABLE customers; SELECT 2"));
   CHECK(out.find("DROP") == std::string::npos);
   CHECK(out.find("SELECT 1") == std::string::npos);
+  // One message, one decision: the batch is counted once, under the rule that denied it.
+  CHECK(f.Counted() == std::vector<std::string>{"guard/no-drop/ACTION_DENY=1"});
 }
 
 TEST_CASE("guard: extended protocol is decided at Parse", "[guard]") {
@@ -144,6 +166,8 @@ TEST_CASE("guard: extended protocol is decided at Parse", "[guard]") {
   CHECK(err->sqlstate() == "42501");
   CHECK(std::string(err->message()).find("hold-deletes") != std::string::npos);
   CHECK(std::string(err->message()).find("approval") != std::string::npos);
+  // Decided at Parse only: Bind, Execute and Sync are not decisions.
+  CHECK(f.Counted() == std::vector<std::string>{"guard/hold-deletes/ACTION_REQUIRE_APPROVAL=1"});
 }
 
 TEST_CASE("guard: other errors and results pass untouched while a denial is pending", "[guard]") {
@@ -162,15 +186,18 @@ TEST_CASE("guard: fast-path function calls are refused", "[guard]") {
   REQUIRE(r.has_message());
   REQUIRE(std::holds_alternative<pgwire::Query>(r.message()));
   CHECK(out.find("passwd") == std::string::npos);
+  CHECK(f.decisions.Decisions("", "fast-path-function-call", ACTION_DENY) == 1);
 }
 
 TEST_CASE("guard: no policy yet means nothing passes", "[guard]") {
   agent::PolicyHolder empty;
   sql::ClassifierCache cache;
-  StatementGuard g(empty, cache, policy::Subject{"claude", {}, "demo"}, "s");
+  agent::DecisionCounters decisions;
+  StatementGuard g(empty, cache, policy::Subject{"claude", {}, "demo"}, "s", &decisions);
   std::string out;
   REQUIRE(g.Frontend(pgwire::BuildQuery("SELECT 1"), &out).ok());
   CHECK(out.find("SELECT 1") == std::string::npos);
+  CHECK(decisions.Decisions("", "no-policy", ACTION_DENY) == 1);
 }
 
 TEST_CASE("guard: broken client framing ends the session", "[guard]") {
@@ -224,4 +251,31 @@ TEST_CASE("guard: Execute re-decides when the policy changed after Parse", "[gua
   REQUIRE(err);
   CHECK(err->sqlstate() == "42501");
   CHECK(std::string(err->message()).find("no-delete") != std::string::npos);
+  // Parse under version 2 (allowed), the same-version Execute (not re-decided), the re-check
+  // under version 3 (denied): two decisions.
+  CHECK(f.Counted() ==
+        std::vector<std::string>{"open/default/ACTION_ALLOW=1", "open/no-delete/ACTION_DENY=1"});
+}
+
+TEST_CASE("guard: every decided message is counted by policy, rule and action", "[guard]") {
+  Fixture f;
+  f.Front(pgwire::BuildQuery("SELECT 1") + pgwire::BuildQuery("SELECT 2; SELECT 3"));
+  f.Front(pgwire::BuildQuery("DROP TABLE customers"));
+  f.Front(pgwire::BuildParse("", "DELETE FROM orders WHERE id = $1") + pgwire::BuildSync());
+  f.Front(pgwire::BuildParse("s", "SELECT $1::int") + pgwire::BuildSync());
+  CHECK(f.Counted() == std::vector<std::string>{"guard/default/ACTION_ALLOW=3",
+                                                "guard/hold-deletes/ACTION_REQUIRE_APPROVAL=1",
+                                                "guard/no-drop/ACTION_DENY=1"});
+  CHECK(f.guard.counters().allowed == 3);
+  CHECK(f.guard.counters().denied == 2);
+  // Two sessions count into one agent-wide set.
+  StatementGuard other{f.holder, f.cache, policy::Subject{"claude", {}, "demo"}, "ses_2",
+                       &f.decisions};
+  std::string out;
+  REQUIRE(other.Frontend(pgwire::BuildQuery("DROP TABLE orders"), &out).ok());
+  CHECK(f.decisions.Decisions("guard", "no-drop", ACTION_DENY) == 2);
+  // Names and counts only: no statement text in what is reported.
+  std::string reported = f.decisions.Snapshot().SerializeAsString();
+  CHECK(reported.find("customers") == std::string::npos);
+  CHECK(reported.find("orders") == std::string::npos);
 }

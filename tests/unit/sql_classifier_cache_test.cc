@@ -23,16 +23,33 @@ TEST_CASE("cache evicts the least recently used entry", "[sql]") {
   ClassifierCache::Limits limits;
   limits.max_entries = 2;
   ClassifierCache cache(limits);
-  auto one = cache.Get("SELECT 1");
-  cache.Get("SELECT 2");
-  cache.Get("SELECT 1");  // now most recent
-  cache.Get("SELECT 3");  // evicts SELECT 2
+  auto one = cache.Get("SELECT a FROM t");
+  cache.Get("SELECT b FROM t");
+  cache.Get("SELECT a FROM t");  // now most recent
+  cache.Get("SELECT c FROM t");  // evicts SELECT b
   CHECK(cache.size() == 2);
-  CHECK(cache.Get("SELECT 1").get() == one.get());
+  CHECK(cache.Get("SELECT a FROM t").get() == one.get());
   const uint64_t misses = cache.misses();
-  cache.Get("SELECT 2");
+  cache.Get("SELECT b FROM t");
   CHECK(cache.misses() == misses + 1);
   CHECK(one->statements.at(0).command_tag == "SELECT");  // evicted results stay valid
+}
+
+TEST_CASE("cache shares one entry among texts differing only in integers", "[sql]") {
+  ClassifierCache cache;
+  auto a = cache.Get("SELECT abalance FROM pgbench_accounts WHERE aid = 4711;");
+  auto b = cache.Get("SELECT abalance FROM pgbench_accounts WHERE aid = 42;");
+  CHECK(a.get() == b.get());
+  CHECK(cache.hits() == 1);
+  // Strings are not folded: a COPY from a server file never shares a key with another file.
+  auto f1 = cache.Get("COPY t FROM '/tmp/a'");
+  auto f2 = cache.Get("COPY t FROM '/tmp/b'");
+  CHECK(f1.get() != f2.get());
+  // Unparsed text is kept for its exact text only (the error quotes where parsing stopped).
+  auto e1 = cache.Get("SELEC 1");
+  auto e2 = cache.Get("SELEC 2");
+  CHECK(e1.get() != e2.get());
+  CHECK_FALSE(e1->parsed);
 }
 
 TEST_CASE("cache does not keep texts above its size limits", "[sql]") {
