@@ -11,8 +11,10 @@ namespace {
 constexpr int kMaxPendingTunnels = 1024;
 }  // namespace
 
-Listeners::Listeners(GatewayContext& ctx, asio::ssl::context& tunnel_tls)
-    : postgres_(io_,
+Listeners::Listeners(GatewayContext& ctx, asio::ssl::context& tunnel_tls, int threads)
+    // The hint lets a single-threaded io_context skip waking other threads.
+    : io_(std::max(1, threads)),
+      postgres_(io_,
                 [&ctx](asio::ip::tcp::socket socket) {
                   std::make_shared<ClientSession>(std::move(socket), ctx)->Start();
                 }),
@@ -28,7 +30,7 @@ Listeners::Listeners(GatewayContext& ctx, asio::ssl::context& tunnel_tls)
 absl::StatusOr<std::unique_ptr<Listeners>> Listeners::Start(const ListenerOptions& opts,
                                                             GatewayContext& ctx,
                                                             asio::ssl::context& tunnel_tls) {
-  std::unique_ptr<Listeners> self(new Listeners(ctx, tunnel_tls));
+  std::unique_ptr<Listeners> self(new Listeners(ctx, tunnel_tls, opts.threads));
   if (auto st = self->postgres_.Listen(opts.postgres, "PostgreSQL clients"); !st.ok()) return st;
   if (auto st = self->tunnels_.Listen(opts.tunnels, "agent tunnels"); !st.ok()) return st;
   ctx.tunnel_port = self->tunnels_.port();

@@ -34,7 +34,7 @@ class Listeners {
   int tunnel_port() const { return tunnels_.port(); }
 
  private:
-  Listeners(GatewayContext& ctx, asio::ssl::context& tunnel_tls);
+  Listeners(GatewayContext& ctx, asio::ssl::context& tunnel_tls, int threads);
 
   asio::io_context io_;
   TcpAcceptor postgres_;

@@ -8,7 +8,10 @@
 namespace warden::agent {
 
 SessionRunner::SessionRunner(SessionRunnerOptions opts)
-    : opts_(std::move(opts)), work_(asio::make_work_guard(io_)) {
+    : opts_(std::move(opts)),
+      // The hint lets a single-threaded io_context skip waking other threads.
+      io_(opts_.threads < 1 ? 1 : opts_.threads),
+      work_(asio::make_work_guard(io_)) {
   env_ = std::make_shared<TunnelEnv>();
   env_->io = &io_;
   env_->gateway_tls = &gateway_tls_;

@@ -14,7 +14,7 @@ namespace warden::agent {
 
 namespace {
 
-constexpr size_t kHeaderSize = 5;
+constexpr size_t kHeaderSize = pgwire::kHeaderSize;
 // Server error messages larger than this are passed through rather than held.
 constexpr size_t kMaxHeldError = 1 << 20;
 
@@ -33,70 +33,6 @@ std::string_view CString(std::string_view* body) {
   return s;
 }
 
-uint32_t BodyLength(std::string_view header) { return pgwire::LoadBigEndian32(header.data() + 1); }
-
-// Walks one direction's byte stream by message headers. Bodies of messages `hold` rejects pass
-// straight to *out; held messages are collected whole and handed to `whole`. Returns an error
-// for a length below 4, a tag `valid` rejects, or a held message over `max_held` (which must
-// not pass undecided).
-template <typename Valid, typename Hold, typename Whole, typename W>
-absl::Status Walk(std::string_view in, std::string* out, size_t max_held, Valid valid, Hold hold,
-                  Whole whole, W& w) {
-  while (!in.empty()) {
-    if (w.remaining > 0) {  // the body of a passed-through message
-      size_t n = std::min(w.remaining, in.size());
-      out->append(in.data(), n);
-      w.remaining -= n;
-      in.remove_prefix(n);
-      continue;
-    }
-    if (w.message_size > 0) {  // collecting a held message
-      size_t n = std::min(w.message_size - w.message.size(), in.size());
-      w.message.append(in.data(), n);
-      in.remove_prefix(n);
-      if (w.message.size() == w.message_size) {
-        std::string message = std::move(w.message);
-        w.message.clear();
-        w.message_size = 0;
-        if (auto st = whole(std::string_view(message), out); !st.ok()) return st;
-      }
-      continue;
-    }
-    size_t n = std::min(kHeaderSize - w.header.size(), in.size());
-    w.header.append(in.data(), n);
-    in.remove_prefix(n);
-    if (w.header.size() < kHeaderSize) break;
-    uint32_t length = BodyLength(w.header);
-    std::string tag(1, w.header[0]);
-    if (length < 4) {
-      return absl::InvalidArgumentError(absl::StrCat("message '", tag, "' has length ", length));
-    }
-    if (!valid(w.header[0])) {
-      return absl::InvalidArgumentError(absl::StrCat("unknown message type '", tag, "'"));
-    }
-    bool held = hold(w.header[0], length);
-    if (held && length - 4 > max_held) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("message '", tag, "' of ", length, " bytes is too large to decide"));
-    }
-    if (held) {
-      w.message = std::move(w.header);
-      w.message_size = length + 1;
-    } else {
-      out->append(w.header);
-      w.remaining = length - 4;
-    }
-    w.header.clear();
-    if (w.message_size > 0 && w.message.size() == w.message_size) {  // an empty body
-      std::string message = std::move(w.message);
-      w.message.clear();
-      w.message_size = 0;
-      if (auto st = whole(std::string_view(message), out); !st.ok()) return st;
-    }
-  }
-  return absl::OkStatus();
-}
-
 }  // namespace
 
 StatementGuard::StatementGuard(const PolicyHolder& policy, sql::ClassifierCache& cache,
@@ -111,7 +47,7 @@ StatementGuard::StatementGuard(const PolicyHolder& policy, sql::ClassifierCache&
           absl::StrCat("warden_denied_", absl::BytesToHexString(crypto::RandomBytes(8)), "_")) {}
 
 absl::Status StatementGuard::Frontend(std::string_view in, std::string* out) {
-  return Walk(
+  return WalkMessages(
       in, out, kMaxHeldMessage, pgwire::IsFrontendTag, HoldFrontend,
       [this](std::string_view m, std::string* o) { return DecideFrontendMessage(m, o); },
       frontend_);
@@ -124,7 +60,7 @@ absl::Status StatementGuard::Backend(std::string_view in, std::string* out) {
     return tag == 'E' && !pending_.empty() && length - 4 <= kMaxHeldError;
   };
   auto any = [](char) { return true; };
-  return Walk(
+  return WalkMessages(
       in, out, SIZE_MAX, any, hold,
       [this](std::string_view m, std::string* o) {
         DecideBackendMessage(m, o);

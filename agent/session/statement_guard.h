@@ -23,6 +23,7 @@
 #include "absl/status/status.h"
 #include "agent/decision_counters.h"
 #include "agent/policy_holder.h"
+#include "agent/session/message_walker.h"
 #include "common/policy/evaluator.h"
 #include "common/sql/classifier.h"
 #include "common/sql/classifier_cache.h"
@@ -65,15 +66,6 @@ class StatementGuard {
   const GuardCounters& counters() const { return counters_; }
 
  private:
-  // Follows one direction's messages: passes bodies through without holding them, except
-  // the messages `hold` selects, which are collected whole and handed to `whole`.
-  struct Walker {
-    std::string header;       // up to 5 bytes: tag and length
-    size_t remaining = 0;     // body bytes of the current message still to pass through
-    std::string message;      // a held message, being collected
-    size_t message_size = 0;  // its full size (tag + length + body)
-  };
-
   // True (and the client's message in *denial) when the statement text is denied.
   bool Denied(std::string_view sql, std::string* denial);
   // Counts one decided message, in this session and agent-wide.
@@ -96,8 +88,8 @@ class StatementGuard {
   std::string marker_prefix_;    // "warden_denied_<random hex>_"
   uint64_t next_denial_ = 0;
   std::deque<std::pair<std::string, std::string>> pending_;  // marker -> client message
-  Walker frontend_;
-  Walker backend_;
+  MessageWalker frontend_;
+  MessageWalker backend_;
   sql::PreparedStatements prepared_;
   struct Statement {
     std::string sql;

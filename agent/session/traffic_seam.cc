@@ -45,6 +45,11 @@ absl::Status TrafficSeam::BackendBytes(std::string* bytes) {
     if (auto st = guard_->Backend(*bytes, &scratch_); !st.ok()) return st;
     bytes->swap(scratch_);
   }
+  if (masker_) {
+    scratch_.clear();
+    if (auto st = masker_->Backend(*bytes, &scratch_); !st.ok()) return st;
+    bytes->swap(scratch_);
+  }
   backend_.Feed(*bytes, [this](char tag) {
     if (tag == 'Z' && awaiting_ready_ > 0) --awaiting_ready_;
   });

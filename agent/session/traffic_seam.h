@@ -2,8 +2,9 @@
 // FrontendBytes() before it is written to the database, and every byte the database sends
 // passes BackendBytes() before it goes into a tunnel frame. Both get the buffer mutably so that
 // the next layer (statement enforcement, result masking, recording) can decode and rewrite
-// messages here without touching the pump. Today it is byte-transparent and only follows
-// message boundaries, to know whether the session is idle.
+// messages here without touching the pump: the statement guard, then the result masker on
+// what the database sends; it also follows message boundaries, to know whether the session is
+// idle.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +13,7 @@
 
 #include "absl/status/status.h"
 #include "agent/session/message_boundary.h"
+#include "agent/session/result_masker.h"
 #include "agent/session/statement_guard.h"
 
 namespace warden::agent {
@@ -21,6 +23,8 @@ class TrafficSeam {
   // Enforces statement policy from now on (set once the session's identity is known, before
   // any client byte reaches the database).
   void SetGuard(std::unique_ptr<StatementGuard> guard) { guard_ = std::move(guard); }
+  // Masks result values from now on, on what the guard lets through (set with the guard).
+  void SetMasker(std::unique_ptr<ResultMasker> masker) { masker_ = std::move(masker); }
 
   // Client -> database. Called on the session's strand, in order. An error means the client
   // broke the protocol: end the session.
@@ -40,7 +44,8 @@ class TrafficSeam {
 
  private:
   std::unique_ptr<StatementGuard> guard_;
-  std::string scratch_;  // the guard's output, swapped with the caller's buffer
+  std::unique_ptr<ResultMasker> masker_;
+  std::string scratch_;  // the guard's (then the masker's) output, swapped with the caller's buffer
   MessageBoundaryTracker frontend_;
   MessageBoundaryTracker backend_;
   int64_t awaiting_ready_ = 0;  // Query/Sync/FunctionCall sent minus ReadyForQuery received

@@ -1,0 +1,369 @@
+#include "agent/session/result_masker.h"
+
+#include <deque>
+#include <variant>
+
+#include "absl/strings/str_cat.h"
+#include "common/log/log.h"
+#include "common/masking/strategies.h"
+#include "common/pgwire/pgwire.h"
+#include "common/pgwire/reader.h"
+#include "common/pgwire/writer.h"
+#include "common/util/status_macros.h"
+
+namespace warden::agent {
+
+namespace {
+
+using pgwire::kHeaderSize;
+using TextOutcome = masking::RuleSet::TextResult::Outcome;
+
+// Type OIDs whose binary send format is their text (pg_type.dat; jsonb adds a version byte).
+// https://www.postgresql.org/docs/15/datatype-json.html
+constexpr uint32_t kNameOid = 19;
+constexpr uint32_t kTextOid = 25;
+constexpr uint32_t kJsonOid = 114;
+constexpr uint32_t kXmlOid = 142;
+constexpr uint32_t kUnknownOid = 705;
+constexpr uint32_t kBpcharOid = 1042;
+constexpr uint32_t kVarcharOid = 1043;
+constexpr uint32_t kJsonbOid = 3802;
+constexpr char kJsonbVersion = 1;
+
+// The decoded body of a complete backend message the walker held.
+template <typename M>
+absl::StatusOr<M> Parse(std::string_view message) {
+  ASSIGN_OR_RETURN(pgwire::BackendMessage m,
+                   pgwire::ParseBackend(pgwire::Frame{message[0], message.substr(kHeaderSize)}));
+  if (auto* typed = std::get_if<M>(&m)) return std::move(*typed);
+  return absl::InternalError("the masker decoded an unexpected message type");
+}
+
+// Error and notice fields that never carry data: severity, SQLSTATE, cursor positions, and the
+// server's source file, line and routine.
+// https://www.postgresql.org/docs/15/protocol-error-fields.html
+bool FieldCarriesNoData(char code) {
+  switch (code) {
+    case 'S':
+    case 'V':
+    case 'C':
+    case 'P':
+    case 'p':
+    case 'F':
+    case 'L':
+    case 'R':
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+ResultMasker::ResultMasker(const PolicyHolder& policy, policy::Subject subject,
+                           std::string session_id, DecisionCounters* counters, std::string hash_key)
+    : policy_(policy),
+      subject_(std::move(subject)),
+      session_id_(std::move(session_id)),
+      counters_(counters),
+      hash_key_(std::move(hash_key)) {}
+
+absl::Status ResultMasker::Backend(std::string_view in, std::string* out) {
+  auto any = [](char) { return true; };  // framing is checked; tags are the client's to judge
+  auto hold = [this](char tag, uint32_t) { return Hold(tag); };
+  absl::Status st = WalkMessages(
+      in, out, kMaxHeldMessage, any, hold,
+      [this](std::string_view m, std::string* o) { return OnMessage(m, o); }, walker_);
+  FlushCounts();
+  return st;
+}
+
+bool ResultMasker::Hold(char tag) const {
+  switch (tag) {
+    case 'Z':  // ReadyForQuery, RowDescription, CopyOutResponse: the policy version is checked
+    case 'T':
+    case 'H':
+    case 'E':  // texts that can carry values
+    case 'N':
+    case 'A':
+      return true;
+    case 'D':
+      return !compiled_ || plan_.active();
+    case 'd':  // CopyData, CopyDone
+    case 'c':
+      return copy_ != Copy::kNone;
+    case 'C':  // CommandComplete ends a refused COPY
+      return copy_ == Copy::kRefused;
+    default:
+      return false;
+  }
+}
+
+absl::Status ResultMasker::OnMessage(std::string_view message, std::string* out) {
+  const char tag = message[0];
+  if (copy_ == Copy::kRefused) {
+    // The client already has its ErrorResponse: the rest of the COPY is dropped, through the
+    // CommandComplete (or the server's own error) that ends it.
+    // Anything else (a notice, a notification) is masked as usual and the refusal goes on.
+    if (tag == 'd' || tag == 'c') return absl::OkStatus();
+    if (tag == 'C' || tag == 'E') {
+      copy_ = Copy::kNone;
+      return absl::OkStatus();
+    }
+    if (tag == 'Z') copy_ = Copy::kNone;  // not expected before C or E; the COPY is over
+  }
+  switch (tag) {
+    case 'D':
+      if (!compiled_) Refresh();
+      return MaskDataRow(message, out);
+    case 'd':
+      MaskCopyData(message, out);
+      return absl::OkStatus();
+    case 'T':
+      Refresh();
+      RETURN_IF_ERROR(OnRowDescription(message));
+      break;
+    case 'H':
+      Refresh();
+      return OnCopyOut(message, out);
+    case 'E':
+    case 'N':
+      copy_ = tag == 'E' ? Copy::kNone : copy_;
+      Refresh();
+      return MaskNoticeFields(message, out);
+    case 'A':
+      Refresh();
+      return MaskNotification(message, out);
+    case 'c':
+      copy_ = Copy::kNone;
+      break;
+    case 'Z':
+      Refresh();
+      break;
+    default:
+      break;
+  }
+  out->append(message);
+  return absl::OkStatus();
+}
+
+void ResultMasker::Refresh() {
+  PolicySnapshotPtr snapshot = policy_.Current();
+  const int64_t version = snapshot ? snapshot->version() : -1;
+  if (compiled_ && version == plan_.version) return;
+  FlushCounts();  // rule indices change with the plan
+  plan_ = CompileMaskingPlan(snapshot.get(), subject_, hash_key_, session_id_);
+  pending_.assign(plan_.policy_of_rule.size(), 0);
+  compiled_ = true;
+}
+
+void ResultMasker::FlushCounts() {
+  if (!plan_.values) return;
+  for (size_t i = 0; i < pending_.size(); ++i) {
+    if (pending_[i] == 0) continue;
+    if (counters_) {
+      counters_->CountMasked(plan_.policy_of_rule[i], plan_.values->rules()[i].name, pending_[i]);
+    }
+    pending_[i] = 0;
+  }
+}
+
+void ResultMasker::Count(const std::vector<size_t>& fired) {
+  ++masked_values_;
+  for (size_t rule : fired) {
+    if (rule < pending_.size()) ++pending_[rule];
+  }
+}
+
+absl::Status ResultMasker::OnRowDescription(std::string_view message) {
+  ASSIGN_OR_RETURN(pgwire::RowDescription rd, Parse<pgwire::RowDescription>(message));
+  kinds_.clear();
+  for (const pgwire::FieldDescription& f : rd.fields) {
+    ColumnKind kind = ColumnKind::kText;
+    if (f.format != 0) {
+      switch (f.type_oid) {
+        case kNameOid:
+        case kTextOid:
+        case kJsonOid:
+        case kXmlOid:
+        case kUnknownOid:
+        case kBpcharOid:
+        case kVarcharOid:
+          kind = ColumnKind::kBinaryText;
+          break;
+        case kJsonbOid:
+          kind = ColumnKind::kBinaryJsonb;
+          break;
+        default:
+          kind = ColumnKind::kBinaryOther;
+          break;
+      }
+    }
+    kinds_.push_back(kind);
+  }
+  return absl::OkStatus();
+}
+
+// https://www.postgresql.org/docs/15/protocol-flow.html#PROTOCOL-COPY
+absl::Status ResultMasker::OnCopyOut(std::string_view message, std::string* out) {
+  ASSIGN_OR_RETURN(pgwire::CopyOutResponse response, Parse<pgwire::CopyOutResponse>(message));
+  copy_ = Copy::kNone;
+  if (!plan_.active()) {
+    out->append(message);
+    return absl::OkStatus();
+  }
+  if (plan_.withhold || response.format != 0) {
+    copy_ = Copy::kRefused;
+    spdlog::info("session {}: {} COPY OUT refused while masking is on", session_id_,
+                 plan_.withhold ? "a" : "a binary");
+    out->append(pgwire::BuildErrorResponse(
+        "ERROR", "42501",
+        plan_.withhold ? "COPY is not allowed: the masking rules in force do not compile"
+                       : "binary COPY is not allowed while masking is on",
+        std::nullopt,
+        plan_.withhold ? std::nullopt
+                       : std::optional<std::string_view>("Use COPY in text or CSV format.")));
+    return absl::OkStatus();
+  }
+  copy_ = Copy::kMasking;
+  out->append(message);
+  return absl::OkStatus();
+}
+
+// https://www.postgresql.org/docs/15/protocol-message-formats.html (DataRow)
+absl::Status ResultMasker::MaskDataRow(std::string_view message, std::string* out) {
+  if (!plan_.active()) {
+    out->append(message);
+    return absl::OkStatus();
+  }
+  pgwire::BodyReader r('D', message.substr(kHeaderSize));
+  size_t n = 0;
+  RETURN_IF_ERROR(r.ReadCount16("columns", 4, &n));
+  values_.resize(n);
+  for (size_t i = 0; i < n; ++i) RETURN_IF_ERROR(r.ReadNullableBytes(&values_[i]));
+  RETURN_IF_ERROR(r.Finish());
+  changes_.clear();
+  for (size_t i = 0; i < n; ++i) {
+    if (!values_[i]) continue;
+    Change change{i, std::nullopt};
+    if (plan_.withhold ||
+        MaskColumn(i < kinds_.size() ? kinds_[i] : ColumnKind::kText, *values_[i], &change)) {
+      changes_.push_back(std::move(change));
+    }
+  }
+  if (changes_.empty()) {
+    out->append(message);
+    return absl::OkStatus();
+  }
+  pgwire::MessageWriter w(out);
+  w.Begin('D');
+  w.AddInt16(static_cast<int16_t>(n));
+  auto next = changes_.begin();
+  for (size_t i = 0; i < n; ++i) {
+    if (next != changes_.end() && next->column == i) {
+      w.AddNullableBytes(next->value ? std::optional<std::string_view>(*next->value)
+                                     : std::nullopt);
+      ++next;
+    } else {
+      w.AddNullableBytes(values_[i]);
+    }
+  }
+  w.End();
+  return absl::OkStatus();
+}
+
+bool ResultMasker::MaskColumn(ColumnKind kind, std::string_view value, Change* change) {
+  std::string_view prefix;
+  if (kind == ColumnKind::kBinaryJsonb) {
+    if (!value.empty() && value[0] == kJsonbVersion) {
+      prefix = value.substr(0, 1);
+      value.remove_prefix(1);
+    } else {
+      kind = ColumnKind::kBinaryOther;  // a jsonb version this code does not know
+    }
+  }
+  masking::RuleSet::TextResult result = plan_.values->MaskText(value);
+  if (result.outcome == TextOutcome::kUnchanged) return false;
+  Count(result.fired);
+  if (result.outcome == TextOutcome::kNull || kind == ColumnKind::kBinaryOther) {
+    change->value.reset();  // cannot be rewritten in its type: NULL, never passed through
+  } else {
+    change->value.emplace(prefix);
+    change->value->append(result.text);
+  }
+  return true;
+}
+
+bool ResultMasker::MaskPlainText(std::string_view text, std::string* masked) {
+  if (plan_.withhold) {
+    masked->assign(masking::kRedactedText);
+    return true;
+  }
+  // No rules when the policy changed in the middle of a COPY (a notice refreshed the plan).
+  const masking::RuleSet* rules = plan_.text_rules();
+  if (!rules) return false;
+  masking::RuleSet::TextResult result = rules->MaskText(text);
+  if (result.outcome == TextOutcome::kUnchanged) return false;
+  Count(result.fired);
+  // text_rules() has no NULL strategy; should one slip in, the whole text is redacted.
+  *masked = result.outcome == TextOutcome::kNull ? std::string(masking::kRedactedText)
+                                                 : std::move(result.text);
+  return true;
+}
+
+// https://www.postgresql.org/docs/15/protocol-error-fields.html
+absl::Status ResultMasker::MaskNoticeFields(std::string_view message, std::string* out) {
+  if (!plan_.active()) {
+    out->append(message);
+    return absl::OkStatus();
+  }
+  const bool error = message[0] == 'E';
+  pgwire::NoticeFields fields;
+  if (error) {
+    ASSIGN_OR_RETURN(fields, Parse<pgwire::ErrorResponse>(message));
+  } else {
+    ASSIGN_OR_RETURN(fields, Parse<pgwire::NoticeResponse>(message));
+  }
+  std::deque<std::string> masked;  // stable addresses for the views below
+  for (pgwire::NoticeField& f : fields.fields) {
+    if (FieldCarriesNoData(f.code)) continue;
+    std::string text;
+    if (!MaskPlainText(f.value, &text)) continue;
+    f.value = masked.emplace_back(std::move(text));
+  }
+  if (masked.empty()) {
+    out->append(message);
+  } else if (error) {
+    pgwire::Encode(pgwire::ErrorResponse{std::move(fields)}, out);
+  } else {
+    pgwire::Encode(pgwire::NoticeResponse{std::move(fields)}, out);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ResultMasker::MaskNotification(std::string_view message, std::string* out) {
+  if (!plan_.active()) {
+    out->append(message);
+    return absl::OkStatus();
+  }
+  ASSIGN_OR_RETURN(pgwire::NotificationResponse n, Parse<pgwire::NotificationResponse>(message));
+  std::string payload;
+  if (!MaskPlainText(n.payload, &payload)) {
+    out->append(message);
+    return absl::OkStatus();
+  }
+  n.payload = payload;
+  pgwire::Encode(n, out);
+  return absl::OkStatus();
+}
+
+void ResultMasker::MaskCopyData(std::string_view message, std::string* out) {
+  std::string row;
+  if (copy_ != Copy::kMasking || !MaskPlainText(message.substr(kHeaderSize), &row)) {
+    out->append(message);
+    return;
+  }
+  pgwire::Encode(pgwire::CopyData{row}, out);
+}
+
+}  // namespace warden::agent

@@ -1,0 +1,221 @@
+"""Result masking by content detectors in the agent (issue 5, first step): with a masking policy
+on, no raw email, card number or SSN of the demo customers reaches a client, whatever path the
+values take (casts, functions, JSON, aggregates, COPY, errors, notices, NOTIFY, binary results);
+with the masking rules removed, the same queries show them."""
+import json
+import subprocess
+
+import pytest
+
+from warden_stack import wait_until
+
+psycopg = pytest.importorskip("psycopg")
+psycopg2 = pytest.importorskip("psycopg2")
+
+MASKING = """\
+name: masking
+subjects:
+  groups: [ai-agents]
+connections: [demo]
+default_action: allow
+masking:
+  - name: cards
+    detectors: [credit_card]
+    strategy: partial
+    keep_last: 4
+  - name: emails
+    detectors: [email]
+    strategy: redact
+  - name: ssns
+    detectors: [us_ssn]
+    strategy: "null"
+"""
+
+# The same policy without masking rules.
+NO_MASKING = MASKING[:MASKING.index("masking:\n")]
+
+IDS = "id BETWEEN 1 AND 8"  # the seed's SSN areas for these ids are all issuable (101-108)
+
+# psql queries whose output (stdout and stderr) must not show a raw value.
+PSQL_QUERIES = [
+    f"SELECT * FROM customers WHERE {IDS}",
+    f"SELECT email::varchar, upper(email), card_number || '', 'ssn: ' || ssn FROM customers "
+    f"WHERE {IDS}",
+    f"SELECT replace(card_number, ' ', ''), replace(card_number, ' ', '-') FROM customers "
+    f"WHERE {IDS}",
+    f"SELECT row_to_json(c) FROM customers c WHERE {IDS}",
+    f"SELECT row_to_json(c) FROM (SELECT id, email, card_number FROM customers WHERE {IDS}) c",
+    f"SELECT json_agg(c)::text FROM customers c WHERE {IDS}",
+    f"SELECT string_agg(email || ' ' || card_number, '; ') FROM customers WHERE {IDS}",
+    f"SELECT string_agg(ssn, ',') FROM customers WHERE {IDS}",
+    f"WITH x AS (SELECT email, card_number, ssn FROM customers WHERE {IDS}) "
+    "SELECT lower(email), card_number, ssn FROM x",
+    "SELECT (SELECT email FROM customers WHERE id = o.customer_id), o.amount FROM orders o "
+    "WHERE customer_id BETWEEN 1 AND 8",
+    f"COPY (SELECT email, card_number, ssn FROM customers WHERE {IDS}) TO STDOUT",
+    f"COPY (SELECT email, card_number, ssn FROM customers WHERE {IDS}) TO STDOUT "
+    "WITH (FORMAT csv, HEADER)",
+    "UPDATE customers SET name = name WHERE id = 3 RETURNING email, card_number, ssn",
+]
+
+# Queries whose values reach the client only in an error or a notice.
+ERROR_QUERIES = [
+    "SELECT email::int FROM customers WHERE id = 1",
+    "SELECT ssn::int FROM customers WHERE id = 2",
+    "SELECT card_number::numeric FROM customers WHERE id = 4",
+    "DO $$ BEGIN RAISE NOTICE 'card %', (SELECT card_number FROM customers WHERE id = 4); END $$",
+    "DO $$ BEGIN RAISE EXCEPTION 'bad customer' USING DETAIL = (SELECT email || ' ' || ssn "
+    "FROM customers WHERE id = 5); END $$",
+]
+
+
+@pytest.fixture
+def raw(data_path):
+    """The raw values of the customers the queries touch, read directly from PostgreSQL."""
+    with psycopg2.connect(data_path.direct_dsn()) as conn:
+        cur = conn.cursor()
+        cur.execute(f"SELECT email, card_number, ssn FROM customers WHERE {IDS}")
+        values = set()
+        for email, card, ssn in cur.fetchall():
+            values |= {email, card, card.replace(" ", ""), card.replace(" ", "-"), ssn}
+    return values
+
+
+def apply(s, policy):
+    res = s.apply_policy(policy, "masking.yaml")
+    assert res.returncode == 0, res.stderr
+    wait_until("agent current", lambda: s.agent_current("edge-1"))
+
+
+@pytest.fixture
+def masked(data_path):
+    apply(data_path, MASKING)
+    return data_path
+
+
+def psql(s, sql):
+    args = ["psql", "-X", "-At", s.gateway_dsn(s.token), "-c", sql]
+    res = subprocess.run(args, capture_output=True, text=True, errors="replace", timeout=60)
+    return res, res.stdout + res.stderr
+
+
+def leaked(output, raw):
+    text = output.lower()
+    return sorted(v for v in raw if v.lower() in text)
+
+
+@pytest.mark.parametrize("sql", PSQL_QUERIES)
+def test_psql_results_show_no_raw_value(masked, raw, sql):
+    res, output = psql(masked, sql)
+    assert res.returncode == 0, res.stderr
+    assert not leaked(output, raw), output
+    # The values were there: masked, or nulled whole (a value holding an SSN, the NULL rule).
+    assert "****" in output or (res.stdout.strip() == "" and res.stdout.count("\n") >= 1)
+
+
+@pytest.mark.parametrize("sql", ERROR_QUERIES)
+def test_errors_and_notices_show_no_raw_value(masked, raw, sql):
+    res, output = psql(masked, sql)
+    assert ("ERROR" in res.stderr) or ("NOTICE" in res.stderr), output
+    assert not leaked(output, raw), output
+    assert "****" in output
+
+
+def test_null_strategy_gives_sql_null(masked):
+    res, _ = psql(masked, "SELECT ssn IS NULL, coalesce(ssn, 'was-null') FROM customers "
+                          "WHERE id = 1")
+    # The server computed both columns from the raw value; the client sees the second nulled.
+    assert res.stdout.strip() == "f|", res.stdout
+
+
+def test_binary_copy_is_refused_and_the_session_goes_on(masked):
+    s = masked
+    with psycopg.connect(s.gateway_dsn(s.token), autocommit=True) as conn:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege) as err:
+            with conn.cursor().copy(f"COPY (SELECT email FROM customers WHERE {IDS}) "
+                                    "TO STDOUT (FORMAT binary)") as copy:
+                for _ in copy:
+                    pass
+        assert "binary COPY is not allowed while masking is on" in str(err.value)
+        assert conn.execute("SELECT count(*) FROM customers").fetchone() == (1000,)
+
+
+def test_psycopg3_binary_and_extended_results(masked, raw):
+    s = masked
+    with psycopg.connect(s.gateway_dsn(s.token), autocommit=True) as conn:
+        cur = conn.cursor(binary=True)
+        cur.execute(f"SELECT id, email, card_number, ssn, "
+                    f"jsonb_build_object('email', email, 'card', card_number), ARRAY[email] "
+                    f"FROM customers WHERE {IDS} ORDER BY id")
+        rows = cur.fetchall()
+        assert [r[0] for r in rows] == list(range(1, 9))  # int4 in binary: untouched
+        assert all(r[1] == "****" and r[2].startswith("*") and r[2][-3:].isdigit()
+                   for r in rows), rows
+        assert all(r[3] is None for r in rows)  # NULL strategy
+        assert all(r[4]["email"] == "****" and r[4]["card"].startswith("*")
+                   for r in rows)  # binary jsonb masked in place
+        assert all(r[5] is None for r in rows)  # a binary array cannot be masked in its type
+        assert not leaked(repr(rows), raw)
+        # Text results through Parse/Bind/Execute, parameters included.
+        text_rows = conn.execute("SELECT email, card_number FROM customers WHERE id = %s",
+                                 (4,)).fetchall()
+        assert text_rows[0][0] == "****" and text_rows[0][1].endswith("1111")
+        assert not leaked(repr(text_rows), raw)
+
+
+def test_psycopg2_server_side_cursor_and_notify(masked, raw):
+    s = masked
+    conn = psycopg2.connect(s.gateway_dsn(s.token))
+    try:
+        with conn.cursor(name="customers_cursor") as cur:  # DECLARE ... / FETCH
+            cur.execute(f"SELECT email, card_number, ssn FROM customers WHERE {IDS}")
+            fetched = cur.fetchall()
+        conn.commit()
+        assert len(fetched) == 8 and not leaked(repr(fetched), raw)
+        conn.autocommit = True
+        cur = conn.cursor()
+        cur.execute("LISTEN cards")
+        cur.execute("SELECT pg_notify('cards', card_number || ' ' || email || ' ' || ssn) "
+                    "FROM customers WHERE id = 4")
+
+        def notified():
+            conn.poll()
+            return bool(conn.notifies)
+        wait_until("the notification", notified)
+        note = conn.notifies[0]
+        assert note.channel == "cards"
+        assert note.payload.endswith("****") and "1111" in note.payload, note.payload
+        assert not leaked(note.payload, raw)
+    finally:
+        conn.close()
+
+
+def masked_counts(s):
+    agents = json.loads(s.ctl("decisions", "list", "-o", "json", "--agent", "edge-1").stdout)
+    if not agents["agents"]:
+        return {}
+    return {(m["policy"], m.get("masking_rule", m.get("maskingRule"))): int(m["values"])
+            for m in agents["agents"][0]["stats"].get("masked", [])}
+
+
+def test_masked_values_are_counted_per_rule(masked):
+    s = masked
+    res, _ = psql(s, f"SELECT email, card_number, ssn FROM customers WHERE {IDS}")
+    assert res.returncode == 0, res.stderr
+    wait_until("the masked counts", lambda: masked_counts(s) == {
+        ("masking", "cards"): 8, ("masking", "emails"): 8, ("masking", "ssns"): 8})
+
+
+def test_without_masking_rules_raw_values_appear(masked, raw):
+    s = masked
+    apply(s, NO_MASKING)
+    res, output = psql(s, f"SELECT * FROM customers WHERE {IDS}")
+    assert res.returncode == 0, res.stderr
+    shown = {v for v in raw if "@" in v or " " in v or v[3:4] == "-"}  # emails, cards, SSNs
+    assert set(leaked(output, raw)) >= shown, output
+    _, error = psql(s, "SELECT email::int FROM customers WHERE id = 1")
+    assert "customer1@example.com" in error
+    with psycopg.connect(s.gateway_dsn(s.token), autocommit=True) as conn:
+        row = conn.cursor(binary=True).execute(
+            "SELECT email, ssn FROM customers WHERE id = 1").fetchone()
+        assert row[0] == "customer1@example.com" and row[1] is not None

@@ -1,0 +1,274 @@
+// The agent's result masker: values in DataRow, COPY OUT, error and notice texts and NOTIFY
+// payloads are masked by content detectors before they leave the agent; everything else passes
+// byte for byte, and a message split anywhere gives the same output.
+#include <catch2/catch.hpp>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "agent/session/result_masker.h"
+#include "common/pgwire/pgwire.h"
+#include "common/policy/policy_yaml.h"
+
+using namespace warden;
+using agent::ResultMasker;
+using pgwire::FieldDescription;
+
+namespace {
+
+constexpr char kMaskingPolicy[] = R"(
+name: masking
+subjects: {groups: [ai-agents]}
+connections: [demo]
+default_action: allow
+masking:
+  - name: cards
+    detectors: [credit_card]
+    strategy: partial
+    keep_last: 4
+  - name: emails
+    detectors: [email]
+    strategy: redact
+  - name: ssn
+    detectors: [us_ssn]
+    strategy: "null"
+)";
+
+constexpr char kPlainPolicy[] = R"(
+name: masking
+subjects: {groups: [ai-agents]}
+connections: [demo]
+default_action: allow
+)";
+
+constexpr uint32_t kInt4 = 23;
+constexpr uint32_t kText = 25;
+constexpr uint32_t kBytea = 17;
+constexpr uint32_t kJsonb = 3802;
+
+FieldDescription Column(std::string_view name, uint32_t type, int16_t format = 0) {
+  FieldDescription f;
+  f.name = name;
+  f.type_oid = type;
+  f.type_size = -1;
+  f.format = format;
+  return f;
+}
+
+std::string Row(const std::vector<std::optional<std::string_view>>& values) {
+  return pgwire::BuildDataRow(values);
+}
+
+struct Fixture {
+  explicit Fixture(const char* yaml = kMaskingPolicy) { Install(yaml, 1); }
+
+  void Install(const char* yaml, int64_t version) {
+    auto p = policy::ParsePolicyYaml(yaml, "masking.yaml");
+    REQUIRE(p.ok());
+    auto snap = std::make_shared<v1::PolicySnapshot>();
+    snap->set_version(version);
+    *snap->add_policies() = *p;
+    holder.Install(snap);
+  }
+
+  std::string Back(std::string_view in) {
+    std::string out;
+    REQUIRE(masker.Backend(in, &out).ok());
+    return out;
+  }
+
+  agent::PolicyHolder holder;
+  agent::DecisionCounters counters;
+  ResultMasker masker{holder, policy::Subject{"claude", {"ai-agents"}, "demo"}, "ses_test",
+                      &counters};
+};
+
+const std::string kCard = "4111 1111 1111 1111";
+const std::string kMaskedCard = "***************1111";
+
+}  // namespace
+
+TEST_CASE("text DataRow values are masked by content; NULL strategy gives SQL NULL") {
+  Fixture f;
+  std::string desc = pgwire::BuildRowDescription(
+      {Column("id", kInt4), Column("contact", kText), Column("ssn", kText)});
+  std::string in = desc + Row({"7", "mail customer1@example.com, card " + kCard, "123-45-6789"});
+  std::string expected = desc + Row({"7", "mail ****, card " + kMaskedCard, std::nullopt});
+  CHECK(f.Back(in) == expected);
+  CHECK(f.masker.masked_values() == 2);
+  CHECK(f.counters.Masked("masking", "cards") == 1);
+  CHECK(f.counters.Masked("masking", "emails") == 1);
+  CHECK(f.counters.Masked("masking", "ssn") == 1);
+}
+
+TEST_CASE("unchanged rows pass byte for byte") {
+  Fixture f;
+  std::string in = pgwire::BuildRowDescription({Column("id", kInt4), Column("n", kText)}) +
+                   Row({"1", "nothing to see"}) + Row({"2", std::nullopt}) +
+                   pgwire::BuildCommandComplete("SELECT 2") + pgwire::BuildReadyForQuery('I');
+  CHECK(f.Back(in) == in);
+  CHECK(f.masker.masked_values() == 0);
+  CHECK(f.counters.Snapshot().masked().empty());
+}
+
+TEST_CASE("binary columns: textual types are masked in place, other types nulled or untouched") {
+  Fixture f;
+  std::string desc = pgwire::BuildRowDescription(
+      {Column("id", kInt4, 1), Column("email", kText, 1), Column("doc", kJsonb, 1),
+       Column("raw", kBytea, 1), Column("plain", kBytea, 1)});
+  const std::string id("\x00\x00\x00\x2a", 4);
+  const std::string jsonb = std::string(1, '\x01') + R"({"card": ")" + kCard + R"("})";
+  const std::string masked_jsonb = std::string(1, '\x01') + R"({"card": ")" + kMaskedCard + R"("})";
+  std::string in = desc + Row({id, "a.b@example.org", jsonb, "\x01\x02 x@example.com", "\x01\x02"});
+  std::string expected = desc + Row({id, "****", masked_jsonb, std::nullopt, "\x01\x02"});
+  CHECK(f.Back(in) == expected);
+}
+
+TEST_CASE("a DataRow without a RowDescription is taken as text") {
+  Fixture f;
+  CHECK(f.Back(Row({"x@example.com"})) == Row({"****"}));
+}
+
+TEST_CASE("the output is the same wherever the stream is split") {
+  Fixture f;
+  std::string in = pgwire::BuildRowDescription({Column("id", kInt4), Column("c", kText)}) +
+                   Row({"1", kCard}) + Row({"2", "plain"}) + Row({"3", std::nullopt}) +
+                   pgwire::BuildCommandComplete("SELECT 3") + pgwire::BuildCopyOutResponse(0, {0}) +
+                   pgwire::BuildCopyData("z@example.com\n") + pgwire::BuildCopyDone() +
+                   pgwire::BuildCommandComplete("COPY 1") +
+                   pgwire::BuildNoticeResponse("NOTICE", "00000", "card " + kCard) +
+                   pgwire::BuildReadyForQuery('I');
+  const std::string whole = f.Back(in);
+  CHECK(whole.find(kCard) == std::string::npos);
+  CHECK(whole.find("z@example.com") == std::string::npos);
+  for (size_t cut = 0; cut <= in.size(); ++cut) {
+    Fixture g;
+    std::string out = g.Back(std::string_view(in).substr(0, cut));
+    out += g.Back(std::string_view(in).substr(cut));
+    INFO("split at " << cut);
+    REQUIRE(out == whole);
+  }
+  Fixture bytewise;
+  std::string out;
+  for (char c : in) out += bytewise.Back(std::string_view(&c, 1));
+  CHECK(out == whole);
+}
+
+TEST_CASE("COPY OUT text rows are masked; a NULL rule redacts its span") {
+  Fixture f;
+  std::string head = pgwire::BuildCopyOutResponse(0, {0, 0, 0});
+  std::string tail = pgwire::BuildCopyDone() + pgwire::BuildCommandComplete("COPY 1") +
+                     pgwire::BuildReadyForQuery('I');
+  std::string in =
+      head + pgwire::BuildCopyData("c@example.com\t" + kCard + "\t123-45-6789\n") + tail;
+  std::string expected = head + pgwire::BuildCopyData("****\t" + kMaskedCard + "\t****\n") + tail;
+  CHECK(f.Back(in) == expected);
+  CHECK(f.counters.Masked("masking", "ssn") == 1);
+}
+
+TEST_CASE("binary COPY OUT is refused while content masking is on") {
+  Fixture f;
+  std::string in = pgwire::BuildCopyOutResponse(1, {1}) + pgwire::BuildCopyData("PGCOPY\n") +
+                   pgwire::BuildCopyData(kCard) + pgwire::BuildCopyDone() +
+                   pgwire::BuildCommandComplete("COPY 1") + pgwire::BuildReadyForQuery('I');
+  std::string out = f.Back(in);
+  CHECK(out == pgwire::BuildErrorResponse("ERROR", "42501",
+                                          "binary COPY is not allowed while masking is on",
+                                          std::nullopt, "Use COPY in text or CSV format.") +
+                   pgwire::BuildReadyForQuery('I'));
+  // The session goes on: the next result is masked as usual.
+  CHECK(f.Back(Row({kCard})) == Row({kMaskedCard}));
+
+  Fixture plain(kPlainPolicy);
+  CHECK(plain.Back(in) == in);
+
+  // A notice in the middle is masked and passes; the refusal goes on after it.
+  std::string notice = pgwire::BuildNoticeResponse("NOTICE", "00000", "card " + kCard);
+  std::string with_notice = pgwire::BuildCopyOutResponse(1, {1}) + notice +
+                            pgwire::BuildCopyData(kCard) + pgwire::BuildCopyDone() +
+                            pgwire::BuildCommandComplete("COPY 1");
+  out = f.Back(with_notice);
+  CHECK(out.find(kCard) == std::string::npos);
+  CHECK(out.find("card " + kMaskedCard) != std::string::npos);
+  CHECK(out.find("COPY 1") == std::string::npos);
+}
+
+TEST_CASE("error and notice texts are masked, except fields that carry no data") {
+  Fixture f;
+  pgwire::ErrorResponse err;
+  err.fields = {{'S', "ERROR"},
+                {'C', "22P02"},
+                {'M', "invalid input syntax for type integer: \"x@example.com\""},
+                {'D', "card " + kCard},
+                {'W', "PL/pgSQL function f() line 3 at RAISE with 123-45-6789"},
+                {'P', "8"}};
+  pgwire::ErrorResponse masked_err;
+  masked_err.fields = {{'S', "ERROR"},
+                       {'C', "22P02"},
+                       {'M', "invalid input syntax for type integer: \"****\""},
+                       {'D', "card " + kMaskedCard},
+                       {'W', "PL/pgSQL function f() line 3 at RAISE with ****"},
+                       {'P', "8"}};
+  CHECK(f.Back(pgwire::BuildMessage(err)) == pgwire::BuildMessage(masked_err));
+
+  std::string notice = pgwire::BuildNoticeResponse("NOTICE", "00000", "card " + kCard);
+  CHECK(f.Back(notice) == pgwire::BuildNoticeResponse("NOTICE", "00000", "card " + kMaskedCard));
+  std::string harmless = pgwire::BuildNoticeResponse("NOTICE", "00000", "table exists");
+  CHECK(f.Back(harmless) == harmless);
+}
+
+TEST_CASE("NOTIFY payloads are masked, the channel kept") {
+  Fixture f;
+  CHECK(f.Back(pgwire::BuildNotificationResponse(42, "cards", kCard)) ==
+        pgwire::BuildNotificationResponse(42, "cards", kMaskedCard));
+  CHECK(f.counters.Masked("masking", "cards") == 1);
+}
+
+TEST_CASE("the rules follow the policy version at statement boundaries") {
+  Fixture f(kPlainPolicy);
+  CHECK(f.Back(Row({kCard})) == Row({kCard}));
+  f.Install(kMaskingPolicy, 2);
+  CHECK(f.Back(pgwire::BuildReadyForQuery('I')) == pgwire::BuildReadyForQuery('I'));
+  CHECK(f.Back(Row({kCard})) == Row({kMaskedCard}));
+  f.Install(kPlainPolicy, 3);
+  f.Back(pgwire::BuildReadyForQuery('I'));
+  CHECK(f.Back(Row({kCard})) == Row({kCard}));
+}
+
+TEST_CASE("a hash rule without a masking key redacts") {
+  Fixture f(R"(
+name: masking
+subjects: {groups: [ai-agents]}
+connections: [demo]
+default_action: allow
+masking:
+  - name: emails
+    detectors: [email]
+    strategy: hash
+)");
+  CHECK(f.Back(Row({"id x@example.com"})) == Row({"id ****"}));
+}
+
+TEST_CASE("policies that do not apply to the subject do not mask") {
+  agent::PolicyHolder holder;
+  auto p = policy::ParsePolicyYaml(kMaskingPolicy, "masking.yaml");
+  REQUIRE(p.ok());
+  auto snap = std::make_shared<v1::PolicySnapshot>();
+  snap->set_version(1);
+  *snap->add_policies() = *p;
+  holder.Install(snap);
+  ResultMasker other{holder, policy::Subject{"bob", {"analysts"}, "demo"}, "ses_other"};
+  std::string out;
+  REQUIRE(other.Backend(Row({kCard}), &out).ok());
+  CHECK(out == Row({kCard}));
+}
+
+TEST_CASE("a malformed DataRow ends the stream instead of passing") {
+  Fixture f;
+  std::string bad = Row({kCard});
+  bad[6] = '\x05';  // claims five columns
+  std::string out;
+  CHECK_FALSE(f.masker.Backend(bad, &out).ok());
+  CHECK(out.find(kCard) == std::string::npos);
+}
