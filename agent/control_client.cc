@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "agent/backoff.h"
+#include "common/crypto/sealed_box.h"
 #include "common/grpcutil/grpc_util.h"
 #include "common/log/log.h"
 
@@ -85,6 +86,19 @@ void ControlClient::Run() {
   Finish(absl::CancelledError("stopped"));
 }
 
+std::string ControlClient::OpenMaskingKey(v1::PolicySnapshot& snap) {
+  if (snap.sealed_masking_key().empty()) return {};  // an older control plane: redact
+  auto key = crypto::OpenSealed(opts_.private_key, snap.sealed_masking_key(),
+                                crypto::MaskingKeyAad(opts_.name));
+  snap.clear_sealed_masking_key();
+  if (!key.ok()) {
+    spdlog::error("policy version {}: the masking key does not open ({}); hash rules redact",
+                  snap.version(), key.status().message());
+    return {};
+  }
+  return *std::move(key);
+}
+
 void ControlClient::Report(const Writer& write, std::mutex& mu, std::condition_variable& cv,
                            const bool& stop) {
   using Clock = std::chrono::steady_clock;
@@ -153,9 +167,10 @@ absl::Status ControlClient::RunStream() {
                    d.welcome().gateway_id(), names.empty() ? "(none)" : absl::StrJoin(names, ", "));
       if (opts_.on_welcome) opts_.on_welcome(d.welcome());
     } else if (d.has_policy()) {
+      std::string masking_key = OpenMaskingKey(*d.mutable_policy());
       auto snap = std::make_shared<const v1::PolicySnapshot>(std::move(*d.mutable_policy()));
       size_t count = snap->policies_size();
-      int64_t in_force = policy_.Install(std::move(snap));
+      int64_t in_force = policy_.Install(std::move(snap), std::move(masking_key));
       spdlog::info("applied policy version {} ({} policies)", in_force, count);
       v1::AgentMessage ack;
       ack.mutable_policy_applied()->set_version(in_force);

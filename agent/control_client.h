@@ -27,7 +27,8 @@ struct ControlClientOptions {
   std::string ca_file;
   std::string name;
   std::string token;
-  std::string public_key;  // X25519 key credentials are sealed to (the private half stays here)
+  std::string public_key;   // X25519 key credentials are sealed to (the private half stays here)
+  std::string private_key;  // its private half: opens the masking key in policy snapshots
   std::chrono::milliseconds heartbeat_interval{10000};
   // Reported as AgentStats on every new stream, then every stats_interval when they changed.
   // Null: no reports.
@@ -60,6 +61,9 @@ class ControlClient {
   // write fails.
   void Report(const Writer& write, std::mutex& mu, std::condition_variable& cv, const bool& stop);
   void Finish(absl::Status why);
+  // Opens the snapshot's masking key; empty (hash rules redact) when it has none or it does
+  // not open. Clears the sealed bytes from the snapshot.
+  std::string OpenMaskingKey(v1::PolicySnapshot& snap);
 
   ControlClientOptions opts_;
   grpcutil::ReconnectingStub<v1::AgentService> stub_;

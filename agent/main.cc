@@ -59,6 +59,7 @@ int main(int argc, char** argv) {
   // A fresh key per process: sealed credentials from an earlier run cannot be replayed here.
   auto sealing_key = warden::crypto::X25519KeyPair::Generate();
   opts.public_key = sealing_key.public_key;
+  opts.private_key = sealing_key.private_key;
   warden::BlockTerminationSignals();
   // The data path: one TLS tunnel per session to the same gateway host (at the port its
   // OpenSession names), database connections, all on a small Asio pool.

@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <mutex>
+#include <string>
 
 #include "warden/v1/policy.pb.h"
 
@@ -18,17 +19,29 @@ class PolicyHolder {
     return current_;
   }
 
-  // Installs the snapshot unless it is older than the one held (a reordered push must not
-  // roll policy back). Returns the version now in force.
-  int64_t Install(PolicySnapshotPtr snap) {
+  // The snapshot in force and the masking key that came with it (empty: none; hash masking
+  // rules then redact), read together.
+  PolicySnapshotPtr Current(std::string* masking_key) const {
     std::lock_guard<std::mutex> lock(mu_);
-    if (!current_ || snap->version() >= current_->version()) current_ = std::move(snap);
+    *masking_key = masking_key_;
+    return current_;
+  }
+
+  // Installs the snapshot, with the masking key opened from it, unless it is older than the
+  // one held (a reordered push must not roll policy back). Returns the version now in force.
+  int64_t Install(PolicySnapshotPtr snap, std::string masking_key = {}) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!current_ || snap->version() >= current_->version()) {
+      current_ = std::move(snap);
+      masking_key_ = std::move(masking_key);
+    }
     return current_->version();
   }
 
  private:
   mutable std::mutex mu_;
   PolicySnapshotPtr current_;
+  std::string masking_key_;  // in memory only; never logged
 };
 
 }  // namespace warden::agent

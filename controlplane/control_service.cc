@@ -22,6 +22,10 @@ namespace {
 constexpr int64_t kSealedCredentialTtlSeconds = 60;
 }  // namespace
 
+ControlServiceImpl::~ControlServiceImpl() {
+  OPENSSL_cleanse(masking_key_.data(), masking_key_.size());
+}
+
 absl::Status ControlServiceImpl::CheckGateway(const grpc::ServerContext& ctx) {
   auto token = grpcutil::BearerToken(ctx);
   if (!token || !crypto::ConstantTimeEquals(*token, gateway_secret_)) {
@@ -144,6 +148,7 @@ absl::Status ControlServiceImpl::ServeAgent(
         result = snap.status();
         break;
       }
+      SealMaskingKey(agent, reg.public_key(), &*snap);
       v1::AgentDirective d;
       *d.mutable_policy() = std::move(*snap);
       if (!stream->Write(d)) break;
@@ -153,6 +158,18 @@ absl::Status ControlServiceImpl::ServeAgent(
   ctx->TryCancel();  // unblocks the reader if the loop ended first
   reader.join();
   return result;
+}
+
+void ControlServiceImpl::SealMaskingKey(const store::AgentIdentity& agent,
+                                        const std::string& agent_key, v1::PolicySnapshot* snap) {
+  if (masking_key_.empty() || agent_key.empty()) return;
+  auto sealed = crypto::SealTo(agent_key, masking_key_, crypto::MaskingKeyAad(agent.name));
+  if (!sealed.ok()) {
+    spdlog::warn("agent {}: cannot seal the masking key to its key ({}); its hash rules redact",
+                 agent.name, sealed.status().message());
+    return;
+  }
+  snap->set_sealed_masking_key(std::move(*sealed));
 }
 
 absl::StatusOr<std::string> ControlServiceImpl::SealCredentialForAgent(

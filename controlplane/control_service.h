@@ -16,12 +16,14 @@ namespace warden::controlplane {
 class ControlServiceImpl final : public v1::ControlService::Service {
  public:
   ControlServiceImpl(Stores& stores, PolicyNotifier& notifier, LiveSessions& sessions,
-                     DecisionStats& decisions, std::string gateway_secret)
+                     DecisionStats& decisions, std::string gateway_secret, std::string masking_key)
       : stores_(stores),
         notifier_(notifier),
         sessions_(sessions),
         decisions_(decisions),
-        gateway_secret_(std::move(gateway_secret)) {}
+        gateway_secret_(std::move(gateway_secret)),
+        masking_key_(std::move(masking_key)) {}
+  ~ControlServiceImpl() override;
 
   grpc::Status AgentControl(
       grpc::ServerContext* ctx,
@@ -39,6 +41,10 @@ class ControlServiceImpl final : public v1::ControlService::Service {
                                                      const std::string& session_id,
                                                      const store::Principal& who,
                                                      const std::string& agent_key);
+  // Seals the masking key to the agent's X25519 key into *snap; without a usable key the
+  // snapshot goes without it, and the agent's hash rules redact (fail closed).
+  void SealMaskingKey(const store::AgentIdentity& agent, const std::string& agent_key,
+                      v1::PolicySnapshot* snap);
   absl::StatusOr<v1::AgentDirective> WelcomeFor(const store::AgentIdentity& agent,
                                                 const std::string& gateway);
   absl::Status ServeAgent(grpc::ServerContext* ctx, const store::AgentIdentity& agent,
@@ -50,6 +56,7 @@ class ControlServiceImpl final : public v1::ControlService::Service {
   DecisionStats& decisions_;
   AgentRegistry registry_;
   std::string gateway_secret_;
+  std::string masking_key_;  // never logged; see store/masking_key_store.h
 };
 
 }  // namespace warden::controlplane

@@ -9,6 +9,7 @@
 #include "controlplane/store/agent_store.h"
 #include "controlplane/store/connection_store.h"
 #include "controlplane/store/database.h"
+#include "controlplane/store/masking_key_store.h"
 #include "controlplane/store/policy_store.h"
 #include "controlplane/store/token_store.h"
 
@@ -22,7 +23,8 @@ struct Stores {
         connections(*db, keyring),
         tokens(*db),
         admin_tokens(*db),
-        policies(*db) {}
+        policies(*db),
+        masking_key(*db, keyring) {}
 
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<Stores>> Open(
       const std::string& db_path, const std::string& master_key_file) {
@@ -40,6 +42,7 @@ struct Stores {
   store::TokenStore tokens;
   store::AdminTokenStore admin_tokens;
   store::PolicyStore policies;
+  store::MaskingKeyStore masking_key;
 };
 
 }  // namespace warden::controlplane

@@ -7,7 +7,7 @@ pkgs=(build-essential cmake ninja-build ccache pkg-config openssl
   libsqlite3-dev sqlite3 libspdlog-dev catch2 libpg-query-dev libre2-dev libasio-dev libcli11-dev
   libyaml-cpp-dev postgresql postgresql-client pgbouncer)
 if [[ "${1:-}" == "--test" ]]; then
-  pkgs+=(clang libclang-rt-14-dev python3-pytest python3-psycopg2 python3-psycopg
+  pkgs+=(clang libclang-rt-14-dev python3-pytest python3-psycopg2 python3-psycopg python3-cryptography
     libpostgresql-jdbc-java openjdk-17-jdk-headless)
   # node and npm (for the node-postgres compatibility test) come with the machine image; Debian's
   # nodejs package is installed only where there is none.

@@ -6,10 +6,11 @@
 // earlier rule wins between equals.
 //
 // Fail-closed choices, each so that no value a rule covers can pass through unmasked:
-//  - HASH without a key: masking keys are not distributed to agents yet. A HASH rule is then
-//    compiled as REDACT (and a warning names it): the value is hidden, only the join-ability
-//    of hashed values is lost. Denying the session instead would make every policy with a
-//    hash rule (deploy/policies/agents-guardrails.yaml has one) unusable until keys exist.
+//  - HASH without a key: the control plane sends the deployment-wide masking key with each
+//    snapshot (PolicySnapshot.sealed_masking_key); one that predates it sends none. A HASH
+//    rule is then compiled as REDACT (and a warning names it): the value is hidden, only the
+//    join-ability of hashed values is lost. Denying the session instead would make every
+//    policy with a hash rule (deploy/policies/agents-guardrails.yaml has one) unusable.
 //  - Rules that do not compile (a pattern RE2 rejects, a key that is too short; policy
 //    validation on apply should already have refused them): the plan withholds every result
 //    value (ResultMasker: values NULL, COPY OUT refused, message texts replaced).

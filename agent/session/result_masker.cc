@@ -152,7 +152,10 @@ void ResultMasker::Refresh() {
   const int64_t version = snapshot ? snapshot->version() : -1;
   if (compiled_ && version == plan_.version) return;
   FlushCounts();  // rule indices change with the plan
-  plan_ = CompileMaskingPlan(snapshot.get(), subject_, hash_key_, session_id_);
+  std::string pushed_key;
+  snapshot = policy_.Current(&pushed_key);  // again, with the key that came with it
+  plan_ = CompileMaskingPlan(snapshot.get(), subject_, hash_key_.empty() ? pushed_key : hash_key_,
+                             session_id_);
   pending_.assign(plan_.policy_of_rule.size(), 0);
   compiled_ = true;
 }

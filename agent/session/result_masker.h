@@ -53,8 +53,9 @@ class ResultMasker {
   // could not be masked, and must not pass unmasked: the stream is refused.
   static constexpr size_t kMaxHeldMessage = pgwire::kDefaultMaxMessage;
 
-  // `counters`, when given, must outlive the masker. `hash_key` keys HASH rules; empty (there
-  // is no key distribution yet) makes them redact (masking_plan.h).
+  // `counters`, when given, must outlive the masker. `hash_key` keys HASH rules; empty (the
+  // default) uses the masking key that came with the policy snapshot (PolicyHolder), and
+  // without one they redact (masking_plan.h).
   ResultMasker(const PolicyHolder& policy, policy::Subject subject, std::string session_id,
                DecisionCounters* counters = nullptr, std::string hash_key = {});
 

@@ -30,4 +30,9 @@ struct X25519KeyPair {
                                                      absl::string_view sealed,
                                                      absl::string_view aad);
 
+// The aad of the masking key sealed to one agent (PolicySnapshot.sealed_masking_key).
+inline std::string MaskingKeyAad(absl::string_view agent_name) {
+  return std::string("warden.masking_key.v1\n").append(agent_name.data(), agent_name.size());
+}
+
 }  // namespace warden::crypto

@@ -78,6 +78,14 @@ CREATE TABLE admin_tokens (
   created_at INTEGER NOT NULL,
   revoked_at INTEGER NOT NULL DEFAULT 0);
 )sql",
+      // 2: the deployment-wide masking key, sealed with the master key (masking_key_store.h).
+      R"sql(
+CREATE TABLE masking_key (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  key_id TEXT NOT NULL,
+  sealed BLOB NOT NULL,
+  created_at INTEGER NOT NULL);
+)sql",
   };
   return kMigrations;
 }

@@ -60,17 +60,20 @@ std::string Row(const std::vector<std::optional<std::string_view>>& values) {
   return pgwire::BuildDataRow(values);
 }
 
+// A snapshot holding the one policy in `yaml`.
+std::shared_ptr<v1::PolicySnapshot> SnapshotOf(const char* yaml, int64_t version = 1) {
+  auto p = policy::ParsePolicyYaml(yaml, "masking.yaml");
+  REQUIRE(p.ok());
+  auto snap = std::make_shared<v1::PolicySnapshot>();
+  snap->set_version(version);
+  *snap->add_policies() = *p;
+  return snap;
+}
+
 struct Fixture {
   explicit Fixture(const char* yaml = kMaskingPolicy) { Install(yaml, 1); }
 
-  void Install(const char* yaml, int64_t version) {
-    auto p = policy::ParsePolicyYaml(yaml, "masking.yaml");
-    REQUIRE(p.ok());
-    auto snap = std::make_shared<v1::PolicySnapshot>();
-    snap->set_version(version);
-    *snap->add_policies() = *p;
-    holder.Install(snap);
-  }
+  void Install(const char* yaml, int64_t version) { holder.Install(SnapshotOf(yaml, version)); }
 
   std::string Back(std::string_view in) {
     std::string out;
@@ -236,8 +239,7 @@ TEST_CASE("the rules follow the policy version at statement boundaries") {
   CHECK(f.Back(Row({kCard})) == Row({kCard}));
 }
 
-TEST_CASE("a hash rule without a masking key redacts") {
-  Fixture f(R"(
+constexpr char kHashPolicy[] = R"(
 name: masking
 subjects: {groups: [ai-agents]}
 connections: [demo]
@@ -246,18 +248,35 @@ masking:
   - name: emails
     detectors: [email]
     strategy: hash
-)");
+)";
+
+TEST_CASE("a hash rule without a masking key redacts") {
+  Fixture f(kHashPolicy);
   CHECK(f.Back(Row({"id x@example.com"})) == Row({"id ****"}));
+}
+
+TEST_CASE("a hash rule hashes with the masking key that came with the snapshot") {
+  agent::PolicyHolder holder;
+  auto snap = SnapshotOf(kHashPolicy);
+  auto mask = [&](const std::string& key, std::string_view value) {
+    holder.Install(snap, key);
+    ResultMasker m{holder, policy::Subject{"claude", {"ai-agents"}, "demo"}, "ses_hash"};
+    std::string out;
+    REQUIRE(m.Backend(Row({value}), &out).ok());
+    return out;
+  };
+  const std::string key(32, 'k');
+  std::string a = mask(key, "x@example.com");
+  CHECK(a.find("x@example.com") == std::string::npos);
+  CHECK(a.find("****") == std::string::npos);
+  CHECK(mask(key, "x@example.com") == a);                   // deterministic across sessions
+  CHECK(mask(key, "y@example.com") != a);                   // a different value, a different hash
+  CHECK(mask(std::string(32, 'o'), "x@example.com") != a);  // keyed
 }
 
 TEST_CASE("policies that do not apply to the subject do not mask") {
   agent::PolicyHolder holder;
-  auto p = policy::ParsePolicyYaml(kMaskingPolicy, "masking.yaml");
-  REQUIRE(p.ok());
-  auto snap = std::make_shared<v1::PolicySnapshot>();
-  snap->set_version(1);
-  *snap->add_policies() = *p;
-  holder.Install(snap);
+  holder.Install(SnapshotOf(kMaskingPolicy));
   ResultMasker other{holder, policy::Subject{"bob", {"analysts"}, "demo"}, "ses_other"};
   std::string out;
   REQUIRE(other.Backend(Row({kCard}), &out).ok());

@@ -125,6 +125,14 @@ TEST_CASE("Authorize: tokens, grants, agent presence and the sealed credential",
   REQUIRE(d.welcome().connections(0).name() == "demo");
   REQUIRE(stream->Read(&d));
   REQUIRE(d.policy().version() == 1);
+  // The masking key comes sealed to this agent: the gateway relaying it cannot read it.
+  auto masking_key = crypto::OpenSealed(key.private_key, d.policy().sealed_masking_key(),
+                                        crypto::MaskingKeyAad("edge-1"));
+  REQUIRE(masking_key.ok());
+  REQUIRE(*masking_key == *st.masking_key.LoadOrCreate());
+  REQUIRE_FALSE(crypto::OpenSealed(key.private_key, d.policy().sealed_masking_key(),
+                                   crypto::MaskingKeyAad("edge-2"))
+                    .ok());
 
   auto ok = h.Authorize(issued->token, "demo", &resp);
   REQUIRE(ok.ok());

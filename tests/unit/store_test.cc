@@ -152,3 +152,40 @@ TEST_CASE("policy versions bump on change and delete, not on a repeat", "[store]
   REQUIRE(*s->policies.Delete("p1") == 3);
   REQUIRE(absl::IsNotFound(s->policies.Delete("p1").status()));
 }
+
+TEST_CASE("the masking key is created once, sealed at rest, and tampering is detected", "[store]") {
+  TempStore t;
+  std::string key;
+  {
+    auto s = t.Open();
+    auto created = s->masking_key.LoadOrCreate();
+    REQUIRE(created.ok());
+    key = *created;
+    REQUIRE(key.size() == warden::store::kMaskingKeyLen);
+    REQUIRE(*s->masking_key.LoadOrCreate() == key);
+  }
+  // A restart reads the same key back, and the row holds only ciphertext.
+  auto s = t.Open();
+  REQUIRE(*s->masking_key.LoadOrCreate() == key);
+  {
+    auto raw = s->db->Prepare("SELECT key_id, sealed FROM masking_key");
+    REQUIRE(raw.ok());
+    REQUIRE(*raw->Step());
+    REQUIRE(raw->Text(0) == "k1");
+    REQUIRE(raw->Blob(1).find(key) == std::string::npos);
+  }  // finalized: an open statement would pin its read snapshot
+
+  SECTION("rewritten ciphertext") {
+    t.Sql("UPDATE masking_key SET sealed = randomblob(length(sealed))");
+    auto bad = s->masking_key.LoadOrCreate();
+    REQUIRE(absl::IsDataLoss(bad.status()));
+    REQUIRE(std::string(bad.status().message()).find("masking key") != std::string::npos);
+  }
+  SECTION("a credential's ciphertext moved into the masking key's row") {
+    REQUIRE(s->agents.Create("a1", "hash1").ok());
+    REQUIRE(s->connections.Create(Conn("c1", "a1")).ok());
+    REQUIRE(s->connections.SetCredential("c1", "app", "pa55word").ok());
+    t.Sql("UPDATE masking_key SET sealed = (SELECT sealed FROM credentials)");
+    REQUIRE(absl::IsDataLoss(s->masking_key.LoadOrCreate().status()));
+  }
+}
