@@ -21,6 +21,24 @@ from warden_stack import Stack, free_port, wait_until  # noqa: E402
 import warden_fixtures  # noqa: E402
 
 
+# Content detectors on every text value of every row (column rules come with catalog lookups).
+MASKING = """\
+name: bench-masking
+subjects:
+  groups: [ai-agents]
+connections: [demo]
+default_action: allow
+masking:
+  - name: cards
+    detectors: [credit_card]
+    strategy: partial
+    keep_last: 4
+  - name: emails
+    detectors: [email]
+    strategy: redact
+"""
+
+
 def start_pgbouncer(s):
     d = Path(tempfile.mkdtemp(prefix="warden-pgb-"))
     port = free_port()
@@ -123,6 +141,35 @@ def main():
             print(f"{name:9} 1M rows: SELECT {reads[(name, 'select')]:.2f} s, COPY "
                   f"{reads[(name, 'copy')]:.2f} s", flush=True)
 
+        # Masking (issue 5): the same reads with content detectors on every text value, and
+        # the time a 100-row result takes with and without them.
+        import psycopg2
+        small = "SELECT i, md5(i::text), 'user' || i || '@example.com' FROM generate_series(1, 100) i"
+
+        def per_query_ms(n=300):
+            conn = psycopg2.connect(s.gateway_dsn(token))
+            cur = conn.cursor()
+            cur.execute(small)
+            cur.fetchall()
+            t = time.perf_counter()
+            for _ in range(n):
+                cur.execute(small)
+                rows = cur.fetchall()
+            conn.close()
+            return (time.perf_counter() - t) / n * 1000, rows
+        plain_ms, plain_rows = per_query_ms()
+        res = s.apply_policy(MASKING, "masking.yaml")
+        assert res.returncode == 0, res.stderr
+        wait_until("agent current", lambda: s.agent_current("edge-1"))
+        masked_ms, masked_rows = per_query_ms()
+        assert "@example.com" not in repr(masked_rows) and "@example.com" in repr(plain_rows)
+        port, pw = targets["warden"]
+        reads[("masked", "select")] = timed_read(port, pw, big_select)
+        reads[("masked", "copy")] = timed_read(port, pw, big_copy)
+        print(f"warden, masking on: 1M rows: SELECT {reads[('masked', 'select')]:.2f} s, COPY "
+              f"{reads[('masked', 'copy')]:.2f} s; 100-row result {masked_ms:.3f} ms "
+              f"(off: {plain_ms:.3f} ms)", flush=True)
+
         print("\nRatios (same run):")
         for mode in ("simple", "extended"):
             for c in (1, 8):
@@ -134,10 +181,11 @@ def main():
                   f"ms, ratio {(w - d) / max(b - d, 1e-6):.2f}")
         for kind in ("select", "copy"):
             print(f"  1M-row {kind}: warden throughput / direct "
-                  f"{reads[('direct', kind)] / reads[('warden', kind)]:.2f}")
+                  f"{reads[('direct', kind)] / reads[('warden', kind)]:.2f}; with masking on / "
+                  f"off {reads[('warden', kind)] / reads[('masked', kind)]:.2f}")
+        print(f"  100-row result: masking adds {masked_ms - plain_ms:.3f} ms")
 
         idle = (rss_kb(agent_pid), rss_kb(gw_pid))  # after the runs above: caches are warm
-        import psycopg2
         conns = [psycopg2.connect(s.gateway_dsn(token)) for _ in range(args.sessions)]
         for c in conns:
             c.cursor().execute("SELECT 1")
