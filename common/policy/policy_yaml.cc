@@ -320,6 +320,13 @@ absl::StatusOr<warden::v1::MaskingRule> ParseMaskingRule(const YamlReader& r,
     return r.Error(map.node(), path,
                    "a masking rule needs at least one of columns, detectors, pattern");
   }
+  if (rule.detectors().empty() && rule.pattern().empty()) {
+    // Fail closed: the agent does not yet map result columns to table columns (catalog
+    // lookups), so a rule that only names columns would mask nothing.
+    return r.Error(map.node(), path,
+                   "masking by columns alone is not enforced yet: add detectors or a pattern "
+                   "so the values are masked by their content");
+  }
   return rule;
 }
 

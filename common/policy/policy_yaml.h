@@ -31,7 +31,8 @@
 //       pattern: "secret-[a-z0-9]+"  # optional RE2 pattern (must compile)
 //       strategy: partial            # required: redact | partial | hash | null
 //       keep_last: 4                 # 1..32; required with partial, rejected otherwise
-//       # each masking rule needs at least one of columns, detectors, pattern
+//       # each masking rule needs detectors or a pattern (columns alone are refused until
+//       # the agent maps result columns to table columns)
 //   recording:                       # optional
 //     enabled: true                  # boolean, default false
 //     include_results: true          # boolean, default false; needs enabled: true
