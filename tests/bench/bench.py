@@ -21,24 +21,6 @@ from warden_stack import Stack, free_port, wait_until  # noqa: E402
 import warden_fixtures  # noqa: E402
 
 
-# Content detectors on every text value of every row (column rules come with catalog lookups).
-MASKING = """\
-name: bench-masking
-subjects:
-  groups: [ai-agents]
-connections: [demo]
-default_action: allow
-masking:
-  - name: cards
-    detectors: [credit_card]
-    strategy: partial
-    keep_last: 4
-  - name: emails
-    detectors: [email]
-    strategy: redact
-"""
-
-
 def start_pgbouncer(s):
     d = Path(tempfile.mkdtemp(prefix="warden-pgb-"))
     port = free_port()
@@ -158,7 +140,7 @@ def main():
             conn.close()
             return (time.perf_counter() - t) / n * 1000, rows
         plain_ms, plain_rows = per_query_ms()
-        res = s.apply_policy(MASKING, "masking.yaml")
+        res = s.apply_policy(warden_fixtures.MASKING, "masking.yaml")
         assert res.returncode == 0, res.stderr
         wait_until("agent current", lambda: s.agent_current("edge-1"))
         masked_ms, masked_rows = per_query_ms()

@@ -7,29 +7,12 @@ import subprocess
 
 import pytest
 
+from warden_fixtures import MASKING
 from warden_stack import wait_until
 
 psycopg = pytest.importorskip("psycopg")
 psycopg2 = pytest.importorskip("psycopg2")
 
-MASKING = """\
-name: masking
-subjects:
-  groups: [ai-agents]
-connections: [demo]
-default_action: allow
-masking:
-  - name: cards
-    detectors: [credit_card]
-    strategy: partial
-    keep_last: 4
-  - name: emails
-    detectors: [email]
-    strategy: redact
-  - name: ssns
-    detectors: [us_ssn]
-    strategy: "null"
-"""
 
 # The same policy without masking rules.
 NO_MASKING = MASKING[:MASKING.index("masking:\n")]

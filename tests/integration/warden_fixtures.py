@@ -68,3 +68,25 @@ def data_path(running_stack):
                     "--ttl", "1h").stdout.strip()
     wait_until("agent current", lambda: s.agent_current("edge-1"))
     return s
+
+
+# Content detectors on every text value of every row: cards kept to their last 4 digits,
+# emails redacted, SSNs nulled (test_masking.py, tests/bench/bench.py).
+MASKING = """\
+name: masking
+subjects:
+  groups: [ai-agents]
+connections: [demo]
+default_action: allow
+masking:
+  - name: cards
+    detectors: [credit_card]
+    strategy: partial
+    keep_last: 4
+  - name: emails
+    detectors: [email]
+    strategy: redact
+  - name: ssns
+    detectors: [us_ssn]
+    strategy: "null"
+"""
