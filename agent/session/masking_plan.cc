@@ -1,5 +1,6 @@
 #include "agent/session/masking_plan.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "common/log/log.h"
@@ -14,6 +15,12 @@ MaskingPlan CompileMaskingPlan(const v1::PolicySnapshot* snapshot, const policy:
   std::vector<v1::MaskingRule> rules;
   bool has_null = false;
   for (const v1::Policy* p : policy::ApplicablePolicies(*snapshot, subject)) {
+    const bool column_rules = std::any_of(p->masking().begin(), p->masking().end(),
+                                          [](const auto& r) { return !r.columns().empty(); });
+    if (column_rules && p->masking_unknown() == v1::UNKNOWN_LINEAGE_DENY &&
+        plan.deny_unknown_policy.empty()) {
+      plan.deny_unknown_policy = p->name();
+    }
     for (const v1::MaskingRule& rule : p->masking()) {
       rules.push_back(rule);
       plan.policy_of_rule.push_back(p->name());
@@ -38,6 +45,7 @@ MaskingPlan CompileMaskingPlan(const v1::PolicySnapshot* snapshot, const policy:
     return plan;
   }
   plan.values.emplace(*std::move(values));
+  plan.rules = rules;
   if (!has_null) return plan;  // text_rules() is then `values` itself
   for (v1::MaskingRule& rule : rules) {
     if (rule.strategy() == v1::MASK_STRATEGY_NULL) rule.set_strategy(v1::MASK_STRATEGY_REDACT);

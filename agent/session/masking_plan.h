@@ -41,9 +41,18 @@ struct MaskingPlan {
   std::vector<std::string> policy_of_rule;
   // True when the rules did not compile: every result value is withheld.
   bool withhold = false;
+  // The rules as compiled into `values`, in order (the catalog query names their columns).
+  std::vector<v1::MaskingRule> rules;
+  // A policy with column rules that says `masking_unknown: deny`: a statement with a result
+  // column of unknown origin is denied (its name for the client's error), else it is masked.
+  std::string deny_unknown_policy;
 
   // Something to do on DataRows and message texts.
-  bool active() const { return withhold || (values && values->has_content_rules()); }
+  bool active() const {
+    return withhold || (values && (values->has_content_rules() || values->has_column_rules()));
+  }
+  bool content() const { return values && values->has_content_rules(); }
+  bool columns() const { return !withhold && values && values->has_column_rules(); }
   // The rules for text without a NULL form; null when `values` is.
   const masking::RuleSet* text_rules() const { return text ? &*text : values ? &*values : nullptr; }
 };

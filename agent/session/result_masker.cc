@@ -1,5 +1,6 @@
 #include "agent/session/result_masker.h"
 
+#include <algorithm>
 #include <deque>
 #include <variant>
 
@@ -79,6 +80,11 @@ absl::Status ResultMasker::Backend(std::string_view in, std::string* out) {
 }
 
 bool ResultMasker::Hold(char tag) const {
+  if (tracking_ || loader_.in_flight()) {
+    // Every message answers some request: the tracker (or the catalog load) needs them all.
+    // They are small, except rows, which are masked anyway.
+    return (tag != 'd' && tag != 'c') || copy_ != Copy::kNone;
+  }
   switch (tag) {
     case 'Z':  // ReadyForQuery, RowDescription, CopyOutResponse: the policy version is checked
     case 'T':
@@ -101,6 +107,14 @@ bool ResultMasker::Hold(char tag) const {
 
 absl::Status ResultMasker::OnMessage(std::string_view message, std::string* out) {
   const char tag = message[0];
+  if (loader_.in_flight() && loader_.OnMessage(message)) {
+    // The catalog query's answer: the client never asked for it.
+    if (!loader_.in_flight()) OnCatalogLoaded();
+    return absl::OkStatus();
+  }
+  if (tracking_ && tag != 'A' && tag != 'N' && tag != 'S') {
+    shape_ = tracker_.Backend(tag, message.substr(kHeaderSize));
+  }
   if (copy_ == Copy::kRefused) {
     // The client already has its ErrorResponse: the rest of the COPY is dropped, through the
     // CommandComplete (or the server's own error) that ends it.
@@ -116,6 +130,9 @@ absl::Status ResultMasker::OnMessage(std::string_view message, std::string* out)
     case 'D':
       if (!compiled_) Refresh();
       return MaskDataRow(message, out);
+    case 'C':
+      if (tracking_) OnCommandComplete(message);
+      break;
     case 'd':
       MaskCopyData(message, out);
       return absl::OkStatus();
@@ -138,6 +155,7 @@ absl::Status ResultMasker::OnMessage(std::string_view message, std::string* out)
       copy_ = Copy::kNone;
       break;
     case 'Z':
+      if (message.size() > kHeaderSize) txn_status_ = message[kHeaderSize];
       Refresh();
       break;
     default:
@@ -156,6 +174,7 @@ void ResultMasker::Refresh() {
   snapshot = policy_.Current(&pushed_key);  // again, with the key that came with it
   plan_ = CompileMaskingPlan(snapshot.get(), subject_, hash_key_.empty() ? pushed_key : hash_key_,
                              session_id_);
+  ForgetCatalog();  // it holds the old rules' indices
   pending_.assign(plan_.policy_of_rule.size(), 0);
   compiled_ = true;
 }
@@ -204,6 +223,15 @@ absl::Status ResultMasker::OnRowDescription(std::string_view message) {
     }
     kinds_.push_back(kind);
   }
+  if (!shape_) {
+    // Rows no statement could be found for: at least their RowDescription is known.
+    unknown_shape_.fields.clear();
+    for (const pgwire::FieldDescription& f : rd.fields) {
+      unknown_shape_.fields.push_back({f.table_oid, f.column_attnum, f.type_oid});
+    }
+    unknown_shape_.described = true;
+    unknown_shape_.plan_stamp = 0;
+  }
   return absl::OkStatus();
 }
 
@@ -211,11 +239,19 @@ absl::Status ResultMasker::OnRowDescription(std::string_view message) {
 absl::Status ResultMasker::OnCopyOut(std::string_view message, std::string* out) {
   ASSIGN_OR_RETURN(pgwire::CopyOutResponse response, Parse<pgwire::CopyOutResponse>(message));
   copy_ = Copy::kNone;
+  copy_masks_.clear();
   if (!plan_.active()) {
     out->append(message);
     return absl::OkStatus();
   }
-  if (plan_.withhold || response.format != 0) {
+  bool by_column = false;
+  if (plan_.columns()) {
+    const std::vector<ColumnMask>& masks = MasksFor(shape_, response.column_formats.size());
+    by_column = std::any_of(masks.begin(), masks.end(),
+                            [](const ColumnMask& m) { return m.kind != ColumnMask::kNone; });
+    if (by_column) copy_masks_ = masks;
+  }
+  if (plan_.withhold || (response.format != 0 && (plan_.content() || by_column))) {
     copy_ = Copy::kRefused;
     spdlog::info("session {}: {} COPY OUT refused while masking is on", session_id_,
                  plan_.withhold ? "a" : "a binary");
@@ -228,7 +264,8 @@ absl::Status ResultMasker::OnCopyOut(std::string_view message, std::string* out)
                        : std::optional<std::string_view>("Use COPY in text or CSV format.")));
     return absl::OkStatus();
   }
-  copy_ = Copy::kMasking;
+  if (by_column) return OnCopyOutColumns(message, out);
+  if (plan_.content()) copy_ = Copy::kMasking;
   out->append(message);
   return absl::OkStatus();
 }
@@ -246,11 +283,17 @@ absl::Status ResultMasker::MaskDataRow(std::string_view message, std::string* ou
   for (size_t i = 0; i < n; ++i) RETURN_IF_ERROR(r.ReadNullableBytes(&values_[i]));
   RETURN_IF_ERROR(r.Finish());
   changes_.clear();
+  const std::vector<ColumnMask>* masks = plan_.columns() ? &MasksFor(shape_, n) : nullptr;
   for (size_t i = 0; i < n; ++i) {
     if (!values_[i]) continue;
     Change change{i, std::nullopt};
-    if (plan_.withhold ||
-        MaskColumn(i < kinds_.size() ? kinds_[i] : ColumnKind::kText, *values_[i], &change)) {
+    if (plan_.withhold) {
+      changes_.push_back(std::move(change));
+    } else if (masks && (*masks)[i].kind != ColumnMask::kNone) {
+      MaskWhole((*masks)[i], *values_[i], &change);
+      changes_.push_back(std::move(change));
+    } else if (plan_.content() && MaskColumn(i < kinds_.size() ? kinds_[i] : ColumnKind::kText,
+                                             *values_[i], &change)) {
       changes_.push_back(std::move(change));
     }
   }
@@ -362,7 +405,10 @@ absl::Status ResultMasker::MaskNotification(std::string_view message, std::strin
 
 void ResultMasker::MaskCopyData(std::string_view message, std::string* out) {
   std::string row;
-  if (copy_ != Copy::kMasking || !MaskPlainText(message.substr(kHeaderSize), &row)) {
+  const std::string_view text = message.substr(kHeaderSize);
+  const bool changed = copy_ == Copy::kMasking &&
+                       (copy_masks_.empty() ? MaskPlainText(text, &row) : MaskCopyRow(text, &row));
+  if (!changed) {
     out->append(message);
     return;
   }

@@ -24,11 +24,27 @@
 //    the server's source file, line and routine (a failing cast or a RAISE prints the value it
 //    touched, in M, D, W, q, ...). NotificationResponse: the payload.
 //
+// Column rules (issue 5, items 2 and 3): each result column is masked whole by the first rule
+// that names it or any source column that flows into it (column_masks.h), by its RowDescription
+// identity looked up in a catalog snapshot (masking_catalog.h, loaded in band by
+// catalog_loader.h) and by the lineage of the statement that produced it
+// (result_lineage_tracker.h follows the client's requests for that). The masked value is the
+// rule's strategy output where the column's type is text-like, else NULL. A column of unknown
+// origin is redacted whole (counted under the first column rule); `masking_unknown: deny`
+// refuses such statements before they run (statement_guard.h). COPY rows in the default text or
+// CSV format are split into columns and masked the same way; a COPY in another format with a
+// masked column is refused. The catalog is (re)loaded at the first idle moment after the
+// session starts, after the rules change, after this session ran DDL (a CREATE, ALTER or DROP
+// command tag), and every kCatalogMaxAge, only outside a transaction block (a failure inside
+// one would abort the client's transaction); until it is loaded, every column RowDescription
+// names by table is of unknown origin (fail closed).
+//
 // The rules are recompiled when the policy version changes, checked at each ReadyForQuery,
 // RowDescription, CopyOutResponse and message text: one snapshot per statement. Values masked
 // are counted per rule, in this session and agent-wide (DecisionCounters::CountMasked).
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -40,8 +56,12 @@
 #include "absl/status/status.h"
 #include "agent/decision_counters.h"
 #include "agent/policy_holder.h"
+#include "agent/session/catalog_loader.h"
+#include "agent/session/column_masks.h"
+#include "agent/session/masking_catalog.h"
 #include "agent/session/masking_plan.h"
 #include "agent/session/message_walker.h"
+#include "agent/session/result_lineage_tracker.h"
 #include "common/pgwire/framing.h"
 #include "common/policy/evaluator.h"
 
@@ -64,6 +84,19 @@ class ResultMasker {
   // session.
   [[nodiscard]] absl::Status Backend(std::string_view in, std::string* out);
 
+  // Client -> database, as the database gets them (after the statement guard), so that results
+  // can be matched to their statements. Observes only.
+  [[nodiscard]] absl::Status Frontend(std::string_view in);
+
+  // Called before client bytes are forwarded while no request is outstanding and both
+  // directions are at a message boundary: starts or stops following statements as the rules
+  // need, and returns a Query message to send ahead of the client's bytes when the catalog
+  // must be (re)loaded (empty otherwise).
+  std::string OnIdle();
+
+  static constexpr auto kCatalogMaxAge = std::chrono::seconds(60);
+  static constexpr auto kCatalogRetry = std::chrono::seconds(5);
+
   // Values masked in this session (a value counts once, however many rules fired in it).
   uint64_t masked_values() const { return masked_values_; }
 
@@ -76,6 +109,18 @@ class ResultMasker {
   };
 
   bool Hold(char tag) const;
+  // Column masking (result_masker_columns.cc).
+  void OnCatalogLoaded();
+  void ForgetCatalog();
+  // The column plan for `ncolumns` columns of the rows `shape` describes (null: unknown).
+  const std::vector<ColumnMask>& MasksFor(ResultShape* shape, size_t ncolumns);
+  // One value of a column a column rule (or unknown origin) masks.
+  void MaskWhole(const ColumnMask& mask, std::string_view value, Change* change);
+  void OnCommandComplete(std::string_view message);
+  // COPY OUT with columns to mask (copy_masks_): masked by column, or refused.
+  absl::Status OnCopyOutColumns(std::string_view message, std::string* out);
+  // A COPY row masked by column, then by content; false when it stays as it is.
+  bool MaskCopyRow(std::string_view row, std::string* masked);
   absl::Status OnMessage(std::string_view message, std::string* out);
   // Recompiles the rules if the policy version changed.
   void Refresh();
@@ -105,6 +150,26 @@ class ResultMasker {
 
   MessageWalker walker_;
   Copy copy_ = Copy::kNone;
+
+  // Column masking state.
+  bool tracking_ = false;  // following the client's statements (column rules in force)
+  ResultLineageTracker tracker_;
+  MessageWalker frontend_walker_;
+  std::string frontend_scratch_;
+  CatalogLoader loader_;
+  std::optional<MaskingCatalog> catalog_;
+  int64_t catalog_version_ = -2;  // the plan version the catalog was built for
+  bool catalog_stale_ = false;    // this session ran DDL since
+  std::chrono::steady_clock::time_point catalog_at_{};  // loaded or last failed
+  uint64_t generation_ = 1;  // bumps when the plan or the catalog changes (ResultShape stamp)
+  char txn_status_ = 'I';
+  ResultShape* shape_ = nullptr;   // the rows being sent (tracker's), null when unknown
+  std::vector<ColumnMask> masks_;  // the current rows' column plan
+  ResultShape unknown_shape_;      // stands for rows no statement could be found for
+  // COPY OUT masked by column: the plan, the format, and a CSV header row still to come.
+  std::vector<ColumnMask> copy_masks_;
+  bool copy_csv_ = false;
+  bool copy_header_ = false;
   std::vector<ColumnKind> kinds_;  // per column of the latest RowDescription
   // Scratch reused by every DataRow, so that an unchanged row allocates nothing.
   std::vector<std::optional<std::string_view>> values_;

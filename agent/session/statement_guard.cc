@@ -9,6 +9,7 @@
 #include "common/crypto/random.h"
 #include "common/log/log.h"
 #include "common/pgwire/pgwire.h"
+#include "common/sql/column_lineage.h"
 
 namespace warden::agent {
 
@@ -85,6 +86,9 @@ bool StatementGuard::Denied(std::string_view sql, std::string* denial) {
   } else {
     d = policy::Evaluate(*snapshot, subject_, *batch);
   }
+  if (d.action == v1::ACTION_ALLOW && snapshot && UnknownLineageDenied(*snapshot, sql, &d)) {
+    d.action = v1::ACTION_DENY;
+  }
   Tally(d.policy, d.rule, d.action);
   if (d.action == v1::ACTION_ALLOW) {
     bool tracks = std::any_of(
@@ -101,6 +105,53 @@ bool StatementGuard::Denied(std::string_view sql, std::string* denial) {
   *denial = d.action == v1::ACTION_REQUIRE_APPROVAL
                 ? absl::StrCat(d.message, " (approvals are not available yet, so it is refused)")
                 : d.message;
+  return true;
+}
+
+bool StatementGuard::UnknownLineageDenied(const v1::PolicySnapshot& snapshot, std::string_view sql,
+                                          policy::Decision* d) {
+  if (deny_unknown_version_ != snapshot.version()) {
+    deny_unknown_version_ = snapshot.version();
+    deny_unknown_policy_.clear();
+    for (const v1::Policy* p : policy::ApplicablePolicies(snapshot, subject_)) {
+      const bool columns = std::any_of(p->masking().begin(), p->masking().end(),
+                                       [](const auto& r) { return !r.columns().empty(); });
+      if (columns && p->masking_unknown() == v1::UNKNOWN_LINEAGE_DENY) {
+        deny_unknown_policy_ = p->name();
+        break;
+      }
+    }
+  }
+  if (deny_unknown_policy_.empty()) return false;
+  const sql::LineageResult lineage = sql::AnalyzeLineage(sql);
+  std::string column;
+  bool unknown = !lineage.parsed;
+  for (const sql::StatementLineage& s : lineage.statements) {
+    if (unknown) break;
+    // Rows it sends, or that a cursor or prepared statement it creates will send.
+    const bool rows = s.returns_rows ? s.outputs.size() > 0 || s.opaque
+                                     : !s.cursor.empty() || !s.prepared.empty();
+    if (!rows) continue;
+    if (s.opaque) {
+      unknown = true;
+      break;
+    }
+    for (const sql::OutputLineage& o : s.outputs) {
+      if (o.unknown) {
+        unknown = true;
+        column = o.name;
+        break;
+      }
+    }
+  }
+  if (!unknown) return false;
+  d->policy = deny_unknown_policy_;
+  d->rule = "masking_unknown";
+  d->message = absl::StrCat("policy \"", deny_unknown_policy_,
+                            "\" masks columns, and masking cannot tell what feeds ",
+                            column.empty() ? std::string("this statement's result")
+                                           : absl::StrCat("result column \"", column, "\""),
+                            " (a function it cannot see into?): masking_unknown: deny refuses it");
   return true;
 }
 

@@ -68,6 +68,10 @@ class StatementGuard {
  private:
   // True (and the client's message in *denial) when the statement text is denied.
   bool Denied(std::string_view sql, std::string* denial);
+  // True (with *d naming the reason) when a policy with column rules says
+  // `masking_unknown: deny` and the text has a result column of unknown origin.
+  bool UnknownLineageDenied(const v1::PolicySnapshot& snapshot, std::string_view sql,
+                            policy::Decision* d);
   // Counts one decided message, in this session and agent-wide.
   void Tally(std::string_view policy, std::string_view rule, v1::Action action);
   // The policy version a statement allowed now was decided under.
@@ -98,6 +102,8 @@ class StatementGuard {
   std::unordered_map<std::string, Statement> statements_;  // Parse name -> text
   std::unordered_map<std::string, std::string> portals_;   // Bind portal -> statement name
   GuardCounters counters_;
+  int64_t deny_unknown_version_ = -1;  // the snapshot deny_unknown_policy_ was found in
+  std::string deny_unknown_policy_;
 };
 
 }  // namespace warden::agent

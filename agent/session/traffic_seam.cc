@@ -9,7 +9,16 @@ absl::Status TrafficSeam::FrontendBytes(std::string* bytes) {
     if (auto st = guard_->Frontend(*bytes, &scratch_); !st.ok()) return st;
     bytes->swap(scratch_);
   }
-  // What follows tracks the bytes the database actually gets.
+  // Idle before these bytes: nothing outstanding, both directions at a message boundary.
+  const bool idle = awaiting_ready_ == 0 && !unsynced_ && !terminated_ && frontend_.at_boundary() &&
+                    backend_.at_boundary() && !bytes->empty() && (*bytes)[0] != 'X';
+  std::string ahead;  // the masker's own query, to go before the client's bytes
+  if (masker_) {
+    if (idle) ahead = masker_->OnIdle();
+    if (auto st = masker_->Frontend(*bytes); !st.ok()) return st;
+  }
+  // What follows tracks the client's bytes the database gets (the masker's own query and its
+  // answer are the masker's business: neither is seen here).
   frontend_.Feed(*bytes, [this](char tag) {
     switch (tag) {
       case 'Q':  // Query
@@ -35,6 +44,7 @@ absl::Status TrafficSeam::FrontendBytes(std::string* bytes) {
         break;
     }
   });
+  if (!ahead.empty()) bytes->insert(0, ahead);
   return absl::OkStatus();
 }
 

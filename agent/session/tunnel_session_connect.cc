@@ -79,8 +79,8 @@ absl::Status TunnelSession::PrepareStartup() {
                           {open_.groups().begin(), open_.groups().end()},
                           open_.connection(),
                           connection_->read_only()};
-  seam_.SetMasker(std::make_unique<ResultMasker>(*env_->policy, subject, session_id(),
-                                                 env_->decisions));
+  seam_.SetMasker(
+      std::make_unique<ResultMasker>(*env_->policy, subject, session_id(), env_->decisions));
   seam_.SetGuard(std::make_unique<StatementGuard>(
       *env_->policy, *env_->classifier, std::move(subject), session_id(), env_->decisions));
   HandshakeParams params;

@@ -67,6 +67,14 @@ class RuleSet {
 
   const std::vector<Rule>& rules() const { return rules_; }
   bool has_content_rules() const { return !detectors_.empty() || !patterns_.empty(); }
+  // The first rule that names columns, if any (in rule order).
+  std::optional<size_t> first_column_rule() const {
+    for (size_t i = 0; i < columns_.size(); ++i) {
+      if (!columns_[i].empty()) return i;
+    }
+    return std::nullopt;
+  }
+  bool has_column_rules() const { return first_column_rule().has_value(); }
 
   // The first rule whose column globs match, or nullptr. Names are folded to lower case here;
   // an empty schema or table means unknown / none (column_glob.h).

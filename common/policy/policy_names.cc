@@ -111,4 +111,15 @@ std::optional<warden::v1::Detector> DetectorFromName(std::string_view name) {
   return FromName(name, warden::v1::Detector_MAX, &DetectorName);
 }
 
+std::string_view UnknownLineageName(warden::v1::UnknownLineage u) {
+  switch (u) {
+    case warden::v1::UNKNOWN_LINEAGE_MASK:
+      return "mask";
+    case warden::v1::UNKNOWN_LINEAGE_DENY:
+      return "deny";
+    default:
+      return "unspecified";
+  }
+}
+
 }  // namespace warden::policy

@@ -29,7 +29,7 @@ using warden::v1::Policy;
 constexpr std::string_view kRootKeys[] = {
     "name",           "description", "subjects",         "connections",
     "default_action", "read_only",   "forward_unparsed", "rules",
-    "masking",        "recording",   "approval"};
+    "masking",        "recording",   "approval",         "masking_unknown"};
 constexpr std::string_view kSubjectKeys[] = {"identities", "groups"};
 constexpr std::string_view kRuleKeys[] = {"name", "match", "action", "message"};
 constexpr std::string_view kMatchKeys[] = {"commands", "classes", "relations", "functions",
@@ -320,13 +320,6 @@ absl::StatusOr<warden::v1::MaskingRule> ParseMaskingRule(const YamlReader& r,
     return r.Error(map.node(), path,
                    "a masking rule needs at least one of columns, detectors, pattern");
   }
-  if (rule.detectors().empty() && rule.pattern().empty()) {
-    // Fail closed: the agent does not yet map result columns to table columns (catalog
-    // lookups), so a rule that only names columns would mask nothing.
-    return r.Error(map.node(), path,
-                   "masking by columns alone is not enforced yet: add detectors or a pattern "
-                   "so the values are masked by their content");
-  }
   return rule;
 }
 
@@ -416,6 +409,12 @@ absl::StatusOr<Policy> ParseRoot(const YamlReader& r, const YAML::Node& root) {
   RETURN_IF_ERROR(ParseHeader(r, map, policy));
   if (const YamlField* f = map.Find("rules")) RETURN_IF_ERROR(ParseRules(r, *f, policy));
   if (const YamlField* f = map.Find("masking")) RETURN_IF_ERROR(ParseMasking(r, *f, policy));
+  policy.set_masking_unknown(warden::v1::UNKNOWN_LINEAGE_MASK);
+  if (const YamlField* f = map.Find("masking_unknown")) {
+    ASSIGN_OR_RETURN(const auto u, ReadEnum(r, f->value, "masking_unknown", "masking_unknown",
+                                            warden::v1::UnknownLineage_MAX, &UnknownLineageName));
+    policy.set_masking_unknown(u);
+  }
   if (const YamlField* f = map.Find("recording")) RETURN_IF_ERROR(ParseRecording(r, *f, policy));
   // The approval timeout is always concrete, so enforcement never sees a zero timeout.
   policy.mutable_approval()->set_timeout_seconds(kDefaultApprovalTimeoutSeconds);

@@ -31,8 +31,9 @@
 //       pattern: "secret-[a-z0-9]+"  # optional RE2 pattern (must compile)
 //       strategy: partial            # required: redact | partial | hash | null
 //       keep_last: 4                 # 1..32; required with partial, rejected otherwise
-//       # each masking rule needs detectors or a pattern (columns alone are refused until
-//       # the agent maps result columns to table columns)
+//       # each masking rule needs at least one of columns, detectors, pattern
+//   masking_unknown: mask            # optional: mask | deny (default mask): a result column
+//                                    #   whose sources the agent cannot tell, with column rules
 //   recording:                       # optional
 //     enabled: true                  # boolean, default false
 //     include_results: true          # boolean, default false; needs enabled: true
@@ -77,6 +78,7 @@ std::string_view ActionName(warden::v1::Action a);          // allow|deny|requir
 std::string_view ClassName(warden::v1::StatementClass c);   // read|write|ddl|dcl|tcl|admin|...
 std::string_view StrategyName(warden::v1::MaskStrategy s);  // redact|partial|hash|null
 std::string_view DetectorName(warden::v1::Detector d);      // credit_card|email|us_ssn|...
+std::string_view UnknownLineageName(warden::v1::UnknownLineage u);  // mask|deny
 
 // Inverse of the functions above: exact canonical name to value; nullopt for anything else
 // (including "unspecified").

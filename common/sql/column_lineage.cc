@@ -57,9 +57,49 @@ void Describe(const Node& query, Analyzer* a, Analyzed* out) {
 
 // COPY ... TO STDOUT sends rows as CopyData (https://www.postgresql.org/docs/15/sql-copy.html);
 // to a file or program, or FROM, none reach the client.
+// https://www.postgresql.org/docs/15/sql-copy.html (Parameters)
+void CopyOptions(const pg_query::CopyStmt& s, Analyzed* out) {
+  using CopyFormat = StatementLineage::CopyFormat;
+  std::string format = "text";
+  bool other = false;
+  for (const Node& n : s.options()) {
+    if (!n.has_def_elem()) {
+      other = true;
+      continue;
+    }
+    const pg_query::DefElem& d = n.def_elem();
+    const std::string& name = d.defname();
+    if (name == "format" && d.has_arg() && d.arg().has_string()) {
+      format = lineage::Lower(d.arg().string().sval());
+    } else if (name == "header") {
+      // HEADER, HEADER true/on/1: a first row of names (MATCH is for COPY FROM only).
+      bool on = !d.has_arg();
+      if (d.has_arg() && d.arg().has_string()) {
+        const std::string v = lineage::Lower(d.arg().string().sval());
+        on = v == "true" || v == "on";
+        other = other || !(on || v == "false" || v == "off");
+      } else if (d.has_arg() && d.arg().has_integer()) {
+        on = d.arg().integer().ival() != 0;
+      } else if (d.has_arg() && d.arg().has_boolean()) {
+        on = d.arg().boolean().boolval();
+      }
+      out->copy_header = on;
+    } else if (name != "encoding" && name != "freeze") {
+      other = true;  // delimiter, null, quote, escape, force_quote, ...: not the defaults' shape
+    }
+  }
+  if (other || (format != "text" && format != "csv")) {
+    out->copy_format = CopyFormat::kOther;
+  } else {
+    out->copy_format = format == "csv" ? CopyFormat::kCsv : CopyFormat::kText;
+    if (format == "text" && out->copy_header) out->copy_format = CopyFormat::kOther;
+  }
+}
+
 void CopyLineage(const pg_query::CopyStmt& s, Analyzer* a, Analyzed* out) {
   if (s.is_from() || s.is_program() || !s.filename().empty()) return;
   out->returns_rows = true;
+  CopyOptions(s, out);
   if (s.has_query()) return Describe(s.query(), a, out);
   const lineage::Entry table = lineage::BaseRelationEntry(s.relation());
   if (s.attlist().empty()) {

@@ -110,6 +110,13 @@ struct StatementLineage {
   // none). FETCH: the cursor it reads (`outputs` empty: use what DECLARE said; MOVE returns
   // nothing and is not marked).
   std::string cursor;
+  // COPY ... TO STDOUT: how its rows are written, so that the masker can split them into
+  // columns. kText and kCsv are the defaults of their format (tab or comma delimiter, \N or
+  // empty NULL, '"' quote and escape); anything else (binary, a custom delimiter, quote, escape
+  // or NULL string, FORCE_QUOTE) is kOther. `copy_header`: CSV with HEADER (first row: names).
+  enum class CopyFormat : unsigned char { kNone, kText, kCsv, kOther };
+  CopyFormat copy_format = CopyFormat::kNone;
+  bool copy_header = false;
   // PREPARE: the statement it prepares (`outputs` describe its rows; PREPARE returns none).
   // EXECUTE: the prepared statement it runs (`outputs` empty: use what PREPARE said).
   std::string prepared;

@@ -2,12 +2,11 @@
 on, no raw email, card number or SSN of the demo customers reaches a client, whatever path the
 values take (casts, functions, JSON, aggregates, COPY, errors, notices, NOTIFY, binary results);
 with the masking rules removed, the same queries show them."""
-import json
 import subprocess
 
 import pytest
 
-from warden_fixtures import MASKING
+from warden_fixtures import apply_policy_and_wait, masked_counts, MASKING
 from warden_stack import wait_until
 
 psycopg = pytest.importorskip("psycopg")
@@ -65,9 +64,7 @@ def raw(data_path):
 
 
 def apply(s, policy):
-    res = s.apply_policy(policy, "masking.yaml")
-    assert res.returncode == 0, res.stderr
-    wait_until("agent current", lambda: s.agent_current("edge-1"))
+    apply_policy_and_wait(s, policy, "masking.yaml")
 
 
 @pytest.fixture
@@ -171,14 +168,6 @@ def test_psycopg2_server_side_cursor_and_notify(masked, raw):
         assert not leaked(note.payload, raw)
     finally:
         conn.close()
-
-
-def masked_counts(s):
-    agents = json.loads(s.ctl("decisions", "list", "-o", "json", "--agent", "edge-1").stdout)
-    if not agents["agents"]:
-        return {}
-    return {(m["policy"], m.get("masking_rule", m.get("maskingRule"))): int(m["values"])
-            for m in agents["agents"][0]["stats"].get("masked", [])}
 
 
 def test_masked_values_are_counted_per_rule(masked):

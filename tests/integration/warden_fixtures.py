@@ -1,4 +1,6 @@
 """Fixtures shared by the integration and compatibility suites."""
+import json
+
 import pytest
 
 from warden_stack import Stack, wait_until
@@ -90,3 +92,46 @@ masking:
     detectors: [us_ssn]
     strategy: "null"
 """
+
+
+# Column masking (test_column_masking.py): names and SSNs are protected only by their column
+# rules (no detector finds a name; the ssn rule has none), so they prove column lineage.
+COLUMN_MASKING = """\
+name: column-masking
+subjects:
+  groups: [ai-agents]
+connections: [demo]
+default_action: allow
+masking:
+  - name: names
+    columns: [customers.name]
+    strategy: redact
+  - name: emails
+    columns: ["*.email"]
+    detectors: [email]
+    strategy: redact
+  - name: cards
+    columns: [public.customers.card_number]
+    detectors: [credit_card]
+    strategy: partial
+    keep_last: 4
+  - name: ssns
+    columns: [customers.ssn]
+    strategy: "null"
+"""
+
+
+def apply_policy_and_wait(s, policy, filename):
+    """Applies `policy` with wardenctl and waits until the agent enforces it."""
+    res = s.apply_policy(policy, filename)
+    assert res.returncode == 0, res.stderr
+    wait_until("agent current", lambda: s.agent_current("edge-1"))
+
+
+def masked_counts(s):
+    """{(policy, masking rule): values masked} the control plane reports for agent edge-1."""
+    agents = json.loads(s.ctl("decisions", "list", "-o", "json", "--agent", "edge-1").stdout)
+    if not agents["agents"]:
+        return {}
+    return {(m["policy"], m.get("masking_rule", m.get("maskingRule"))): int(m["values"])
+            for m in agents["agents"][0]["stats"].get("masked", [])}

@@ -63,6 +63,7 @@ rules:
     message: "Dropping tables needs a ticket"
   - name: everything-else
     action: allow
+masking_unknown: deny
 masking:
   - name: cards
     columns: ["*.card_number", "Public.Customers.Email"]
@@ -132,6 +133,7 @@ const char kFullPolicyProto[] = R"pb(
     ]
     strategy: MASK_STRATEGY_NULL
   }
+  masking_unknown: UNKNOWN_LINEAGE_DENY
   recording { enabled: true include_results: true max_result_rows: 250 }
   approval { approver_groups: "dba" approver_identities: "alice" timeout_seconds: 600 }
 )pb";
@@ -359,9 +361,8 @@ const InvalidCase kInvalidCases[] = {
      "8:16: masking[0].keep_last", "from 1 to 32"},
     {"masking rule that selects nothing", kBase + "masking:\n  - name: m\n    strategy: redact\n",
      "5:5: masking[0]", "at least one of columns, detectors, pattern"},
-    {"columns without detectors or a pattern (not enforced yet)",
-     kBase + "masking:\n  - name: m\n    columns: [\"*.ssn\"]\n    strategy: redact\n",
-     "5:5: masking[0]", "masking by columns alone is not enforced yet"},
+    {"unknown masking_unknown", kBase + "masking_unknown: maybe\n", "4:18: masking_unknown",
+     "unknown masking_unknown \"maybe\" (expected mask, deny)"},
     {"column glob without a table",
      kBase + "masking:\n  - name: m\n    columns: [email]\n    strategy: redact\n",
      "6:15: masking[0].columns[0]", "expected table.column, schema.table.column or *.column"},

@@ -1,0 +1,254 @@
+#include "agent/session/result_lineage_tracker.h"
+
+#include <utility>
+
+#include "common/pgwire/pgwire.h"
+
+namespace warden::agent {
+
+namespace {
+
+using Lineage = std::shared_ptr<const sql::StatementLineage>;
+
+// The statement `i` of an analysed text, sharing the text's ownership; null past the end or
+// when the text did not parse.
+Lineage StatementOf(const std::shared_ptr<const sql::LineageResult>& texts, size_t i) {
+  if (!texts || !texts->parsed || i >= texts->statements.size()) return nullptr;
+  return Lineage(texts, &texts->statements[i]);
+}
+
+void RecordFields(std::string_view body, ResultShape* shape) {
+  auto m = pgwire::ParseBackend(pgwire::Frame{'T', body});
+  shape->fields.clear();
+  shape->described = false;
+  shape->plan_stamp = 0;
+  if (!m.ok()) return;
+  const auto* rd = std::get_if<pgwire::RowDescription>(&*m);
+  if (!rd) return;
+  for (const pgwire::FieldDescription& f : rd->fields) {
+    shape->fields.push_back({f.table_oid, f.column_attnum, f.type_oid});
+  }
+  shape->described = true;
+}
+
+}  // namespace
+
+std::shared_ptr<const sql::LineageResult> ResultLineageTracker::Analyze(std::string_view sql) {
+  auto it = texts_.find(std::string(sql));
+  if (it != texts_.end()) return it->second;
+  auto result = std::make_shared<const sql::LineageResult>(sql::AnalyzeLineage(sql));
+  if (texts_.size() >= kMaxCachedTexts) texts_.clear();
+  texts_.emplace(std::string(sql), result);
+  return result;
+}
+
+Lineage ResultLineageTracker::Resolve(Lineage s) const {
+  if (!s || !s->outputs.empty() || !s->returns_rows) return s;
+  // FETCH names a cursor, EXECUTE a prepared statement: their rows are the DECLARE's or the
+  // PREPARE's query's. One the tracker never saw created is unknown.
+  if (!s->cursor.empty()) {
+    auto it = cursors_.find(s->cursor);
+    return it == cursors_.end() ? nullptr : it->second;
+  }
+  if (!s->prepared.empty()) {
+    auto it = prepared_.find(s->prepared);
+    return it == prepared_.end() ? nullptr : it->second;
+  }
+  return s;
+}
+
+template <typename Map, typename V>
+void ResultLineageTracker::Remember(Map& map, std::string name, V value) {
+  if (map.size() >= kMaxNames && !map.contains(name)) map.clear();  // forgotten: unknown
+  map[std::move(name)] = std::move(value);
+}
+
+void ResultLineageTracker::Push(Item item) {
+  if (lost_) return;
+  if (queue_.size() >= kMaxQueued) {
+    lost_ = true;
+    queue_.clear();
+    return;
+  }
+  queue_.push_back(std::move(item));
+}
+
+void ResultLineageTracker::Frontend(char tag, std::string_view body) {
+  if (lost_) return;
+  auto parsed = pgwire::ParseFrontend(pgwire::Frame{tag, body});
+  if (!parsed.ok()) return;  // the server rejects it too; its error comes back in order
+  const pgwire::FrontendMessage& m = *parsed;
+  if (const auto* q = std::get_if<pgwire::Query>(&m)) {
+    Push({Kind::kQuery, {}, {}, Analyze(q->sql)});
+  } else if (const auto* p = std::get_if<pgwire::Parse>(&m)) {
+    auto shape = std::make_shared<ResultShape>();
+    // The extended protocol allows one statement per Parse; more is the server's error.
+    shape->lineage = Resolve(StatementOf(Analyze(p->query), 0));
+    Item item{Kind::kParse, std::string(p->name)};
+    item.shape = std::move(shape);
+    Push(std::move(item));
+  } else if (const auto* b = std::get_if<pgwire::Bind>(&m)) {
+    Push({Kind::kBind, std::string(b->portal), std::string(b->statement)});
+  } else if (const auto* d = std::get_if<pgwire::Describe>(&m)) {
+    Push({d->kind == 'S' ? Kind::kDescribeStatement : Kind::kDescribePortal, std::string(d->name)});
+  } else if (const auto* e = std::get_if<pgwire::Execute>(&m)) {
+    Push({Kind::kExecute, std::string(e->portal)});
+  } else if (std::holds_alternative<pgwire::Close>(m)) {
+    Push({Kind::kClose});
+  } else if (std::holds_alternative<pgwire::Sync>(m)) {
+    Push({Kind::kSync});
+  } else if (std::holds_alternative<pgwire::FunctionCall>(m)) {
+    Push({Kind::kFunctionCall});
+  }
+}
+
+std::shared_ptr<ResultShape> ResultLineageTracker::QueryShape(Item& item) {
+  if (!item.shape) {
+    item.shape = std::make_shared<ResultShape>();
+    item.shape->lineage = Resolve(StatementOf(item.texts, item.index));
+  }
+  return item.shape;
+}
+
+std::shared_ptr<ResultShape> ResultLineageTracker::PortalShape(const std::string& portal) {
+  if (auto it = portals_.find(portal); it != portals_.end()) return it->second;
+  // A cursor DECLAREd in SQL is a portal too: Execute can fetch from it.
+  auto shape = std::make_shared<ResultShape>();
+  if (auto it = cursors_.find(portal); it != cursors_.end()) shape->lineage = it->second;
+  return shape;
+}
+
+void ResultLineageTracker::OnQueryComplete(Item& item, std::string_view tag) {
+  Lineage s = StatementOf(item.texts, item.index);
+  if (s && !s->cursor.empty() && !s->returns_rows && tag == "DECLARE CURSOR") {
+    Remember(cursors_, s->cursor, s);
+  } else if (s && !s->prepared.empty() && !s->returns_rows && tag == "PREPARE") {
+    Remember(prepared_, s->prepared, s);
+  }
+  ++item.index;
+  item.shape.reset();
+}
+
+ResultShape* ResultLineageTracker::OnQueryMessage(Item& item, char tag, std::string_view body) {
+  switch (tag) {
+    case 'T': {
+      ResultShape* shape = QueryShape(item).get();
+      RecordFields(body, shape);
+      return shape;
+    }
+    case 'D':
+    case 'H':
+    case 'd':
+      return QueryShape(item).get();
+    case 'C': {
+      auto m = pgwire::ParseBackend(pgwire::Frame{'C', body});
+      const auto* cc = m.ok() ? std::get_if<pgwire::CommandComplete>(&*m) : nullptr;
+      current_ = item.shape;  // outlives the reset below for the caller
+      OnQueryComplete(item, cc ? cc->tag : std::string_view());
+      return current_.get();
+    }
+    case 'I':  // EmptyQueryResponse
+      OnQueryComplete(item, {});
+      return nullptr;
+    case 'Z':
+      queue_.pop_front();
+      return nullptr;
+    default:
+      return nullptr;
+  }
+}
+
+void ResultLineageTracker::SkipToSync() {
+  while (!queue_.empty() && queue_.front().kind != Kind::kSync &&
+         queue_.front().kind != Kind::kQuery && queue_.front().kind != Kind::kFunctionCall) {
+    queue_.pop_front();
+  }
+}
+
+ResultShape* ResultLineageTracker::OnExtendedMessage(Item& item, char tag, std::string_view body) {
+  if (tag == 'E') {
+    SkipToSync();
+    return nullptr;
+  }
+  switch (item.kind) {
+    case Kind::kParse:
+      if (tag == '1') {
+        Remember(statements_, std::move(item.name), std::move(item.shape));
+        queue_.pop_front();
+      }
+      return nullptr;
+    case Kind::kBind:
+      if (tag == '2') {
+        auto it = statements_.find(item.statement);
+        std::shared_ptr<ResultShape> shape =
+            it != statements_.end() ? it->second : std::make_shared<ResultShape>();
+        Remember(portals_, std::move(item.name), std::move(shape));
+        queue_.pop_front();
+      }
+      return nullptr;
+    case Kind::kDescribeStatement:
+    case Kind::kDescribePortal: {
+      if (tag == 't') return nullptr;  // ParameterDescription; the RowDescription follows
+      if (tag != 'T' && tag != 'n') return nullptr;
+      std::shared_ptr<ResultShape> shape;
+      if (item.kind == Kind::kDescribeStatement) {
+        auto it = statements_.find(item.name);
+        if (it != statements_.end()) shape = it->second;
+      } else {
+        shape = PortalShape(item.name);
+      }
+      queue_.pop_front();
+      if (tag == 'n' || !shape) return nullptr;
+      RecordFields(body, shape.get());
+      return shape.get();  // owned by statements_/portals_ (or dropped: see Backend())
+    }
+    case Kind::kExecute: {
+      if (!item.shape) item.shape = PortalShape(item.name);
+      ResultShape* shape = item.shape.get();
+      if (tag == 'C' || tag == 's' || tag == 'I') {
+        current_ = std::move(item.shape);  // outlives the pop for the caller
+        queue_.pop_front();
+        return tag == 'C' ? current_.get() : nullptr;
+      }
+      return shape;
+    }
+    case Kind::kClose:
+      if (tag == '3') queue_.pop_front();
+      return nullptr;
+    case Kind::kSync:
+      if (tag == 'Z') queue_.pop_front();
+      return nullptr;
+    default:
+      return nullptr;
+  }
+}
+
+ResultShape* ResultLineageTracker::Backend(char tag, std::string_view body) {
+  if (lost_ || queue_.empty()) return nullptr;
+  Item& item = queue_.front();
+  switch (tag) {
+    case 'N':  // asynchronous: notices, notifications, parameter changes
+    case 'A':
+    case 'S':
+      return nullptr;
+    default:
+      break;
+  }
+  if (item.kind == Kind::kQuery) return OnQueryMessage(item, tag, body);
+  if (item.kind == Kind::kFunctionCall) {
+    if (tag == 'Z') queue_.pop_front();
+    return nullptr;
+  }
+  if (tag == 'T' && item.kind == Kind::kDescribePortal) {
+    // A portal's shape may be a fresh one (a cursor's): keep it alive for the caller.
+    current_ = PortalShape(item.name);
+    if (!portals_.contains(item.name)) {
+      queue_.pop_front();
+      RecordFields(body, current_.get());
+      return current_.get();
+    }
+  }
+  return OnExtendedMessage(item, tag, body);
+}
+
+}  // namespace warden::agent

@@ -1,0 +1,119 @@
+// Which statement each result belongs to, so that column masking can follow the data of that
+// statement (issue 5, item 3). I/O-free: fed every message the database gets from the client
+// and every message the database sends back, in order.
+//
+// PostgreSQL answers requests strictly in order
+// (https://www.postgresql.org/docs/15/protocol-flow.html), so a queue of the requests sent
+// and not yet answered says which request each response answers:
+//  - Query: one result per statement of its text, each ended by CommandComplete (or an error,
+//    which ends the rest), then ReadyForQuery;
+//  - Parse -> ParseComplete, Bind -> BindComplete, Describe -> [ParameterDescription]
+//    RowDescription | NoData, Execute -> rows then CommandComplete | PortalSuspended |
+//    EmptyQueryResponse, Close -> CloseComplete, Sync -> ReadyForQuery; after an error the
+//    server skips everything up to the next Sync;
+//  - FunctionCall -> FunctionCallResponse, ReadyForQuery.
+// Names are registered when the server confirms them (ParseComplete, BindComplete, the
+// CommandComplete of DECLARE or PREPARE), so a failed Parse or DECLARE can never replace the
+// lineage of the statement or cursor that still holds the name.
+//
+// A result whose statement cannot be told (a portal or cursor this tracker never saw created,
+// a text the parser rejects, a queue that overflowed) has no lineage: the masker then treats
+// every column RowDescription does not name as of unknown origin (fail closed).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "agent/session/column_masks.h"
+#include "common/pgwire/backend_messages.h"
+#include "common/sql/column_lineage.h"
+
+namespace warden::agent {
+
+// What the masker knows about one statement's rows. Shared by a prepared statement and its
+// portals; the masker caches its column plan in it.
+struct ResultShape {
+  // The statement's lineage; null when it cannot be told.
+  std::shared_ptr<const sql::StatementLineage> lineage;
+  // The columns of its latest RowDescription (names dropped); empty until described.
+  std::vector<ResultField> fields;
+  bool described = false;
+  // Filled by the masker: its plan for these columns and the state it was made under (0: none).
+  uint64_t plan_stamp = 0;
+  std::vector<ColumnMask> masks;
+};
+
+class ResultLineageTracker {
+ public:
+  // Requests awaiting answers; beyond this the tracker gives up (every result unknown).
+  static constexpr size_t kMaxQueued = 100000;
+  // Names tracked (statements, portals, cursors, SQL-prepared statements) and texts cached.
+  static constexpr size_t kMaxNames = 10000;
+  static constexpr size_t kMaxCachedTexts = 512;
+
+  // A whole client message, as the database gets it (tag, body).
+  void Frontend(char tag, std::string_view body);
+  // A whole backend message. Returns the shape it belongs to for RowDescription, DataRow,
+  // CopyOutResponse, CopyData and CommandComplete of a result; null otherwise or when unknown.
+  // A RowDescription is recorded in the shape before it is returned.
+  ResultShape* Backend(char tag, std::string_view body);
+
+  // True when the tracker lost track (queue overflow): every shape is unknown from then on.
+  bool lost() const { return lost_; }
+
+ private:
+  enum class Kind : uint8_t {
+    kQuery,
+    kParse,
+    kBind,
+    kDescribeStatement,
+    kDescribePortal,
+    kExecute,
+    kClose,
+    kSync,
+    kFunctionCall,
+  };
+  struct Item {
+    Kind kind;
+    std::string name;                                 // statement, portal
+    std::string statement;                            // Bind: the statement bound
+    std::shared_ptr<const sql::LineageResult> texts;  // Query
+    size_t index = 0;                                 // Query: the statement being answered
+    std::shared_ptr<ResultShape> shape;               // Parse: the new statement; Query: current
+  };
+
+  std::shared_ptr<const sql::LineageResult> Analyze(std::string_view sql);
+  // The lineage rows of `s` follow: a FETCH or EXECUTE resolves to its DECLARE or PREPARE.
+  std::shared_ptr<const sql::StatementLineage> Resolve(
+      std::shared_ptr<const sql::StatementLineage> s) const;
+  std::shared_ptr<ResultShape> QueryShape(Item& item);
+  std::shared_ptr<ResultShape> PortalShape(const std::string& portal);
+  void OnQueryComplete(Item& item, std::string_view tag);
+  ResultShape* OnQueryMessage(Item& item, char tag, std::string_view body);
+  ResultShape* OnExtendedMessage(Item& item, char tag, std::string_view body);
+  // After an error in the extended protocol: drop requests up to (not including) the Sync.
+  void SkipToSync();
+  void Push(Item item);
+  template <typename Map, typename V>
+  void Remember(Map& map, std::string name, V value);
+
+  std::deque<Item> queue_;
+  // The shape Backend() returned last when its request was already answered: kept alive until
+  // the next call.
+  std::shared_ptr<ResultShape> current_;
+  bool lost_ = false;
+  std::unordered_map<std::string, std::shared_ptr<ResultShape>> statements_;  // Parse names
+  std::unordered_map<std::string, std::shared_ptr<ResultShape>> portals_;     // Bind portals
+  // SQL-level names: DECLARE'd cursors and PREPARE'd statements.
+  std::unordered_map<std::string, std::shared_ptr<const sql::StatementLineage>> cursors_;
+  std::unordered_map<std::string, std::shared_ptr<const sql::StatementLineage>> prepared_;
+  std::unordered_map<std::string, std::shared_ptr<const sql::LineageResult>> texts_;
+};
+
+}  // namespace warden::agent

@@ -1,0 +1,186 @@
+// ResultMasker's column rules: following the client's statements, the catalog snapshot, and
+// masking DataRow values and COPY rows by column (result_masker.h).
+#include <algorithm>
+#include <array>
+
+#include "agent/session/copy_row.h"
+#include "agent/session/result_masker.h"
+#include "common/log/log.h"
+#include "common/masking/strategies.h"
+#include "common/pgwire/pgwire.h"
+
+namespace warden::agent {
+
+namespace {
+// The largest client message followed whole (a Query or Parse text): the guard's limit.
+constexpr size_t kMaxFollowedMessage = 64 << 20;
+}  // namespace
+
+absl::Status ResultMasker::Frontend(std::string_view in) {
+  if (!tracking_) return absl::OkStatus();
+  frontend_scratch_.clear();
+  auto any = [](char) { return true; };
+  // COPY data is streamed past; every other message is small or a statement text.
+  auto hold = [](char tag, uint32_t) { return tag != 'd'; };
+  return WalkMessages(
+      in, &frontend_scratch_, kMaxFollowedMessage, any, hold,
+      [this](std::string_view m, std::string*) {
+        tracker_.Frontend(m[0], m.substr(pgwire::kHeaderSize));
+        return absl::OkStatus();
+      },
+      frontend_walker_);
+}
+
+std::string ResultMasker::OnIdle() {
+  Refresh();
+  if (!plan_.columns()) {
+    if (tracking_) {
+      tracking_ = false;
+      tracker_ = ResultLineageTracker();
+    }
+    return {};
+  }
+  if (!tracking_) {
+    // From an idle moment on, every request and its answers are seen in order.
+    tracking_ = true;
+    tracker_ = ResultLineageTracker();
+    frontend_walker_ = MessageWalker();
+  }
+  if (loader_.in_flight() || txn_status_ != 'I') return {};
+  const auto now = std::chrono::steady_clock::now();
+  if (catalog_version_ == plan_.version) {
+    if (catalog_ && !catalog_stale_ && now - catalog_at_ < kCatalogMaxAge) return {};
+    if (!catalog_ && now - catalog_at_ < kCatalogRetry) return {};  // failed a moment ago
+  }
+  std::string sql = MaskingCatalogQuery(plan_.rules);
+  if (sql.empty()) return {};
+  catalog_version_ = plan_.version;
+  catalog_stale_ = false;
+  return loader_.Start(sql);
+}
+
+void ResultMasker::ForgetCatalog() {
+  catalog_.reset();
+  ++generation_;
+}
+
+void ResultMasker::OnCatalogLoaded() {
+  catalog_at_ = std::chrono::steady_clock::now();
+  ForgetCatalog();
+  if (catalog_version_ != plan_.version || !plan_.values) {
+    catalog_version_ = -2;  // the rules changed meanwhile: load again for the new ones
+  } else if (!loader_.status().ok()) {
+    spdlog::warn("session {}: {}; columns are masked as of unknown origin until it loads",
+                 session_id_, loader_.status().message());
+  } else {
+    auto built = MaskingCatalog::Build(loader_.rows(), *plan_.values);
+    if (built.ok()) {
+      catalog_.emplace(*std::move(built));
+      spdlog::debug("session {}: masking catalog loaded ({} relations)", session_id_,
+                    catalog_->relations());
+    } else {
+      spdlog::warn(
+          "session {}: masking catalog unusable ({}); columns are masked as of "
+          "unknown origin",
+          session_id_, built.status().message());
+    }
+  }
+  loader_.Clear();
+}
+
+void ResultMasker::OnCommandComplete(std::string_view message) {
+  // https://www.postgresql.org/docs/15/protocol-message-formats.html (CommandComplete): DDL
+  // tags name the command. Tables, views and columns may have changed: reload when idle.
+  const std::string_view tag = message.substr(pgwire::kHeaderSize);
+  auto starts = [&tag](std::string_view prefix) { return tag.substr(0, prefix.size()) == prefix; };
+  if (starts("CREATE ") || starts("ALTER ") || starts("DROP ") || starts("IMPORT ")) {
+    // Until the reload, relations the snapshot does not list may be new ones (a view over a
+    // masked column): MasksFor() then plans without the snapshot, failing closed.
+    if (!catalog_stale_) ++generation_;
+    catalog_stale_ = true;
+  }
+}
+
+const std::vector<ColumnMask>& ResultMasker::MasksFor(ResultShape* shape, size_t ncolumns) {
+  ResultShape* s = shape ? shape : &unknown_shape_;
+  if (s->plan_stamp == generation_ && s->masks.size() == ncolumns) return s->masks;
+  static const std::vector<ResultField> kNoFields;
+  const bool described = s->described && s->fields.size() == ncolumns;
+  s->masks = PlanColumnMasks(described ? s->fields : kNoFields, ncolumns, s->lineage.get(),
+                             catalog_ && !catalog_stale_ ? &*catalog_ : nullptr, *plan_.values);
+  s->plan_stamp = generation_;
+  return s->masks;
+}
+
+void ResultMasker::MaskWhole(const ColumnMask& mask, std::string_view value, Change* change) {
+  const masking::RuleSet& rules = *plan_.values;
+  if (mask.kind == ColumnMask::kRule) {
+    const std::array<size_t, 1> fired{mask.rule};
+    Count({fired.begin(), fired.end()});
+    if (mask.text) {
+      change->value = rules.MaskValue(rules.rules()[mask.rule], value);
+    } else {
+      change->value.reset();  // cannot be written in its type
+    }
+    return;
+  }
+  // Of unknown origin: redacted whole, counted under the first column rule.
+  const std::array<size_t, 1> fired{rules.first_column_rule().value_or(0)};
+  Count({fired.begin(), fired.end()});
+  if (mask.text) {
+    change->value.emplace(masking::kRedactedText);
+  } else {
+    change->value.reset();
+  }
+}
+
+absl::Status ResultMasker::OnCopyOutColumns(std::string_view message, std::string* out) {
+  using CopyFormat = sql::StatementLineage::CopyFormat;
+  const sql::StatementLineage* lineage = shape_ ? shape_->lineage.get() : nullptr;
+  const CopyFormat format = lineage ? lineage->copy_format : CopyFormat::kOther;
+  if (format != CopyFormat::kText && format != CopyFormat::kCsv) {
+    copy_ = Copy::kRefused;
+    copy_masks_.clear();
+    spdlog::info("session {}: a COPY OUT of masked columns refused: not in a default format",
+                 session_id_);
+    out->append(pgwire::BuildErrorResponse(
+        "ERROR", "42501",
+        "COPY of masked columns is only allowed in the default text or CSV format", std::nullopt,
+        std::optional<std::string_view>(
+            "Drop the DELIMITER, NULL, QUOTE, ESCAPE, FORCE_QUOTE and HEADER options (CSV may "
+            "keep HEADER).")));
+    return absl::OkStatus();
+  }
+  copy_ = Copy::kMasking;
+  copy_csv_ = format == CopyFormat::kCsv;
+  copy_header_ = copy_csv_ && lineage->copy_header;
+  // COPY carries no types: masked values are written as the strategy's text.
+  for (ColumnMask& m : copy_masks_) m.text = true;
+  out->append(message);
+  return absl::OkStatus();
+}
+
+bool ResultMasker::MaskCopyRow(std::string_view row, std::string* masked) {
+  if (copy_header_) {
+    copy_header_ = false;  // column names
+    return MaskPlainText(row, masked);
+  }
+  std::vector<CopyField> fields;
+  if (!SplitCopyRow(row, copy_csv_, &fields) || fields.size() != copy_masks_.size()) {
+    // Not a row this code can split: no value of it passes.
+    fields.assign(copy_masks_.size(), CopyField());
+  } else {
+    for (size_t i = 0; i < fields.size(); ++i) {
+      if (!fields[i] || copy_masks_[i].kind == ColumnMask::kNone) continue;
+      Change change;
+      MaskWhole(copy_masks_[i], *fields[i], &change);
+      fields[i] = std::move(change.value);
+    }
+  }
+  *masked = JoinCopyRow(fields, copy_csv_);
+  std::string second;
+  if (MaskPlainText(*masked, &second)) *masked = std::move(second);
+  return true;
+}
+
+}  // namespace warden::agent

@@ -1,0 +1,221 @@
+// Column masking in the agent's result masker, end to end in process: the catalog snapshot is
+// loaded in band (the masker's own query, its answer swallowed), results are matched to their
+// statements through the simple and extended protocols, cursors and COPY, and each column fed
+// by a masked column is masked whole.
+#include <catch2/catch.hpp>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "agent/session/copy_row.h"
+#include "agent/session/result_masker.h"
+#include "common/pgwire/pgwire.h"
+#include "common/policy/policy_yaml.h"
+
+using namespace warden;
+using agent::ResultMasker;
+using pgwire::FieldDescription;
+
+namespace {
+
+constexpr char kColumnPolicy[] = R"(
+name: columns
+subjects: {groups: [ai-agents]}
+connections: [demo]
+default_action: allow
+masking:
+  - name: names
+    columns: [customers.name]
+    strategy: redact
+  - name: ssns
+    columns: ["*.ssn"]
+    strategy: "null"
+)";
+
+constexpr uint32_t kInt4 = 23;
+constexpr uint32_t kText = 25;
+constexpr uint32_t kCustomers = 16384;
+
+FieldDescription Field(std::string_view name, uint32_t type, uint32_t table = 0,
+                       int16_t attnum = 0) {
+  FieldDescription f;
+  f.name = name;
+  f.table_oid = table;
+  f.column_attnum = attnum;
+  f.type_oid = type;
+  f.type_size = -1;
+  return f;
+}
+
+std::string Row(const std::vector<std::optional<std::string_view>>& values) {
+  return pgwire::BuildDataRow(values);
+}
+
+struct Fixture {
+  Fixture() {
+    auto p = policy::ParsePolicyYaml(kColumnPolicy, "columns.yaml");
+    REQUIRE(p.ok());
+    auto snap = std::make_shared<v1::PolicySnapshot>();
+    snap->set_version(1);
+    *snap->add_policies() = *p;
+    holder.Install(snap);
+  }
+
+  std::string Back(std::string_view in) {
+    std::string out;
+    REQUIRE(masker.Backend(in, &out).ok());
+    return out;
+  }
+  void Front(std::string_view in) { REQUIRE(masker.Frontend(in).ok()); }
+
+  // The masker asks for its catalog at the first idle moment; the database answers.
+  void LoadCatalog() {
+    const std::string query = masker.OnIdle();
+    REQUIRE(!query.empty());
+    CHECK(query[0] == 'Q');
+    CHECK(masker.OnIdle().empty());  // one load at a time
+    std::string answer = pgwire::BuildRowDescription(
+        {Field("oid", 26), Field("schema", 19), Field("name", 19), Field("relkind", 18),
+         Field("attnum", 21), Field("attname", 19), Field("viewdef", kText)});
+    const std::string oid = std::to_string(kCustomers);
+    answer += Row({oid, "public", "customers", "r", "0", std::nullopt, std::nullopt});
+    int attnum = 1;
+    for (const char* column : {"id", "name", "email", "card_number", "ssn"}) {
+      answer +=
+          Row({oid, "public", "customers", "r", std::to_string(attnum++), column, std::nullopt});
+    }
+    answer += pgwire::BuildCommandComplete("SELECT 6") + pgwire::BuildReadyForQuery('I');
+    CHECK(Back(answer).empty());     // the client never sees it
+    CHECK(masker.OnIdle().empty());  // loaded
+  }
+
+  agent::PolicyHolder holder;
+  agent::DecisionCounters counters;
+  ResultMasker masker{holder, policy::Subject{"claude", {"ai-agents"}, "demo"}, "ses_test",
+                      &counters};
+};
+
+}  // namespace
+
+TEST_CASE("columns fed by a masked column are masked whole, by RowDescription and lineage",
+          "[column_masking]") {
+  Fixture f;
+  f.LoadCatalog();
+  f.Front(pgwire::BuildQuery(
+      "SELECT id, name, upper(name) AS shout, ssn, email, c.id::text FROM customers c"));
+  const std::string desc = pgwire::BuildRowDescription(
+      {Field("id", kInt4, kCustomers, 1), Field("name", kText, kCustomers, 2),
+       Field("shout", kText), Field("ssn", kText, kCustomers, 5),
+       Field("email", kText, kCustomers, 3), Field("id", kText)});
+  const std::string in =
+      desc + Row({"1", "Customer 1", "CUSTOMER 1", "101-10-1001", "c1@example.com", "1"}) +
+      pgwire::BuildCommandComplete("SELECT 1") + pgwire::BuildReadyForQuery('I');
+  const std::string expected =
+      desc + Row({"1", "****", "****", std::nullopt, "c1@example.com", "1"}) +
+      pgwire::BuildCommandComplete("SELECT 1") + pgwire::BuildReadyForQuery('I');
+  CHECK(f.Back(in) == expected);
+  CHECK(f.counters.Masked("columns", "names") == 2);
+  CHECK(f.counters.Masked("columns", "ssns") == 1);
+}
+
+TEST_CASE("extended protocol: a described statement stays masked when executed again",
+          "[column_masking]") {
+  Fixture f;
+  f.LoadCatalog();
+  f.Front(pgwire::BuildParse("s1", "SELECT name || '!' FROM customers WHERE id = $1") +
+          pgwire::BuildBind("", "s1", {}, {"1"}, {}) + pgwire::BuildDescribe('P', "") +
+          pgwire::BuildExecute("") + pgwire::BuildSync());
+  const std::string desc = pgwire::BuildRowDescription({Field("?column?", kText)});
+  std::string in = pgwire::BuildParseComplete() + pgwire::BuildBindComplete() + desc +
+                   Row({"Customer 1!"}) + pgwire::BuildCommandComplete("SELECT 1") +
+                   pgwire::BuildReadyForQuery('I');
+  std::string expected = pgwire::BuildParseComplete() + pgwire::BuildBindComplete() + desc +
+                         Row({"****"}) + pgwire::BuildCommandComplete("SELECT 1") +
+                         pgwire::BuildReadyForQuery('I');
+  CHECK(f.Back(in) == expected);
+  // A client that knows the columns skips Describe the second time.
+  f.Front(pgwire::BuildBind("", "s1", {}, {"2"}, {}) + pgwire::BuildExecute("") +
+          pgwire::BuildSync());
+  in = pgwire::BuildBindComplete() + Row({"Customer 2!"}) +
+       pgwire::BuildCommandComplete("SELECT 1") + pgwire::BuildReadyForQuery('I');
+  expected = pgwire::BuildBindComplete() + Row({"****"}) +
+             pgwire::BuildCommandComplete("SELECT 1") + pgwire::BuildReadyForQuery('I');
+  CHECK(f.Back(in) == expected);
+}
+
+TEST_CASE("a cursor's rows follow its DECLARE; unknown functions are masked whole",
+          "[column_masking]") {
+  Fixture f;
+  f.LoadCatalog();
+  f.Front(pgwire::BuildQuery("BEGIN; DECLARE c CURSOR FOR SELECT lower(name), id FROM customers"));
+  const std::string declared = pgwire::BuildCommandComplete("BEGIN") +
+                               pgwire::BuildCommandComplete("DECLARE CURSOR") +
+                               pgwire::BuildReadyForQuery('T');
+  CHECK(f.Back(declared) == declared);
+  f.Front(pgwire::BuildQuery("FETCH 1 FROM c"));
+  const std::string desc =
+      pgwire::BuildRowDescription({Field("lower", kText), Field("id", kInt4, kCustomers, 1)});
+  CHECK(f.Back(desc + Row({"customer 1", "1"})) == desc + Row({"****", "1"}));
+  CHECK(f.Back(pgwire::BuildCommandComplete("FETCH 1") + pgwire::BuildReadyForQuery('T')) ==
+        pgwire::BuildCommandComplete("FETCH 1") + pgwire::BuildReadyForQuery('T'));
+  f.Front(pgwire::BuildQuery("SELECT my_secret_function(id), my_secret_function(id)::int"));
+  const std::string fn = pgwire::BuildRowDescription({Field("a", kText), Field("b", kInt4)});
+  CHECK(f.Back(fn + Row({"anything", "7"})) == fn + Row({"****", std::nullopt}));
+}
+
+TEST_CASE("COPY rows are split into columns and masked; other formats refused",
+          "[column_masking]") {
+  Fixture f;
+  f.LoadCatalog();
+  f.Front(pgwire::BuildQuery("COPY customers (id, name, email) TO STDOUT"));
+  const std::string start = pgwire::BuildCopyOutResponse(0, {0, 0, 0});
+  CHECK(f.Back(start + pgwire::BuildCopyData("1\tCustomer\\t1\tc1@example.com\n")) ==
+        start + pgwire::BuildCopyData("1\t****\tc1@example.com\n"));
+  f.Back(pgwire::BuildCopyDone() + pgwire::BuildCommandComplete("COPY 1") +
+         pgwire::BuildReadyForQuery('I'));
+  f.Front(
+      pgwire::BuildQuery("COPY (SELECT id, ssn, name FROM customers) TO STDOUT (FORMAT csv, "
+                         "HEADER)"));
+  CHECK(f.Back(start + pgwire::BuildCopyData("id,ssn,name\n") +
+               pgwire::BuildCopyData("1,101-10-1001,\"Customer, 1\"\n")) ==
+        start + pgwire::BuildCopyData("id,ssn,name\n") + pgwire::BuildCopyData("1,,****\n"));
+  f.Back(pgwire::BuildCopyDone() + pgwire::BuildCommandComplete("COPY 1") +
+         pgwire::BuildReadyForQuery('I'));
+  f.Front(pgwire::BuildQuery("COPY customers (name) TO STDOUT (DELIMITER '|')"));
+  const std::string refused =
+      f.Back(pgwire::BuildCopyOutResponse(0, {0}) + pgwire::BuildCopyData("Customer 1\n") +
+             pgwire::BuildCopyDone() + pgwire::BuildCommandComplete("COPY 1") +
+             pgwire::BuildReadyForQuery('I'));
+  CHECK(refused.find("Customer") == std::string::npos);
+  CHECK(refused.find("only allowed in the default text or CSV format") != std::string::npos);
+}
+
+TEST_CASE("before its catalog loads, columns named by table are of unknown origin",
+          "[column_masking]") {
+  Fixture f;  // no OnIdle yet: nothing is known
+  const std::string desc = pgwire::BuildRowDescription(
+      {Field("id", kInt4, kCustomers, 1), Field("email", kText, kCustomers, 3)});
+  CHECK(f.Back(desc + Row({"1", "c1@example.com"})) == desc + Row({std::nullopt, "****"}));
+}
+
+TEST_CASE("COPY rows split and join back as the server writes them", "[column_masking]") {
+  std::vector<agent::CopyField> fields;
+  REQUIRE(agent::SplitCopyRow("a\\tb\t\\N\tc\\\\d\\n\t\n", false, &fields));
+  REQUIRE(fields.size() == 4);
+  CHECK(*fields[0] == "a\tb");
+  CHECK(!fields[1]);
+  CHECK(*fields[2] == "c\\d\n");
+  CHECK(*fields[3] == "");
+  CHECK(agent::JoinCopyRow(fields, false) == "a\\tb\t\\N\tc\\\\d\\n\t\n");
+  REQUIRE(agent::SplitCopyRow("1,,\"\",\"a,\"\"b\"\"\nc\"\n", true, &fields));
+  REQUIRE(fields.size() == 4);
+  CHECK(*fields[0] == "1");
+  CHECK(!fields[1]);
+  CHECK(*fields[2] == "");
+  CHECK(*fields[3] == "a,\"b\"\nc");
+  CHECK(agent::JoinCopyRow(fields, true) == "1,,\"\",\"a,\"\"b\"\"\nc\"\n");
+  CHECK(!agent::SplitCopyRow("no newline", false, &fields));
+  CHECK(!agent::SplitCopyRow("\"open,\n", true, &fields));
+  CHECK(!agent::SplitCopyRow("x\\N\n", false, &fields));
+}
