@@ -1,160 +1,186 @@
 #include "agent/session/copy_row.h"
 
+#include <cstring>
+
 namespace warden::agent {
 
 namespace {
 
-bool SplitText(std::string_view row, std::vector<CopyField>* fields) {
-  std::string value;
-  bool null = false;
-  size_t start = 0;
-  for (size_t i = 0; i <= row.size(); ++i) {
-    const bool end = i == row.size();
-    const char c = end ? '\t' : row[i];
-    if (c == '\t') {
-      if (null && i - start != 2) return false;  // \N is a whole field
-      fields->push_back(null ? CopyField() : CopyField(std::move(value)));
-      value.clear();
-      null = false;
-      start = i + 1;
-      continue;
+void Unescape(std::string_view raw, std::string* value) {
+  value->clear();
+  for (size_t i = 0; i < raw.size(); ++i) {
+    char c = raw[i];
+    if (c == '\\' && i + 1 < raw.size()) {
+      switch (raw[++i]) {
+        case 'b':
+          c = '\b';
+          break;
+        case 'f':
+          c = '\f';
+          break;
+        case 'n':
+          c = '\n';
+          break;
+        case 'r':
+          c = '\r';
+          break;
+        case 't':
+          c = '\t';
+          break;
+        case 'v':
+          c = '\v';
+          break;
+        default:  // \\ and any other escaped character stand for themselves
+          c = raw[i];
+          break;
+      }
     }
-    if (c != '\\') {
-      value.push_back(c);
-      continue;
-    }
-    if (++i == row.size()) return false;
-    switch (row[i]) {
-      case 'N':
-        null = true;
-        break;
-      case 'b':
-        value.push_back('\b');
-        break;
-      case 'f':
-        value.push_back('\f');
-        break;
-      case 'n':
-        value.push_back('\n');
-        break;
-      case 'r':
-        value.push_back('\r');
-        break;
-      case 't':
-        value.push_back('\t');
-        break;
-      case 'v':
-        value.push_back('\v');
-        break;
-      default:  // \\ and any other escaped character stand for themselves
-        value.push_back(row[i]);
-        break;
-    }
+    value->push_back(c);
   }
-  return true;
 }
 
-bool SplitCsv(std::string_view row, std::vector<CopyField>* fields) {
-  size_t i = 0;
-  while (true) {
-    if (i < row.size() && row[i] == '"') {
-      std::string value;
-      ++i;
-      while (true) {
-        if (i >= row.size()) return false;  // unterminated quote
-        if (row[i] == '"') {
-          if (i + 1 < row.size() && row[i + 1] == '"') {
-            value.push_back('"');
-            i += 2;
-            continue;
-          }
-          ++i;
-          break;
-        }
-        value.push_back(row[i++]);
-      }
-      fields->push_back(std::move(value));
-      if (i == row.size()) return true;
-      if (row[i] != ',') return false;
-      ++i;
-      continue;
+void AppendText(std::string_view v, std::string* out) {
+  for (char c : v) {
+    const char* esc = nullptr;
+    switch (c) {
+      case '\\':
+        esc = "\\\\";
+        break;
+      case '\b':
+        esc = "\\b";
+        break;
+      case '\f':
+        esc = "\\f";
+        break;
+      case '\n':
+        esc = "\\n";
+        break;
+      case '\r':
+        esc = "\\r";
+        break;
+      case '\t':
+        esc = "\\t";
+        break;
+      case '\v':
+        esc = "\\v";
+        break;
+      default:
+        out->push_back(c);
+        continue;
     }
-    const size_t comma = row.find(',', i);
-    const std::string_view raw =
-        row.substr(i, comma == std::string_view::npos ? row.npos : comma - i);
-    if (raw.find('"') != std::string_view::npos) return false;
-    fields->push_back(raw.empty() ? CopyField() : CopyField(std::string(raw)));
-    if (comma == std::string_view::npos) return true;
-    i = comma + 1;
+    out->append(esc);
   }
+}
+
+void AppendCsv(std::string_view v, std::string* out) {
+  // Quoted when it could be misread: empty (NULL otherwise), a delimiter, quote or line
+  // break, or the end-of-data marker.
+  if (!v.empty() && v != "\\." && v.find_first_of(",\"\n\r") == std::string_view::npos) {
+    out->append(v);
+    return;
+  }
+  out->push_back('"');
+  for (char c : v) {
+    if (c == '"') out->push_back('"');
+    out->push_back(c);
+  }
+  out->push_back('"');
+}
+
+bool RewriteText(std::string_view row, const std::vector<bool>& masked, CopyFieldMask mask,
+                 std::string* out) {
+  std::string value;
+  size_t i = 0;
+  size_t start = 0;
+  while (true) {
+    const void* tab = std::memchr(row.data() + start, '\t', row.size() - start);
+    const size_t end = tab ? static_cast<const char*>(tab) - row.data() : row.size();
+    if (i >= masked.size()) return false;
+    const std::string_view raw = row.substr(start, end - start);
+    if (i > 0) out->push_back('\t');
+    if (!masked[i] || raw == "\\N") {
+      out->append(raw);
+    } else {
+      std::string_view v = raw;
+      if (raw.find('\\') != std::string_view::npos) {
+        Unescape(raw, &value);
+        v = value;
+      }
+      std::optional<std::string> m = mask(i, v);
+      if (m) {
+        AppendText(*m, out);
+      } else {
+        out->append("\\N");
+      }
+    }
+    ++i;
+    if (!tab) break;
+    start = end + 1;
+  }
+  return i == masked.size();
+}
+
+bool RewriteCsv(std::string_view row, const std::vector<bool>& masked, CopyFieldMask mask,
+                std::string* out) {
+  std::string value;
+  size_t i = 0;
+  size_t pos = 0;
+  while (true) {
+    if (i >= masked.size()) return false;
+    const size_t start = pos;
+    bool quoted = false;
+    if (pos < row.size() && row[pos] == '"') {
+      quoted = true;
+      ++pos;
+      while (true) {
+        const size_t q = row.find('"', pos);
+        if (q == std::string_view::npos) return false;  // unterminated quote
+        if (q + 1 < row.size() && row[q + 1] == '"') {
+          pos = q + 2;
+          continue;
+        }
+        pos = q + 1;
+        break;
+      }
+      if (pos < row.size() && row[pos] != ',') return false;
+    } else {
+      const size_t comma = row.find(',', pos);
+      pos = comma == std::string_view::npos ? row.size() : comma;
+      if (row.substr(start, pos - start).find('"') != std::string_view::npos) return false;
+    }
+    const std::string_view raw = row.substr(start, pos - start);
+    if (i > 0) out->push_back(',');
+    if (!masked[i] || (!quoted && raw.empty())) {
+      out->append(raw);  // not masked, or NULL
+    } else {
+      std::string_view v = raw;
+      if (quoted) {
+        value.clear();
+        for (size_t k = 1; k + 1 < raw.size(); ++k) {
+          value.push_back(raw[k]);
+          if (raw[k] == '"') ++k;  // a doubled quote
+        }
+        v = value;
+      }
+      std::optional<std::string> m = mask(i, v);
+      if (m) AppendCsv(*m, out);
+    }
+    ++i;
+    if (pos == row.size()) break;
+    ++pos;  // the comma
+  }
+  return i == masked.size();
 }
 
 }  // namespace
 
-bool SplitCopyRow(std::string_view row, bool csv, std::vector<CopyField>* fields) {
-  fields->clear();
+bool RewriteCopyRow(std::string_view row, bool csv, const std::vector<bool>& masked,
+                    CopyFieldMask mask, std::string* out) {
   if (row.empty() || row.back() != '\n') return false;
   row.remove_suffix(1);
-  return csv ? SplitCsv(row, fields) : SplitText(row, fields);
-}
-
-std::string JoinCopyRow(const std::vector<CopyField>& fields, bool csv) {
-  std::string out;
-  for (size_t i = 0; i < fields.size(); ++i) {
-    if (i > 0) out.push_back(csv ? ',' : '\t');
-    const CopyField& f = fields[i];
-    if (!f) {
-      if (!csv) out.append("\\N");
-      continue;
-    }
-    if (csv) {
-      // Quoted when it could be misread: empty (NULL otherwise), a delimiter, quote, line
-      // break, or the end-of-data marker.
-      const bool quote =
-          f->empty() || *f == "\\." || f->find_first_of(",\"\n\r") != std::string::npos;
-      if (!quote) {
-        out.append(*f);
-        continue;
-      }
-      out.push_back('"');
-      for (char c : *f) {
-        if (c == '"') out.push_back('"');
-        out.push_back(c);
-      }
-      out.push_back('"');
-      continue;
-    }
-    for (char c : *f) {
-      switch (c) {
-        case '\\':
-          out.append("\\\\");
-          break;
-        case '\b':
-          out.append("\\b");
-          break;
-        case '\f':
-          out.append("\\f");
-          break;
-        case '\n':
-          out.append("\\n");
-          break;
-        case '\r':
-          out.append("\\r");
-          break;
-        case '\t':
-          out.append("\\t");
-          break;
-        case '\v':
-          out.append("\\v");
-          break;
-        default:
-          out.push_back(c);
-          break;
-      }
-    }
-  }
-  out.push_back('\n');
-  return out;
+  const bool ok = csv ? RewriteCsv(row, masked, mask, out) : RewriteText(row, masked, mask, out);
+  out->push_back('\n');
+  return ok;
 }
 
 }  // namespace warden::agent

@@ -1,28 +1,29 @@
-// One COPY OUT row of the default text or CSV format, split into its fields and rebuilt with
-// some of them replaced, for masking COPY ... TO STDOUT by column (issue 5). Pure.
+// One COPY OUT row of the default text or CSV format with some of its fields replaced, for
+// masking COPY ... TO STDOUT by column (issue 5). Pure.
 // https://www.postgresql.org/docs/15/sql-copy.html (File Formats). The server sends one row per
 // CopyData message, ended by a newline; text fields are tab separated with backslash escapes
 // and \N for NULL; CSV fields are comma separated, quoted with '"' (doubled inside) when they
-// need it, and an unquoted empty field is NULL.
+// need it, and an unquoted empty field is NULL. Fields that are not replaced are copied byte
+// for byte, so a row costs one pass and, when nothing in it is masked, no allocation.
 #pragma once
 
 #include <cstddef>
-#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
+
 namespace warden::agent {
 
-// A field's value, unescaped (nullopt: NULL).
-using CopyField = std::optional<std::string>;
+// The new value of field `i` given its value (unescaped / unquoted); nullopt writes NULL.
+using CopyFieldMask = absl::FunctionRef<std::optional<std::string>(size_t, std::string_view)>;
 
-// Splits `row` (with its trailing newline). False when it is not a well-formed row.
-bool SplitCopyRow(std::string_view row, bool csv, std::vector<CopyField>* fields);
-
-// Joins fields back into a row of the same format, escaping or quoting each as the server
-// would, with the trailing newline.
-std::string JoinCopyRow(const std::vector<CopyField>& fields, bool csv);
+// Appends `row` (with its trailing newline) to *out with every non-NULL field i for which
+// `masked[i]` is true replaced by mask(i, value), escaped or quoted as the server would. False
+// (and *out unspecified) when the row is not well-formed or has not masked.size() fields.
+bool RewriteCopyRow(std::string_view row, bool csv, const std::vector<bool>& masked,
+                    CopyFieldMask mask, std::string* out);
 
 }  // namespace warden::agent

@@ -112,7 +112,8 @@ absl::Status ResultMasker::OnMessage(std::string_view message, std::string* out)
     if (!loader_.in_flight()) OnCatalogLoaded();
     return absl::OkStatus();
   }
-  if (tracking_ && tag != 'A' && tag != 'N' && tag != 'S') {
+  // CopyData belongs to the COPY its CopyOutResponse started (shape_ stays).
+  if (tracking_ && tag != 'A' && tag != 'N' && tag != 'S' && tag != 'd') {
     shape_ = tracker_.Backend(tag, message.substr(kHeaderSize));
   }
   if (copy_ == Copy::kRefused) {
@@ -175,6 +176,7 @@ void ResultMasker::Refresh() {
   plan_ = CompileMaskingPlan(snapshot.get(), subject_, hash_key_.empty() ? pushed_key : hash_key_,
                              session_id_);
   ForgetCatalog();  // it holds the old rules' indices
+  first_column_rule_ = plan_.values ? plan_.values->first_column_rule().value_or(0) : 0;
   pending_.assign(plan_.policy_of_rule.size(), 0);
   compiled_ = true;
 }
@@ -404,15 +406,15 @@ absl::Status ResultMasker::MaskNotification(std::string_view message, std::strin
 }
 
 void ResultMasker::MaskCopyData(std::string_view message, std::string* out) {
-  std::string row;
   const std::string_view text = message.substr(kHeaderSize);
-  const bool changed = copy_ == Copy::kMasking &&
-                       (copy_masks_.empty() ? MaskPlainText(text, &row) : MaskCopyRow(text, &row));
+  const bool changed =
+      copy_ == Copy::kMasking &&
+      (copy_masks_.empty() ? MaskPlainText(text, &copy_row_) : MaskCopyRow(text, &copy_row_));
   if (!changed) {
     out->append(message);
     return;
   }
-  pgwire::Encode(pgwire::CopyData{row}, out);
+  pgwire::Encode(pgwire::CopyData{copy_row_}, out);
 }
 
 }  // namespace warden::agent

@@ -126,6 +126,10 @@ class ResultMasker {
   void Refresh();
   void FlushCounts();
   void Count(const std::vector<size_t>& fired);
+  void CountOne(size_t rule) {
+    ++masked_values_;
+    if (rule < pending_.size()) ++pending_[rule];
+  }
   absl::Status OnRowDescription(std::string_view message);
   absl::Status OnCopyOut(std::string_view message, std::string* out);
   absl::Status MaskDataRow(std::string_view message, std::string* out);
@@ -168,6 +172,9 @@ class ResultMasker {
   ResultShape unknown_shape_;      // stands for rows no statement could be found for
   // COPY OUT masked by column: the plan, the format, and a CSV header row still to come.
   std::vector<ColumnMask> copy_masks_;
+  std::vector<bool> copy_masked_;
+  size_t first_column_rule_ = 0;  // unknown-origin values are counted under it
+  std::string copy_row_;          // scratch for a masked COPY row
   bool copy_csv_ = false;
   bool copy_header_ = false;
   std::vector<ColumnKind> kinds_;  // per column of the latest RowDescription

@@ -1,7 +1,6 @@
 // ResultMasker's column rules: following the client's statements, the catalog snapshot, and
 // masking DataRow values and COPY rows by column (result_masker.h).
 #include <algorithm>
-#include <array>
 
 #include "agent/session/copy_row.h"
 #include "agent/session/result_masker.h"
@@ -115,8 +114,7 @@ const std::vector<ColumnMask>& ResultMasker::MasksFor(ResultShape* shape, size_t
 void ResultMasker::MaskWhole(const ColumnMask& mask, std::string_view value, Change* change) {
   const masking::RuleSet& rules = *plan_.values;
   if (mask.kind == ColumnMask::kRule) {
-    const std::array<size_t, 1> fired{mask.rule};
-    Count({fired.begin(), fired.end()});
+    CountOne(mask.rule);
     if (mask.text) {
       change->value = rules.MaskValue(rules.rules()[mask.rule], value);
     } else {
@@ -125,8 +123,7 @@ void ResultMasker::MaskWhole(const ColumnMask& mask, std::string_view value, Cha
     return;
   }
   // Of unknown origin: redacted whole, counted under the first column rule.
-  const std::array<size_t, 1> fired{rules.first_column_rule().value_or(0)};
-  Count({fired.begin(), fired.end()});
+  CountOne(first_column_rule_);
   if (mask.text) {
     change->value.emplace(masking::kRedactedText);
   } else {
@@ -155,7 +152,11 @@ absl::Status ResultMasker::OnCopyOutColumns(std::string_view message, std::strin
   copy_csv_ = format == CopyFormat::kCsv;
   copy_header_ = copy_csv_ && lineage->copy_header;
   // COPY carries no types: masked values are written as the strategy's text.
-  for (ColumnMask& m : copy_masks_) m.text = true;
+  copy_masked_.assign(copy_masks_.size(), false);
+  for (size_t i = 0; i < copy_masks_.size(); ++i) {
+    copy_masks_[i].text = true;
+    copy_masked_[i] = copy_masks_[i].kind != ColumnMask::kNone;
+  }
   out->append(message);
   return absl::OkStatus();
 }
@@ -165,21 +166,26 @@ bool ResultMasker::MaskCopyRow(std::string_view row, std::string* masked) {
     copy_header_ = false;  // column names
     return MaskPlainText(row, masked);
   }
-  std::vector<CopyField> fields;
-  if (!SplitCopyRow(row, copy_csv_, &fields) || fields.size() != copy_masks_.size()) {
-    // Not a row this code can split: no value of it passes.
-    fields.assign(copy_masks_.size(), CopyField());
-  } else {
-    for (size_t i = 0; i < fields.size(); ++i) {
-      if (!fields[i] || copy_masks_[i].kind == ColumnMask::kNone) continue;
-      Change change;
-      MaskWhole(copy_masks_[i], *fields[i], &change);
-      fields[i] = std::move(change.value);
+  masked->clear();
+  auto mask = [this](size_t i, std::string_view value) {
+    Change change;
+    MaskWhole(copy_masks_[i], value, &change);
+    return std::move(change.value);
+  };
+  if (!RewriteCopyRow(row, copy_csv_, copy_masked_, mask, masked)) {
+    // Not a row this code can split: no value of it passes (a row of NULLs).
+    masked->clear();
+    for (size_t i = 0; i < copy_masks_.size(); ++i) {
+      if (copy_csv_) {
+        if (i > 0) masked->push_back(',');
+      } else {
+        masked->append(i > 0 ? "\t\\N" : "\\N");
+      }
     }
+    masked->push_back('\n');
   }
-  *masked = JoinCopyRow(fields, copy_csv_);
   std::string second;
-  if (MaskPlainText(*masked, &second)) *masked = std::move(second);
+  if (plan_.content() && MaskPlainText(*masked, &second)) *masked = std::move(second);
   return true;
 }
 

@@ -74,7 +74,8 @@ def main():
         with psycopg2.connect(s.direct_dsn()) as conn:
             conn.cursor().execute(
                 "CREATE TABLE bench_people AS SELECT i AS id, 'Person ' || i AS name, "
-                "'person' || i || '@example.com' AS email FROM generate_series(1, 1000000) i")
+                "'person' || i || '@example.com' AS email FROM generate_series(1, 1000000) i; "
+                "ALTER TABLE bench_people ADD PRIMARY KEY (id)")
         plain_ms, plain_rows = per_query_ms(s, token)
         plain = reads(s, token)
         warden_fixtures.apply_policy_and_wait(s, COLUMN_RULES, "grant.yaml")

@@ -199,23 +199,28 @@ TEST_CASE("before its catalog loads, columns named by table are of unknown origi
   CHECK(f.Back(desc + Row({"1", "c1@example.com"})) == desc + Row({std::nullopt, "****"}));
 }
 
-TEST_CASE("COPY rows split and join back as the server writes them", "[column_masking]") {
-  std::vector<agent::CopyField> fields;
-  REQUIRE(agent::SplitCopyRow("a\\tb\t\\N\tc\\\\d\\n\t\n", false, &fields));
-  REQUIRE(fields.size() == 4);
-  CHECK(*fields[0] == "a\tb");
-  CHECK(!fields[1]);
-  CHECK(*fields[2] == "c\\d\n");
-  CHECK(*fields[3] == "");
-  CHECK(agent::JoinCopyRow(fields, false) == "a\\tb\t\\N\tc\\\\d\\n\t\n");
-  REQUIRE(agent::SplitCopyRow("1,,\"\",\"a,\"\"b\"\"\nc\"\n", true, &fields));
-  REQUIRE(fields.size() == 4);
-  CHECK(*fields[0] == "1");
-  CHECK(!fields[1]);
-  CHECK(*fields[2] == "");
-  CHECK(*fields[3] == "a,\"b\"\nc");
-  CHECK(agent::JoinCopyRow(fields, true) == "1,,\"\",\"a,\"\"b\"\"\nc\"\n");
-  CHECK(!agent::SplitCopyRow("no newline", false, &fields));
-  CHECK(!agent::SplitCopyRow("\"open,\n", true, &fields));
-  CHECK(!agent::SplitCopyRow("x\\N\n", false, &fields));
+TEST_CASE("COPY rows: masked fields are replaced, escaped and quoted as the server would",
+          "[column_masking]") {
+  std::vector<std::string> seen;
+  auto mask = [&seen](size_t i, std::string_view v) -> std::optional<std::string> {
+    seen.emplace_back(v);
+    if (i == 2) return std::nullopt;
+    return "<" + std::string(v) + ">";
+  };
+  std::string out;
+  REQUIRE(agent::RewriteCopyRow("a\\tb\t\\N\tc\\\\d\\n\t\n", false, {true, true, true, false}, mask,
+                                &out));
+  CHECK(out == "<a\\tb>\t\\N\t\\N\t\n");  // tab escaped again; NULL stays; field 2 nulled
+  CHECK(seen == std::vector<std::string>{"a\tb", "c\\d\n"});
+  seen.clear();
+  out.clear();
+  REQUIRE(agent::RewriteCopyRow("1,,\"\",\"a,\"\"b\"\"\nc\",x\n", true,
+                                {false, true, true, true, false}, mask, &out));
+  CHECK(seen == std::vector<std::string>{"", "a,\"b\"\nc"});
+  CHECK(out == "1,,,\"<a,\"\"b\"\"\nc>\",x\n");
+  out.clear();
+  CHECK(!agent::RewriteCopyRow("no newline", false, {true}, mask, &out));
+  CHECK(!agent::RewriteCopyRow("\"open,\n", true, {true, true}, mask, &out));
+  CHECK(!agent::RewriteCopyRow("a\tb\n", false, {true}, mask, &out));     // too many fields
+  CHECK(!agent::RewriteCopyRow("a\n", false, {true, true}, mask, &out));  // too few
 }
