@@ -2,6 +2,8 @@
 // reads one consistent version per statement (DESIGN.md §4.4).
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -14,6 +16,10 @@ using PolicySnapshotPtr = std::shared_ptr<const v1::PolicySnapshot>;
 
 class PolicyHolder {
  public:
+  // The version in force (-1 before the first snapshot), without taking the lock: sessions
+  // check it on their hot path and read the snapshot only when it changed.
+  int64_t version() const { return version_.load(std::memory_order_acquire); }
+
   PolicySnapshotPtr Current() const {
     std::lock_guard<std::mutex> lock(mu_);
     return current_;
@@ -34,6 +40,7 @@ class PolicyHolder {
     if (!current_ || snap->version() >= current_->version()) {
       current_ = std::move(snap);
       masking_key_ = std::move(masking_key);
+      version_.store(current_->version(), std::memory_order_release);
     }
     return current_->version();
   }
@@ -42,6 +49,7 @@ class PolicyHolder {
   mutable std::mutex mu_;
   PolicySnapshotPtr current_;
   std::string masking_key_;  // in memory only; never logged
+  std::atomic<int64_t> version_{-1};
 };
 
 }  // namespace warden::agent

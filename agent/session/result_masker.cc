@@ -167,12 +167,11 @@ absl::Status ResultMasker::OnMessage(std::string_view message, std::string* out)
 }
 
 void ResultMasker::Refresh() {
-  PolicySnapshotPtr snapshot = policy_.Current();
-  const int64_t version = snapshot ? snapshot->version() : -1;
-  if (compiled_ && version == plan_.version) return;
+  // Checked at every ReadyForQuery and idle moment: the lock-free version first.
+  if (compiled_ && policy_.version() == plan_.version) return;
   FlushCounts();  // rule indices change with the plan
   std::string pushed_key;
-  snapshot = policy_.Current(&pushed_key);  // again, with the key that came with it
+  PolicySnapshotPtr snapshot = policy_.Current(&pushed_key);
   plan_ = CompileMaskingPlan(snapshot.get(), subject_, hash_key_.empty() ? pushed_key : hash_key_,
                              session_id_);
   ForgetCatalog();  // it holds the old rules' indices

@@ -69,6 +69,36 @@ def timed_read(port, password, sql):
     return time.monotonic() - t
 
 
+def start_demo_stack(s):
+    """Control plane, gateway, agent edge-1 and a PostgreSQL registered as connection `demo`,
+    which group ai-agents may use (no statement rules, no masking)."""
+    s.start_controlplane()
+    s.start_gateway()
+    s.start_agent("edge-1", s.create_agent("edge-1"))
+    wait_until("agent", lambda: s.agent_current("edge-1"))
+    s.start_postgres()
+    s.ctl("connections", "create", "demo", "--agent", "edge-1", "--host", "127.0.0.1",
+          "--port", str(s.pg_port), "--database", "demo", "--tls-mode", "disable")
+    s.ctl("credentials", "set", "demo", "--username", "app", "--password-stdin",
+          input=s.pg_password)
+    warden_fixtures.apply_policy_and_wait(s, warden_fixtures.GRANT_DEMO, "grant.yaml")
+
+
+def per_query_ms(s, token, sql, n=300):
+    """Milliseconds per run of `sql` through Warden on one warm connection, and its rows."""
+    import psycopg2
+    conn = psycopg2.connect(s.gateway_dsn(token))
+    cur = conn.cursor()
+    cur.execute(sql)
+    cur.fetchall()
+    t = time.perf_counter()
+    for _ in range(n):
+        cur.execute(sql)
+        rows = cur.fetchall()
+    conn.close()
+    return (time.perf_counter() - t) / n * 1000, rows
+
+
 def rss_kb(pid):
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -83,16 +113,7 @@ def main():
     args = ap.parse_args()
     s = Stack(Path(tempfile.mkdtemp(prefix="warden-bench-")))
     try:
-        s.start_controlplane()
-        s.start_gateway()
-        s.start_agent("edge-1", s.create_agent("edge-1"))
-        wait_until("agent", lambda: s.agent_current("edge-1"))
-        s.start_postgres()
-        s.ctl("connections", "create", "demo", "--agent", "edge-1", "--host", "127.0.0.1",
-              "--port", str(s.pg_port), "--database", "demo", "--tls-mode", "disable")
-        s.ctl("credentials", "set", "demo", "--username", "app", "--password-stdin",
-              input=s.pg_password)
-        s.apply_policy(warden_fixtures.GRANT_DEMO, "grant.yaml")
+        start_demo_stack(s)
         agent_pid = s.procs["agent-edge-1"].pid
         gw_pid = s.procs["gateway"].pid
         fresh = (rss_kb(agent_pid), rss_kb(gw_pid))  # connected, policy applied, no traffic yet
@@ -127,23 +148,9 @@ def main():
         # the time a 100-row result takes with and without them.
         import psycopg2
         small = "SELECT i, md5(i::text), 'user' || i || '@example.com' FROM generate_series(1, 100) i"
-
-        def per_query_ms(n=300):
-            conn = psycopg2.connect(s.gateway_dsn(token))
-            cur = conn.cursor()
-            cur.execute(small)
-            cur.fetchall()
-            t = time.perf_counter()
-            for _ in range(n):
-                cur.execute(small)
-                rows = cur.fetchall()
-            conn.close()
-            return (time.perf_counter() - t) / n * 1000, rows
-        plain_ms, plain_rows = per_query_ms()
-        res = s.apply_policy(warden_fixtures.MASKING, "masking.yaml")
-        assert res.returncode == 0, res.stderr
-        wait_until("agent current", lambda: s.agent_current("edge-1"))
-        masked_ms, masked_rows = per_query_ms()
+        plain_ms, plain_rows = per_query_ms(s, token, small)
+        warden_fixtures.apply_policy_and_wait(s, warden_fixtures.MASKING, "masking.yaml")
+        masked_ms, masked_rows = per_query_ms(s, token, small)
         assert "@example.com" not in repr(masked_rows) and "@example.com" in repr(plain_rows)
         port, pw = targets["warden"]
         reads[("masked", "select")] = timed_read(port, pw, big_select)

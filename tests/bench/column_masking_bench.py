@@ -8,14 +8,13 @@ Not a CI gate (the machine is noisy): /usr/bin/python3 tests/bench/column_maskin
 """
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from bench import rss_kb, timed_read  # noqa: E402,F401
+from bench import per_query_ms, start_demo_stack, timed_read  # noqa: E402
 sys.path.insert(0, str(HERE.parent / "integration"))
-from warden_stack import Stack, wait_until  # noqa: E402
+from warden_stack import Stack  # noqa: E402
 import warden_fixtures  # noqa: E402
 
 COLUMN_RULES = warden_fixtures.GRANT_DEMO + """\
@@ -34,20 +33,6 @@ BIG_COPY = "COPY bench_people TO STDOUT"
 SMALL = "SELECT id, name, email FROM bench_people WHERE id <= 100"
 
 
-def per_query_ms(s, token, n=300):
-    import psycopg2
-    conn = psycopg2.connect(s.gateway_dsn(token))
-    cur = conn.cursor()
-    cur.execute(SMALL)
-    cur.fetchall()
-    t = time.perf_counter()
-    for _ in range(n):
-        cur.execute(SMALL)
-        rows = cur.fetchall()
-    conn.close()
-    return (time.perf_counter() - t) / n * 1000, rows
-
-
 def reads(s, token, rounds=3):
     """Best of `rounds` for each read: the least disturbed by the machine's noise."""
     port = s.pg_gateway_port
@@ -58,16 +43,7 @@ def reads(s, token, rounds=3):
 def main():
     s = Stack(Path(tempfile.mkdtemp(prefix="warden-colbench-")))
     try:
-        s.start_controlplane()
-        s.start_gateway()
-        s.start_agent("edge-1", s.create_agent("edge-1"))
-        wait_until("agent", lambda: s.agent_current("edge-1"))
-        s.start_postgres()
-        s.ctl("connections", "create", "demo", "--agent", "edge-1", "--host", "127.0.0.1",
-              "--port", str(s.pg_port), "--database", "demo", "--tls-mode", "disable")
-        s.ctl("credentials", "set", "demo", "--username", "app", "--password-stdin",
-              input=s.pg_password)
-        warden_fixtures.apply_policy_and_wait(s, warden_fixtures.GRANT_DEMO, "grant.yaml")
+        start_demo_stack(s)
         token = s.ctl("tokens", "create", "--identity", "bench", "--group", "ai-agents",
                       "--ttl", "2h").stdout.strip()
         import psycopg2
@@ -76,10 +52,10 @@ def main():
                 "CREATE TABLE bench_people AS SELECT i AS id, 'Person ' || i AS name, "
                 "'person' || i || '@example.com' AS email FROM generate_series(1, 1000000) i; "
                 "ALTER TABLE bench_people ADD PRIMARY KEY (id)")
-        plain_ms, plain_rows = per_query_ms(s, token)
+        plain_ms, plain_rows = per_query_ms(s, token, SMALL)
         plain = reads(s, token)
         warden_fixtures.apply_policy_and_wait(s, COLUMN_RULES, "grant.yaml")
-        masked_ms, masked_rows = per_query_ms(s, token)
+        masked_ms, masked_rows = per_query_ms(s, token, SMALL)
         assert "Person" in repr(plain_rows) and "Person" not in repr(masked_rows), masked_rows[:2]
         masked = reads(s, token)
         print(f"1M rows, 2 of 3 columns masked by column: SELECT {masked[0]:.2f} s (off "
