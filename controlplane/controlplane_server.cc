@@ -56,7 +56,8 @@ absl::StatusOr<std::unique_ptr<ControlPlaneServer>> ControlPlaneServer::Start(
     return absl::UnavailableError(
         absl::StrCat("cannot listen on ", opts.listen, " (address in use?)"));
   }
-  spdlog::info("control plane listening on {} (policy version {})", opts.listen, version);
+  spdlog::info("control plane listening on {} (policy version {})",
+               grpcutil::BoundAddress(opts.listen, self->port_), version);
   return self;
 }
 

@@ -61,7 +61,7 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(GatewayOptio
         absl::StrCat("cannot listen on ", opts.listen_agents, " (address in use?)"));
   }
   spdlog::info("gateway {} listening for agents on {}, control plane at {}", opts.id,
-               opts.listen_agents, opts.controlplane);
+               grpcutil::BoundAddress(opts.listen_agents, self->agent_port_), opts.controlplane);
   ASSIGN_OR_RETURN(self->listeners_,
                    Listeners::Start({opts.listen_postgres, opts.listen_tunnels, opts.io_threads},
                                     *self->ctx_, self->tunnel_tls_));

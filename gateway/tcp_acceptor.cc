@@ -38,7 +38,8 @@ absl::Status TcpAcceptor::Listen(const std::string& hostport, const char* what) 
         absl::StrCat("cannot listen for ", what, " on ", hostport, ": ", ec.message()));
   }
   port_ = acceptor_.local_endpoint().port();
-  spdlog::info("listening for {} on {}", what, hostport);
+  spdlog::info("listening for {} on {}", what,
+               hostport.substr(0, hostport.rfind(':') + 1) + std::to_string(port_));
   Accept();
   return absl::OkStatus();
 }

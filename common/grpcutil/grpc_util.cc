@@ -58,6 +58,10 @@ void ConfigureServerKeepalive(grpc::ServerBuilder& builder) {
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
 }
 
+std::string BoundAddress(const std::string& listen, int port) {
+  return listen.substr(0, listen.rfind(':') + 1) + std::to_string(port);
+}
+
 std::optional<std::string> Metadata(const grpc::ServerContext& ctx, const std::string& key) {
   const auto& md = ctx.client_metadata();
   auto it = md.find(key);

@@ -69,6 +69,10 @@ class ReconnectingStub {
 // Server keepalive settings to pair with ReconnectingChannelArgs.
 void ConfigureServerKeepalive(grpc::ServerBuilder& builder);
 
+// `listen` ("host:port", port possibly 0) with the port the server actually bound, for the
+// startup log line that tests and scripts read when they let the kernel pick the port.
+std::string BoundAddress(const std::string& listen, int port);
+
 // "Bearer <token>" from the call's metadata, or nullopt.
 std::optional<std::string> BearerToken(const grpc::ServerContext& ctx);
 std::optional<std::string> Metadata(const grpc::ServerContext& ctx, const std::string& key);

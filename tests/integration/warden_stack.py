@@ -5,6 +5,7 @@ conditions with deadlines, never fixed sleeps.
 """
 import json
 import os
+import re
 import shutil
 import tempfile
 import signal
@@ -39,10 +40,13 @@ class Stack:
     def __init__(self, tmp: Path):
         self.dir = tmp
         self.procs = {}
-        self.cp_addr = f"127.0.0.1:{free_port()}"
-        self.gw_addr = f"127.0.0.1:{free_port()}"
-        self.pg_gateway_port = free_port()
-        self.tunnel_port = free_port()
+        # The servers bind port 0 on their first start and these record what the kernel chose
+        # (read from the startup log), so no other process can take a port between picking it
+        # and binding it; a restart binds the same address again.
+        self.cp_addr = None
+        self.gw_addr = None
+        self.pg_gateway_port = None
+        self.tunnel_port = None
         self.pg_dir = None
         subprocess.run([str(SOURCE_DIR / "scripts" / "dev-certs.sh"), str(tmp / "certs")],
                        check=True)
@@ -50,9 +54,6 @@ class Stack:
         (tmp / "gateway.secret").write_text("wdngw_" + os.urandom(32).hex() + "\n")
         self.config = tmp / "config.yaml"
         self.admin_token_file = tmp / "admin.token"
-        self.config.write_text(
-            f"server: {self.cp_addr}\ntoken_file: {self.admin_token_file}\n"
-            f"ca_file: {tmp / 'certs' / 'ca.crt'}\n")
 
     # -- processes ------------------------------------------------------------------------
     def _spawn(self, name, args, env=None):
@@ -62,34 +63,67 @@ class Stack:
         self.procs[name] = proc
         return proc
 
+    def _wait_started(self, name, proc, what, predicate):
+        """wait_until, failing at once with the process's log when it exits while starting."""
+        def check():
+            if proc.poll() is not None:
+                raise AssertionError(f"{name} exited with {proc.returncode} while starting:\n"
+                                     f"{self.log(name)[-2000:]}")
+            return predicate()
+        return wait_until(what, check)
+
+    def _bound_address(self, name, proc, pattern):
+        """The address `name` logged it listens on (pattern's group 1), waiting for the line."""
+        regex = re.compile(pattern)
+
+        def found():
+            m = regex.search(self.log(name))
+            return m.group(1) if m else None
+        return self._wait_started(name, proc, f"{name} to listen", found)
+
     def log(self, name):
         p = self.dir / f"{name}.log"
         return p.read_text(errors="replace") if p.exists() else ""
 
     def start_controlplane(self):
         certs = self.dir / "certs"
-        self._spawn("controlplane", [
-            str(BIN_DIR / "warden-controlplane"), "--listen", self.cp_addr,
+        proc = self._spawn("controlplane", [
+            str(BIN_DIR / "warden-controlplane"), "--listen", self.cp_addr or "127.0.0.1:0",
             "--db", str(self.dir / "warden.db"), "--master-key-file", str(self.dir / "master.key"),
             "--tls-cert", str(certs / "server.crt"), "--tls-key", str(certs / "server.key"),
             "--gateway-secret-file", str(self.dir / "gateway.secret"),
             "--admin-token-file", str(self.admin_token_file)])
-        wait_until("the control plane to answer",
-                   lambda: self.admin_token_file.exists() and
-                   self.ctl("agents", "list", check=False).returncode == 0)
+        if self.cp_addr is None:
+            self.cp_addr = self._bound_address("controlplane", proc,
+                                               r"control plane listening on (\S+)")
+            self.config.write_text(
+                f"server: {self.cp_addr}\ntoken_file: {self.admin_token_file}\n"
+                f"ca_file: {self.dir / 'certs' / 'ca.crt'}\n")
+        self._wait_started("controlplane", proc, "the control plane to answer",
+                           lambda: self.admin_token_file.exists() and
+                           self.ctl("agents", "list", check=False).returncode == 0)
 
     def start_gateway(self):
         certs = self.dir / "certs"
-        self._spawn("gateway", [
-            str(BIN_DIR / "warden-gateway"), "--id", "gw-test", "--listen-agents", self.gw_addr,
+        first = self.gw_addr is None
+        proc = self._spawn("gateway", [
+            str(BIN_DIR / "warden-gateway"), "--id", "gw-test",
+            "--listen-agents", self.gw_addr or "127.0.0.1:0",
             "--controlplane", self.cp_addr, "--ca-file", str(certs / "ca.crt"),
             "--tls-cert", str(certs / "server.crt"), "--tls-key", str(certs / "server.key"),
             "--gateway-secret-file", str(self.dir / "gateway.secret"),
-            "--listen-postgres", f"127.0.0.1:{self.pg_gateway_port}",
-            "--listen-tunnels", f"127.0.0.1:{self.tunnel_port}"])
-        wait_until("the gateway to listen", lambda: self._port_open(self.gw_addr) and
-                   self._port_open(f"127.0.0.1:{self.pg_gateway_port}") and
-                   self._port_open(f"127.0.0.1:{self.tunnel_port}"))
+            "--listen-postgres", f"127.0.0.1:{self.pg_gateway_port or 0}",
+            "--listen-tunnels", f"127.0.0.1:{self.tunnel_port or 0}"])
+        if first:
+            self.gw_addr = self._bound_address("gateway", proc, r"listening for agents on (\S+),")
+            self.pg_gateway_port = int(self._bound_address(
+                "gateway", proc, r"listening for PostgreSQL clients on \S+:(\d+)"))
+            self.tunnel_port = int(self._bound_address(
+                "gateway", proc, r"listening for agent tunnels on \S+:(\d+)"))
+        self._wait_started("gateway", proc, "the gateway to listen",
+                           lambda: self._port_open(self.gw_addr) and
+                           self._port_open(f"127.0.0.1:{self.pg_gateway_port}") and
+                           self._port_open(f"127.0.0.1:{self.tunnel_port}"))
 
     def create_agent(self, name):
         out = self.ctl("agents", "create", name, "-o", "json")
