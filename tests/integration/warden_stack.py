@@ -146,11 +146,17 @@ class Stack:
     def start_postgres(self):
         """A real PostgreSQL 15 (run as the postgres user) with role app and database demo."""
         self.pg_dir = Path(tempfile.mkdtemp(prefix="warden-pg-"))
-        self.pg_port = free_port()
         self.pg_password = "app-" + os.urandom(8).hex()
-        subprocess.run([str(SOURCE_DIR / "scripts" / "demo-postgres.sh"), "start",
-                        str(self.pg_dir), str(self.pg_port)], input=self.pg_password + "\n",
-                       text=True, check=True)
+        # PostgreSQL cannot bind port 0; a port taken between picking and binding gets a retry.
+        for attempt in range(3):
+            self.pg_port = free_port()
+            res = subprocess.run([str(SOURCE_DIR / "scripts" / "demo-postgres.sh"), "start",
+                                  str(self.pg_dir), str(self.pg_port)],
+                                 input=self.pg_password + "\n", text=True)
+            if res.returncode == 0:
+                return
+        raise AssertionError(f"demo PostgreSQL did not start:\n"
+                             f"{(self.pg_dir / 'postgres.log').read_text(errors='replace')[-2000:]}")
 
     def direct_dsn(self, dbname="demo"):
         return (f"host=127.0.0.1 port={self.pg_port} dbname={dbname} user=app "
