@@ -34,6 +34,7 @@ void RecordFields(std::string_view body, ResultShape* shape) {
 }  // namespace
 
 std::shared_ptr<const sql::LineageResult> ResultLineageTracker::Analyze(std::string_view sql) {
+  if (!follow_lineage_) return nullptr;
   auto it = texts_.find(std::string(sql));
   if (it != texts_.end()) return it->second;
   auto result = std::make_shared<const sql::LineageResult>(sql::AnalyzeLineage(sql));
@@ -88,7 +89,9 @@ void ResultLineageTracker::Frontend(char tag, std::string_view body) {
     item.shape = std::move(shape);
     Push(std::move(item));
   } else if (const auto* b = std::get_if<pgwire::Bind>(&m)) {
-    Push({Kind::kBind, std::string(b->portal), std::string(b->statement)});
+    Item item{Kind::kBind, std::string(b->portal), std::string(b->statement)};
+    item.formats = std::make_shared<const std::vector<int16_t>>(b->result_formats);
+    Push(std::move(item));
   } else if (const auto* d = std::get_if<pgwire::Describe>(&m)) {
     Push({d->kind == 'S' ? Kind::kDescribeStatement : Kind::kDescribePortal, std::string(d->name)});
   } else if (const auto* e = std::get_if<pgwire::Execute>(&m)) {
@@ -110,12 +113,20 @@ std::shared_ptr<ResultShape> ResultLineageTracker::QueryShape(Item& item) {
   return item.shape;
 }
 
-std::shared_ptr<ResultShape> ResultLineageTracker::PortalShape(const std::string& portal) {
+ResultLineageTracker::Portal ResultLineageTracker::FindPortal(const std::string& portal) {
   if (auto it = portals_.find(portal); it != portals_.end()) return it->second;
-  // A cursor DECLAREd in SQL is a portal too: Execute can fetch from it.
+  // A cursor DECLAREd in SQL is a portal too: Execute can fetch from it (in the formats the
+  // DECLARE chose, BINARY or not: unknown here).
   auto shape = std::make_shared<ResultShape>();
   if (auto it = cursors_.find(portal); it != cursors_.end()) shape->lineage = it->second;
-  return shape;
+  return {std::move(shape), nullptr};
+}
+
+void ResultLineageTracker::StartRows(RowsEncoding::Source source,
+                                     std::shared_ptr<const std::vector<int16_t>> formats) {
+  rows_.source = source;
+  rows_.formats = std::move(formats);
+  ++rows_.serial;
 }
 
 void ResultLineageTracker::OnQueryComplete(Item& item, std::string_view tag) {
@@ -134,6 +145,7 @@ ResultShape* ResultLineageTracker::OnQueryMessage(Item& item, char tag, std::str
     case 'T': {
       ResultShape* shape = QueryShape(item).get();
       RecordFields(body, shape);
+      StartRows(RowsEncoding::kRowDescription, nullptr);
       return shape;
     }
     case 'D':
@@ -182,7 +194,7 @@ ResultShape* ResultLineageTracker::OnExtendedMessage(Item& item, char tag, std::
         auto it = statements_.find(item.statement);
         std::shared_ptr<ResultShape> shape =
             it != statements_.end() ? it->second : std::make_shared<ResultShape>();
-        Remember(portals_, std::move(item.name), std::move(shape));
+        Remember(portals_, std::move(item.name), Portal{std::move(shape), std::move(item.formats)});
         queue_.pop_front();
       }
       return nullptr;
@@ -191,19 +203,26 @@ ResultShape* ResultLineageTracker::OnExtendedMessage(Item& item, char tag, std::
       if (tag == 't') return nullptr;  // ParameterDescription; the RowDescription follows
       if (tag != 'T' && tag != 'n') return nullptr;
       std::shared_ptr<ResultShape> shape;
-      if (item.kind == Kind::kDescribeStatement) {
+      const bool portal = item.kind == Kind::kDescribePortal;
+      if (!portal) {
         auto it = statements_.find(item.name);
         if (it != statements_.end()) shape = it->second;
       } else {
-        shape = PortalShape(item.name);
+        shape = FindPortal(item.name).shape;
       }
       queue_.pop_front();
       if (tag == 'n' || !shape) return nullptr;
       RecordFields(body, shape.get());
+      if (portal) StartRows(RowsEncoding::kRowDescription, nullptr);  // its formats are real
       return shape.get();  // owned by statements_/portals_ (or dropped: see Backend())
     }
     case Kind::kExecute: {
-      if (!item.shape) item.shape = PortalShape(item.name);
+      if (!item.shape) {
+        Portal portal = FindPortal(item.name);
+        item.shape = std::move(portal.shape);
+        const auto source = portal.formats ? RowsEncoding::kBind : RowsEncoding::kUnknown;
+        StartRows(source, std::move(portal.formats));
+      }
       ResultShape* shape = item.shape.get();
       if (tag == 'C' || tag == 's' || tag == 'I') {
         current_ = std::move(item.shape);  // outlives the pop for the caller
@@ -241,10 +260,11 @@ ResultShape* ResultLineageTracker::Backend(char tag, std::string_view body) {
   }
   if (tag == 'T' && item.kind == Kind::kDescribePortal) {
     // A portal's shape may be a fresh one (a cursor's): keep it alive for the caller.
-    current_ = PortalShape(item.name);
+    current_ = FindPortal(item.name).shape;
     if (!portals_.contains(item.name)) {
       queue_.pop_front();
       RecordFields(body, current_.get());
+      StartRows(RowsEncoding::kRowDescription, nullptr);
       return current_.get();
     }
   }

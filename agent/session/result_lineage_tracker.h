@@ -16,6 +16,11 @@
 // CommandComplete of DECLARE or PREPARE), so a failed Parse or DECLARE can never replace the
 // lineage of the statement or cursor that still holds the name.
 //
+// It also tells how the rows of each result are encoded: a simple Query's rows (and a
+// Describe of a portal) come after a RowDescription that gives their formats, while the rows
+// of an Execute have the result formats its portal was bound with, which no RowDescription
+// may have shown (a client re-executing a statement it described once skips Describe).
+//
 // A result whose statement cannot be told (a portal or cursor this tracker never saw created,
 // a text the parser rejects, a queue that overflowed) has no lineage: the masker then treats
 // every column RowDescription does not name as of unknown origin (fail closed).
@@ -49,8 +54,24 @@ struct ResultShape {
   std::vector<ColumnMask> masks;
 };
 
+// How the rows being answered are encoded (ResultLineageTracker::rows()).
+struct RowsEncoding {
+  enum Source : uint8_t {
+    kRowDescription,  // as the RowDescription just before them says
+    kBind,            // as `formats` says (Bind's convention: pgwire::FormatCode)
+    kUnknown,         // the rows of a portal whose Bind was never seen: any format
+  };
+  Source source = kRowDescription;
+  std::shared_ptr<const std::vector<int16_t>> formats;  // kBind
+  uint64_t serial = 0;                                  // changes whenever a result starts
+};
+
 class ResultLineageTracker {
  public:
+  // `follow_lineage`: analyse statement texts for their lineage; without it every shape's
+  // lineage is null and the tracker only matches results to requests (result encodings).
+  explicit ResultLineageTracker(bool follow_lineage = true) : follow_lineage_(follow_lineage) {}
+
   // Requests awaiting answers; beyond this the tracker gives up (every result unknown).
   static constexpr size_t kMaxQueued = 100000;
   // Names tracked (statements, portals, cursors, SQL-prepared statements) and texts cached.
@@ -66,6 +87,9 @@ class ResultLineageTracker {
 
   // True when the tracker lost track (queue overflow): every shape is unknown from then on.
   bool lost() const { return lost_; }
+
+  // The encoding of the rows of the result Backend() was last given a message of.
+  const RowsEncoding& rows() const { return rows_; }
 
  private:
   enum class Kind : uint8_t {
@@ -86,6 +110,11 @@ class ResultLineageTracker {
     std::shared_ptr<const sql::LineageResult> texts;  // Query
     size_t index = 0;                                 // Query: the statement being answered
     std::shared_ptr<ResultShape> shape;               // Parse: the new statement; Query: current
+    std::shared_ptr<const std::vector<int16_t>> formats;  // Bind: result formats asked for
+  };
+  struct Portal {
+    std::shared_ptr<ResultShape> shape;
+    std::shared_ptr<const std::vector<int16_t>> formats;  // null: unknown
   };
 
   std::shared_ptr<const sql::LineageResult> Analyze(std::string_view sql);
@@ -93,7 +122,8 @@ class ResultLineageTracker {
   std::shared_ptr<const sql::StatementLineage> Resolve(
       std::shared_ptr<const sql::StatementLineage> s) const;
   std::shared_ptr<ResultShape> QueryShape(Item& item);
-  std::shared_ptr<ResultShape> PortalShape(const std::string& portal);
+  Portal FindPortal(const std::string& portal);
+  void StartRows(RowsEncoding::Source source, std::shared_ptr<const std::vector<int16_t>> formats);
   void OnQueryComplete(Item& item, std::string_view tag);
   ResultShape* OnQueryMessage(Item& item, char tag, std::string_view body);
   ResultShape* OnExtendedMessage(Item& item, char tag, std::string_view body);
@@ -103,13 +133,15 @@ class ResultLineageTracker {
   template <typename Map, typename V>
   void Remember(Map& map, std::string name, V value);
 
+  bool follow_lineage_;
+  RowsEncoding rows_;
   std::deque<Item> queue_;
   // The shape Backend() returned last when its request was already answered: kept alive until
   // the next call.
   std::shared_ptr<ResultShape> current_;
   bool lost_ = false;
   std::unordered_map<std::string, std::shared_ptr<ResultShape>> statements_;  // Parse names
-  std::unordered_map<std::string, std::shared_ptr<ResultShape>> portals_;     // Bind portals
+  std::unordered_map<std::string, Portal> portals_;                           // Bind portals
   // SQL-level names: DECLARE'd cursors and PREPARE'd statements.
   std::unordered_map<std::string, std::shared_ptr<const sql::StatementLineage>> cursors_;
   std::unordered_map<std::string, std::shared_ptr<const sql::StatementLineage>> prepared_;

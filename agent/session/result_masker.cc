@@ -198,32 +198,44 @@ void ResultMasker::Count(const std::vector<size_t>& fired) {
   }
 }
 
+ResultMasker::ColumnKind ResultMasker::KindOf(uint32_t type_oid, int16_t format) {
+  if (format == 0) return ColumnKind::kText;
+  switch (type_oid) {
+    case kNameOid:
+    case kTextOid:
+    case kJsonOid:
+    case kXmlOid:
+    case kUnknownOid:
+    case kBpcharOid:
+    case kVarcharOid:
+      return ColumnKind::kBinaryText;
+    case kJsonbOid:
+      return ColumnKind::kBinaryJsonb;
+    default:  // also a type not known (0): scanned, and nulled when a detector fires
+      return ColumnKind::kBinaryOther;
+  }
+}
+
+void ResultMasker::KindsOfExecute(size_t ncolumns) {
+  const RowsEncoding& rows = tracker_.rows();
+  kinds_serial_ = rows.serial;
+  kinds_.clear();
+  const bool typed = shape_ && shape_->described && shape_->fields.size() == ncolumns;
+  for (size_t i = 0; i < ncolumns; ++i) {
+    if (rows.source == RowsEncoding::kUnknown) {
+      kinds_.push_back(ColumnKind::kBinaryOther);  // either format: never rewritten as text
+      continue;
+    }
+    kinds_.push_back(
+        KindOf(typed ? shape_->fields[i].type_oid : 0, pgwire::FormatCode(*rows.formats, i)));
+  }
+}
+
 absl::Status ResultMasker::OnRowDescription(std::string_view message) {
   ASSIGN_OR_RETURN(pgwire::RowDescription rd, Parse<pgwire::RowDescription>(message));
   kinds_.clear();
-  for (const pgwire::FieldDescription& f : rd.fields) {
-    ColumnKind kind = ColumnKind::kText;
-    if (f.format != 0) {
-      switch (f.type_oid) {
-        case kNameOid:
-        case kTextOid:
-        case kJsonOid:
-        case kXmlOid:
-        case kUnknownOid:
-        case kBpcharOid:
-        case kVarcharOid:
-          kind = ColumnKind::kBinaryText;
-          break;
-        case kJsonbOid:
-          kind = ColumnKind::kBinaryJsonb;
-          break;
-        default:
-          kind = ColumnKind::kBinaryOther;
-          break;
-      }
-    }
-    kinds_.push_back(kind);
-  }
+  for (const pgwire::FieldDescription& f : rd.fields)
+    kinds_.push_back(KindOf(f.type_oid, f.format));
   if (!shape_) {
     // Rows no statement could be found for: at least their RowDescription is known.
     unknown_shape_.fields.clear();
@@ -285,6 +297,10 @@ absl::Status ResultMasker::MaskDataRow(std::string_view message, std::string* ou
   RETURN_IF_ERROR(r.Finish());
   changes_.clear();
   const std::vector<ColumnMask>* masks = plan_.columns() ? &MasksFor(shape_, n) : nullptr;
+  if (tracking_ && tracker_.rows().serial != kinds_serial_ &&
+      tracker_.rows().source != RowsEncoding::kRowDescription) {
+    KindsOfExecute(n);  // the rows of an Execute: as its Bind asked
+  }
   for (size_t i = 0; i < n; ++i) {
     if (!values_[i]) continue;
     Change change{i, std::nullopt};

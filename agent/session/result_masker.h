@@ -4,16 +4,19 @@
 // the messages that can carry values are held, and each only until it is complete.
 //
 // What is masked (https://www.postgresql.org/docs/15/protocol-message-formats.html):
-//  - DataRow: each value, by the format and type of its column in the latest RowDescription.
+//  - DataRow: each value, by the format and type of its column: as the RowDescription before
+//    the rows says, or for the rows of an Execute, in the result formats its Bind asked for
+//    (a client re-executing a statement it described once skips Describe; the statement's
+//    types come from its last RowDescription: result_lineage_tracker.h follows the requests).
 //    Text-format values, and binary values of types whose binary form is their text (text,
 //    varchar, bpchar, name, json, xml, unknown; jsonb after its version byte), are rewritten
 //    with RuleSet::MaskText (a NULL outcome becomes SQL NULL). Any other binary value (an
 //    array, a record, bytea, ...) is scanned too; one that a detector fires on cannot be
 //    rewritten in its type, so it becomes NULL (issue 5: never passed through). A binary int4
-//    cannot hold an email, so the common case finds nothing. The RowDescription of a Describe
-//    (statement) says format 0 until Bind chooses; a wrong guess never leaks: a binary value
-//    taken for text is rewritten as text (the client fails to decode it), a text value taken
-//    for binary is nulled. A DataRow is rebuilt only when a value changed.
+//    cannot hold an email, so the common case finds nothing. Rows whose format cannot be
+//    told (an Execute of a portal no Bind made, such as a SQL cursor) are scanned as binary of
+//    unknown type: a value a detector fires on becomes NULL, never a text a binary decoder
+//    would choke on. A DataRow is rebuilt only when a value changed.
 //  - COPY OUT in text or CSV format: each CopyData (the server sends one row per message) is
 //    masked as one text. COPY text has no NULL for part of a row without parsing its columns
 //    (and the NULL marker is configurable), so the spans a NULL rule finds are redacted
@@ -109,6 +112,9 @@ class ResultMasker {
   };
 
   bool Hold(char tag) const;
+  static ColumnKind KindOf(uint32_t type_oid, int16_t format);
+  // kinds_ for the rows of an Execute (tracker_.rows()), with the types shape_ knows.
+  void KindsOfExecute(size_t ncolumns);
   // Column masking (result_masker_columns.cc).
   void OnCatalogLoaded();
   void ForgetCatalog();
@@ -156,7 +162,8 @@ class ResultMasker {
   Copy copy_ = Copy::kNone;
 
   // Column masking state.
-  bool tracking_ = false;  // following the client's statements (column rules in force)
+  bool tracking_ = false;          // following the client's statements (masking rules in force)
+  bool tracking_lineage_ = false;  // ... and their lineage (column rules in force)
   ResultLineageTracker tracker_;
   MessageWalker frontend_walker_;
   std::string frontend_scratch_;
@@ -177,7 +184,10 @@ class ResultMasker {
   std::string copy_row_;          // scratch for a masked COPY row
   bool copy_csv_ = false;
   bool copy_header_ = false;
-  std::vector<ColumnKind> kinds_;  // per column of the latest RowDescription
+  // Per column of the rows being sent: as the latest RowDescription says, or for an Execute's
+  // rows as its Bind asked (kinds_serial_ is the tracker's result serial they were made for).
+  std::vector<ColumnKind> kinds_;
+  uint64_t kinds_serial_ = 0;
   // Scratch reused by every DataRow, so that an unchanged row allocates nothing.
   std::vector<std::optional<std::string_view>> values_;
   std::vector<Change> changes_;

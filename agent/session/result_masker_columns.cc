@@ -32,20 +32,23 @@ absl::Status ResultMasker::Frontend(std::string_view in) {
 
 std::string ResultMasker::OnIdle() {
   Refresh();
-  if (!plan_.columns()) {
+  // Content rules need each result's formats, column rules also its statement's lineage.
+  const bool track = plan_.columns() || plan_.content();
+  if (!track) {
     if (tracking_) {
       tracking_ = false;
       tracker_ = ResultLineageTracker();
     }
     return {};
   }
-  if (!tracking_) {
+  if (!tracking_ || tracking_lineage_ != plan_.columns()) {
     // From an idle moment on, every request and its answers are seen in order.
     tracking_ = true;
-    tracker_ = ResultLineageTracker();
+    tracking_lineage_ = plan_.columns();
+    tracker_ = ResultLineageTracker(tracking_lineage_);
     frontend_walker_ = MessageWalker();
   }
-  if (loader_.in_flight() || txn_status_ != 'I') return {};
+  if (!plan_.columns() || loader_.in_flight() || txn_status_ != 'I') return {};
   const auto now = std::chrono::steady_clock::now();
   if (catalog_version_ == plan_.version) {
     if (catalog_ && !catalog_stale_ && now - catalog_at_ < kCatalogMaxAge) return {};

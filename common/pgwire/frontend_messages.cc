@@ -156,11 +156,13 @@ bool IsFrontendTag(char tag) {
   return FrontendLengthRule(tag, &rule);
 }
 
-int16_t Bind::ParamFormat(size_t i) const {
-  if (param_formats.empty()) return 0;
-  if (param_formats.size() == 1) return param_formats[0];
-  return i < param_formats.size() ? param_formats[i] : 0;
+int16_t FormatCode(const std::vector<int16_t>& codes, size_t i) {
+  if (codes.empty()) return 0;
+  if (codes.size() == 1) return codes[0];
+  return i < codes.size() ? codes[i] : 0;
 }
+
+int16_t Bind::ParamFormat(size_t i) const { return FormatCode(param_formats, i); }
 
 absl::StatusOr<FrontendMessage> ParseFrontend(const Frame& frame) {
   switch (frame.tag) {

@@ -42,6 +42,10 @@ struct Bind {
   bool operator==(const Bind&) const = default;
 };
 
+// The format code of value `i` under Bind's convention for `codes` (empty: all text; one:
+// applies to all; else one each).
+int16_t FormatCode(const std::vector<int16_t>& codes, size_t i);
+
 // 'D' Describe: kind 'S' (prepared statement) or 'P' (portal).
 struct Describe {
   char kind = 'S';

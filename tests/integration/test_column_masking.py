@@ -18,12 +18,11 @@ import csv
 import hashlib
 import io
 import re
-import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 
+from jdbc_masking_check import HAVE_JAVA, parse_jdbc, run_jdbc
 from warden_fixtures import apply_policy_and_wait, masked_counts, COLUMN_MASKING
 from warden_stack import wait_until
 
@@ -36,10 +35,6 @@ NO_COLUMN_MASKING = COLUMN_MASKING[:COLUMN_MASKING.index("masking:\n")]
 DENY_UNKNOWN = COLUMN_MASKING.replace("default_action: allow\n",
                                       "default_action: allow\nmasking_unknown: deny\n")
 POLICY = "column-masking"
-
-JDBC_JAR = Path("/usr/share/java/postgresql.jar")
-JDBC_CHECK = Path(__file__).resolve().parents[1] / "compat" / "jdbc" / "WardenJdbcMaskingCheck.java"
-HAVE_JAVA = JDBC_JAR.exists() and shutil.which("java") is not None
 
 IDS = "id BETWEEN 1 AND 8"
 
@@ -492,43 +487,6 @@ def check_psycopg2_named_cursors(s, report, entries=SELECTS):
 
 
 # -- JDBC (server-side prepared statements) -----------------------------------------------------
-
-def jdbc_unescape(cell):
-    if cell == "\\N":
-        return None
-    return re.sub(r"\\(.)", lambda m: {"n": "\n", "r": "\r", "t": "\t"}.get(m.group(1),
-                                                                          m.group(1)), cell)
-
-
-def run_jdbc(s, url, password, queries):
-    qfile = s.dir / "jdbc-queries.sql"
-    assert all("\n" not in q for q in queries)
-    qfile.write_text("\n".join(queries) + "\n")
-    res = subprocess.run(["java", "-cp", str(JDBC_JAR), str(JDBC_CHECK), url, password,
-                          str(qfile)], capture_output=True, text=True, timeout=300)
-    return res
-
-
-def parse_jdbc(stdout):
-    """{query index: [execution: {"named", "types", "rows", "error"}]} and the OK count."""
-    results, ok = {}, None
-    for line in stdout.splitlines():
-        tag, _, rest = line.partition("\t")
-        fields = rest.split("\t")
-        if tag == "Q":
-            runs = results.setdefault(int(fields[0]), [])
-        elif tag == "X":
-            runs.append({"named": fields[1] == "true", "types": [], "rows": [], "error": None})
-        elif tag == "T":
-            runs[-1]["types"] = [jdbc_unescape(f) for f in fields]
-        elif tag == "R":
-            runs[-1]["rows"].append(tuple(jdbc_unescape(f) for f in fields))
-        elif tag == "E":
-            runs[-1]["error"] = " ".join(jdbc_unescape(f) for f in fields)
-        elif line.startswith("OK "):
-            ok = int(line[3:])
-    return results, ok
-
 
 def check_jdbc(s, report, entries=CORPUS):
     queries = [sql for sql, _ in entries]

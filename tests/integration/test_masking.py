@@ -6,6 +6,7 @@ import subprocess
 
 import pytest
 
+from jdbc_masking_check import HAVE_JAVA, parse_jdbc, run_jdbc
 from warden_fixtures import apply_policy_and_wait, masked_counts, MASKING
 from warden_stack import wait_until
 
@@ -141,6 +142,47 @@ def test_psycopg3_binary_and_extended_results(masked, raw):
                                  (4,)).fetchall()
         assert text_rows[0][0] == "****" and text_rows[0][1].endswith("1111")
         assert not leaked(repr(text_rows), raw)
+
+
+@pytest.mark.skipif(not HAVE_JAVA, reason="no JDBC/java")
+def test_jdbc_re_executed_statements_keep_their_binary_results_masked(masked, raw):
+    """pgjdbc describes a named statement once, then binds it again asking for binary results
+    without a new Describe: each execution's rows must be masked in the formats its Bind asked
+    for, so the driver decodes every value and none is raw."""
+    s = masked
+    queries = [
+        f"SELECT id, email, card_number, ssn FROM customers WHERE {IDS} ORDER BY id",
+        f"SELECT array_agg(email ORDER BY id), array_agg(id ORDER BY id) FROM customers "
+        f"WHERE {IDS}",
+        "SELECT jsonb_build_object('email', email), email::varchar FROM customers WHERE id = 2",
+        "SELECT 'no secret here', 42",
+    ]
+    res = run_jdbc(s, f"jdbc:postgresql://127.0.0.1:{s.pg_gateway_port}/demo?sslmode=disable"
+                      "&prepareThreshold=1", s.token, queries)
+    assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-2000:]
+    results, ok = parse_jdbc(res.stdout)
+    assert not leaked(res.stdout + res.stderr, raw)
+    runs = [run for q in range(len(queries)) for run in results[q]]
+    assert ok == 3 * len(queries) and not [r["error"] for r in runs if r["error"]], res.stdout
+    assert all(r["named"] for r in results[0][1:])  # re-executed as a named statement
+    for run in results[0]:
+        print("OUT", res.stdout[:1500])
+        assert [r[0] for r in run["rows"]] == [str(i) for i in range(1, 9)]
+        assert all(r[1] == "****" and r[2].startswith("*") and r[2][-3:].isdigit() and
+                   r[3] is None for r in run["rows"]), run["rows"]
+    direct = run_jdbc(s, f"jdbc:postgresql://127.0.0.1:{s.pg_port}/demo?sslmode=disable"
+                         "&prepareThreshold=1&user=app", s.pg_password, queries[1:2])
+    direct_runs = parse_jdbc(direct.stdout)[0][0]
+    for run, direct_run in zip(results[1], direct_runs, strict=True):
+        # An email array is masked element by element as text, or NULL in binary (it cannot be
+        # rewritten in its type); the ids read exactly as they do directly.
+        emails, ids = run["rows"][0]
+        assert emails is None or set(emails.strip("{}").split(",")) == {"****"}, emails
+        assert ids == direct_run["rows"][0][1]
+    assert results[1][-1]["rows"][0][0] is None  # re-executed in binary: NULL, and decoded
+    for run in results[2]:
+        assert run["rows"] == [('{"email": "****"}', "****")]
+    assert all(run["rows"] == [("no secret here", "42")] for run in results[3])
 
 
 def test_psycopg2_server_side_cursor_and_notify(masked, raw):

@@ -80,6 +80,7 @@ struct Fixture {
     REQUIRE(masker.Backend(in, &out).ok());
     return out;
   }
+  void Front(std::string_view in) { REQUIRE(masker.Frontend(in).ok()); }
 
   agent::PolicyHolder holder;
   agent::DecisionCounters counters;
@@ -126,6 +127,47 @@ TEST_CASE("binary columns: textual types are masked in place, other types nulled
   std::string in = desc + Row({id, "a.b@example.org", jsonb, "\x01\x02 x@example.com", "\x01\x02"});
   std::string expected = desc + Row({id, "****", masked_jsonb, std::nullopt, "\x01\x02"});
   CHECK(f.Back(in) == expected);
+}
+
+TEST_CASE("an Execute's rows are masked in the formats its Bind asked for, Describe or not") {
+  Fixture f;
+  CHECK(f.masker.OnIdle().empty());  // follows requests from here; content rules need no catalog
+  const std::string id("\x00\x00\x00\x2a", 4);
+  // A binary text[] holding an email: no way to rewrite it in its type, so NULL.
+  const std::string array = std::string("\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x19", 12) +
+                            std::string("\x00\x00\x00\x01\x00\x00\x00\x01\x00\x00\x00\x0d", 12) +
+                            "c@example.com";
+  const std::string binary = Row({id, "c@example.com", array});
+  const std::string masked = Row({id, "****", std::nullopt});
+  // Describe of the statement: its RowDescription says text (format 0) until Bind chooses.
+  f.Front(pgwire::BuildParse("s1", "SELECT id, email, tags FROM c") +
+          pgwire::BuildDescribe('S', "s1") + pgwire::BuildBind("", "s1", {}, {}, {1}) +
+          pgwire::BuildExecute("") + pgwire::BuildSync());
+  const std::string desc = pgwire::BuildRowDescription(
+      {Column("id", kInt4), Column("email", kText), Column("tags", 1009)});
+  const std::string done =
+      pgwire::BuildCommandComplete("SELECT 1") + pgwire::BuildReadyForQuery('I');
+  std::string head = pgwire::BuildParseComplete() + pgwire::BuildParameterDescription({}) + desc +
+                     pgwire::BuildBindComplete();
+  CHECK(f.Back(head + binary + done) == head + masked + done);
+  // Another statement's text rows in between, then s1 again without Describe (as pgjdbc does).
+  f.Front(pgwire::BuildQuery("SELECT 'x@example.com', 1"));
+  const std::string text_desc =
+      pgwire::BuildRowDescription({Column("a", kText), Column("b", kInt4)});
+  CHECK(f.Back(text_desc + Row({"x@example.com", "1"}) + done) ==
+        text_desc + Row({"****", "1"}) + done);
+  f.Front(pgwire::BuildBind("p", "s1", {}, {}, {1}) + pgwire::BuildExecute("p") +
+          pgwire::BuildSync());
+  CHECK(f.Back(pgwire::BuildBindComplete() + binary + done) ==
+        pgwire::BuildBindComplete() + masked + done);
+  // Text results asked for: the same columns are rewritten as text.
+  f.Front(pgwire::BuildBind("", "s1", {}, {}, {}) + pgwire::BuildExecute("") + pgwire::BuildSync());
+  CHECK(f.Back(pgwire::BuildBindComplete() + Row({"42", "c@example.com", "{c@example.com}"}) +
+               done) == pgwire::BuildBindComplete() + Row({"42", "****", "{****}"}) + done);
+  // A portal this session's Binds never made (a cursor DECLAREd in SQL): its format is not
+  // known, so a value a detector fires on is never rewritten as if it were text.
+  f.Front(pgwire::BuildExecute("cur") + pgwire::BuildSync());
+  CHECK(f.Back(Row({"c@example.com"}) + done) == Row({std::nullopt}) + done);
 }
 
 TEST_CASE("a DataRow without a RowDescription is taken as text") {
