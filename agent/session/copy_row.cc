@@ -39,6 +39,15 @@ void Unescape(std::string_view raw, std::string* value) {
   }
 }
 
+// Text format: true when `v` has a character the server escapes (backslash and the control
+// characters it writes as \b \f \n \r \t \v).
+bool NeedsTextEscape(std::string_view v) {
+  for (const char c : v) {
+    if (c == '\\' || (c >= '\b' && c <= '\r')) return true;
+  }
+  return false;
+}
+
 void AppendText(std::string_view v, std::string* out) {
   for (char c : v) {
     const char* esc = nullptr;
@@ -72,19 +81,40 @@ void AppendText(std::string_view v, std::string* out) {
   }
 }
 
-void AppendCsv(std::string_view v, std::string* out) {
-  // Quoted when it could be misread: empty (NULL otherwise), a delimiter, quote or line
-  // break, or the end-of-data marker.
-  if (!v.empty() && v != "\\." && v.find_first_of(",\"\n\r") == std::string_view::npos) {
-    out->append(v);
-    return;
-  }
+// CSV: quoted when it could be misread: empty (NULL otherwise), a delimiter, quote or line
+// break, or the end-of-data marker.
+bool NeedsCsvQuotes(std::string_view v) {
+  return v.empty() || v == "\\." || v.find_first_of(",\"\n\r") != std::string_view::npos;
+}
+
+void AppendCsvQuoted(std::string_view v, std::string* out) {
   out->push_back('"');
   for (char c : v) {
     if (c == '"') out->push_back('"');
     out->push_back(c);
   }
   out->push_back('"');
+}
+
+// Appends field `i` masked: the mask writes straight into *out (no copy for the common value
+// that needs no escaping); a value that needs escaping or quoting is rewritten in place.
+// False when the mask says NULL (nothing appended).
+bool AppendMasked(CopyFieldMask mask, size_t i, std::string_view v, bool csv, std::string* out) {
+  const size_t at = out->size();
+  if (!mask(i, v, out)) {
+    out->resize(at);
+    return false;
+  }
+  const std::string_view added = std::string_view(*out).substr(at);
+  if (csv ? !NeedsCsvQuotes(added) : !NeedsTextEscape(added)) return true;
+  const std::string plain(added);
+  out->resize(at);
+  if (csv) {
+    AppendCsvQuoted(plain, out);
+  } else {
+    AppendText(plain, out);
+  }
+  return true;
 }
 
 bool RewriteText(std::string_view row, const std::vector<bool>& masked, CopyFieldMask mask,
@@ -106,12 +136,7 @@ bool RewriteText(std::string_view row, const std::vector<bool>& masked, CopyFiel
         Unescape(raw, &value);
         v = value;
       }
-      std::optional<std::string> m = mask(i, v);
-      if (m) {
-        AppendText(*m, out);
-      } else {
-        out->append("\\N");
-      }
+      if (!AppendMasked(mask, i, v, false, out)) out->append("\\N");
     }
     ++i;
     if (!tab) break;
@@ -162,8 +187,7 @@ bool RewriteCsv(std::string_view row, const std::vector<bool>& masked, CopyField
         }
         v = value;
       }
-      std::optional<std::string> m = mask(i, v);
-      if (m) AppendCsv(*m, out);
+      AppendMasked(mask, i, v, true, out);  // NULL: nothing between the commas
     }
     ++i;
     if (pos == row.size()) break;

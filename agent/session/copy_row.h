@@ -8,7 +8,6 @@
 #pragma once
 
 #include <cstddef>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,12 +16,14 @@
 
 namespace warden::agent {
 
-// The new value of field `i` given its value (unescaped / unquoted); nullopt writes NULL.
-using CopyFieldMask = absl::FunctionRef<std::optional<std::string>(size_t, std::string_view)>;
+// Appends the new value of field `i`, given its value (unescaped / unquoted), to *out; false
+// (with nothing appended) writes NULL.
+using CopyFieldMask = absl::FunctionRef<bool(size_t, std::string_view, std::string*)>;
 
 // Appends `row` (with its trailing newline) to *out with every non-NULL field i for which
-// `masked[i]` is true replaced by mask(i, value), escaped or quoted as the server would. False
-// (and *out unspecified) when the row is not well-formed or has not masked.size() fields.
+// `masked[i]` is true replaced by what mask(i, value, out) appends, escaped or quoted as the
+// server would. False (and what was appended to *out unspecified) when the row is not
+// well-formed or has not masked.size() fields.
 bool RewriteCopyRow(std::string_view row, bool csv, const std::vector<bool>& masked,
                     CopyFieldMask mask, std::string* out);
 

@@ -296,6 +296,7 @@ absl::Status ResultMasker::MaskDataRow(std::string_view message, std::string* ou
   for (size_t i = 0; i < n; ++i) RETURN_IF_ERROR(r.ReadNullableBytes(&values_[i]));
   RETURN_IF_ERROR(r.Finish());
   changes_.clear();
+  change_text_.clear();
   const std::vector<ColumnMask>* masks = plan_.columns() ? &MasksFor(shape_, n) : nullptr;
   if (tracking_ && tracker_.rows().serial != kinds_serial_ &&
       tracker_.rows().source != RowsEncoding::kRowDescription) {
@@ -303,15 +304,13 @@ absl::Status ResultMasker::MaskDataRow(std::string_view message, std::string* ou
   }
   for (size_t i = 0; i < n; ++i) {
     if (!values_[i]) continue;
-    Change change{i, std::nullopt};
+    Change change{i, true, change_text_.size(), 0};
     if (plan_.withhold) {
-      changes_.push_back(std::move(change));
+      AddChange(&change, true);
     } else if (masks && (*masks)[i].kind != ColumnMask::kNone) {
-      MaskWhole((*masks)[i], *values_[i], &change);
-      changes_.push_back(std::move(change));
-    } else if (plan_.content() && MaskColumn(i < kinds_.size() ? kinds_[i] : ColumnKind::kText,
-                                             *values_[i], &change)) {
-      changes_.push_back(std::move(change));
+      AddChange(&change, !MaskWhole((*masks)[i], *values_[i], &change_text_));
+    } else if (plan_.content()) {
+      MaskColumn(i < kinds_.size() ? kinds_[i] : ColumnKind::kText, *values_[i], &change);
     }
   }
   if (changes_.empty()) {
@@ -324,8 +323,11 @@ absl::Status ResultMasker::MaskDataRow(std::string_view message, std::string* ou
   auto next = changes_.begin();
   for (size_t i = 0; i < n; ++i) {
     if (next != changes_.end() && next->column == i) {
-      w.AddNullableBytes(next->value ? std::optional<std::string_view>(*next->value)
-                                     : std::nullopt);
+      w.AddNullableBytes(
+          next->null
+              ? std::nullopt
+              : std::optional<std::string_view>(
+                    std::string_view(change_text_).substr(next->begin, next->end - next->begin)));
       ++next;
     } else {
       w.AddNullableBytes(values_[i]);
@@ -349,12 +351,19 @@ bool ResultMasker::MaskColumn(ColumnKind kind, std::string_view value, Change* c
   if (result.outcome == TextOutcome::kUnchanged) return false;
   Count(result.fired);
   if (result.outcome == TextOutcome::kNull || kind == ColumnKind::kBinaryOther) {
-    change->value.reset();  // cannot be rewritten in its type: NULL, never passed through
+    AddChange(change, true);  // cannot be rewritten in its type: NULL, never passed through
   } else {
-    change->value.emplace(prefix);
-    change->value->append(result.text);
+    change_text_.append(prefix);
+    change_text_.append(result.text);
+    AddChange(change, false);
   }
   return true;
+}
+
+void ResultMasker::AddChange(Change* c, bool null) {
+  c->null = null;
+  c->end = change_text_.size();
+  changes_.push_back(*c);
 }
 
 bool ResultMasker::MaskPlainText(std::string_view text, std::string* masked) {
@@ -422,14 +431,19 @@ absl::Status ResultMasker::MaskNotification(std::string_view message, std::strin
 
 void ResultMasker::MaskCopyData(std::string_view message, std::string* out) {
   const std::string_view text = message.substr(kHeaderSize);
-  const bool changed =
-      copy_ == Copy::kMasking &&
-      (copy_masks_.empty() ? MaskPlainText(text, &copy_row_) : MaskCopyRow(text, &copy_row_));
-  if (!changed) {
-    out->append(message);
+  if (copy_ == Copy::kMasking && !copy_masks_.empty()) {
+    // By column: the CopyData is written straight into *out, its length patched after.
+    pgwire::MessageWriter w(out);
+    w.Begin('d');
+    MaskCopyRow(text, out);
+    w.End();
     return;
   }
-  pgwire::Encode(pgwire::CopyData{copy_row_}, out);
+  if (copy_ == Copy::kMasking && MaskPlainText(text, &copy_row_)) {
+    pgwire::Encode(pgwire::CopyData{copy_row_}, out);
+    return;
+  }
+  out->append(message);
 }
 
 }  // namespace warden::agent

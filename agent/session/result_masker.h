@@ -106,9 +106,12 @@ class ResultMasker {
  private:
   enum class Copy { kNone, kMasking, kRefused };
   enum class ColumnKind : uint8_t { kText, kBinaryText, kBinaryJsonb, kBinaryOther };
+  // A DataRow value replaced: SQL NULL, or the text change_text_[begin, end).
   struct Change {
     size_t column = 0;
-    std::optional<std::string> value;  // nullopt: SQL NULL
+    bool null = true;
+    size_t begin = 0;
+    size_t end = 0;
   };
 
   bool Hold(char tag) const;
@@ -120,13 +123,14 @@ class ResultMasker {
   void ForgetCatalog();
   // The column plan for `ncolumns` columns of the rows `shape` describes (null: unknown).
   const std::vector<ColumnMask>& MasksFor(ResultShape* shape, size_t ncolumns);
-  // One value of a column a column rule (or unknown origin) masks.
-  void MaskWhole(const ColumnMask& mask, std::string_view value, Change* change);
+  // One value of a column a column rule (or unknown origin) masks: appends the masked text to
+  // *out, or returns false for NULL (nothing appended).
+  bool MaskWhole(const ColumnMask& mask, std::string_view value, std::string* out);
   void OnCommandComplete(std::string_view message);
   // COPY OUT with columns to mask (copy_masks_): masked by column, or refused.
   absl::Status OnCopyOutColumns(std::string_view message, std::string* out);
-  // A COPY row masked by column, then by content; false when it stays as it is.
-  bool MaskCopyRow(std::string_view row, std::string* masked);
+  // Appends a COPY row masked by column, then by content.
+  void MaskCopyRow(std::string_view row, std::string* out);
   absl::Status OnMessage(std::string_view message, std::string* out);
   // Recompiles the rules if the policy version changed.
   void Refresh();
@@ -139,8 +143,10 @@ class ResultMasker {
   absl::Status OnRowDescription(std::string_view message);
   absl::Status OnCopyOut(std::string_view message, std::string* out);
   absl::Status MaskDataRow(std::string_view message, std::string* out);
-  // One DataRow value; false when it stays as it is.
+  // One DataRow value by content; false when it stays as it is.
   bool MaskColumn(ColumnKind kind, std::string_view value, Change* change);
+  // Records change *c, whose text (unless NULL) was appended to change_text_ from c->begin.
+  void AddChange(Change* c, bool null);
   absl::Status MaskNoticeFields(std::string_view message, std::string* out);
   absl::Status MaskNotification(std::string_view message, std::string* out);
   void MaskCopyData(std::string_view message, std::string* out);
@@ -181,7 +187,7 @@ class ResultMasker {
   std::vector<ColumnMask> copy_masks_;
   std::vector<bool> copy_masked_;
   size_t first_column_rule_ = 0;  // unknown-origin values are counted under it
-  std::string copy_row_;          // scratch for a masked COPY row
+  std::string copy_row_;          // scratch for a COPY row masked by content
   bool copy_csv_ = false;
   bool copy_header_ = false;
   // Per column of the rows being sent: as the latest RowDescription says, or for an Execute's
@@ -191,6 +197,7 @@ class ResultMasker {
   // Scratch reused by every DataRow, so that an unchanged row allocates nothing.
   std::vector<std::optional<std::string_view>> values_;
   std::vector<Change> changes_;
+  std::string change_text_;  // the texts of changes_
 };
 
 }  // namespace warden::agent

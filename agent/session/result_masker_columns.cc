@@ -114,24 +114,18 @@ const std::vector<ColumnMask>& ResultMasker::MasksFor(ResultShape* shape, size_t
   return s->masks;
 }
 
-void ResultMasker::MaskWhole(const ColumnMask& mask, std::string_view value, Change* change) {
+bool ResultMasker::MaskWhole(const ColumnMask& mask, std::string_view value, std::string* out) {
   const masking::RuleSet& rules = *plan_.values;
   if (mask.kind == ColumnMask::kRule) {
     CountOne(mask.rule);
-    if (mask.text) {
-      change->value = rules.MaskValue(rules.rules()[mask.rule], value);
-    } else {
-      change->value.reset();  // cannot be written in its type
-    }
-    return;
+    // A value not of a text type cannot be written in its type: NULL.
+    return mask.text && rules.MaskValue(rules.rules()[mask.rule], value, out);
   }
   // Of unknown origin: redacted whole, counted under the first column rule.
   CountOne(first_column_rule_);
-  if (mask.text) {
-    change->value.emplace(masking::kRedactedText);
-  } else {
-    change->value.reset();
-  }
+  if (!mask.text) return false;
+  out->append(masking::kRedactedText);
+  return true;
 }
 
 absl::Status ResultMasker::OnCopyOutColumns(std::string_view message, std::string* out) {
@@ -164,32 +158,33 @@ absl::Status ResultMasker::OnCopyOutColumns(std::string_view message, std::strin
   return absl::OkStatus();
 }
 
-bool ResultMasker::MaskCopyRow(std::string_view row, std::string* masked) {
+void ResultMasker::MaskCopyRow(std::string_view row, std::string* out) {
+  const size_t at = out->size();
   if (copy_header_) {
     copy_header_ = false;  // column names
-    return MaskPlainText(row, masked);
+    out->append(MaskPlainText(row, &copy_row_) ? std::string_view(copy_row_) : row);
+    return;
   }
-  masked->clear();
-  auto mask = [this](size_t i, std::string_view value) {
-    Change change;
-    MaskWhole(copy_masks_[i], value, &change);
-    return std::move(change.value);
+  auto mask = [this](size_t i, std::string_view value, std::string* o) {
+    return MaskWhole(copy_masks_[i], value, o);
   };
-  if (!RewriteCopyRow(row, copy_csv_, copy_masked_, mask, masked)) {
+  if (!RewriteCopyRow(row, copy_csv_, copy_masked_, mask, out)) {
     // Not a row this code can split: no value of it passes (a row of NULLs).
-    masked->clear();
+    out->resize(at);
     for (size_t i = 0; i < copy_masks_.size(); ++i) {
       if (copy_csv_) {
-        if (i > 0) masked->push_back(',');
+        if (i > 0) out->push_back(',');
       } else {
-        masked->append(i > 0 ? "\t\\N" : "\\N");
+        out->append(i > 0 ? "\t\\N" : "\\N");
       }
     }
-    masked->push_back('\n');
+    out->push_back('\n');
   }
-  std::string second;
-  if (plan_.content() && MaskPlainText(*masked, &second)) *masked = std::move(second);
-  return true;
+  // Content rules, the second line, on the row as rewritten.
+  if (plan_.content() && MaskPlainText(std::string_view(*out).substr(at), &copy_row_)) {
+    out->resize(at);
+    out->append(copy_row_);
+  }
 }
 
 }  // namespace warden::agent

@@ -129,8 +129,10 @@ const RuleSet::Rule* RuleSet::ColumnRule(std::string_view schema, std::string_vi
   return nullptr;
 }
 
-std::optional<std::string> RuleSet::MaskValue(const Rule& rule, std::string_view value) const {
-  return ApplyStrategy(rule.strategy, value, hasher_ ? &*hasher_ : nullptr);
+bool RuleSet::MaskValue(const Rule& rule, std::string_view value, std::string* out) const {
+  if (rule.strategy.kind == warden::v1::MASK_STRATEGY_NULL) return false;
+  AppendMasked(rule.strategy, value, hasher_ ? &*hasher_ : nullptr, *out);
+  return true;
 }
 
 void RuleSet::FindSpans(std::string_view value, std::vector<TaggedSpan>& spans) const {

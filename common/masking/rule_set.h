@@ -81,8 +81,9 @@ class RuleSet {
   const Rule* ColumnRule(std::string_view schema, std::string_view table,
                          std::string_view column) const;
 
-  // `value` masked whole by `rule`'s strategy; std::nullopt means SQL NULL.
-  std::optional<std::string> MaskValue(const Rule& rule, std::string_view value) const;
+  // Appends `value` masked whole by `rule`'s strategy to *out; false (nothing appended) means
+  // SQL NULL.
+  bool MaskValue(const Rule& rule, std::string_view value, std::string* out) const;
 
   // Runs every detector and pattern on `value`. Allocates nothing when nothing is found.
   TextResult MaskText(std::string_view value) const;

@@ -202,15 +202,19 @@ TEST_CASE("before its catalog loads, columns named by table are of unknown origi
 TEST_CASE("COPY rows: masked fields are replaced, escaped and quoted as the server would",
           "[column_masking]") {
   std::vector<std::string> seen;
-  auto mask = [&seen](size_t i, std::string_view v) -> std::optional<std::string> {
+  auto mask = [&seen](size_t i, std::string_view v, std::string* out) {
     seen.emplace_back(v);
-    if (i == 2) return std::nullopt;
-    return "<" + std::string(v) + ">";
+    if (i == 2) {
+      out->append("dropped");  // NULL: whatever was appended goes
+      return false;
+    }
+    out->append("<").append(v).append(">");
+    return true;
   };
-  std::string out;
+  std::string out = "before|";  // appended to
   REQUIRE(agent::RewriteCopyRow("a\\tb\t\\N\tc\\\\d\\n\t\n", false, {true, true, true, false}, mask,
                                 &out));
-  CHECK(out == "<a\\tb>\t\\N\t\\N\t\n");  // tab escaped again; NULL stays; field 2 nulled
+  CHECK(out == "before|<a\\tb>\t\\N\t\\N\t\n");  // tab escaped again; NULL stays; 2 nulled
   CHECK(seen == std::vector<std::string>{"a\tb", "c\\d\n"});
   seen.clear();
   out.clear();

@@ -130,7 +130,10 @@ TEST_CASE("rule set: whole values by column rule", "[masking][rules]") {
       {"notes", warden::v1::MASK_STRATEGY_REDACT, {"*.notes"}},
   });
   const auto mask = [&](std::string_view column, std::string_view value) {
-    return set.MaskValue(*set.ColumnRule("public", "customers", column), value);
+    std::string out = "kept:";
+    const bool text = set.MaskValue(*set.ColumnRule("public", "customers", column), value, &out);
+    CHECK(out.substr(0, 5) == "kept:");  // appended to
+    return text ? std::optional<std::string>(out.substr(5)) : std::nullopt;
   };
   CHECK(mask("card_number", "4111 1111 1111 1111") == "***************1111");
   CHECK(mask("email", "alice@example.com") == Hash("alice@example.com"));
