@@ -3,19 +3,11 @@
 #include <utility>
 
 #include "common/pgwire/pgwire.h"
+#include "common/sql/classifier.h"
 
 namespace warden::agent {
 
 namespace {
-
-using Lineage = std::shared_ptr<const sql::StatementLineage>;
-
-// The statement `i` of an analysed text, sharing the text's ownership; null past the end or
-// when the text did not parse.
-Lineage StatementOf(const std::shared_ptr<const sql::LineageResult>& texts, size_t i) {
-  if (!texts || !texts->parsed || i >= texts->statements.size()) return nullptr;
-  return Lineage(texts, &texts->statements[i]);
-}
 
 void RecordFields(std::string_view body, ResultShape* shape) {
   auto m = pgwire::ParseBackend(pgwire::Frame{'T', body});
@@ -33,29 +25,74 @@ void RecordFields(std::string_view body, ResultShape* shape) {
 
 }  // namespace
 
-std::shared_ptr<const sql::LineageResult> ResultLineageTracker::Analyze(std::string_view sql) {
+std::shared_ptr<const ResultLineageTracker::Analysis> ResultLineageTracker::Analyze(
+    std::string_view sql) {
   if (!follow_lineage_) return nullptr;
   auto it = texts_.find(std::string(sql));
   if (it != texts_.end()) return it->second;
-  auto result = std::make_shared<const sql::LineageResult>(sql::AnalyzeLineage(sql));
+  auto result =
+      std::make_shared<const Analysis>(Analysis{sql::AnalyzeLineage(sql), sql::Classify(sql)});
   if (texts_.size() >= kMaxCachedTexts) texts_.clear();
   texts_.emplace(std::string(sql), result);
   return result;
 }
 
-Lineage ResultLineageTracker::Resolve(Lineage s) const {
-  if (!s || !s->outputs.empty() || !s->returns_rows) return s;
-  // FETCH names a cursor, EXECUTE a prepared statement: their rows are the DECLARE's or the
-  // PREPARE's query's. One the tracker never saw created is unknown.
-  if (!s->cursor.empty()) {
-    auto it = cursors_.find(s->cursor);
-    return it == cursors_.end() ? nullptr : it->second;
+ResultLineageTracker::Statement ResultLineageTracker::StatementOf(
+    const std::shared_ptr<const Analysis>& texts, size_t i) {
+  Statement s;
+  if (!texts) return s;
+  if (texts->lineage.parsed && i < texts->lineage.statements.size()) {
+    s.lineage = {texts, &texts->lineage.statements[i]};
   }
-  if (!s->prepared.empty()) {
-    auto it = prepared_.find(s->prepared);
-    return it == prepared_.end() ? nullptr : it->second;
+  if (texts->classified.parsed && i < texts->classified.statements.size()) {
+    s.classified = {texts, &texts->classified.statements[i]};
   }
   return s;
+}
+
+ResultLineageTracker::Statement ResultLineageTracker::Resolve(Statement s) const {
+  const sql::StatementLineage* l = s.lineage.get();
+  if (!l || !l->outputs.empty() || !l->returns_rows) return s;
+  // FETCH names a cursor, EXECUTE a prepared statement: their rows are the DECLARE's or the
+  // PREPARE's query's. One the tracker never saw created is unknown.
+  if (!l->cursor.empty()) {
+    auto it = cursors_.find(l->cursor);
+    return it == cursors_.end() ? Statement{} : it->second;
+  }
+  if (!l->prepared.empty()) {
+    auto it = prepared_.find(l->prepared);
+    return it == prepared_.end() ? Statement{} : it->second;
+  }
+  return s;
+}
+
+std::shared_ptr<ResultShape> ResultLineageTracker::ShapeOf(Statement s) {
+  auto shape = std::make_shared<ResultShape>();
+  shape->lineage = std::move(s.lineage);
+  shape->classified = std::move(s.classified);
+  return shape;
+}
+
+std::shared_ptr<ResultShape> ResultLineageTracker::Answering() {
+  if (lost_ || queue_.empty()) return nullptr;
+  Item& item = queue_.front();
+  switch (item.kind) {
+    case Kind::kQuery:
+      return QueryShape(item);
+    case Kind::kParse:
+      return item.shape;
+    case Kind::kBind:
+    case Kind::kDescribeStatement: {
+      auto it = statements_.find(item.kind == Kind::kBind ? item.statement : item.name);
+      return it == statements_.end() ? nullptr : it->second;
+    }
+    case Kind::kDescribePortal:
+      return FindPortal(item.name).shape;
+    case Kind::kExecute:
+      return item.shape ? item.shape : FindPortal(item.name).shape;
+    default:
+      return nullptr;
+  }
 }
 
 template <typename Map, typename V>
@@ -82,11 +119,9 @@ void ResultLineageTracker::Frontend(char tag, std::string_view body) {
   if (const auto* q = std::get_if<pgwire::Query>(&m)) {
     Push({Kind::kQuery, {}, {}, Analyze(q->sql)});
   } else if (const auto* p = std::get_if<pgwire::Parse>(&m)) {
-    auto shape = std::make_shared<ResultShape>();
-    // The extended protocol allows one statement per Parse; more is the server's error.
-    shape->lineage = Resolve(StatementOf(Analyze(p->query), 0));
     Item item{Kind::kParse, std::string(p->name)};
-    item.shape = std::move(shape);
+    // The extended protocol allows one statement per Parse; more is the server's error.
+    item.shape = ShapeOf(Resolve(StatementOf(Analyze(p->query), 0)));
     Push(std::move(item));
   } else if (const auto* b = std::get_if<pgwire::Bind>(&m)) {
     Item item{Kind::kBind, std::string(b->portal), std::string(b->statement)};
@@ -106,10 +141,7 @@ void ResultLineageTracker::Frontend(char tag, std::string_view body) {
 }
 
 std::shared_ptr<ResultShape> ResultLineageTracker::QueryShape(Item& item) {
-  if (!item.shape) {
-    item.shape = std::make_shared<ResultShape>();
-    item.shape->lineage = Resolve(StatementOf(item.texts, item.index));
-  }
+  if (!item.shape) item.shape = ShapeOf(Resolve(StatementOf(item.texts, item.index)));
   return item.shape;
 }
 
@@ -117,9 +149,8 @@ ResultLineageTracker::Portal ResultLineageTracker::FindPortal(const std::string&
   if (auto it = portals_.find(portal); it != portals_.end()) return it->second;
   // A cursor DECLAREd in SQL is a portal too: Execute can fetch from it (in the formats the
   // DECLARE chose, BINARY or not: unknown here).
-  auto shape = std::make_shared<ResultShape>();
-  if (auto it = cursors_.find(portal); it != cursors_.end()) shape->lineage = it->second;
-  return {std::move(shape), nullptr};
+  auto it = cursors_.find(portal);
+  return {ShapeOf(it != cursors_.end() ? it->second : Statement{}), nullptr};
 }
 
 void ResultLineageTracker::StartRows(RowsEncoding::Source source,
@@ -130,11 +161,12 @@ void ResultLineageTracker::StartRows(RowsEncoding::Source source,
 }
 
 void ResultLineageTracker::OnQueryComplete(Item& item, std::string_view tag) {
-  Lineage s = StatementOf(item.texts, item.index);
-  if (s && !s->cursor.empty() && !s->returns_rows && tag == "DECLARE CURSOR") {
-    Remember(cursors_, s->cursor, s);
-  } else if (s && !s->prepared.empty() && !s->returns_rows && tag == "PREPARE") {
-    Remember(prepared_, s->prepared, s);
+  Statement s = StatementOf(item.texts, item.index);
+  const sql::StatementLineage* l = s.lineage.get();
+  if (l && !l->cursor.empty() && !l->returns_rows && tag == "DECLARE CURSOR") {
+    Remember(cursors_, l->cursor, std::move(s));
+  } else if (l && !l->prepared.empty() && !l->returns_rows && tag == "PREPARE") {
+    Remember(prepared_, l->prepared, std::move(s));
   }
   ++item.index;
   item.shape.reset();

@@ -37,6 +37,7 @@
 
 #include "agent/session/column_masks.h"
 #include "common/pgwire/backend_messages.h"
+#include "common/sql/classified_statement.h"
 #include "common/sql/column_lineage.h"
 
 namespace warden::agent {
@@ -46,6 +47,9 @@ namespace warden::agent {
 struct ResultShape {
   // The statement's lineage; null when it cannot be told.
   std::shared_ptr<const sql::StatementLineage> lineage;
+  // What the classifier says about it (relations, functions), for texts that may show values
+  // (error and notice messages); null when it cannot be told.
+  std::shared_ptr<const sql::ClassifiedStatement> classified;
   // The columns of its latest RowDescription (names dropped); empty until described.
   std::vector<ResultField> fields;
   bool described = false;
@@ -91,6 +95,11 @@ class ResultLineageTracker {
   // The encoding of the rows of the result Backend() was last given a message of.
   const RowsEncoding& rows() const { return rows_; }
 
+  // The statement the next backend message answers (its ErrorResponse or NoticeResponse): the
+  // one a Query is running, the one parsed, bound, described or executed; null when none can
+  // be told. Call before passing that message to Backend().
+  std::shared_ptr<ResultShape> Answering();
+
  private:
   enum class Kind : uint8_t {
     kQuery,
@@ -103,13 +112,23 @@ class ResultLineageTracker {
     kSync,
     kFunctionCall,
   };
+  // One statement of an analysed text.
+  struct Statement {
+    std::shared_ptr<const sql::StatementLineage> lineage;
+    std::shared_ptr<const sql::ClassifiedStatement> classified;
+  };
+  // A text's lineage and classification.
+  struct Analysis {
+    sql::LineageResult lineage;
+    sql::ClassifiedBatch classified;
+  };
   struct Item {
     Kind kind;
-    std::string name;                                 // statement, portal
-    std::string statement;                            // Bind: the statement bound
-    std::shared_ptr<const sql::LineageResult> texts;  // Query
-    size_t index = 0;                                 // Query: the statement being answered
-    std::shared_ptr<ResultShape> shape;               // Parse: the new statement; Query: current
+    std::string name;                       // statement, portal
+    std::string statement;                  // Bind: the statement bound
+    std::shared_ptr<const Analysis> texts;  // Query
+    size_t index = 0;                       // Query: the statement being answered
+    std::shared_ptr<ResultShape> shape;     // Parse: the new statement; Query: current
     std::shared_ptr<const std::vector<int16_t>> formats;  // Bind: result formats asked for
   };
   struct Portal {
@@ -117,10 +136,13 @@ class ResultLineageTracker {
     std::shared_ptr<const std::vector<int16_t>> formats;  // null: unknown
   };
 
-  std::shared_ptr<const sql::LineageResult> Analyze(std::string_view sql);
-  // The lineage rows of `s` follow: a FETCH or EXECUTE resolves to its DECLARE or PREPARE.
-  std::shared_ptr<const sql::StatementLineage> Resolve(
-      std::shared_ptr<const sql::StatementLineage> s) const;
+  std::shared_ptr<const Analysis> Analyze(std::string_view sql);
+  // Statement `i` of an analysed text, sharing its ownership; nulls when there is none.
+  static Statement StatementOf(const std::shared_ptr<const Analysis>& texts, size_t i);
+  // The statement whose rows `s` returns: a FETCH or EXECUTE resolves to its DECLARE or
+  // PREPARE.
+  Statement Resolve(Statement s) const;
+  static std::shared_ptr<ResultShape> ShapeOf(Statement s);
   std::shared_ptr<ResultShape> QueryShape(Item& item);
   Portal FindPortal(const std::string& portal);
   void StartRows(RowsEncoding::Source source, std::shared_ptr<const std::vector<int16_t>> formats);
@@ -143,9 +165,9 @@ class ResultLineageTracker {
   std::unordered_map<std::string, std::shared_ptr<ResultShape>> statements_;  // Parse names
   std::unordered_map<std::string, Portal> portals_;                           // Bind portals
   // SQL-level names: DECLARE'd cursors and PREPARE'd statements.
-  std::unordered_map<std::string, std::shared_ptr<const sql::StatementLineage>> cursors_;
-  std::unordered_map<std::string, std::shared_ptr<const sql::StatementLineage>> prepared_;
-  std::unordered_map<std::string, std::shared_ptr<const sql::LineageResult>> texts_;
+  std::unordered_map<std::string, Statement> cursors_;
+  std::unordered_map<std::string, Statement> prepared_;
+  std::unordered_map<std::string, std::shared_ptr<const Analysis>> texts_;
 };
 
 }  // namespace warden::agent

@@ -5,6 +5,7 @@
 #include <variant>
 
 #include "absl/strings/str_cat.h"
+#include "agent/session/withheld_texts.h"
 #include "common/log/log.h"
 #include "common/masking/strategies.h"
 #include "common/pgwire/pgwire.h"
@@ -38,25 +39,6 @@ absl::StatusOr<M> Parse(std::string_view message) {
                    pgwire::ParseBackend(pgwire::Frame{message[0], message.substr(kHeaderSize)}));
   if (auto* typed = std::get_if<M>(&m)) return std::move(*typed);
   return absl::InternalError("the masker decoded an unexpected message type");
-}
-
-// Error and notice fields that never carry data: severity, SQLSTATE, cursor positions, and the
-// server's source file, line and routine.
-// https://www.postgresql.org/docs/15/protocol-error-fields.html
-bool FieldCarriesNoData(char code) {
-  switch (code) {
-    case 'S':
-    case 'V':
-    case 'C':
-    case 'P':
-    case 'p':
-    case 'F':
-    case 'L':
-    case 'R':
-      return true;
-    default:
-      return false;
-  }
 }
 
 }  // namespace
@@ -111,6 +93,9 @@ absl::Status ResultMasker::OnMessage(std::string_view message, std::string* out)
     // The catalog query's answer: the client never asked for it.
     if (!loader_.in_flight()) OnCatalogLoaded();
     return absl::OkStatus();
+  }
+  if (tracking_lineage_ && (tag == 'E' || tag == 'N')) {
+    notice_shape_ = tracker_.Answering();  // before the error moves the tracker on
   }
   // CopyData belongs to the COPY its CopyOutResponse started (shape_ stays).
   if (tracking_ && tag != 'A' && tag != 'N' && tag != 'S' && tag != 'd') {
@@ -397,6 +382,15 @@ absl::Status ResultMasker::MaskNoticeFields(std::string_view message, std::strin
     ASSIGN_OR_RETURN(fields, Parse<pgwire::NoticeResponse>(message));
   }
   std::deque<std::string> masked;  // stable addresses for the views below
+  if (plan_.columns()) {
+    if (auto reason = WithheldReason(fields)) {
+      std::erase_if(fields.fields,
+                    [](const pgwire::NoticeField& f) { return !KeptWhenWithheld(f.code); });
+      fields.fields.push_back(
+          {'M', masked.emplace_back(absl::StrCat("message withheld: ", *reason,
+                                                 ", and it could show a masked value"))});
+    }
+  }
   for (pgwire::NoticeField& f : fields.fields) {
     if (FieldCarriesNoData(f.code)) continue;
     std::string text;

@@ -25,7 +25,9 @@
 //    ErrorResponse 42501 and the CopyData, CopyDone and CommandComplete that follow dropped.
 //  - ErrorResponse and NoticeResponse: every field except severity, SQLSTATE, position, and
 //    the server's source file, line and routine (a failing cast or a RAISE prints the value it
-//    touched, in M, D, W, q, ...). NotificationResponse: the payload.
+//    touched, in M, D, W, q, ...). Under column rules, the texts of one that answers a
+//    statement that may have touched a masked column are withheld first (withheld_texts.h).
+//    NotificationResponse: the payload.
 //
 // Column rules (issue 5, items 2 and 3): each result column is masked whole by the first rule
 // that names it or any source column that flows into it (column_masks.h), by its RowDescription
@@ -127,6 +129,9 @@ class ResultMasker {
   // *out, or returns false for NULL (nothing appended).
   bool MaskWhole(const ColumnMask& mask, std::string_view value, std::string* out);
   void OnCommandComplete(std::string_view message);
+  // Why an error or notice's texts are withheld under column rules (withheld_texts.h), given
+  // the statement it answers (notice_shape_); nullopt when they may pass.
+  std::optional<std::string> WithheldReason(const pgwire::NoticeFields& fields);
   // COPY OUT with columns to mask (copy_masks_): masked by column, or refused.
   absl::Status OnCopyOutColumns(std::string_view message, std::string* out);
   // Appends a COPY row masked by column, then by content.
@@ -180,9 +185,10 @@ class ResultMasker {
   std::chrono::steady_clock::time_point catalog_at_{};  // loaded or last failed
   uint64_t generation_ = 1;  // bumps when the plan or the catalog changes (ResultShape stamp)
   char txn_status_ = 'I';
-  ResultShape* shape_ = nullptr;   // the rows being sent (tracker's), null when unknown
-  std::vector<ColumnMask> masks_;  // the current rows' column plan
-  ResultShape unknown_shape_;      // stands for rows no statement could be found for
+  ResultShape* shape_ = nullptr;               // the rows being sent (tracker's), null when unknown
+  std::vector<ColumnMask> masks_;              // the current rows' column plan
+  ResultShape unknown_shape_;                  // stands for rows no statement could be found for
+  std::shared_ptr<ResultShape> notice_shape_;  // the statement an error or notice answers
   // COPY OUT masked by column: the plan, the format, and a CSV header row still to come.
   std::vector<ColumnMask> copy_masks_;
   std::vector<bool> copy_masked_;

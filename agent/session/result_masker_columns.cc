@@ -4,6 +4,7 @@
 
 #include "agent/session/copy_row.h"
 #include "agent/session/result_masker.h"
+#include "agent/session/withheld_texts.h"
 #include "common/log/log.h"
 #include "common/masking/strategies.h"
 #include "common/pgwire/pgwire.h"
@@ -112,6 +113,22 @@ const std::vector<ColumnMask>& ResultMasker::MasksFor(ResultShape* shape, size_t
                              catalog_ && !catalog_stale_ ? &*catalog_ : nullptr, *plan_.values);
   s->plan_stamp = generation_;
   return s->masks;
+}
+
+std::optional<std::string> ResultMasker::WithheldReason(const pgwire::NoticeFields& fields) {
+  std::string_view sqlstate;
+  for (const pgwire::NoticeField& f : fields.fields) {
+    if (f.code == 'C') sqlstate = f.value;
+  }
+  const sql::ClassifiedStatement* statement =
+      tracking_lineage_ && notice_shape_ ? notice_shape_->classified.get() : nullptr;
+  auto reason = agent::WithholdReason(
+      sqlstate, statement, catalog_ && !catalog_stale_ ? &*catalog_ : nullptr, *plan_.values);
+  if (reason) {
+    spdlog::info("session {}: the texts of an error or notice ({}) withheld: {}", session_id_,
+                 sqlstate, *reason);
+  }
+  return reason;
 }
 
 bool ResultMasker::MaskWhole(const ColumnMask& mask, std::string_view value, std::string* out) {

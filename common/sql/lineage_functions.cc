@@ -120,6 +120,15 @@ FunctionFlow ClassifyFunction(const pg_query::FuncCall& call) {
   return IsArgumentFunction(name) ? FunctionFlow::kArguments : FunctionFlow::kUnknown;
 }
 
+FunctionFlow ClassifyFunctionName(std::string_view name) {
+  if (const size_t dot = name.find('.'); dot != std::string_view::npos) {
+    if (name.substr(0, dot) != "pg_catalog") return FunctionFlow::kUnknown;
+    name.remove_prefix(dot + 1);
+  }
+  if (name == "count") return FunctionFlow::kNone;
+  return IsArgumentFunction(name) ? FunctionFlow::kArguments : FunctionFlow::kUnknown;
+}
+
 bool FromColumnNames(const pg_query::FuncCall& call, std::vector<std::string>* names) {
   const std::string_view name = BuiltinName(call);
   if (!IsArgumentFunction(name) || In(kRowFunctions, name)) return false;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "pg_query/pg_query.pb.h"
@@ -22,6 +23,10 @@ enum class FunctionFlow {
 // pg_catalog.upper(text) for a varchar argument, can already run code as the statement's
 // user; the allowlist does not defend against that.)
 FunctionFlow ClassifyFunction(const pg_query::FuncCall& call);
+
+// The same by the name the classifier reports (classified_statement.h: lower case,
+// "schema.name" where the statement wrote a schema).
+FunctionFlow ClassifyFunctionName(std::string_view name);
 
 // The columns a function yields as a FROM item when no column definition list is given: their
 // default names (the function's name for a one-column result), or false when the analysis

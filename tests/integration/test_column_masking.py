@@ -22,6 +22,7 @@ import subprocess
 
 import pytest
 
+from column_masking_corpus import COPIES, CORPUS, IDS, PSQL_MULTI, SCRATCH, SELECTS
 from jdbc_masking_check import HAVE_JAVA, parse_jdbc, run_jdbc
 from warden_fixtures import apply_policy_and_wait, masked_counts, COLUMN_MASKING
 from warden_stack import wait_until
@@ -35,137 +36,6 @@ NO_COLUMN_MASKING = COLUMN_MASKING[:COLUMN_MASKING.index("masking:\n")]
 DENY_UNKNOWN = COLUMN_MASKING.replace("default_action: allow\n",
                                       "default_action: allow\nmasking_unknown: deny\n")
 POLICY = "column-masking"
-
-IDS = "id BETWEEN 1 AND 8"
-
-# Made directly on PostgreSQL before the policy is applied.
-SCRATCH = [
-    "CREATE TABLE notes (id int, note text)",
-    "CREATE FUNCTION echo_text(text) RETURNS text LANGUAGE sql AS 'SELECT $1'",
-    "CREATE VIEW contacts AS SELECT id, name AS full_name, email AS mail, upper(name) AS shout "
-    "FROM customers",
-    "CREATE VIEW contacts2 AS SELECT id, full_name || '!' AS loud FROM contacts",
-    "CREATE MATERIALIZED VIEW contacts_mv AS SELECT id, name FROM customers",
-]
-
-# What feeds each result column, one letter per column: "-" no masked column (the value must be
-# exact), or the first policy rule matching its sources: N names (redact), E emails (redact),
-# C cards (partial, last 4 kept), S ssns (null), U sources unknown to the agent (a user function:
-# masking_unknown: mask, i.e. redacted). A column of a type that is not text-like and must be
-# masked is NULL, whatever the rule.
-SELECTS = [
-    (f"SELECT * FROM customers WHERE {IDS} ORDER BY id", "-NECS-"),
-    (f"SELECT * FROM public.customers WHERE {IDS}", "-NECS-"),
-    ("TABLE customers", "-NECS-"),
-    (f"SELECT id, name, ssn FROM customers WHERE {IDS}", "-NS"),
-    ("SELECT c.id, c.name AS n FROM customers c WHERE c.id BETWEEN 1 AND 8", "-N"),
-    (f"SELECT (c).name FROM customers c WHERE {IDS}", "N"),
-    (f'SELECT name COLLATE "C" FROM customers WHERE {IDS}', "N"),
-    (f"SELECT name::varchar(100), email::varchar FROM customers WHERE {IDS}", "NE"),
-    (f"SELECT format('%s', name) FROM customers WHERE {IDS}", "N"),
-    (f"SELECT concat_ws(',', name, email) FROM customers WHERE {IDS}", "N"),
-    (f"SELECT array_to_string(array_agg(name), ',') FROM customers WHERE {IDS}", "N"),
-    (f"SELECT substr(name, 1, 20), left(name, 50), lower(name) FROM customers WHERE {IDS}",
-     "NNN"),
-    (f"SELECT ROW(name, email)::text FROM customers WHERE {IDS}", "N"),
-    (f"SELECT id, to_jsonb(c) FROM customers c WHERE {IDS}", "-N"),
-    (f"SELECT to_jsonb(c)::text FROM customers c WHERE {IDS}", "N"),
-    (f"SELECT row_to_json(c) FROM customers c WHERE {IDS}", "N"),
-    (f"SELECT json_agg(c) FROM customers c WHERE {IDS}", "N"),
-    (f"SELECT json_agg(c)::text FROM customers c WHERE {IDS}", "N"),
-    (f"SELECT jsonb_build_object('n', name) ->> 'n' FROM customers WHERE {IDS}", "N"),
-    (f"SELECT t.x FROM (SELECT name AS x FROM customers WHERE {IDS}) t", "N"),
-    (f"SELECT c2.* FROM (SELECT * FROM customers WHERE {IDS}) c2", "-NECS-"),
-    (f"WITH w AS (SELECT name FROM customers WHERE {IDS}) SELECT * FROM w", "N"),
-    (f"SELECT name FROM customers WHERE {IDS} UNION ALL SELECT 'x'", "N"),
-    ("SELECT o.id, o.amount, c.name FROM orders o JOIN customers c ON c.id = o.customer_id "
-     "WHERE c.id BETWEEN 1 AND 8", "--N"),
-    (f"SELECT id, CASE WHEN id > 0 THEN name END FROM customers WHERE {IDS}", "-N"),
-    (f"SELECT coalesce(name, 'x') FROM customers WHERE {IDS}", "N"),
-    ("SELECT (SELECT name FROM customers WHERE id = 2)", "N"),
-    (f"SELECT string_agg(ssn, ',') FROM customers WHERE {IDS}", "S"),
-    (f"SELECT md5(name) FROM customers WHERE {IDS}", "N"),
-    (f"SELECT encode(convert_to(name, 'UTF8'), 'hex'), translate(name, 'C', 'K') "
-     f"FROM customers WHERE {IDS}", "NN"),
-    (f"SELECT email, upper(email), split_part(email, '@', 1) FROM customers WHERE {IDS}", "EEE"),
-    (f"SELECT card_number, card_number || '', replace(card_number, ' ', ''), "
-     f"replace(card_number, ' ', '-') FROM customers WHERE {IDS}", "CCCC"),
-    (f"SELECT 'ssn: ' || ssn, reverse(ssn) FROM customers WHERE {IDS}", "SS"),
-    (f"SELECT DISTINCT ssn FROM customers WHERE {IDS}", "S"),
-    (f"SELECT max(name), min(email) FROM customers WHERE {IDS}", "NE"),
-    (f"SELECT (array_agg(name ORDER BY id))[1] FROM customers WHERE {IDS}", "N"),
-    (f"SELECT ARRAY[name, email] FROM customers WHERE {IDS}", "N"),
-    (f"SELECT id, name FROM customers WHERE {IDS} ORDER BY name DESC LIMIT 3", "-N"),
-    ("SELECT x FROM customers, LATERAL (SELECT name || ' ' || email AS x) l "
-     "WHERE customers.id BETWEEN 1 AND 8", "N"),
-    ("SELECT c.id, c.name FROM customers c WHERE c.id BETWEEN 1 AND 8 AND EXISTS "
-     "(SELECT 1 FROM orders o WHERE o.customer_id = c.id)", "-N"),
-    (f"SELECT id, created_at, name FROM customers WHERE {IDS}", "--N"),
-    ("SELECT id, customer_id, amount, status, created_at FROM orders "
-     "WHERE customer_id BETWEEN 1 AND 8", "-----"),
-    ("SELECT count(*) FROM customers", "-"),
-    (f"SELECT echo_text(name) FROM customers WHERE {IDS}", "N"),
-    ("SELECT echo_text('hello')", "U"),
-    (f"SELECT * FROM contacts WHERE {IDS}", "-NEN"),
-    (f"SELECT full_name FROM contacts WHERE {IDS}", "N"),
-    (f"SELECT id, loud FROM contacts2 WHERE {IDS}", "-N"),
-    (f"SELECT * FROM contacts_mv WHERE {IDS}", "-N"),
-]
-
-# Statements with RETURNING: every client path but cursors (DECLARE takes only a query).
-RETURNING = [
-    ("UPDATE customers SET name = name WHERE id = 3 RETURNING id, name, ssn", "-NS"),
-    ("INSERT INTO notes (id, note) SELECT id, name FROM customers WHERE id < 4 "
-     "RETURNING id, note", "-N"),
-    # Without a column list the analysis cannot tell which column got which value (it has no
-    # catalog of notes): every column read back carries everything written, so id is masked
-    # too (NULL: an int cannot hold "****"). Over-masking, never a leak.
-    ("INSERT INTO notes SELECT id, name FROM customers WHERE id < 4 RETURNING id, note", "NN"),
-]
-
-CORPUS = SELECTS + RETURNING
-
-# psql, several statements in one simple Query message: (statement, the query whose result
-# columns the rows have, columns). No cell may hold a newline (results end with one).
-PSQL_MULTI = [
-    (f"BEGIN; DECLARE cur CURSOR FOR SELECT * FROM customers WHERE {IDS} ORDER BY id; "
-     "FETCH 5 FROM cur; FETCH ALL FROM cur; COMMIT",
-     f"SELECT * FROM customers WHERE {IDS}", "-NECS-"),
-    (f"BEGIN; DECLARE cur CURSOR FOR SELECT c.id, md5(c.name), to_jsonb(c), "
-     f"ROW(c.name, c.email)::text FROM customers c WHERE c.{IDS} ORDER BY c.id; "
-     "FETCH 5 FROM cur; COMMIT",
-     f"SELECT c.id, md5(c.name), to_jsonb(c), ROW(c.name, c.email)::text FROM customers c "
-     f"WHERE c.{IDS}", "-NNN"),
-    (f"BEGIN; DECLARE cur CURSOR FOR SELECT * FROM contacts WHERE {IDS} ORDER BY id; "
-     "FETCH 5 FROM cur; COMMIT",
-     f"SELECT * FROM contacts WHERE {IDS}", "-NEN"),
-    # Binary cursor rows through the simple protocol: text values have the same bytes.
-    (f"BEGIN; DECLARE cur BINARY CURSOR FOR SELECT name, email, card_number, ssn FROM "
-     f"customers WHERE {IDS} ORDER BY id; FETCH ALL FROM cur; COMMIT",
-     f"SELECT name, email, card_number, ssn FROM customers WHERE {IDS}", "NECS"),
-    (f"PREPARE p AS SELECT id, name, card_number, ssn FROM customers WHERE {IDS} ORDER BY id; "
-     "EXECUTE p; EXECUTE p",
-     f"SELECT id, name, card_number, ssn FROM customers WHERE {IDS}", "-NCS"),
-    ("PREPARE q(int) AS SELECT id, name, email FROM customers WHERE id = $1; "
-     "EXECUTE q(3); EXECUTE q(4)",
-     "SELECT id, name, email FROM customers WHERE id = 3", "-NE"),
-    ("PREPARE r AS UPDATE customers SET name = name WHERE id = 3 RETURNING id, name, ssn; "
-     "EXECUTE r",
-     "SELECT id, name, ssn FROM customers WHERE id = 3", "-NS"),
-]
-
-# psql COPY ... TO STDOUT: (statement, the query whose columns it copies, columns, format).
-COPIES = [
-    (f"COPY (SELECT id, name, email, card_number, ssn FROM customers WHERE {IDS}) TO STDOUT",
-     f"SELECT id, name, email, card_number, ssn FROM customers WHERE {IDS}", "-NECS", "text"),
-    ("COPY customers TO STDOUT", "SELECT * FROM customers", "-NECS-", "text"),
-    ("COPY customers (id, name) TO STDOUT WITH (FORMAT csv, HEADER)",
-     "SELECT id, name FROM customers", "-N", "csv"),
-    (f"COPY (SELECT * FROM contacts WHERE {IDS}) TO STDOUT WITH (FORMAT csv)",
-     f"SELECT * FROM contacts WHERE {IDS}", "-NEN", "csv"),
-    (f"COPY (SELECT id, md5(name), row_to_json(c) FROM customers c WHERE {IDS}) TO STDOUT",
-     f"SELECT id, md5(name), row_to_json(c) FROM customers c WHERE {IDS}", "-NN", "text"),
-]
 
 # Text-like types (text, varchar, bpchar, name, "char", unknown): masked in their type.
 TEXT_OIDS = {25, 1043, 1042, 19, 18, 705}
@@ -654,6 +524,58 @@ def test_function_the_agent_cannot_see_into_is_masked_or_denied(masked, raw):
             raw.leaked(res.stdout + res.stderr):
         problems.append(f"deny: psql exit {res.returncode}: {res.stderr.strip()} "
                         f"{res.stdout[:200]!r}")
+    assert not problems, "\n".join(problems)
+
+
+# Statements whose failure or notice would print a masked value (names and SSNs are protected
+# by column rules only: no detector finds them in a message), and the SQLSTATE each gives.
+ERRORS = [
+    ("SELECT name::int FROM customers WHERE id = 1", "22P02"),
+    ("SELECT ssn::int FROM customers WHERE id = 2", "22P02"),
+    ("SELECT 1 FROM customers WHERE id = 3 AND name::numeric > 0", "22P02"),
+    ("SELECT 1 WHERE EXISTS (SELECT 1 FROM customers WHERE id = 4 AND ssn::date IS NULL)",
+     "22008"),
+    ("SELECT id FROM customers WHERE id = 5 AND to_date(name, 'YYYY') IS NULL", "22007"),
+    ("INSERT INTO customers SELECT * FROM customers WHERE id = 6", "23505"),
+    ("DO $$ BEGIN RAISE EXCEPTION 'bad %', (SELECT name || ' ' || ssn FROM customers "
+     "WHERE id = 7); END $$", "P0001"),
+    ("DO $$ BEGIN RAISE NOTICE 'see %', (SELECT name FROM customers WHERE id = 8); END $$",
+     "00000"),
+    ("SELECT echo_text(name)::int FROM customers WHERE id = 1", "22P02"),
+]
+
+
+def test_errors_and_notices_never_show_a_masked_value(masked, raw):
+    """A failing cast, a constraint violation or a RAISE prints the value it touched; under
+    column rules the message's texts are withheld, with the SQLSTATE and the reason, and the
+    session goes on. Statement errors keep their text; without the rules the values show."""
+    s = masked
+    problems = []
+    for sql, sqlstate in ERRORS:
+        res = subprocess.run(["psql", "-X", "-v", "VERBOSITY=verbose", s.gateway_dsn(s.token),
+                              "-c", sql, "-c", "SELECT 'still here'"],
+                             capture_output=True, text=True, errors="replace", timeout=120)
+        out = res.stdout + res.stderr
+        if raw.leaked(out) or sqlstate not in out or "withheld" not in out or \
+                "still here" not in out:
+            problems.append(f"psql: {sql}: {out!r}")
+        with psycopg.connect(s.gateway_dsn(s.token), autocommit=True) as conn:
+            notices = []
+            conn.add_notice_handler(lambda d: notices.append(f"{d.sqlstate} {d.message_primary}"))
+            try:
+                conn.execute(sql)
+                got = " ".join(notices)
+            except psycopg.Error as e:
+                got = f"{e.sqlstate} {e} {e.diag.message_detail} {e.diag.context}"
+            if raw.leaked(got) or sqlstate not in got or "withheld" not in got:
+                problems.append(f"psycopg: {sql}: {got!r}")
+    res = psql(s.gateway_dsn(s.token), "SELECT nmae FROM customers")
+    if 'column "nmae" does not exist' not in res.stderr:
+        problems.append(f"a statement error lost its text: {res.stderr!r}")
+    apply(s, NO_COLUMN_MASKING)
+    shown = psql(s.gateway_dsn(s.token), ERRORS[0][0])
+    if "Customer 1" not in shown.stderr:
+        problems.append(f"without the rules the error should show the value: {shown.stderr!r}")
     assert not problems, "\n".join(problems)
 
 

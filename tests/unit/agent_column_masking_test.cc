@@ -228,3 +228,47 @@ TEST_CASE("COPY rows: masked fields are replaced, escaped and quoted as the serv
   CHECK(!agent::RewriteCopyRow("a\tb\n", false, {true}, mask, &out));     // too many fields
   CHECK(!agent::RewriteCopyRow("a\n", false, {true, true}, mask, &out));  // too few
 }
+
+TEST_CASE("errors and notices of statements touching masked columns have their texts withheld",
+          "[column_masking]") {
+  Fixture f;
+  f.LoadCatalog();
+  const std::string ready = pgwire::BuildReadyForQuery('I');
+  auto run = [&f, &ready](std::string_view sql, const std::string& answer) {
+    f.Front(pgwire::BuildQuery(sql));
+    return f.Back(answer + ready);
+  };
+  // A failing cast prints the value: withheld, the SQLSTATE kept, and the reason given.
+  std::string out = run("SELECT name::int FROM customers WHERE id = 1",
+                        pgwire::BuildErrorResponse("ERROR", "22P02",
+                                                   "invalid input syntax for type integer: "
+                                                   "\"Customer 1\"",
+                                                   "the detail", "the hint"));
+  CHECK(out.find("Customer") == std::string::npos);
+  CHECK(out.find("the detail") == std::string::npos);
+  CHECK(out.find("22P02") != std::string::npos);
+  CHECK(out.find("message withheld: masking rule \"names\" covers customers") != std::string::npos);
+  // A constraint violation in a write names the row.
+  out = run("UPDATE customers SET id = -1 WHERE id = 1",
+            pgwire::BuildErrorResponse("ERROR", "23514", "new row violates check constraint",
+                                       "Failing row contains (-1, Customer 1, ...)."));
+  CHECK(out.find("Customer 1") == std::string::npos);
+  // Code Warden cannot see into, and functions that may read anything.
+  out = run("DO $$ BEGIN RAISE NOTICE '%', (SELECT name FROM customers LIMIT 1); END $$",
+            pgwire::BuildNoticeResponse("NOTICE", "00000", "Customer 1") +
+                pgwire::BuildCommandComplete("DO"));
+  CHECK(out.find("Customer 1") == std::string::npos);
+  CHECK(out.find("code Warden cannot see into") != std::string::npos);
+  out = run("SELECT my_function()",
+            pgwire::BuildErrorResponse("ERROR", "P0001", "Customer 1 is not allowed"));
+  CHECK(out.find("calls my_function()") != std::string::npos);
+  CHECK(out.find("Customer 1") == std::string::npos);
+  // Statement errors (class 42) and statements that touch no masked relation pass as they are.
+  std::string error = pgwire::BuildErrorResponse("ERROR", "42703", "column \"nmae\" does not exist",
+                                                 std::nullopt, "Perhaps you meant \"name\".");
+  CHECK(run("SELECT nmae FROM customers", error) == error + ready);
+  error = pgwire::BuildErrorResponse("ERROR", "22012", "division by zero");
+  CHECK(run("SELECT 1 / 0", error) == error + ready);
+  error = pgwire::BuildErrorResponse("ERROR", "22P02", "invalid input syntax: \"abc\"");
+  CHECK(run("SELECT 'abc'::int FROM orders", error) == error + ready);
+}
