@@ -414,6 +414,15 @@ absl::Status ResultMasker::MaskNotification(std::string_view message, std::strin
   }
   ASSIGN_OR_RETURN(pgwire::NotificationResponse n, Parse<pgwire::NotificationResponse>(message));
   std::string payload;
+  if (plan_.columns() && !plan_.withhold && !n.payload.empty()) {
+    // Any session may notify with any value (a trigger's pg_notify(..., NEW.name)), and a
+    // payload has no column to trace: under column rules it is of unknown origin, redacted
+    // whole (counted under the first column rule). The channel stays, so it still signals.
+    CountOne(first_column_rule_);
+    n.payload = masking::kRedactedText;
+    pgwire::Encode(n, out);
+    return absl::OkStatus();
+  }
   if (!MaskPlainText(n.payload, &payload)) {
     out->append(message);
     return absl::OkStatus();

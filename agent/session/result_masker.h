@@ -27,7 +27,8 @@
 //    the server's source file, line and routine (a failing cast or a RAISE prints the value it
 //    touched, in M, D, W, q, ...). Under column rules, the texts of one that answers a
 //    statement that may have touched a masked column are withheld first (withheld_texts.h).
-//    NotificationResponse: the payload.
+//    NotificationResponse: the payload (under column rules, redacted whole: it has no column
+//    to trace and any session, a trigger say, may put any value in it).
 //
 // Column rules (issue 5, items 2 and 3): each result column is masked whole by the first rule
 // that names it or any source column that flows into it (column_masks.h), by its RowDescription

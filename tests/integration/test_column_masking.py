@@ -548,7 +548,8 @@ ERRORS = [
 def test_errors_and_notices_never_show_a_masked_value(masked, raw):
     """A failing cast, a constraint violation or a RAISE prints the value it touched; under
     column rules the message's texts are withheld, with the SQLSTATE and the reason, and the
-    session goes on. Statement errors keep their text; without the rules the values show."""
+    session goes on. A NOTIFY payload is redacted whole. Statement errors keep their text;
+    without the rules the values show."""
     s = masked
     problems = []
     for sql, sqlstate in ERRORS:
@@ -569,6 +570,24 @@ def test_errors_and_notices_never_show_a_masked_value(masked, raw):
                 got = f"{e.sqlstate} {e} {e.diag.message_detail} {e.diag.context}"
             if raw.leaked(got) or sqlstate not in got or "withheld" not in got:
                 problems.append(f"psycopg: {sql}: {got!r}")
+    # A NOTIFY payload has no column to trace: redacted whole, the channel kept.
+    conn = psycopg2.connect(s.gateway_dsn(s.token))
+    try:
+        conn.autocommit = True
+        cur = conn.cursor()
+        cur.execute("LISTEN customer_changed")
+        cur.execute("SELECT pg_notify('customer_changed', name || ' ' || ssn) FROM customers "
+                    "WHERE id = 1")
+
+        def notified():
+            conn.poll()
+            return bool(conn.notifies)
+        wait_until("the notification", notified)
+        note = conn.notifies[0]
+        if (note.channel, note.payload) != ("customer_changed", "****"):
+            problems.append(f"NOTIFY: {note.channel} {note.payload!r}")
+    finally:
+        conn.close()
     res = psql(s.gateway_dsn(s.token), "SELECT nmae FROM customers")
     if 'column "nmae" does not exist' not in res.stderr:
         problems.append(f"a statement error lost its text: {res.stderr!r}")

@@ -272,3 +272,21 @@ TEST_CASE("errors and notices of statements touching masked columns have their t
   error = pgwire::BuildErrorResponse("ERROR", "22P02", "invalid input syntax: \"abc\"");
   CHECK(run("SELECT 'abc'::int FROM orders", error) == error + ready);
 }
+
+TEST_CASE("under column rules a NOTIFY payload is of unknown origin: redacted, channel kept",
+          "[column_masking]") {
+  Fixture f;
+  f.LoadCatalog();
+  pgwire::NotificationResponse n{42, "customers", "Customer 1 changed"};
+  std::string in;
+  pgwire::Encode(n, &in);
+  n.payload = "****";
+  std::string expected;
+  pgwire::Encode(n, &expected);
+  CHECK(f.Back(in) == expected);
+  CHECK(f.counters.Masked("columns", "names") == 1);
+  n.payload = "";  // an empty payload has nothing to hide
+  in.clear();
+  pgwire::Encode(n, &in);
+  CHECK(f.Back(in) == in);
+}
