@@ -24,7 +24,7 @@ import pytest
 
 from column_masking_corpus import COPIES, CORPUS, IDS, PSQL_MULTI, SCRATCH, SELECTS
 from jdbc_masking_check import HAVE_JAVA, parse_jdbc, run_jdbc
-from warden_fixtures import apply_policy_and_wait, masked_counts, COLUMN_MASKING
+from warden_fixtures import apply_policy_and_wait, masked_counts, notification, COLUMN_MASKING
 from warden_stack import wait_until
 
 psycopg = pytest.importorskip("psycopg")
@@ -574,18 +574,11 @@ def test_errors_and_notices_never_show_a_masked_value(masked, raw):
     conn = psycopg2.connect(s.gateway_dsn(s.token))
     try:
         conn.autocommit = True
-        cur = conn.cursor()
-        cur.execute("LISTEN customer_changed")
-        cur.execute("SELECT pg_notify('customer_changed', name || ' ' || ssn) FROM customers "
-                    "WHERE id = 1")
-
-        def notified():
-            conn.poll()
-            return bool(conn.notifies)
-        wait_until("the notification", notified)
-        note = conn.notifies[0]
-        if (note.channel, note.payload) != ("customer_changed", "****"):
-            problems.append(f"NOTIFY: {note.channel} {note.payload!r}")
+        got = notification(conn, "customer_changed",
+                           "SELECT pg_notify('customer_changed', name || ' ' || ssn) "
+                           "FROM customers WHERE id = 1")
+        if got != ("customer_changed", "****"):
+            problems.append(f"NOTIFY: {got!r}")
     finally:
         conn.close()
     res = psql(s.gateway_dsn(s.token), "SELECT nmae FROM customers")

@@ -7,7 +7,7 @@ import subprocess
 import pytest
 
 from jdbc_masking_check import HAVE_JAVA, parse_jdbc, run_jdbc
-from warden_fixtures import apply_policy_and_wait, masked_counts, MASKING
+from warden_fixtures import apply_policy_and_wait, masked_counts, notification, MASKING
 from warden_stack import wait_until
 
 psycopg = pytest.importorskip("psycopg")
@@ -195,19 +195,12 @@ def test_psycopg2_server_side_cursor_and_notify(masked, raw):
         conn.commit()
         assert len(fetched) == 8 and not leaked(repr(fetched), raw)
         conn.autocommit = True
-        cur = conn.cursor()
-        cur.execute("LISTEN cards")
-        cur.execute("SELECT pg_notify('cards', card_number || ' ' || email || ' ' || ssn) "
-                    "FROM customers WHERE id = 4")
-
-        def notified():
-            conn.poll()
-            return bool(conn.notifies)
-        wait_until("the notification", notified)
-        note = conn.notifies[0]
-        assert note.channel == "cards"
-        assert note.payload.endswith("****") and "1111" in note.payload, note.payload
-        assert not leaked(note.payload, raw)
+        channel, payload = notification(
+            conn, "cards", "SELECT pg_notify('cards', card_number || ' ' || email || ' ' || ssn) "
+            "FROM customers WHERE id = 4")
+        assert channel == "cards"
+        assert payload.endswith("****") and "1111" in payload, payload
+        assert not leaked(payload, raw)
     finally:
         conn.close()
 

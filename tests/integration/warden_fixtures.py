@@ -135,3 +135,18 @@ def masked_counts(s):
         return {}
     return {(m["policy"], m.get("masking_rule", m.get("maskingRule"))): int(m["values"])
             for m in agents["agents"][0]["stats"].get("masked", [])}
+
+
+def notification(conn, channel, sql):
+    """LISTENs on `channel` with the psycopg2 connection `conn` (autocommit), runs `sql`, and
+    returns the first notification that arrives (channel, payload)."""
+    cur = conn.cursor()
+    cur.execute(f"LISTEN {channel}")
+    cur.execute(sql)
+
+    def notified():
+        conn.poll()
+        return bool(conn.notifies)
+    wait_until("the notification", notified)
+    note = conn.notifies.pop(0)
+    return note.channel, note.payload
