@@ -55,13 +55,20 @@ ResultLineageTracker::Statement ResultLineageTracker::Resolve(Statement s) const
   if (!l || !l->outputs.empty() || !l->returns_rows) return s;
   // FETCH names a cursor, EXECUTE a prepared statement: their rows are the DECLARE's or the
   // PREPARE's query's. One the tracker never saw created is unknown.
+  // SQL and the protocol share both namespaces: a cursor may be a portal Bind made, and
+  // EXECUTE may run a statement Parse made (each registration drops the other's entry).
+  auto of_shape = [](const std::shared_ptr<ResultShape>& shape) {
+    return Statement{shape->lineage, shape->classified};
+  };
   if (!l->cursor.empty()) {
-    auto it = cursors_.find(l->cursor);
-    return it == cursors_.end() ? Statement{} : it->second;
+    if (auto it = cursors_.find(l->cursor); it != cursors_.end()) return it->second;
+    auto it = portals_.find(l->cursor);
+    return it == portals_.end() ? Statement{} : of_shape(it->second.shape);
   }
   if (!l->prepared.empty()) {
-    auto it = prepared_.find(l->prepared);
-    return it == prepared_.end() ? Statement{} : it->second;
+    if (auto it = prepared_.find(l->prepared); it != prepared_.end()) return it->second;
+    auto it = statements_.find(l->prepared);
+    return it == statements_.end() ? Statement{} : of_shape(it->second);
   }
   return s;
 }
@@ -164,8 +171,10 @@ void ResultLineageTracker::OnQueryComplete(Item& item, std::string_view tag) {
   Statement s = StatementOf(item.texts, item.index);
   const sql::StatementLineage* l = s.lineage.get();
   if (l && !l->cursor.empty() && !l->returns_rows && tag == "DECLARE CURSOR") {
+    portals_.erase(l->cursor);
     Remember(cursors_, l->cursor, std::move(s));
   } else if (l && !l->prepared.empty() && !l->returns_rows && tag == "PREPARE") {
+    statements_.erase(l->prepared);
     Remember(prepared_, l->prepared, std::move(s));
   }
   ++item.index;
@@ -217,6 +226,7 @@ ResultShape* ResultLineageTracker::OnExtendedMessage(Item& item, char tag, std::
   switch (item.kind) {
     case Kind::kParse:
       if (tag == '1') {
+        if (!item.name.empty()) prepared_.erase(item.name);
         Remember(statements_, std::move(item.name), std::move(item.shape));
         queue_.pop_front();
       }
@@ -226,6 +236,7 @@ ResultShape* ResultLineageTracker::OnExtendedMessage(Item& item, char tag, std::
         auto it = statements_.find(item.statement);
         std::shared_ptr<ResultShape> shape =
             it != statements_.end() ? it->second : std::make_shared<ResultShape>();
+        if (!item.name.empty()) cursors_.erase(item.name);
         Remember(portals_, std::move(item.name), Portal{std::move(shape), std::move(item.formats)});
         queue_.pop_front();
       }

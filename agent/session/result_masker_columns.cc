@@ -48,6 +48,7 @@ std::string ResultMasker::OnIdle() {
     tracking_lineage_ = plan_.columns();
     tracker_ = ResultLineageTracker(tracking_lineage_);
     frontend_walker_ = MessageWalker();
+    kinds_serial_ = ~uint64_t{0};  // the new tracker counts results from 0 again
   }
   if (!plan_.columns() || loader_.in_flight() || txn_status_ != 'I') return {};
   const auto now = std::chrono::steady_clock::now();
@@ -117,13 +118,16 @@ const std::vector<ColumnMask>& ResultMasker::MasksFor(ResultShape* shape, size_t
 
 std::optional<std::string> ResultMasker::WithheldReason(const pgwire::NoticeFields& fields) {
   std::string_view sqlstate;
+  bool has_position = false;
   for (const pgwire::NoticeField& f : fields.fields) {
     if (f.code == 'C') sqlstate = f.value;
+    has_position |= f.code == 'P';
   }
   const sql::ClassifiedStatement* statement =
       tracking_lineage_ && notice_shape_ ? notice_shape_->classified.get() : nullptr;
-  auto reason = agent::WithholdReason(
-      sqlstate, statement, catalog_ && !catalog_stale_ ? &*catalog_ : nullptr, *plan_.values);
+  auto reason =
+      agent::WithholdReason(sqlstate, has_position, statement,
+                            catalog_ && !catalog_stale_ ? &*catalog_ : nullptr, *plan_.values);
   if (reason) {
     spdlog::info("session {}: the texts of an error or notice ({}) withheld: {}", session_id_,
                  sqlstate, *reason);

@@ -6,13 +6,14 @@
 // the client gets the severity, the SQLSTATE, the position and the names of the schema, table,
 // column, type and constraint, and a message saying why the rest was withheld. Pure.
 //
-// May have touched (fail closed): the statement reads or writes a relation with a masked
-// column (by the catalog snapshot, views included; any relation while there is no snapshot), or
-// calls a function that is not a known built-in (it may read any table), or runs code the
-// classifier cannot see into (DO, EXECUTE of an unknown statement), or cannot be identified.
-// SQLSTATE classes whose messages are about the statement text, the catalog, the connection or
-// the server, never row values (42 syntax and access, 0A, 08, 25, 28, 3D, 53, 57, ...), always
-// pass. Content rules still run on whatever passes.
+// May have touched (fail closed): the statement reads a relation with a masked column (by the
+// catalog snapshot, views included; any relation while there is no snapshot), writes any
+// relation (triggers, rules, defaults and constraints run code the text does not show), commits
+// (deferred constraints and triggers), calls a function that is not a known built-in (it may
+// read any table), runs code the classifier cannot see into (DO, EXECUTE of an unknown
+// statement), or cannot be identified. Even then, errors about the statement's own text (class
+// 42 with a cursor position: raised while parsing, before any row was read) and about the
+// session (08, 25, 53, 57) pass. Content rules still run on whatever passes.
 #pragma once
 
 #include <optional>
@@ -25,10 +26,10 @@
 
 namespace warden::agent {
 
-// Why the texts of an error or notice with `sqlstate`, raised by `statement` (null: not
-// identified), must be withheld; nullopt when they may pass. `catalog`: null when the session
-// has no current snapshot.
-std::optional<std::string> WithholdReason(std::string_view sqlstate,
+// Why the texts of an error or notice with `sqlstate` (and a cursor position into the statement
+// text, or none), raised by `statement` (null: not identified), must be withheld; nullopt when they
+// may pass. `catalog`: null when the session has no current snapshot.
+std::optional<std::string> WithholdReason(std::string_view sqlstate, bool has_position,
                                           const sql::ClassifiedStatement* statement,
                                           const MaskingCatalog* catalog,
                                           const masking::RuleSet& rules);

@@ -263,10 +263,26 @@ TEST_CASE("errors and notices of statements touching masked columns have their t
             pgwire::BuildErrorResponse("ERROR", "P0001", "Customer 1 is not allowed"));
   CHECK(out.find("calls my_function()") != std::string::npos);
   CHECK(out.find("Customer 1") == std::string::npos);
-  // Statement errors (class 42) and statements that touch no masked relation pass as they are.
-  std::string error = pgwire::BuildErrorResponse("ERROR", "42703", "column \"nmae\" does not exist",
-                                                 std::nullopt, "Perhaps you meant \"name\".");
+  // An error about the statement's own text (class 42 with a cursor position: raised while
+  // parsing) keeps its text; the same class at run time (current_setting(name)) does not.
+  pgwire::ErrorResponse parse_error;
+  parse_error.fields = {
+      {'S', "ERROR"}, {'C', "42703"}, {'M', "column \"nmae\" does not exist"}, {'P', "8"}};
+  std::string error;
+  pgwire::Encode(parse_error, &error);
   CHECK(run("SELECT nmae FROM customers", error) == error + ready);
+  out = run("SELECT current_setting(name) FROM customers",
+            pgwire::BuildErrorResponse("ERROR", "42704",
+                                       "unrecognized configuration parameter \"Customer 1\""));
+  CHECK(out.find("Customer 1") == std::string::npos);
+  // A COMMIT runs deferred constraints and triggers; a write runs triggers.
+  out = run("COMMIT", pgwire::BuildErrorResponse("ERROR", "23505", "duplicate key",
+                                                 "Key (name)=(Customer 1) already exists."));
+  CHECK(out.find("Customer 1") == std::string::npos);
+  out = run("INSERT INTO orders VALUES (1)",
+            pgwire::BuildErrorResponse("ERROR", "P0001", "trigger says Customer 1"));
+  CHECK(out.find("Customer 1") == std::string::npos);
+  // Statements that touch no masked relation pass as they are.
   error = pgwire::BuildErrorResponse("ERROR", "22012", "division by zero");
   CHECK(run("SELECT 1 / 0", error) == error + ready);
   error = pgwire::BuildErrorResponse("ERROR", "22P02", "invalid input syntax: \"abc\"");
@@ -289,4 +305,29 @@ TEST_CASE("under column rules a NOTIFY payload is of unknown origin: redacted, c
   in.clear();
   pgwire::Encode(n, &in);
   CHECK(f.Back(in) == in);
+}
+
+TEST_CASE("SQL and protocol names share one namespace: EXECUTE runs what Parse made last",
+          "[column_masking]") {
+  Fixture f;
+  f.LoadCatalog();
+  const std::string ready = pgwire::BuildReadyForQuery('I');
+  f.Front(pgwire::BuildQuery("PREPARE p AS SELECT 'nothing'"));
+  f.Back(pgwire::BuildCommandComplete("PREPARE") + ready);
+  f.Front(pgwire::BuildQuery("DEALLOCATE p"));
+  f.Back(pgwire::BuildCommandComplete("DEALLOCATE") + ready);
+  f.Front(pgwire::BuildParse("p", "SELECT lower(name) FROM customers") + pgwire::BuildSync());
+  f.Back(pgwire::BuildParseComplete() + ready);
+  f.Front(pgwire::BuildQuery("EXECUTE p"));
+  const std::string desc = pgwire::BuildRowDescription({Field("lower", kText)});
+  CHECK(f.Back(desc + Row({"customer 1"})) == desc + Row({"****"}));
+  f.Back(pgwire::BuildCommandComplete("SELECT 1") + ready);
+  // And a cursor name a Bind took over.
+  f.Front(pgwire::BuildQuery("BEGIN; DECLARE c CURSOR FOR SELECT 'nothing'; CLOSE c"));
+  f.Back(pgwire::BuildCommandComplete("BEGIN") + pgwire::BuildCommandComplete("DECLARE CURSOR") +
+         pgwire::BuildCommandComplete("CLOSE CURSOR") + pgwire::BuildReadyForQuery('T'));
+  f.Front(pgwire::BuildBind("c", "p", {}, {}, {}) + pgwire::BuildSync());
+  f.Back(pgwire::BuildBindComplete() + pgwire::BuildReadyForQuery('T'));
+  f.Front(pgwire::BuildQuery("FETCH 1 FROM c"));
+  CHECK(f.Back(desc + Row({"customer 2"})) == desc + Row({"****"}));
 }
