@@ -1,5 +1,6 @@
 #include "agent/session/result_lineage_tracker.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "common/pgwire/pgwire.h"
@@ -100,6 +101,20 @@ std::shared_ptr<ResultShape> ResultLineageTracker::Answering() {
     default:
       return nullptr;
   }
+}
+
+std::vector<std::shared_ptr<const sql::ClassifiedStatement>> ResultLineageTracker::CommittedWith() {
+  std::vector<std::shared_ptr<const sql::ClassifiedStatement>> earlier;
+  if (lost_ || queue_.empty() || queue_.front().kind != Kind::kQuery) return earlier;
+  const Item& item = queue_.front();
+  if (!item.texts) return earlier;
+  const size_t count =
+      std::max(item.texts->classified.statements.size(), item.texts->lineage.statements.size());
+  if (item.index == 0 || item.index + 1 < count) return earlier;
+  for (size_t i = 0; i < item.index; ++i) {
+    earlier.push_back(Resolve(StatementOf(item.texts, i)).classified);
+  }
+  return earlier;
 }
 
 template <typename Map, typename V>

@@ -100,6 +100,12 @@ class ResultLineageTracker {
   // be told. Call before passing that message to Backend().
   std::shared_ptr<ResultShape> Answering();
 
+  // The statements a simple Query ran before the one Answering() gives, when that one is the
+  // last of several: the Query's implicit transaction commits as its last statement ends, so a
+  // deferred constraint or trigger of any of them fails (or notices) there. Empty otherwise; a
+  // null entry is a statement that cannot be told.
+  std::vector<std::shared_ptr<const sql::ClassifiedStatement>> CommittedWith();
+
  private:
   enum class Kind : uint8_t {
     kQuery,

@@ -96,6 +96,7 @@ absl::Status ResultMasker::OnMessage(std::string_view message, std::string* out)
   }
   if (tracking_lineage_ && (tag == 'E' || tag == 'N')) {
     notice_shape_ = tracker_.Answering();  // before the error moves the tracker on
+    notice_committed_ = tracker_.CommittedWith();
   }
   // CopyData belongs to the COPY its CopyOutResponse started (shape_ stays).
   if (tracking_ && tag != 'A' && tag != 'N' && tag != 'S' && tag != 'd') {

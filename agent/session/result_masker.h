@@ -190,6 +190,8 @@ class ResultMasker {
   std::vector<ColumnMask> masks_;              // the current rows' column plan
   ResultShape unknown_shape_;                  // stands for rows no statement could be found for
   std::shared_ptr<ResultShape> notice_shape_;  // the statement an error or notice answers
+  // The statements whose implicit commit it may come from too (ResultLineageTracker).
+  std::vector<std::shared_ptr<const sql::ClassifiedStatement>> notice_committed_;
   // COPY OUT masked by column: the plan, the format, and a CSV header row still to come.
   std::vector<ColumnMask> copy_masks_;
   std::vector<bool> copy_masked_;

@@ -125,9 +125,12 @@ std::optional<std::string> ResultMasker::WithheldReason(const pgwire::NoticeFiel
   }
   const sql::ClassifiedStatement* statement =
       tracking_lineage_ && notice_shape_ ? notice_shape_->classified.get() : nullptr;
-  auto reason =
-      agent::WithholdReason(sqlstate, has_position, statement,
-                            catalog_ && !catalog_stale_ ? &*catalog_ : nullptr, *plan_.values);
+  const MaskingCatalog* catalog = catalog_ && !catalog_stale_ ? &*catalog_ : nullptr;
+  auto reason = agent::WithholdReason(sqlstate, has_position, statement, catalog, *plan_.values);
+  for (size_t i = 0; !reason && tracking_lineage_ && i < notice_committed_.size(); ++i) {
+    reason = agent::WithholdReason(sqlstate, has_position, notice_committed_[i].get(), catalog,
+                                   *plan_.values);
+  }
   if (reason) {
     spdlog::info("session {}: the texts of an error or notice ({}) withheld: {}", session_id_,
                  sqlstate, *reason);

@@ -9,11 +9,12 @@
 // May have touched (fail closed): the statement reads a relation with a masked column (by the
 // catalog snapshot, views included; any relation while there is no snapshot), writes any
 // relation (triggers, rules, defaults and constraints run code the text does not show), commits
-// (deferred constraints and triggers), calls a function that is not a known built-in (it may
-// read any table), runs code the classifier cannot see into (DO, EXECUTE of an unknown
-// statement), or cannot be identified. Even then, errors about the statement's own text (class
-// 42 with a cursor position: raised while parsing, before any row was read) and about the
-// session (08, 25, 53, 57) pass. Content rules still run on whatever passes.
+// (deferred constraints and triggers; also the implicit commit as the last statement of a
+// multi-statement Query ends, when each earlier statement is checked too), calls a function that is
+// not a known built-in (it may read any table), runs code the classifier cannot see into (DO,
+// EXECUTE of an unknown statement), or cannot be identified. Even then, errors about the
+// statement's own text (class 42 with a cursor position: raised while parsing, before any row was
+// read) and about the session (08, 25, 53, 57) pass. Content rules still run on whatever passes.
 #pragma once
 
 #include <optional>

@@ -6,6 +6,7 @@ IDS = "id BETWEEN 1 AND 8"
 # Made directly on PostgreSQL before the policy is applied.
 SCRATCH = [
     "CREATE TABLE notes (id int, note text)",
+    "CREATE TABLE name_log (name text UNIQUE DEFERRABLE INITIALLY DEFERRED)",
     "CREATE FUNCTION echo_text(text) RETURNS text LANGUAGE sql AS 'SELECT $1'",
     "CREATE VIEW contacts AS SELECT id, name AS full_name, email AS mail, upper(name) AS shout "
     "FROM customers",

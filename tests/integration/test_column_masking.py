@@ -581,6 +581,14 @@ def test_errors_and_notices_never_show_a_masked_value(masked, raw):
             problems.append(f"NOTIFY: {got!r}")
     finally:
         conn.close()
+    # One Query of several statements commits as its last one ends: the deferred unique check
+    # of the two writes fails there, answering a statement that touches nothing.
+    res = psql(s.gateway_dsn(s.token),
+               "INSERT INTO name_log SELECT name FROM customers WHERE id = 3; "
+               "INSERT INTO name_log SELECT name FROM customers WHERE id = 3; SELECT 1",
+               "-v", "VERBOSITY=verbose")
+    if raw.leaked(res.stderr) or "23505" not in res.stderr or "withheld" not in res.stderr:
+        problems.append(f"implicit commit: {res.stderr!r}")
     res = psql(s.gateway_dsn(s.token), "SELECT nmae FROM customers")
     if 'column "nmae" does not exist' not in res.stderr:
         problems.append(f"a statement error lost its text: {res.stderr!r}")

@@ -282,9 +282,20 @@ TEST_CASE("errors and notices of statements touching masked columns have their t
   out = run("INSERT INTO orders VALUES (1)",
             pgwire::BuildErrorResponse("ERROR", "P0001", "trigger says Customer 1"));
   CHECK(out.find("Customer 1") == std::string::npos);
-  // Statements that touch no masked relation pass as they are.
+  // A Query of several statements commits as its last one ends: a deferred constraint of an
+  // earlier write fails there, on a statement that touches nothing.
+  out = run("INSERT INTO orders VALUES (1); SELECT 1",
+            pgwire::BuildCommandComplete("INSERT 0 1") +
+                pgwire::BuildErrorResponse("ERROR", "23505", "duplicate key",
+                                           "Key (name)=(Customer 1) already exists."));
+  CHECK(out.find("Customer 1") == std::string::npos);
+  CHECK(out.find("writes orders") != std::string::npos);
+  // Statements that touch no masked relation pass as they are, alone or together.
   error = pgwire::BuildErrorResponse("ERROR", "22012", "division by zero");
   CHECK(run("SELECT 1 / 0", error) == error + ready);
+  CHECK(
+      run("SELECT 1 FROM orders; SELECT 1 / 0", pgwire::BuildCommandComplete("SELECT 1") + error) ==
+      pgwire::BuildCommandComplete("SELECT 1") + error + ready);
   error = pgwire::BuildErrorResponse("ERROR", "22P02", "invalid input syntax: \"abc\"");
   CHECK(run("SELECT 'abc'::int FROM orders", error) == error + ready);
 }
