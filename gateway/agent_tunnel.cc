@@ -19,11 +19,11 @@ int TunnelOpener::pending() { return g_pending.load(); }
 
 TunnelOpener::TunnelOpener(asio::ip::tcp::socket socket, asio::ssl::context& tls,
                            SessionRegistry& sessions)
-    : strand_(asio::make_strand(socket.get_executor())),
+    : executor_(socket.get_executor()),
       tunnel_(std::make_unique<AgentTunnel>(std::move(socket))),
       tls_(tls),
       sessions_(sessions),
-      deadline_(strand_) {
+      deadline_(executor_) {
   asio::error_code ec;
   auto ep = tunnel_->stream.socket().remote_endpoint(ec);
   if (!ec) peer_ = absl::StrCat(ep.address().to_string(), ":", ep.port());
@@ -33,7 +33,7 @@ TunnelOpener::TunnelOpener(asio::ip::tcp::socket socket, asio::ssl::context& tls
 TunnelOpener::~TunnelOpener() { --g_pending; }
 
 void TunnelOpener::Start() {
-  asio::dispatch(strand_, [self = shared_from_this()] {
+  asio::dispatch(executor_, [self = shared_from_this()] {
     self->deadline_.expires_after(kOpenDeadline);
     self->deadline_.async_wait([self](asio::error_code ec) {
       if (!ec && !self->done_) self->Refuse("no tunnel open frame within 10 s");
@@ -41,7 +41,7 @@ void TunnelOpener::Start() {
     self->tunnel_->stream.StartTls(self->tls_);
     self->tunnel_->stream.AsyncHandshake(
         asio::ssl::stream_base::server,
-        asio::bind_executor(self->strand_, [self](asio::error_code ec) {
+        asio::bind_executor(self->executor_, [self](asio::error_code ec) {
           if (self->done_) return;
           if (ec) return self->Refuse("TLS handshake failed: " + ec.message());
           self->ReadOpen();
@@ -56,7 +56,7 @@ void TunnelOpener::ReadOpen() {
   char* space = tunnel_->in.WriteSpace();
   tunnel_->stream.AsyncReadSome(
       asio::buffer(space, tunnel_->in.WriteSpaceSize()),
-      asio::bind_executor(strand_, [self = shared_from_this()](asio::error_code ec, size_t n) {
+      asio::bind_executor(executor_, [self = shared_from_this()](asio::error_code ec, size_t n) {
         if (self->done_) return;
         if (ec) return self->Refuse("closed before its open frame: " + ec.message());
         self->tunnel_->in.Commit(n);
@@ -88,7 +88,7 @@ void TunnelOpener::Refuse(const std::string& why) {
   spdlog::warn("agent tunnel from {} refused: {}", peer_, why);
   deadline_.cancel();
   tunnel_->stream.Close();
-  // The handshake or read still pending completes with an error on this strand; the opener
+  // The handshake or read still pending completes with an error on this executor; the opener
   // (and the stream it uses) lives until then through the handlers' references.
 }
 

@@ -1,6 +1,6 @@
 // One agent's data-plane tunnel for one client session (common/tunnel/tunnel_frame.h): the TLS
 // connection and the frames read from it but not yet consumed. Owned by the ClientSession it
-// serves once its TunnelOpen was accepted; from then on only that session's strand touches it.
+// serves once its TunnelOpen was accepted; from then on only that session's executor touches it.
 #pragma once
 
 #include <asio.hpp>
@@ -35,7 +35,7 @@ class TunnelOpener : public std::enable_shared_from_this<TunnelOpener> {
   void OnOpenFrame(const tunnel::Frame& frame);
   void Refuse(const std::string& why);
 
-  asio::strand<asio::any_io_executor> strand_;
+  asio::any_io_executor executor_;
   std::unique_ptr<AgentTunnel> tunnel_;
   asio::ssl::context& tls_;
   SessionRegistry& sessions_;

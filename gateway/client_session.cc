@@ -58,10 +58,7 @@ bool Forwarded(std::string_view name) {
 }  // namespace
 
 ClientSession::ClientSession(asio::ip::tcp::socket socket, GatewayContext& ctx)
-    : ctx_(ctx),
-      strand_(asio::make_strand(socket.get_executor())),
-      stream_(std::move(socket)),
-      timer_(strand_) {
+    : ctx_(ctx), executor_(socket.get_executor()), stream_(std::move(socket)), timer_(executor_) {
   asio::error_code ec;
   auto ep = stream_.socket().remote_endpoint(ec);
   if (!ec) {
@@ -77,7 +74,7 @@ ClientSession::ClientSession(asio::ip::tcp::socket socket, GatewayContext& ctx)
 ClientSession::~ClientSession() = default;
 
 void ClientSession::Start() {
-  asio::dispatch(strand_, [self = shared_from_this()] {
+  asio::dispatch(executor_, [self = shared_from_this()] {
     // PostgreSQL's authentication_timeout is 60 s; a token needs no typing, so 30 s is ample.
     self->ArmTimer(std::chrono::seconds(30), "the client to authenticate");
     self->ReadPreAuth();
@@ -86,7 +83,7 @@ void ClientSession::Start() {
 
 void ClientSession::ArmTimer(std::chrono::seconds after, const char* what) {
   timer_.expires_after(after);
-  timer_.async_wait(asio::bind_executor(strand_, [self = shared_from_this(), what](auto ec) {
+  timer_.async_wait(asio::bind_executor(executor_, [self = shared_from_this(), what](auto ec) {
     if (ec || self->state_ == State::kStreaming || self->state_ == State::kClosed) return;
     self->Fail("08006", absl::StrCat("timed out waiting for ", what));
   }));
@@ -95,7 +92,7 @@ void ClientSession::ArmTimer(std::chrono::seconds after, const char* what) {
 void ClientSession::ReadPreAuth() {
   stream_.AsyncReadSome(
       asio::buffer(readbuf_),
-      asio::bind_executor(strand_, [self = shared_from_this()](auto ec, size_t n) {
+      asio::bind_executor(executor_, [self = shared_from_this()](auto ec, size_t n) {
         if (ec) return self->Close();
         if (self->inbuf_.size() + n > pgwire::kMaxStartupPacket * 2) {
           return self->Fail("08P01", "too much data before authentication");
@@ -140,7 +137,7 @@ bool ClientSession::HandleStartupPacket() {
     Send("S", [self = shared_from_this()] {
       self->stream_.StartTls(self->ctx_.tls);
       self->stream_.AsyncHandshake(
-          asio::ssl::stream_base::server, asio::bind_executor(self->strand_, [self](auto ec) {
+          asio::ssl::stream_base::server, asio::bind_executor(self->executor_, [self](auto ec) {
             if (ec) {
               spdlog::info("client {}: TLS handshake failed: {}", self->peer_, ec.message());
               return self->Close();
@@ -233,7 +230,7 @@ void ClientSession::Authorize(std::string token) {
   stub->async()->Authorize(
       &call->ctx, &call->req, &call->resp, [self = shared_from_this(), call, stub](grpc::Status s) {
         if (s.error_code() == grpc::StatusCode::UNAVAILABLE) self->ctx_.control.Reset(stub);
-        asio::post(self->strand_, [self, call, s] { self->OnAuthorized(s, call->resp); });
+        asio::post(self->executor_, [self, call, s] { self->OnAuthorized(s, call->resp); });
       });
 }
 

@@ -1,5 +1,5 @@
 // One PostgreSQL client on the gateway (DESIGN.md §1 "Session flow"), as an explicit state
-// machine on an Asio strand:
+// machine on the session's executor (net::SessionExecutor):
 //   kStartup      SSLRequest -> 'S' + TLS, GSSENCRequest -> 'N', CancelRequest -> routed,
 //                 StartupMessage -> AuthenticationCleartextPassword
 //   kPassword     PasswordMessage carries the Warden token -> Authorize at the control plane
@@ -10,7 +10,7 @@
 // Nothing the client sends reaches an agent before the control plane authorized the token.
 //
 // Streaming (client_session_stream.cc) splices the client socket and the agent tunnel on this
-// strand: a chunk read from the client becomes one tunnel data frame, written from the read
+// executor: a chunk read from the client becomes one tunnel data frame, written from the read
 // buffer itself; a data frame from the agent is written to the client from the tunnel's frame
 // buffer. Each direction has one write in flight and reads again only when it completed, so a
 // slow reader slows its writer down instead of filling memory.
@@ -84,7 +84,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   void ArmTimer(std::chrono::seconds after, const char* what);
 
   GatewayContext& ctx_;
-  asio::strand<asio::any_io_executor> strand_;
+  asio::any_io_executor executor_;
   net::MaybeTlsStream stream_;
   asio::steady_timer timer_;
   std::string peer_;

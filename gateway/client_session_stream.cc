@@ -9,7 +9,7 @@
 namespace warden::gateway {
 
 void ClientSession::OnTunnelAttached(std::unique_ptr<AgentTunnel> tunnel) {
-  asio::post(strand_, [self = shared_from_this(), t = std::move(tunnel)]() mutable {
+  asio::post(executor_, [self = shared_from_this(), t = std::move(tunnel)]() mutable {
     if (self->state_ != State::kOpening) {
       t->stream.Close();  // the client gave up meanwhile; the agent sees the tunnel end
       return;
@@ -34,7 +34,7 @@ void ClientSession::ReadTunnel() {
   char* space = tunnel_->in.WriteSpace();
   tunnel_->stream.AsyncReadSome(
       asio::buffer(space, tunnel_->in.WriteSpaceSize()),
-      asio::bind_executor(strand_, [self = shared_from_this()](asio::error_code ec, size_t n) {
+      asio::bind_executor(executor_, [self = shared_from_this()](asio::error_code ec, size_t n) {
         if (self->tunnel_closed_) return;
         if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) {
           return self->TunnelBroke("");
@@ -127,7 +127,7 @@ void ClientSession::ReadClient() {
   if (state_ != State::kStreaming) return;
   stream_.AsyncReadSome(
       asio::buffer(readbuf_.data() + tunnel::kHeaderSize, readbuf_.size() - tunnel::kHeaderSize),
-      asio::bind_executor(strand_, [self = shared_from_this()](auto ec, size_t n) {
+      asio::bind_executor(executor_, [self = shared_from_this()](auto ec, size_t n) {
         if (ec) return self->Close();  // the client left: the tunnel ends with it
         if (self->state_ != State::kStreaming) return;
         self->ForwardClientChunk(n);
@@ -158,7 +158,7 @@ void ClientSession::PumpTunnelWrites() {
   }
   tunnel_writing_ = true;
   tunnel_->stream.AsyncWrite(
-      buf, asio::bind_executor(strand_, [self = shared_from_this(), chunk](auto ec, size_t) {
+      buf, asio::bind_executor(executor_, [self = shared_from_this(), chunk](auto ec, size_t) {
         self->tunnel_writing_ = false;
         if (self->tunnel_closed_) return;
         if (ec) return self->TunnelBroke("write failed: " + ec.message());
@@ -171,7 +171,7 @@ void ClientSession::PumpTunnelWrites() {
 }
 
 void ClientSession::RequestCancel() {
-  asio::post(strand_, [self = shared_from_this()] {
+  asio::post(executor_, [self = shared_from_this()] {
     if (self->state_ != State::kStreaming) return;
     ++self->cancels_;
     self->PumpTunnelWrites();
@@ -188,7 +188,7 @@ void ClientSession::PumpWrites() {
   const Write& w = writes_.front();
   asio::const_buffer buf = w.frame.empty() ? asio::buffer(w.bytes) : asio::buffer(w.frame);
   stream_.AsyncWrite(buf,
-                     asio::bind_executor(strand_, [self = shared_from_this()](auto ec, size_t) {
+                     asio::bind_executor(executor_, [self = shared_from_this()](auto ec, size_t) {
                        Write done = std::move(self->writes_.front());
                        self->writes_.pop_front();
                        self->writing_ = false;
@@ -209,7 +209,7 @@ void ClientSession::Fail(const std::string& sqlstate, const std::string& message
   // A client that does not read (or never finishes a TLS handshake) must not keep the
   // connection: close regardless after a short grace period.
   timer_.expires_after(std::chrono::seconds(5));
-  timer_.async_wait(asio::bind_executor(strand_, [self = shared_from_this()](auto ec) {
+  timer_.async_wait(asio::bind_executor(executor_, [self = shared_from_this()](auto ec) {
     if (!ec) self->Close();
   }));
 }

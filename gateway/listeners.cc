@@ -14,11 +14,11 @@ constexpr int kMaxPendingTunnels = 1024;
 Listeners::Listeners(GatewayContext& ctx, asio::ssl::context& tunnel_tls, int threads)
     // The hint lets a single-threaded io_context skip waking other threads.
     : io_(std::max(1, threads)),
-      postgres_(io_,
+      postgres_(io_, threads,
                 [&ctx](asio::ip::tcp::socket socket) {
                   std::make_shared<ClientSession>(std::move(socket), ctx)->Start();
                 }),
-      tunnels_(io_, [&ctx, &tunnel_tls](asio::ip::tcp::socket socket) {
+      tunnels_(io_, threads, [&ctx, &tunnel_tls](asio::ip::tcp::socket socket) {
         if (TunnelOpener::pending() >= kMaxPendingTunnels) {
           spdlog::warn("{} agent tunnels are still opening; refusing another",
                        TunnelOpener::pending());

@@ -1,7 +1,7 @@
 // The gateway's data-plane listeners: PostgreSQL clients and agent tunnels, served by one small
 // pool of Asio threads (no thread per connection). Both kinds of socket live on the same
 // io_context so that a client session drives its client socket and its agent tunnel on one
-// strand, with no hand-off between threads on the hot path.
+// executor, with no hand-off between threads on the hot path.
 #pragma once
 
 #include <asio.hpp>

@@ -3,6 +3,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/log/log.h"
+#include "common/net/session_executor.h"
 
 namespace warden::gateway {
 
@@ -45,22 +46,23 @@ absl::Status TcpAcceptor::Listen(const std::string& hostport, const char* what) 
 }
 
 void TcpAcceptor::Accept() {
-  acceptor_.async_accept(asio::make_strand(io_), [this](auto ec, asio::ip::tcp::socket socket) {
-    if (ec == asio::error::operation_aborted) return;
-    if (!ec) {
-      asio::error_code ignored;
-      // Small messages both ways: never wait for Nagle.
-      socket.set_option(asio::ip::tcp::no_delay(true), ignored);
-      on_socket_(std::move(socket));
-      return Accept();
-    }
-    // Out of file descriptors and the like: retrying at once would spin.
-    spdlog::warn("accept failed: {}; retrying in 100 ms", ec.message());
-    retry_.expires_after(std::chrono::milliseconds(100));
-    retry_.async_wait([this](auto wait_ec) {
-      if (!wait_ec) Accept();
-    });
-  });
+  acceptor_.async_accept(net::SessionExecutor(io_, io_threads_),
+                         [this](auto ec, asio::ip::tcp::socket socket) {
+                           if (ec == asio::error::operation_aborted) return;
+                           if (!ec) {
+                             asio::error_code ignored;
+                             // Small messages both ways: never wait for Nagle.
+                             socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+                             on_socket_(std::move(socket));
+                             return Accept();
+                           }
+                           // Out of file descriptors and the like: retrying at once would spin.
+                           spdlog::warn("accept failed: {}; retrying in 100 ms", ec.message());
+                           retry_.expires_after(std::chrono::milliseconds(100));
+                           retry_.async_wait([this](auto wait_ec) {
+                             if (!wait_ec) Accept();
+                           });
+                         });
 }
 
 void TcpAcceptor::Close() {

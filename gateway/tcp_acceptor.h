@@ -17,8 +17,13 @@ absl::StatusOr<asio::ip::tcp::endpoint> ParseEndpoint(const std::string& hostpor
 class TcpAcceptor {
  public:
   using OnSocket = std::function<void(asio::ip::tcp::socket)>;
-  TcpAcceptor(asio::io_context& io, OnSocket on_socket)
-      : io_(io), acceptor_(io), retry_(io), on_socket_(std::move(on_socket)) {}
+  // Accepted sockets run on net::SessionExecutor(io, io_threads).
+  TcpAcceptor(asio::io_context& io, int io_threads, OnSocket on_socket)
+      : io_(io),
+        io_threads_(io_threads),
+        acceptor_(io),
+        retry_(io),
+        on_socket_(std::move(on_socket)) {}
 
   // Binds and starts accepting; `what` names the listener in errors and logs.
   absl::Status Listen(const std::string& hostport, const char* what);
@@ -30,6 +35,7 @@ class TcpAcceptor {
   void Accept();
 
   asio::io_context& io_;
+  int io_threads_;
   asio::ip::tcp::acceptor acceptor_;
   asio::steady_timer retry_;
   OnSocket on_socket_;

@@ -41,7 +41,7 @@ struct CancelOp : std::enable_shared_from_this<CancelOp> {
     socket.close(ignored);
   }
 
-  Strand strand;
+  asio::any_io_executor strand;  // a strand: a cancel is not on the hot path
   asio::ip::tcp::socket socket;
   asio::steady_timer timer;
   std::string session_id;

@@ -14,6 +14,7 @@ SessionRunner::SessionRunner(SessionRunnerOptions opts)
       work_(asio::make_work_guard(io_)) {
   env_ = std::make_shared<TunnelEnv>();
   env_->io = &io_;
+  env_->io_threads = opts_.threads < 1 ? 1 : opts_.threads;
   env_->gateway_tls = &gateway_tls_;
   env_->sealing_private_key = opts_.sealing_private_key;
   env_->tls = &tls_;

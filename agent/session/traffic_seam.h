@@ -26,10 +26,10 @@ class TrafficSeam {
   // Masks result values from now on, on what the guard lets through (set with the guard).
   void SetMasker(std::unique_ptr<ResultMasker> masker) { masker_ = std::move(masker); }
 
-  // Client -> database. Called on the session's strand, in order. An error means the client
+  // Client -> database. Called on the session's executor, in order. An error means the client
   // broke the protocol: end the session.
   [[nodiscard]] absl::Status FrontendBytes(std::string* bytes);
-  // Database -> client. Called on the session's strand, in order.
+  // Database -> client. Called on the session's executor, in order.
   [[nodiscard]] absl::Status BackendBytes(std::string* bytes);
 
   // True when no request is outstanding: both directions are at a message boundary, every

@@ -2,6 +2,7 @@
 
 #include "agent/session/cancel_sender.h"
 #include "common/log/log.h"
+#include "common/net/session_executor.h"
 #include "common/pgwire/frontend_builders.h"
 
 namespace warden::agent {
@@ -49,20 +50,20 @@ TunnelSession::TunnelSession(std::shared_ptr<const TunnelEnv> env, v1::OpenSessi
     : env_(env),
       open_(std::move(open)),
       connection_(std::move(connection)),
-      strand_(asio::make_strand(*env->io)),
-      upstream_(strand_),
-      resolver_(strand_),
-      timer_(strand_),
+      executor_(net::SessionExecutor(*env->io, env->io_threads)),
+      upstream_(executor_),
+      resolver_(executor_),
+      timer_(executor_),
       read_buf_(new char[kMaxFrameBytes]),
-      tunnel_(strand_),
-      tunnel_resolver_(strand_),
+      tunnel_(executor_),
+      tunnel_resolver_(executor_),
       started_(std::chrono::steady_clock::now()) {}
 
 TunnelSession::~TunnelSession() { WipeString(handshake_out_); }
 
 void TunnelSession::Start() {
   self_ = shared_from_this();
-  asio::post(strand_, [self = shared_from_this()] {
+  asio::post(executor_, [self = shared_from_this()] {
     v1::TunnelOpen open;
     open.set_session_id(self->open_.session_id());
     open.set_tunnel_secret(self->open_.tunnel_secret());
@@ -73,7 +74,7 @@ void TunnelSession::Start() {
 }
 
 void TunnelSession::Abort() {
-  asio::post(strand_, [self = shared_from_this()] { self->Finish(); });
+  asio::post(executor_, [self = shared_from_this()] { self->Finish(); });
 }
 
 // ---- The tunnel: dial the gateway, TLS with its certificate checked against the pinned CA.

@@ -8,8 +8,9 @@
 // Connecting and authenticating are in tunnel_session_connect.cc, the tunnel, the pump and the
 // end of the session in tunnel_session.cc.
 //
-// Threading: every piece of state is touched only on the session's Asio strand, which both
-// sockets use as their executor: no hand-off between threads on the hot path.
+// Threading: every piece of state is touched only on the session's executor, which both sockets
+// use (net::SessionExecutor: the io thread itself, or a strand when several threads run the io
+// context): no hand-off between threads on the hot path.
 //
 // Back-pressure: at most one tunnel write in flight; the database socket is read again only
 // after the frame holding the previous read was written. Likewise, the next tunnel frame is
@@ -42,7 +43,8 @@ inline constexpr size_t kMaxFrameBytes = 64 * 1024;
 // What a session needs from its runner; everything here outlives every session.
 struct TunnelEnv {
   asio::io_context* io = nullptr;
-  std::string gateway_host;                   // tunnels go to this host, at OpenSession's port
+  int io_threads = 1;        // threads running `io`: with more than one, sessions run on strands
+  std::string gateway_host;  // tunnels go to this host, at OpenSession's port
   asio::ssl::context* gateway_tls = nullptr;  // trusts the gateway's CA (--ca-file)
   std::string sealing_private_key;
   UpstreamTlsContexts* tls = nullptr;
@@ -52,7 +54,7 @@ struct TunnelEnv {
   std::chrono::milliseconds startup_timeout{15000};
   // How long to wait for the gateway to close the tunnel after our close frame.
   std::chrono::milliseconds close_linger{10000};
-  // Called on the strand once the session is over.
+  // Called on the session's executor once the session is over.
   std::function<void(const std::string& session_id)> on_done;
 };
 
@@ -117,7 +119,7 @@ class TunnelSession : public std::enable_shared_from_this<TunnelSession> {
   std::shared_ptr<const TunnelEnv> env_;
   v1::OpenSession open_;
   std::optional<v1::ServedConnection> connection_;
-  Strand strand_;
+  asio::any_io_executor executor_;
   std::shared_ptr<TunnelSession> self_;  // keeps the session alive until Finish()
   Phase phase_ = Phase::kConnecting;
 

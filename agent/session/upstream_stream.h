@@ -1,6 +1,6 @@
 // The byte stream to the database: a TCP socket, optionally upgraded to TLS after the server
-// accepted an SSLRequest. All operations run on the owning session's strand (the socket is
-// created with it as executor, so completion handlers land there too).
+// accepted an SSLRequest. All operations run on the owning session's executor (the socket is
+// created with it, so completion handlers land there too: net::SessionExecutor).
 #pragma once
 
 #include <string>
@@ -9,11 +9,9 @@
 
 namespace warden::agent {
 
-using Strand = asio::strand<asio::io_context::executor_type>;
-
 class UpstreamStream : public net::MaybeTlsStream {
  public:
-  explicit UpstreamStream(const Strand& strand) : net::MaybeTlsStream(strand) {}
+  explicit UpstreamStream(const asio::any_io_executor& ex) : net::MaybeTlsStream(ex) {}
 
   // Layers TLS over the connected socket. With `verify`, the server's chain must lead to
   // `ctx`'s trust store and its certificate must name `host` (libpq's verify-full); SNI is sent

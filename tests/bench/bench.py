@@ -3,7 +3,12 @@
 (gateway + agent), measured in the same run on the same PostgreSQL. Prints ratios; absolute
 numbers on a shared 2-core machine are noise, ratios within one run are the signal.
 
-Usage: /usr/bin/python3 tests/bench/bench.py [--seconds N] [--sessions N]
+Beside them it measures the floor of Warden's shape on this machine: two relay_floor processes
+chained (tests/bench/relay_floor.cc), which move bytes and do nothing else, without and with TLS
+on the link between them. No gateway-plus-agent design can beat that chain, so warden/floor says
+how much of the gap to PgBouncer is Warden's own work and how much the extra hop.
+
+Usage: /usr/bin/python3 tests/bench/bench.py [--seconds N] [--rounds N] [--sessions N]
 """
 import argparse
 import os
@@ -17,7 +22,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "integration"))
-from warden_stack import Stack, free_port, wait_until  # noqa: E402
+from warden_stack import BIN_DIR, Stack, free_port, wait_until  # noqa: E402
 import warden_fixtures  # noqa: E402
 
 
@@ -46,6 +51,21 @@ pidfile = {d}/pgbouncer.pid
                    check=True)
     wait_until("pgbouncer", lambda: Stack._port_open(f"127.0.0.1:{port}"))
     return d, port
+
+
+def start_relay_floor(s, procs, tls):
+    """Two relay_floor processes chained in front of the database; returns the first's port.
+    With tls, the link between them is TLS with the stack's dev certificates, as the tunnel."""
+    certs = s.dir / "certs"
+    second, first = free_port(), free_port()
+    for listen, to, extra in (
+            (second, s.pg_port,
+             ["--tls-server", str(certs / "server.crt"), str(certs / "server.key")] if tls else []),
+            (first, second, ["--tls-client", str(certs / "ca.crt")] if tls else [])):
+        procs.append(subprocess.Popen([str(BIN_DIR / "relay_floor"), "--listen", str(listen),
+                                       "--to", str(to), *extra], stdout=subprocess.DEVNULL))
+        wait_until("relay_floor", lambda: Stack._port_open(f"127.0.0.1:{listen}"))
+    return first
 
 
 def pgbench(port, password, *args, seconds):
@@ -109,9 +129,12 @@ def rss_kb(pid):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="pgbench runs per target and setting, interleaved; the median counts")
     ap.add_argument("--sessions", type=int, default=500)
     args = ap.parse_args()
     s = Stack(Path(tempfile.mkdtemp(prefix="warden-bench-")))
+    relays = []
     try:
         start_demo_stack(s)
         agent_pid = s.procs["agent-edge-1"].pid
@@ -126,15 +149,23 @@ def main():
                        capture_output=True)
         targets = {"direct": (s.pg_port, s.pg_password), "pgbouncer": (pgb_port, s.pg_password),
                    "warden": (s.pg_gateway_port, token)}
-        results = {}
-        for name, (port, pw) in targets.items():
+        floors = {"floor": (start_relay_floor(s, relays, tls=False), s.pg_password),
+                  "floor+tls": (start_relay_floor(s, relays, tls=True), s.pg_password)}
+        runs = {}
+        for r in range(args.rounds):
             for mode in ("simple", "extended"):
                 for clients in (1, 8):
-                    key = (name, mode, clients)
-                    results[key] = pgbench(port, pw, "-S", "-M", mode, "-c", str(clients), "-j",
-                                           str(min(clients, 2)), seconds=args.seconds)
-                    print(f"{name:9} -S -M {mode:8} c={clients}: tps {results[key][0]:9.0f}  "
-                          f"latency {results[key][1]:.3f} ms", flush=True)
+                    for name, (port, pw) in {**targets, **floors}.items():
+                        res = pgbench(port, pw, "-S", "-M", mode, "-c", str(clients), "-j",
+                                      str(min(clients, 2)), seconds=args.seconds)
+                        runs.setdefault((name, mode, clients), []).append(res)
+                        print(f"round {r + 1}: {name:9} -S -M {mode:8} c={clients}: tps "
+                              f"{res[0]:9.0f}  latency {res[1]:.3f} ms", flush=True)
+        # The median run by tps, with its own latency.
+        results = {k: sorted(v)[len(v) // 2] for k, v in runs.items()}
+        for p in relays:
+            p.terminate()
+            p.wait(timeout=10)
         big_select = "SELECT i, md5(i::text) FROM generate_series(1, 1000000) i"
         big_copy = f"COPY ({big_select}) TO STDOUT"
         reads = {}
@@ -159,15 +190,20 @@ def main():
               f"{reads[('masked', 'copy')]:.2f} s; 100-row result {masked_ms:.3f} ms "
               f"(off: {plain_ms:.3f} ms)", flush=True)
 
-        print("\nRatios (same run):")
+        print(f"\nRatios (same run, median of {args.rounds}):")
         for mode in ("simple", "extended"):
             for c in (1, 8):
-                w, b, d = (results[(t, mode, c)] for t in ("warden", "pgbouncer", "direct"))
-                print(f"  -S -M {mode:8} c={c}: warden/pgbouncer tps {w[0] / b[0]:.2f}, "
-                      f"warden/direct tps {w[0] / d[0]:.2f}")
-            w, b, d = (results[(t, mode, 1)][1] for t in ("warden", "pgbouncer", "direct"))
+                w, b, d, f, ft = (results[(t, mode, c)][0] for t in
+                                  ("warden", "pgbouncer", "direct", "floor", "floor+tls"))
+                print(f"  -S -M {mode:8} c={c}: warden/pgbouncer tps {w / b:.2f}, "
+                      f"warden/direct {w / d:.2f}; floor/pgbouncer {f / b:.2f}, "
+                      f"floor+tls/pgbouncer {ft / b:.2f}, warden/floor+tls {w / ft:.2f}")
+            w, b, d, f, ft = (results[(t, mode, 1)][1] for t in
+                              ("warden", "pgbouncer", "direct", "floor", "floor+tls"))
+            added_b = max(b - d, 1e-6)
             print(f"  -M {mode:8} c=1 added latency: warden {w - d:.3f} ms, pgbouncer {b - d:.3f} "
-                  f"ms, ratio {(w - d) / max(b - d, 1e-6):.2f}")
+                  f"ms, ratio {(w - d) / added_b:.2f}; floor {f - d:.3f} ms "
+                  f"({(f - d) / added_b:.2f}), floor+tls {ft - d:.3f} ms ({(ft - d) / added_b:.2f})")
         for kind in ("select", "copy"):
             print(f"  1M-row {kind}: warden throughput / direct "
                   f"{reads[('direct', kind)] / reads[('warden', kind)]:.2f}; with masking on / "
@@ -189,6 +225,9 @@ def main():
               f"({(held[0] - idle[0]) / args.sessions:.0f} KB/session), gateway "
               f"{held[1] / 1024:.1f} MB ({(held[1] - idle[1]) / args.sessions:.0f} KB/session)")
     finally:
+        for p in relays:
+            if p.poll() is None:
+                p.kill()
         s.stop_all()
         subprocess.run(["pkill", "-u", "postgres", "-f", "pgbouncer -d"], check=False)
 

@@ -6,9 +6,18 @@ import pytest
 from warden_stack import Stack, wait_until
 
 
+def pytest_configure(config):
+    """Imported by the conftests, which is where pytest looks for it."""
+    config.addinivalue_line("markers", "io_threads(n): run gateway and agent on n I/O threads")
+
+
 @pytest.fixture
-def stack(tmp_path):
+def stack(tmp_path, request):
     s = Stack(tmp_path)
+    # @pytest.mark.io_threads(N): the gateway and the agent run their data path on N threads.
+    marker = request.node.get_closest_marker("io_threads")
+    if marker:
+        s.io_threads = marker.args[0]
     yield s
     s.stop_all()
 

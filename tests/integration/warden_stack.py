@@ -48,6 +48,8 @@ class Stack:
         self.pg_gateway_port = None
         self.tunnel_port = None
         self.pg_dir = None
+        # Threads of the gateway's and the agent's data path (None: their default, one).
+        self.io_threads = None
         subprocess.run([str(SOURCE_DIR / "scripts" / "dev-certs.sh"), str(tmp / "certs")],
                        check=True)
         (tmp / "master.key").write_text("k1:" + os.urandom(32).hex() + "\n")
@@ -113,7 +115,8 @@ class Stack:
             "--tls-cert", str(certs / "server.crt"), "--tls-key", str(certs / "server.key"),
             "--gateway-secret-file", str(self.dir / "gateway.secret"),
             "--listen-postgres", f"127.0.0.1:{self.pg_gateway_port or 0}",
-            "--listen-tunnels", f"127.0.0.1:{self.tunnel_port or 0}"])
+            "--listen-tunnels", f"127.0.0.1:{self.tunnel_port or 0}",
+            *(["--io-threads", str(self.io_threads)] if self.io_threads else [])])
         if first:
             self.gw_addr = self._bound_address("gateway", proc, r"listening for agents on (\S+),")
             self.pg_gateway_port = int(self._bound_address(
@@ -135,7 +138,8 @@ class Stack:
     def start_agent(self, name, token_file, proc_name=None):
         return self._spawn(proc_name or f"agent-{name}", [
             str(BIN_DIR / "warden-agent"), "--name", name, "--gateway", self.gw_addr,
-            "--ca-file", str(self.dir / "certs" / "ca.crt"), "--token-file", str(token_file)])
+            "--ca-file", str(self.dir / "certs" / "ca.crt"), "--token-file", str(token_file),
+            *(["--session-threads", str(self.io_threads)] if self.io_threads else [])])
 
     def kill(self, name, sig=signal.SIGKILL):
         proc = self.procs.pop(name)
