@@ -8,6 +8,7 @@
 #include "common/crypto/random.h"
 #include "common/log/log.h"
 #include "common/pgwire/pgwire.h"
+#include "common/sql/parser_settings.h"
 
 namespace warden::gateway {
 
@@ -178,7 +179,14 @@ bool ClientSession::HandleStartupPacket() {
   }
   connection_ = std::string(*database);
   for (const auto& p : startup.parameters) {
-    if (Forwarded(p.name)) client_params_.emplace_back(p.name, p.value);
+    if (!Forwarded(p.name)) continue;
+    // Settings that decide how the database reads statements must stay as Warden's parser
+    // reads them (parser_settings.h): refused here, named, rather than silently changed.
+    if (std::string problem = sql::LexingSettingProblem(p.name, p.value); !problem.empty()) {
+      Fail("22023", absl::StrCat("startup parameter ", std::string(p.name), " refused: ", problem));
+      return false;
+    }
+    client_params_.emplace_back(p.name, p.value);
   }
   inbuf_.erase(0, used);
   state_ = State::kPassword;

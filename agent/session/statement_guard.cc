@@ -10,6 +10,7 @@
 #include "common/log/log.h"
 #include "common/pgwire/pgwire.h"
 #include "common/sql/column_lineage.h"
+#include "common/sql/parser_settings.h"
 
 namespace warden::agent {
 
@@ -19,10 +20,19 @@ constexpr size_t kHeaderSize = pgwire::kHeaderSize;
 // Server error messages larger than this are passed through rather than held.
 constexpr size_t kMaxHeldError = 1 << 20;
 
-// Query, Parse and FunctionCall are decided; Bind, Execute and Close are followed for the
-// Execute re-check.
+// Query, Parse and FunctionCall are decided; Bind, Execute, Close and Sync are followed for the
+// Execute re-check and the request ledger.
 bool HoldFrontend(char tag, uint32_t) {
-  return tag == 'Q' || tag == 'P' || tag == 'F' || tag == 'B' || tag == 'E' || tag == 'C';
+  return tag == 'Q' || tag == 'P' || tag == 'F' || tag == 'B' || tag == 'E' || tag == 'C' ||
+         tag == 'S';
+}
+
+constexpr const char* kParserSettingsRule = "parser-settings";
+
+bool ChangesPrepared(const sql::ClassifiedBatch& batch) {
+  return std::any_of(batch.statements.begin(), batch.statements.end(), [](const auto& s) {
+    return s.command_tag == "PREPARE" || absl::StartsWith(s.command_tag, "DEALLOCATE");
+  });
 }
 
 // The first C string of a message body, and what follows it.
@@ -57,55 +67,137 @@ absl::Status StatementGuard::Frontend(std::string_view in, std::string* out) {
 absl::Status StatementGuard::Backend(std::string_view in, std::string* out) {
   // While no denial is outstanding nothing is held: ErrorResponses pass like everything else.
   // A server error larger than kMaxHeldError cannot be one of ours (ours are short).
+  // ParameterStatus is held too: every one is checked against what the classifier assumes.
   auto hold = [this](char tag, uint32_t length) {
-    return tag == 'E' && !pending_.empty() && length - 4 <= kMaxHeldError;
+    return (tag == 'E' && !pending_.empty() && length - 4 <= kMaxHeldError) || tag == 'S';
   };
   auto any = [](char) { return true; };
   return WalkMessages(
-      in, out, SIZE_MAX, any, hold,
+      in, out, kMaxHeldError, any, hold,
       [this](std::string_view m, std::string* o) {
+        if (m[0] == 'S') {
+          if (auto st = CheckParameterStatus(m); !st.ok()) return st;
+          o->append(m);
+          return absl::OkStatus();
+        }
         DecideBackendMessage(m, o);
         return absl::OkStatus();
       },
       backend_);
 }
 
-bool StatementGuard::Denied(std::string_view sql, std::string* denial) {
+absl::Status StatementGuard::CheckParameterStatus(std::string_view message) {
+  auto frame = pgwire::DecodeFrame(message, kMaxHeldError + 4);
+  auto parsed = frame.has_message() ? pgwire::ParseBackend(frame.message())
+                                    : absl::StatusOr<pgwire::BackendMessage>(frame.status());
+  auto* ps = parsed.ok() ? std::get_if<pgwire::ParameterStatus>(&*parsed) : nullptr;
+  if (ps == nullptr) return absl::InvalidArgumentError("malformed ParameterStatus");
+  std::string problem = sql::LexingSettingProblem(ps->name, ps->value);
+  if (problem.empty()) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      absl::StrCat("Warden ended the session: the database reports ", std::string(ps->name), "=",
+                   std::string(ps->value),
+                   ", and Warden no longer reads statements as the database does (", problem, ")"));
+}
+
+void StatementGuard::OnServerMessage(char tag) {
+  ledger_.OnServerMessage(tag, [this](LedgerEffect&& e) { Apply(std::move(e)); });
+}
+
+void StatementGuard::Apply(LedgerEffect&& e) {
+  switch (e.kind) {
+    case LedgerEffect::Kind::kStatement:
+      if (statements_.size() >= kMaxTracked) statements_.clear();
+      statements_[e.name] = Statement{std::move(e.target), e.version, e.changes_prepared};
+      break;
+    case LedgerEffect::Kind::kPortal:
+      if (portals_.size() >= kMaxTracked) portals_.clear();
+      portals_[e.name] = std::move(e.target);
+      break;
+    case LedgerEffect::Kind::kPrepared:
+      for (const sql::PreparedChange& c : e.prepared) sql::ApplyPreparedChange(c, &prepared_);
+      break;
+    case LedgerEffect::Kind::kNone:
+      break;
+  }
+}
+
+absl::Status StatementGuard::Expect(RequestLedger::Await await, LedgerEffect effect) {
+  if (!ledger_.Expect(await, std::move(effect))) {
+    return absl::ResourceExhaustedError("too many requests sent without reading their results");
+  }
+  return absl::OkStatus();
+}
+
+std::shared_ptr<const sql::ClassifiedBatch> StatementGuard::ClassifyForSession(
+    std::string_view sql) {
   std::shared_ptr<const sql::ClassifiedBatch> batch = cache_.Get(sql);
   bool executes = std::any_of(batch->statements.begin(), batch->statements.end(),
                               [](const auto& s) { return s.command_tag == "EXECUTE"; });
-  if (executes && !prepared_.empty()) {
-    batch = std::make_shared<const sql::ClassifiedBatch>(sql::Classify(sql, &prepared_));
+  if (!executes || (prepared_.empty() && ledger_.size() == 0)) return batch;
+  // A name an unconfirmed PREPARE or DEALLOCATE may change is unknown until the server answers:
+  // EXECUTE of it is opaque.
+  const std::vector<std::string> pending = ledger_.PendingPreparedNames();
+  if (pending.empty()) {
+    return std::make_shared<const sql::ClassifiedBatch>(sql::Classify(sql, &prepared_));
   }
+  sql::PreparedStatements known;
+  if (std::find(pending.begin(), pending.end(), "") == pending.end()) {
+    known = prepared_;
+    for (const std::string& name : pending) known.erase(name);
+  }
+  return std::make_shared<const sql::ClassifiedBatch>(sql::Classify(sql, &known));
+}
+
+std::string StatementGuard::ParserSettingsDenial(std::string_view sql, bool parsing,
+                                                 const sql::ClassifiedBatch& batch) const {
+  if (parsing && (ledger_.awaiting_ready() > 0 || ran_since_sync_) &&
+      sql::TextDependsOnLexingSettings(sql)) {
+    return "this statement holds a backslash or a non-ASCII byte and was sent before the "
+           "database answered an earlier request, which may have changed how the database "
+           "reads such text (standard_conforming_strings, client_encoding): send it after the "
+           "earlier result has arrived";
+  }
+  return sql::SettingChangeProblem(batch);
+}
+
+StatementGuard::Verdict StatementGuard::Decide(std::string_view sql, bool parsing) {
+  Verdict v;
+  v.batch = ClassifyForSession(sql);
   PolicySnapshotPtr snapshot = policy_.Current();
   policy::Decision d;
-  if (!snapshot) {
+  if (std::string problem = ParserSettingsDenial(sql, parsing, *v.batch); !problem.empty()) {
+    d.action = v1::ACTION_DENY;
+    d.rule = kParserSettingsRule;
+    d.message = absl::StrCat("denied by Warden rule \"", kParserSettingsRule, "\": ", problem);
+  } else if (!snapshot) {
     d.action = v1::ACTION_DENY;
     d.rule = "no-policy";
     d.message = "no policy has reached this agent yet; nothing is allowed";
   } else {
-    d = policy::Evaluate(*snapshot, subject_, *batch);
+    d = policy::Evaluate(*snapshot, subject_, *v.batch);
   }
   if (d.action == v1::ACTION_ALLOW && snapshot && UnknownLineageDenied(*snapshot, sql, &d)) {
     d.action = v1::ACTION_DENY;
   }
   Tally(d.policy, d.rule, d.action);
-  if (d.action == v1::ACTION_ALLOW) {
-    bool tracks = std::any_of(
-        batch->statements.begin(), batch->statements.end(),
-        [](const auto& s) { return s.command_tag == "PREPARE" || s.command_tag == "DEALLOCATE"; });
-    if (tracks) sql::TrackPrepared(sql, &prepared_);
-    return false;
-  }
+  if (d.action == v1::ACTION_ALLOW) return v;
   // The fingerprint, never the text: literals may be personal data.
   spdlog::info("session {}: {} denied for {} by policy \"{}\" rule \"{}\" (fingerprint {:016x})",
                session_id_,
                d.action == v1::ACTION_REQUIRE_APPROVAL ? "statement needing approval" : "statement",
-               subject_.identity, d.policy, d.rule, batch->fingerprint);
-  *denial = d.action == v1::ACTION_REQUIRE_APPROVAL
-                ? absl::StrCat(d.message, " (approvals are not available yet, so it is refused)")
-                : d.message;
-  return true;
+               subject_.identity, d.policy, d.rule, v.batch->fingerprint);
+  v.denied = true;
+  v.denial = d.action == v1::ACTION_REQUIRE_APPROVAL
+                 ? absl::StrCat(d.message, " (approvals are not available yet, so it is refused)")
+                 : d.message;
+  return v;
+}
+
+bool StatementGuard::Denied(std::string_view sql, bool parsing, std::string* denial) {
+  Verdict v = Decide(sql, parsing);
+  if (v.denied) *denial = std::move(v.denial);
+  return v.denied;
 }
 
 bool StatementGuard::UnknownLineageDenied(const v1::PolicySnapshot& snapshot, std::string_view sql,
@@ -165,32 +257,54 @@ int64_t StatementGuard::CurrentVersion() const {
   return snapshot ? snapshot->version() : -1;
 }
 
-void StatementGuard::OnBind(std::string_view message) {
+absl::Status StatementGuard::OnBind(std::string_view message) {
   std::string_view body = message.substr(kHeaderSize);
-  std::string portal(CString(&body));
-  std::string statement(CString(&body));
-  if (portals_.size() >= kMaxTracked) portals_.clear();
-  portals_[portal] = statement;
+  LedgerEffect e;
+  e.kind = LedgerEffect::Kind::kPortal;
+  e.name = std::string(CString(&body));
+  e.target = std::string(CString(&body));
+  ran_since_sync_ = true;  // parameter input functions run
+  return Expect(RequestLedger::Await::kBindComplete, std::move(e));
 }
 
-void StatementGuard::OnExecute(std::string_view message, std::string* out) {
+std::optional<StatementGuard::Statement> StatementGuard::PortalStatement(
+    const std::string& portal) const {
+  const std::string* name = nullptr;
+  if (const LedgerEffect* b = ledger_.Pending(LedgerEffect::Kind::kPortal, portal)) {
+    name = &b->target;
+  } else if (auto p = portals_.find(portal); p != portals_.end()) {
+    name = &p->second;
+  }
+  if (name == nullptr) return std::nullopt;
+  if (const LedgerEffect* p = ledger_.Pending(LedgerEffect::Kind::kStatement, *name)) {
+    return Statement{p->target, p->version, p->changes_prepared};
+  }
+  if (auto s = statements_.find(*name); s != statements_.end()) return s->second;
+  return std::nullopt;
+}
+
+absl::Status StatementGuard::OnExecute(std::string_view message, std::string* out) {
   std::string_view body = message.substr(kHeaderSize);
   std::string portal(CString(&body));
-  auto p = portals_.find(portal);
-  auto s = p == portals_.end() ? statements_.end() : statements_.find(p->second);
+  ran_since_sync_ = true;
+  std::optional<Statement> s = PortalStatement(portal);
   int64_t now = CurrentVersion();
-  if (s == statements_.end() || s->second.version == now) {
-    out->append(message);
-    return;
+  LedgerEffect e;
+  if (s && s->changes_prepared) {
+    // A SQL PREPARE or DEALLOCATE run through the extended protocol: applied when its
+    // CommandComplete confirms it.
+    e.kind = LedgerEffect::Kind::kPrepared;
+    e.prepared = sql::PreparedChanges(s->sql, prepared_);
+    if (e.prepared.empty()) e.kind = LedgerEffect::Kind::kNone;
   }
   std::string denial;
-  if (!Denied(s->second.sql, &denial)) {
-    s->second.version = now;
+  if (!s || s->version == now || !Denied(s->sql, /*parsing=*/false, &denial)) {
     out->append(message);
-    return;
+    return Expect(RequestLedger::Await::kCompletion, std::move(e));
   }
   // A portal that cannot exist: the server fails this Execute and discards until Sync.
   out->append(pgwire::BuildExecute(NewMarker(std::move(denial))));
+  return Expect(RequestLedger::Await::kCompletion);
 }
 
 std::string StatementGuard::NewMarker(std::string denial) {
@@ -207,12 +321,14 @@ absl::Status StatementGuard::DecideFrontendMessage(std::string_view message, std
   // leading names alone, without decoding parameters.
   switch (frame.message().tag) {
     case 'B':
-      OnBind(message);
       out->append(message);
-      return absl::OkStatus();
+      return OnBind(message);
     case 'E':
-      OnExecute(message, out);
-      return absl::OkStatus();
+      return OnExecute(message, out);
+    case 'S':
+      out->append(message);
+      ran_since_sync_ = false;
+      return Expect(RequestLedger::Await::kReady);
     case 'F':
       return DenyFunctionCall(out);
     default:
@@ -220,33 +336,60 @@ absl::Status StatementGuard::DecideFrontendMessage(std::string_view message, std
   }
   auto parsed = pgwire::ParseFrontend(frame.message());
   if (!parsed.ok()) return parsed.status();
-  std::string denial;
-  if (auto* q = std::get_if<pgwire::Query>(&*parsed)) {
-    if (!Denied(q->sql, &denial)) {
-      out->append(message);
-      return absl::OkStatus();
-    }
-    out->append(pgwire::BuildQuery(absl::StrCat("SELECT NULL::\"", NewMarker(denial), "\"")));
-    return absl::OkStatus();
-  }
-  if (auto* p = std::get_if<pgwire::Parse>(&*parsed)) {
-    if (!Denied(p->query, &denial)) {
-      if (statements_.size() >= kMaxTracked) statements_.clear();
-      statements_[std::string(p->name)] = Statement{std::string(p->query), CurrentVersion()};
-      out->append(message);
-      return absl::OkStatus();
-    }
-    statements_.erase(std::string(p->name));
-    out->append(
-        pgwire::BuildParse(p->name, absl::StrCat("SELECT NULL::\"", NewMarker(denial), "\"")));
-    return absl::OkStatus();
-  }
+  if (auto* q = std::get_if<pgwire::Query>(&*parsed)) return OnQuery(message, q->sql, out);
+  if (auto* p = std::get_if<pgwire::Parse>(&*parsed))
+    return OnParse(message, p->name, p->query, out);
   if (auto* c = std::get_if<pgwire::Close>(&*parsed)) {
     if (c->kind == 'S') statements_.erase(std::string(c->name));
     if (c->kind == 'P') portals_.erase(std::string(c->name));
   }
   out->append(message);
   return absl::OkStatus();
+}
+
+absl::Status StatementGuard::OnQuery(std::string_view message, std::string_view sql,
+                                     std::string* out) {
+  Verdict v = Decide(sql, /*parsing=*/true);
+  if (v.denied) {
+    out->append(pgwire::BuildQuery(absl::StrCat("SELECT NULL::\"", NewMarker(v.denial), "\"")));
+    if (auto st = Expect(RequestLedger::Await::kCompletion); !st.ok()) return st;
+    return Expect(RequestLedger::Await::kReady);
+  }
+  out->append(message);
+  // One CommandComplete per statement; PREPARE and DEALLOCATE apply at theirs.
+  const auto& stmts = v.batch->statements;
+  std::vector<sql::PreparedChange> changes;
+  if (ChangesPrepared(*v.batch)) changes = sql::PreparedChanges(sql, prepared_);
+  size_t next = 0;
+  for (size_t i = 0; i < stmts.size(); ++i) {
+    LedgerEffect e;
+    for (; next < changes.size() && changes[next].statement_index == i; ++next) {
+      e.kind = LedgerEffect::Kind::kPrepared;
+      e.prepared.push_back(std::move(changes[next]));
+    }
+    if (auto st = Expect(RequestLedger::Await::kCompletion, std::move(e)); !st.ok()) return st;
+  }
+  return Expect(RequestLedger::Await::kReady);
+}
+
+absl::Status StatementGuard::OnParse(std::string_view message, std::string_view name,
+                                     std::string_view sql, std::string* out) {
+  Verdict v = Decide(sql, /*parsing=*/true);
+  if (v.denied) {
+    // The server drops the unnamed statement before parsing a new one; a named one it keeps.
+    if (name.empty()) statements_.erase("");
+    out->append(
+        pgwire::BuildParse(name, absl::StrCat("SELECT NULL::\"", NewMarker(v.denial), "\"")));
+    return Expect(RequestLedger::Await::kParseComplete);
+  }
+  out->append(message);
+  LedgerEffect e;
+  e.kind = LedgerEffect::Kind::kStatement;
+  e.name = std::string(name);
+  e.target = std::string(sql);
+  e.version = CurrentVersion();
+  e.changes_prepared = ChangesPrepared(*v.batch);
+  return Expect(RequestLedger::Await::kParseComplete, std::move(e));
 }
 
 // FunctionCall (fast path) names a function by OID, which policy cannot see by name: refused.
@@ -259,7 +402,8 @@ absl::Status StatementGuard::DenyFunctionCall(std::string* out) {
       NewMarker("fast-path function calls are not allowed through Warden: call the function "
                 "in a statement"),
       "\"")));
-  return absl::OkStatus();
+  if (auto st = Expect(RequestLedger::Await::kCompletion); !st.ok()) return st;
+  return Expect(RequestLedger::Await::kReady);
 }
 
 void StatementGuard::DecideBackendMessage(std::string_view message, std::string* out) {

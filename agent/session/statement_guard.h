@@ -10,11 +10,18 @@
 // ErrorResponse 42501 naming the policy, the rule and its message. A statement allowed at Parse
 // is decided again at Execute when the policy changed in between; a refused Execute names a
 // portal that does not exist (the marker), so the server fails it at that point.
+//
+// The guard also keeps the database reading text as the classifier does (parser_settings.h):
+// statements that would change standard_conforming_strings or client_encoding to an unsafe
+// value are refused, a text whose reading depends on them is refused while an earlier request
+// is unanswered (rule "parser-settings"), and a ParameterStatus reporting an unsafe value ends
+// the session.
 #pragma once
 
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -24,6 +31,7 @@
 #include "agent/decision_counters.h"
 #include "agent/policy_holder.h"
 #include "agent/session/message_walker.h"
+#include "agent/session/request_ledger.h"
 #include "common/policy/evaluator.h"
 #include "common/sql/classifier.h"
 #include "common/sql/classifier_cache.h"
@@ -63,11 +71,32 @@ class StatementGuard {
   // error means the server's stream is not PostgreSQL framing: end the session.
   [[nodiscard]] absl::Status Backend(std::string_view in, std::string* out);
 
+  // A message the database sent reached the client (called with its tag, after the agent's
+  // own queries were taken out): confirms the requests it answers.
+  void OnServerMessage(char tag);
+
+  // Checks a ParameterStatus ('S') message: an error (FailedPrecondition, the text for the
+  // client) when it reports a setting the classifier cannot read under.
+  [[nodiscard]] static absl::Status CheckParameterStatus(std::string_view message);
+
   const GuardCounters& counters() const { return counters_; }
 
  private:
+  struct Verdict {
+    bool denied = false;
+    std::string denial;  // the client's message when denied
+    std::shared_ptr<const sql::ClassifiedBatch> batch;
+  };
+  // Decides a Query or Parse text.
+  // `parsing`: the database will parse the text next (Query, Parse), not run a statement it
+  // already parsed (the Execute re-check).
+  Verdict Decide(std::string_view sql, bool parsing);
+  // Why the text is refused to keep the database reading it as the classifier does, or "".
+  std::string ParserSettingsDenial(std::string_view sql, bool parsing,
+                                   const sql::ClassifiedBatch& batch) const;
+  std::shared_ptr<const sql::ClassifiedBatch> ClassifyForSession(std::string_view sql);
   // True (and the client's message in *denial) when the statement text is denied.
-  bool Denied(std::string_view sql, std::string* denial);
+  bool Denied(std::string_view sql, bool parsing, std::string* denial);
   // True (with *d naming the reason) when a policy with column rules says
   // `masking_unknown: deny` and the text has a result column of unknown origin.
   bool UnknownLineageDenied(const v1::PolicySnapshot& snapshot, std::string_view sql,
@@ -76,10 +105,22 @@ class StatementGuard {
   void Tally(std::string_view policy, std::string_view rule, v1::Action action);
   // The policy version a statement allowed now was decided under.
   int64_t CurrentVersion() const;
-  void OnBind(std::string_view message);
+  absl::Status OnBind(std::string_view message);
   absl::Status DenyFunctionCall(std::string* out);
   // Execute: re-decides the portal's statement if the policy changed since its Parse.
-  void OnExecute(std::string_view message, std::string* out);
+  absl::Status OnExecute(std::string_view message, std::string* out);
+  absl::Status OnQuery(std::string_view message, std::string_view sql, std::string* out);
+  absl::Status OnParse(std::string_view message, std::string_view name, std::string_view sql,
+                       std::string* out);
+  absl::Status Expect(RequestLedger::Await await, LedgerEffect effect = {});
+  void Apply(LedgerEffect&& effect);
+  struct Statement {
+    std::string sql;
+    int64_t version = 0;
+    bool changes_prepared = false;  // a SQL PREPARE or DEALLOCATE
+  };
+  // The statement a portal runs (pending Bind and Parse first, then confirmed ones).
+  std::optional<Statement> PortalStatement(const std::string& portal) const;
   absl::Status DecideFrontendMessage(std::string_view message, std::string* out);
   void DecideBackendMessage(std::string_view message, std::string* out);
   std::string NewMarker(std::string denial);
@@ -94,13 +135,14 @@ class StatementGuard {
   std::deque<std::pair<std::string, std::string>> pending_;  // marker -> client message
   MessageWalker frontend_;
   MessageWalker backend_;
-  sql::PreparedStatements prepared_;
-  struct Statement {
-    std::string sql;
-    int64_t version = 0;
-  };
-  std::unordered_map<std::string, Statement> statements_;  // Parse name -> text
-  std::unordered_map<std::string, std::string> portals_;   // Bind portal -> statement name
+  sql::PreparedStatements prepared_;  // SQL PREPAREs the server confirmed
+  // Confirmed by the server: Parse name -> text, Bind portal -> statement name.
+  std::unordered_map<std::string, Statement> statements_;
+  std::unordered_map<std::string, std::string> portals_;
+  RequestLedger ledger_;
+  // A Bind or Execute was forwarded since the last Sync: something may have run that the
+  // server has not reported on yet.
+  bool ran_since_sync_ = false;
   GuardCounters counters_;
   int64_t deny_unknown_version_ = -1;  // the snapshot deny_unknown_policy_ was found in
   std::string deny_unknown_policy_;

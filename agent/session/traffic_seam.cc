@@ -62,6 +62,7 @@ absl::Status TrafficSeam::BackendBytes(std::string* bytes) {
   }
   backend_.Feed(*bytes, [this](char tag) {
     if (tag == 'Z' && awaiting_ready_ > 0) --awaiting_ready_;
+    if (guard_) guard_->OnServerMessage(tag);
   });
   return absl::OkStatus();
 }

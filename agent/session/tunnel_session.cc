@@ -257,6 +257,8 @@ void TunnelSession::OnUpstreamData(asio::error_code ec, size_t n) {
 // data_out_ holds bytes from the database: through the seam, then out as data frames.
 void TunnelSession::ForwardBackendBytes() {
   if (auto st = seam_.BackendBytes(&data_out_); !st.ok()) {
+    // FailedPrecondition: the session left what Warden can enforce (its message says how).
+    if (absl::IsFailedPrecondition(st)) return CloseTunnel("08P01", std::string(st.message()));
     return CloseTunnel("08P01", absl::StrCat("the database broke the protocol: ", st.message()));
   }
   if (data_out_.empty()) return ReadUpstream();

@@ -2,10 +2,13 @@
 // the connection's tls_mode, authenticate (UpstreamHandshake), then hand over to the pump.
 #include <chrono>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "agent/session/tunnel_session.h"
 #include "common/log/log.h"
+#include "common/pgwire/framing.h"
 #include "common/pgwire/startup.h"
+#include "common/sql/parser_settings.h"
 
 namespace warden::agent {
 
@@ -22,6 +25,23 @@ namespace {
 // Parameters that would change what kind of session the database opens; never passed through.
 bool IsReservedParameter(const std::string& name) {
   return name == "user" || name == "database" || name == "replication";
+}
+
+// The database's settings at start-up (its ParameterStatus messages) must be those the
+// classifier reads statements under: a role or database default could have changed them.
+absl::Status CheckStartupSettings(std::string_view messages) {
+  while (!messages.empty()) {
+    auto frame = pgwire::DecodeFrame(messages, messages.size());
+    if (!frame.has_message()) break;
+    const size_t size = frame.consumed();
+    if (messages[0] == 'S') {
+      if (auto st = StatementGuard::CheckParameterStatus(messages.substr(0, size)); !st.ok()) {
+        return st;
+      }
+    }
+    messages.remove_prefix(size);
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -87,8 +107,16 @@ absl::Status TunnelSession::PrepareStartup() {
   params.database = connection_->database();
   for (const auto& [name, value] : open_.client_parameters()) {
     if (IsReservedParameter(name) || name == "default_transaction_read_only") continue;
+    if (absl::AsciiStrToLower(name) == "standard_conforming_strings") continue;  // pinned below
+    // The gateway refuses these already; the agent does not take its word for it.
+    if (std::string problem = sql::LexingSettingProblem(name, value); !problem.empty()) {
+      return absl::FailedPreconditionError(problem);
+    }
     params.client_parameters.emplace_back(name, value);
   }
+  // What the classifier's parser assumes; as a startup value it is also what RESET, RESET ALL
+  // and DISCARD ALL return to. ParameterStatus confirms it (EnterPump) and watches it after.
+  params.client_parameters.emplace_back("standard_conforming_strings", "on");
   if (connection_->read_only()) {
     // The second, independent lock: even a statement the guard let through cannot write.
     params.client_parameters.emplace_back("default_transaction_read_only", "on");
@@ -211,6 +239,9 @@ void TunnelSession::EnterPump() {
   backend_key_ = handshake_->backend_key();
   spdlog::info("session {}: connected to {} ({} auth, {}) for {}", session_id(), open_.connection(),
                handshake_->auth_method(), upstream_.tls() ? "TLS" : "no TLS", open_.identity());
+  if (auto st = CheckStartupSettings(handshake_->startup_messages()); !st.ok()) {
+    return FailStartup("08004", std::string(st.message()));
+  }
   v1::TunnelReady ready;
   ready.set_startup_messages(handshake_->startup_messages());
   std::string leftover = handshake_->TakeLeftover();

@@ -11,6 +11,29 @@
 
 namespace warden::sql {
 
+// A run-time setting the statement changes: SET, RESET, SET LOCAL, set_config() anywhere in the
+// statement, DISCARD ALL, and ALTER ROLE / DATABASE / SYSTEM ... SET (stored for later sessions).
+struct SettingChange {
+  enum class Scope {
+    kSession,   // this session (SET, SET LOCAL, set_config, RESET, DISCARD ALL)
+    kStored,    // later sessions (ALTER ROLE/DATABASE/SYSTEM ... SET/RESET)
+    kFunction,  // only while a function runs (CREATE/ALTER FUNCTION ... SET)
+  };
+  enum class Value {
+    kLiteral,  // a string or keyword written in the statement: `value`
+    kDefault,  // RESET, SET ... TO DEFAULT, DISCARD ALL: the session's startup value
+    kUnknown,  // computed (set_config(name, expr)), a number, or several values
+  };
+  // Lower case; "*" for RESET ALL and DISCARD ALL; empty when the name is not a constant
+  // (set_config(expr, ...)).
+  std::string name;
+  Value value = Value::kUnknown;
+  std::string value_text;  // for kLiteral, as written (case kept)
+  Scope scope = Scope::kSession;
+
+  bool operator==(const SettingChange&) const = default;
+};
+
 struct ClassifiedStatement {
   // The command tag as PostgreSQL reports it for this statement: "SELECT", "INSERT",
   // "DROP TABLE", "CREATE INDEX", "COPY", "DO", "EXPLAIN", ...
@@ -38,6 +61,8 @@ struct ClassifiedStatement {
   // Code the classifier cannot see into: DO blocks, CREATE FUNCTION bodies, EXECUTE of a
   // prepared statement whose text is unknown, COPY ... PROGRAM.
   bool opaque = false;
+  // Settings the statement changes, in the order written.
+  std::vector<SettingChange> settings;
 };
 
 struct ClassifiedBatch {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/ascii.h"
 #include "common/sql/command_tag.h"
 #include "common/sql/large_stack.h"
 #include "common/sql/parse_tree.h"
@@ -43,6 +44,7 @@ void Fill(TreeFacts facts, ClassifiedStatement* out) {
   out->functions = std::move(facts.functions);
   out->commands = std::move(facts.commands);
   out->without_where = out->without_where || facts.without_where;
+  out->settings = std::move(facts.settings);
 }
 
 // Adds the facts of `extra` (e.g. EXECUTE's parameter expressions) to `out`.
@@ -52,6 +54,8 @@ void Merge(TreeFacts extra, ClassifiedStatement* out) {
   all.writes = std::move(out->relations_written);
   all.functions = std::move(out->functions);
   all.commands = std::move(out->commands);
+  all.settings = std::move(out->settings);
+  all.settings.insert(all.settings.end(), extra.settings.begin(), extra.settings.end());
   AppendAll(extra.reads, &all.reads);
   AppendAll(extra.writes, &all.writes);
   AppendAll(extra.functions, &all.functions);
@@ -83,25 +87,42 @@ ClassifiedStatement ClassifyDml(const Node& node) {
   TreeWalker walker(&facts);
   walker.Visit(node);
   out.statement_class = facts.modifies_data ? v1::STATEMENT_CLASS_WRITE : v1::STATEMENT_CLASS_READ;
+  // SELECT ... INTO creates a table, as CREATE TABLE AS does (its tag stays SELECT).
+  if (std::find(facts.commands.begin(), facts.commands.end(), "SELECT INTO") !=
+      facts.commands.end()) {
+    out.statement_class = v1::STATEMENT_CLASS_DDL;
+  }
   Fill(std::move(facts), &out);
   return out;
 }
 
 // https://www.postgresql.org/docs/15/sql-explain.html: ANALYZE executes the statement, so it is
 // the inner statement's class; plain EXPLAIN only plans, so it reads whatever the inner touches.
+// ExplainQuery() assigns each option in order, so the last ANALYZE decides, and defGetBoolean()
+// reads no argument as true, 0/1, and true/false/on/off in any case. Any other spelling makes
+// the server refuse the statement; it counts as true here, the reading that runs it.
 bool ExplainAnalyzes(const pg_query::ExplainStmt& s) {
+  bool analyze = false;
   for (const Node& n : s.options()) {
     if (!n.has_def_elem() || n.def_elem().defname() != "analyze") continue;
     const pg_query::DefElem& opt = n.def_elem();
-    if (!opt.has_arg()) return true;
-    if (opt.arg().has_string()) {
-      const std::string& v = opt.arg().string().sval();
-      return !(v == "false" || v == "off" || v == "no" || v == "0");
+    analyze = true;
+    if (!opt.has_arg()) continue;
+    const Node& arg = opt.arg();
+    const pg_query::String* str = arg.has_string() ? &arg.string()
+                                  : arg.has_a_const() && arg.a_const().has_sval()
+                                      ? &arg.a_const().sval()
+                                      : nullptr;
+    if (str != nullptr) {
+      const std::string v = absl::AsciiStrToLower(str->sval());
+      analyze = !(v == "false" || v == "off");
+    } else if (arg.has_integer()) {
+      analyze = arg.integer().ival() != 0;
+    } else if (arg.has_a_const() && arg.a_const().has_ival()) {
+      analyze = arg.a_const().ival().ival() != 0;
     }
-    if (opt.arg().has_integer()) return opt.arg().integer().ival() != 0;
-    return true;
   }
-  return false;
+  return analyze;
 }
 
 ClassifiedStatement ClassifyExplain(const pg_query::ExplainStmt& s, Context* ctx) {
@@ -111,6 +132,7 @@ ClassifiedStatement ClassifyExplain(const pg_query::ExplainStmt& s, Context* ctx
   out.statement_class = v1::STATEMENT_CLASS_READ;
   out.without_where = false;
   out.commands.clear();  // planned, not run
+  out.settings.clear();
   TreeFacts facts;
   facts.reads = std::move(out.relations_written);
   out.relations_written.clear();
@@ -200,6 +222,21 @@ void AddDroppedRelations(const pg_query::DropStmt& s, TreeFacts* facts) {
   }
 }
 
+// Where the settings a utility statement's SET clauses change apply.
+SettingChange::Scope SettingScope(const Node& node) {
+  switch (node.node_case()) {
+    case Node::kAlterRoleSetStmt:
+    case Node::kAlterDatabaseSetStmt:
+    case Node::kAlterSystemStmt:
+      return SettingChange::Scope::kStored;
+    case Node::kCreateFunctionStmt:
+    case Node::kAlterFunctionStmt:
+      return SettingChange::Scope::kFunction;
+    default:
+      return SettingChange::Scope::kSession;
+  }
+}
+
 ClassifiedStatement ClassifyUtility(const Node& node) {
   CommandInfo info = UtilityCommand(node);
   ClassifiedStatement out;
@@ -208,8 +245,15 @@ ClassifiedStatement ClassifyUtility(const Node& node) {
   TreeFacts facts;
   TreeWalker walker(&facts);
   walker.set_targets_written(true);
+  walker.set_setting_scope(SettingScope(node));
   walker.Visit(node);
   switch (node.node_case()) {
+    case Node::kDiscardStmt:
+      // DISCARD ALL runs RESET ALL (https://www.postgresql.org/docs/15/sql-discard.html).
+      if (node.discard_stmt().target() == pg_query::DISCARD_ALL) {
+        facts.settings.push_back({"*", SettingChange::Value::kDefault, "", {}});
+      }
+      break;
     case Node::kDropStmt:
       AddDroppedRelations(node.drop_stmt(), &facts);
       break;
@@ -335,26 +379,34 @@ ClassifiedBatch ClassifyText(const std::string& text, const PreparedStatements* 
   return batch;
 }
 
-void TrackText(const std::string& text, PreparedStatements* prepared) {
+std::vector<PreparedChange> ChangesOfText(const std::string& text,
+                                          const PreparedStatements& prepared) {
   alignas(16) char block[kArenaBlockBytes];
   google::protobuf::Arena arena(block, sizeof block);
   std::string error;
   const pg_query::ParseResult* tree = ParseTree(text, &arena, &error);
-  if (tree == nullptr) return;
+  std::vector<PreparedChange> out;
+  if (tree == nullptr) return out;
   Context ctx;
-  ctx.session = prepared;
-  for (const pg_query::RawStmt& raw : tree->stmts()) {
-    const Node& n = raw.stmt();
+  ctx.session = &prepared;
+  for (int i = 0; i < tree->stmts_size(); ++i) {
+    const Node& n = tree->stmts(i).stmt();
+    PreparedChange c;
+    c.statement_index = static_cast<size_t>(i);
     if (n.has_prepare_stmt()) {
-      (*prepared)[n.prepare_stmt().name()] = ClassifyNode(n.prepare_stmt().query(), &ctx);
+      c.name = n.prepare_stmt().name();
+      ClassifiedStatement body = ClassifyNode(n.prepare_stmt().query(), &ctx);
+      ctx.local[c.name] = body;  // a later EXECUTE in the same text sees it
+      c.body = std::move(body);
     } else if (n.has_deallocate_stmt()) {
-      if (n.deallocate_stmt().name().empty()) {
-        prepared->clear();
-      } else {
-        prepared->erase(n.deallocate_stmt().name());
-      }
+      c.name = n.deallocate_stmt().name();
+      c.all = c.name.empty();
+    } else {
+      continue;
     }
+    out.push_back(std::move(c));
   }
+  return out;
 }
 
 }  // namespace
@@ -372,15 +424,33 @@ ClassifiedBatch Classify(std::string_view sql, const PreparedStatements* prepare
   return batch;
 }
 
-void TrackPrepared(std::string_view sql, PreparedStatements* prepared) {
-  if (!RejectText(sql).empty()) return;
+std::vector<PreparedChange> PreparedChanges(std::string_view sql,
+                                            const PreparedStatements& prepared) {
+  std::vector<PreparedChange> out;
+  if (!RejectText(sql).empty()) return out;
   const std::string text(sql);
-  if (text.size() <= kInlineTextBytes) return TrackText(text, prepared);
-  if (!RunOnLargeStack(HelperStackBytes(text.size()), [&] { TrackText(text, prepared); })) {
-    // The map can no longer mirror the server (a PREPARE or DEALLOCATE was missed): forget it,
-    // so every EXECUTE is opaque rather than classified as a statement it may no longer be.
-    prepared->clear();
+  if (text.size() <= kInlineTextBytes) return ChangesOfText(text, prepared);
+  if (!RunOnLargeStack(HelperStackBytes(text.size()),
+                       [&] { out = ChangesOfText(text, prepared); })) {
+    // The map could no longer mirror the server: forget it, so every EXECUTE is opaque rather
+    // than classified as a statement it may no longer be.
+    out.assign(1, PreparedChange{0, "", true, std::nullopt});
   }
+  return out;
+}
+
+void ApplyPreparedChange(const PreparedChange& change, PreparedStatements* prepared) {
+  if (change.all) {
+    prepared->clear();
+  } else if (change.body) {
+    (*prepared)[change.name] = *change.body;
+  } else {
+    prepared->erase(change.name);
+  }
+}
+
+void TrackPrepared(std::string_view sql, PreparedStatements* prepared) {
+  for (const PreparedChange& c : PreparedChanges(sql, *prepared)) ApplyPreparedChange(c, prepared);
 }
 
 std::string_view ClassName(v1::StatementClass c) {

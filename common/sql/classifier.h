@@ -3,9 +3,11 @@
 // cannot be walked around with comments, case or CTEs.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "common/sql/classified_statement.h"
 
@@ -27,8 +29,22 @@ inline constexpr size_t kMaxStatementBytes = 1 << 20;
 // exhaust the caller's stack.
 ClassifiedBatch Classify(std::string_view sql, const PreparedStatements* prepared = nullptr);
 
-// Applies the PREPARE and DEALLOCATE statements in `sql` to `prepared`. Call it once the server
-// has accepted the message, so the map mirrors the server session.
+// What one PREPARE or DEALLOCATE statement does to the session's prepared statements.
+struct PreparedChange {
+  size_t statement_index = 0;               // of the statement in its text
+  std::string name;                         // empty with `all`
+  bool all = false;                         // DEALLOCATE ALL
+  std::optional<ClassifiedStatement> body;  // PREPARE's body; nullopt for DEALLOCATE
+};
+
+// The PREPARE and DEALLOCATE statements in `sql`, bodies classified against `prepared`. Apply
+// each once the server confirms its statement (its CommandComplete), so the map mirrors the
+// server session: a PREPARE the server rejects (42P05, the name exists) must not rebind it.
+// A text that cannot be analysed yields one change with `all` and no body (forget everything).
+std::vector<PreparedChange> PreparedChanges(std::string_view sql,
+                                            const PreparedStatements& prepared);
+void ApplyPreparedChange(const PreparedChange& change, PreparedStatements* prepared);
+// Applies every change of `sql` at once, for callers that know the server accepted all of it.
 void TrackPrepared(std::string_view sql, PreparedStatements* prepared);
 
 // "read", "write", ... for logs and test data.

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "absl/strings/ascii.h"
+#include "common/sql/setting_changes.h"
 
 namespace warden::sql {
 namespace {
@@ -121,6 +122,7 @@ void TreeWalker::Visit(const Message& msg, const Descriptor* d) {
   static const Descriptor* const kFuncCall = pg_query::FuncCall::descriptor();
   static const Descriptor* const kSelect = pg_query::SelectStmt::descriptor();
   static const Descriptor* const kWith = pg_query::WithClause::descriptor();
+  static const Descriptor* const kVariableSet = pg_query::VariableSetStmt::descriptor();
   if (d == kNode) {
     VisitNode(static_cast<const pg_query::Node&>(msg));
   } else if (d == kRangeVar) {
@@ -129,6 +131,8 @@ void TreeWalker::Visit(const Message& msg, const Descriptor* d) {
     VisitFuncCall(static_cast<const pg_query::FuncCall&>(msg));
   } else if (d == kSelect) {
     VisitSelect(static_cast<const pg_query::SelectStmt&>(msg));
+  } else if (d == kVariableSet) {
+    VisitVariableSet(static_cast<const pg_query::VariableSetStmt&>(msg));
   } else if (d == kWith) {
     // Walked by the statement that owns it (EnterWith), which also scopes the CTE names.
   } else {
@@ -232,8 +236,17 @@ void TreeWalker::VisitRangeVar(const pg_query::RangeVar& rv) {
 }
 
 void TreeWalker::VisitFuncCall(const pg_query::FuncCall& call) {
-  facts_->functions.push_back(JoinNames(call.funcname()));
+  std::string name = JoinNames(call.funcname());
+  if (name == "set_config" || name == "pg_catalog.set_config") {
+    facts_->settings.push_back(SetConfigChange(call));
+  }
+  facts_->functions.push_back(std::move(name));
   VisitChildren(call);
+}
+
+void TreeWalker::VisitVariableSet(const pg_query::VariableSetStmt& stmt) {
+  facts_->settings.push_back(VariableSetChange(stmt, setting_scope_));
+  VisitChildren(stmt);
 }
 
 size_t TreeWalker::EnterWith(const pg_query::WithClause& with) {

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/sql/classified_statement.h"
 #include "pg_query/pg_query.pb.h"
 
 namespace warden::sql {
@@ -26,6 +27,8 @@ struct TreeFacts {
   std::vector<std::string> commands;
   bool modifies_data = false;  // INSERT/UPDATE/DELETE/MERGE/SELECT INTO anywhere in the tree
   bool without_where = false;  // an UPDATE or DELETE without WHERE anywhere in the tree
+  // SET/RESET statements and set_config() calls anywhere in the tree, in walk order.
+  std::vector<SettingChange> settings;
 
   // Sorts and de-duplicates the lists, so results do not depend on tree order.
   void Finalize();
@@ -43,6 +46,9 @@ class TreeWalker {
   // For DDL, DCL and admin statements: relations met outside any embedded query are the objects
   // the statement changes (ALTER TABLE t, GRANT ... ON t, VACUUM t), so they count as written.
   void set_targets_written(bool on) { targets_written_ = on; }
+  // Where the settings a SET met from now on apply (ALTER ROLE ... SET stores them for later
+  // sessions; CREATE FUNCTION ... SET only while the function runs).
+  void set_setting_scope(SettingChange::Scope scope) { setting_scope_ = scope; }
 
   void Visit(const google::protobuf::Message& msg);
   // Records `rv` as written; the walk then skips it instead of also counting it as read.
@@ -55,6 +61,7 @@ class TreeWalker {
   void VisitNode(const pg_query::Node& node);
   void VisitRangeVar(const pg_query::RangeVar& rv);
   void VisitFuncCall(const pg_query::FuncCall& call);
+  void VisitVariableSet(const pg_query::VariableSetStmt& stmt);
   void VisitSelect(const pg_query::SelectStmt& stmt);
   // INSERT, UPDATE, DELETE, MERGE: the target is written; the rest of the statement is read.
   void VisitModify(const char* tag, const google::protobuf::Message& stmt,
@@ -66,6 +73,7 @@ class TreeWalker {
 
   TreeFacts* facts_;
   bool targets_written_ = false;
+  SettingChange::Scope setting_scope_ = SettingChange::Scope::kSession;
   std::vector<std::string> ctes_;                   // CTE names visible here
   std::vector<const pg_query::RangeVar*> written_;  // targets already recorded as written
 };

@@ -279,3 +279,157 @@ TEST_CASE("guard: every decided message is counted by policy, rule and action", 
   CHECK(reported.find("customers") == std::string::npos);
   CHECK(reported.find("orders") == std::string::npos);
 }
+
+namespace {
+
+// The client's message for a denied simple Query: the error the guard puts in its place.
+std::string DenialFor(Fixture& f, const std::string& query_out) {
+  auto r = pgwire::DecodeFrontend(query_out);
+  REQUIRE(r.has_message());
+  auto* q = std::get_if<pgwire::Query>(&r.message());
+  REQUIRE(q);
+  auto e = pgwire::DecodeBackend(f.Back(ServerErrorFor(MarkerOf(std::string(q->sql)))));
+  auto* err = std::get_if<pgwire::ErrorResponse>(&e.message());
+  REQUIRE(err);
+  CHECK(err->sqlstate() == "42501");
+  return std::string(err->message());
+}
+
+}  // namespace
+
+TEST_CASE("guard: statements that would change how the database reads text are refused",
+          "[guard][settings]") {
+  for (const char* sql : {"SET standard_conforming_strings = off",
+                          "SELECT set_config('standard_conforming_strings', 'off', false)",
+                          "SET NAMES 'SJIS'", "SET client_encoding = 'gbk'"}) {
+    Fixture f;
+    INFO(sql);
+    std::string in = pgwire::BuildQuery(sql);
+    std::string out = f.Front(in);
+    REQUIRE(out != in);
+    CHECK_THAT(DenialFor(f, out), Catch::Contains("rule \"parser-settings\""));
+    CHECK(f.decisions.Decisions("", "parser-settings", ACTION_DENY) == 1);
+  }
+  Fixture f;
+  std::string in = pgwire::BuildQuery("SET client_encoding = 'LATIN1'");
+  CHECK(f.Front(in) == in);
+}
+
+TEST_CASE("guard: a text with a backslash waits for the answers to earlier requests",
+          "[guard][settings]") {
+  Fixture f;
+  // A DO block could turn standard_conforming_strings off; the database reports that only
+  // before its ReadyForQuery, so what is pipelined behind it is not read yet.
+  std::string first = pgwire::BuildQuery("DO $$BEGIN PERFORM 1; END$$");
+  CHECK(f.Front(first) == first);
+  std::string smuggle = pgwire::BuildQuery("SELECT 'x\\' -- ' ; DELETE FROM orders; SELECT 'y'");
+  std::string out = f.Front(smuggle);
+  REQUIRE(out != smuggle);
+  CHECK_THAT(DenialFor(f, out), Catch::Contains("after the earlier result"));
+  // ASCII without backslashes reads the same whatever the settings.
+  std::string plain = pgwire::BuildQuery("SELECT 'x'");
+  CHECK(f.Front(plain) == plain);
+  // Once every request is answered, the same text is decided as usual.
+  for (char tag : {'C', 'Z', 'C', 'Z', 'C', 'Z'}) f.guard.OnServerMessage(tag);
+  std::string later = pgwire::BuildQuery("SELECT 'C:\\path'");
+  CHECK(f.Front(later) == later);
+  // In the extended protocol, a Parse after an Execute in the same batch waits too.
+  std::string batch = pgwire::BuildParse("", "SELECT 1") + pgwire::BuildBind("", "", {}, {}, {}) +
+                      pgwire::BuildExecute("");
+  f.guard.OnServerMessage('Z');
+  CHECK(f.Front(batch) == batch);
+  std::string parse = pgwire::BuildParse("", "SELECT 'é'");
+  CHECK(f.Front(parse) != parse);
+}
+
+TEST_CASE("guard: ParameterStatus must report the settings the parser reads under",
+          "[guard][settings]") {
+  CHECK(StatementGuard::CheckParameterStatus(
+            pgwire::BuildParameterStatus("standard_conforming_strings", "on"))
+            .ok());
+  CHECK(
+      StatementGuard::CheckParameterStatus(pgwire::BuildParameterStatus("client_encoding", "UTF8"))
+          .ok());
+  CHECK(StatementGuard::CheckParameterStatus(
+            pgwire::BuildParameterStatus("application_name", "o'neil \\"))
+            .ok());
+  auto off = StatementGuard::CheckParameterStatus(
+      pgwire::BuildParameterStatus("standard_conforming_strings", "off"));
+  CHECK(absl::IsFailedPrecondition(off));
+  CHECK_THAT(std::string(off.message()), Catch::Contains("standard_conforming_strings=off"));
+  // Through the guard's backend path, split anywhere: the session ends.
+  std::string msgs = pgwire::BuildCommandComplete("SELECT 1") +
+                     pgwire::BuildParameterStatus("client_encoding", "SJIS") +
+                     pgwire::BuildReadyForQuery('I');
+  for (size_t cut = 0; cut <= msgs.size(); ++cut) {
+    Fixture f;
+    std::string out;
+    absl::Status a = f.guard.Backend(msgs.substr(0, cut), &out);
+    absl::Status b = a.ok() ? f.guard.Backend(msgs.substr(cut), &out) : a;
+    CHECK(absl::IsFailedPrecondition(b));
+  }
+}
+
+TEST_CASE("guard: prepared names bind only when the server confirms them", "[guard]") {
+  Fixture f;
+  auto install = [&f](const char* yaml, int version) {
+    auto p = policy::ParsePolicyYaml(yaml, "guard.yaml");
+    REQUIRE(p.ok());
+    auto snap = std::make_shared<v1::PolicySnapshot>();
+    snap->set_version(version);
+    *snap->add_policies() = *p;
+    f.holder.Install(snap);
+  };
+  auto send = [&f](const std::string& sql) {
+    std::string in = pgwire::BuildQuery(sql);
+    return f.Front(in) == in;
+  };
+  install(
+      "name: open\nsubjects: {identities: [claude]}\nconnections: [demo]\n"
+      "default_action: allow\n",
+      1);
+  REQUIRE(send("PREPARE p AS DELETE FROM orders"));
+  f.guard.OnServerMessage('C');
+  f.guard.OnServerMessage('Z');
+  install(kPolicy, 2);  // deletes now need approval
+  // The server refuses the re-PREPARE (42P05): p is still the DELETE, and stays refused.
+  REQUIRE(send("PREPARE p AS SELECT 1"));
+  f.guard.OnServerMessage('E');
+  f.guard.OnServerMessage('Z');
+  std::string exec = pgwire::BuildQuery("EXECUTE p");
+  std::string out = f.Front(exec);
+  REQUIRE(out != exec);
+  CHECK_THAT(DenialFor(f, out), Catch::Contains("hold-deletes"));
+  f.guard.OnServerMessage('E');
+  f.guard.OnServerMessage('Z');
+  // Confirmed by the server, a new PREPARE rebinds the name.
+  REQUIRE(send("DEALLOCATE p; PREPARE p AS SELECT 1"));
+  f.guard.OnServerMessage('C');
+  f.guard.OnServerMessage('C');
+  f.guard.OnServerMessage('Z');
+  CHECK(send("EXECUTE p"));
+}
+
+TEST_CASE("guard: a Parse the server rejects does not rebind the statement re-checked at Execute",
+          "[guard]") {
+  Fixture f;
+  std::string parse = pgwire::BuildParse("s1", "SELECT 1") + pgwire::BuildSync();
+  CHECK(f.Front(parse) == parse);
+  f.guard.OnServerMessage('1');
+  f.guard.OnServerMessage('Z');
+  // The name is taken: the server answers 42P05 and s1 stays SELECT 1.
+  std::string again = pgwire::BuildParse("s1", "SELECT 2") + pgwire::BuildSync();
+  CHECK(f.Front(again) == again);
+  f.guard.OnServerMessage('E');
+  f.guard.OnServerMessage('Z');
+  // A policy change re-decides s1 at Execute: as SELECT 1, which is still allowed.
+  auto p = policy::ParsePolicyYaml(kPolicy, "guard.yaml");
+  REQUIRE(p.ok());
+  auto snap = std::make_shared<v1::PolicySnapshot>();
+  snap->set_version(2);
+  *snap->add_policies() = *p;
+  f.holder.Install(snap);
+  std::string run =
+      pgwire::BuildBind("", "s1", {}, {}, {}) + pgwire::BuildExecute("") + pgwire::BuildSync();
+  CHECK(f.Front(run) == run);
+}

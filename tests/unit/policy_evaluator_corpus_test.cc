@@ -222,9 +222,13 @@ TEST_CASE("policy corpus: PREPARE then EXECUTE in later messages is decided as i
   agent::PolicyHolder holder;
   holder.Install(Snapshot());
   sql::ClassifierCache cache;
+  // Each message is answered as the server would (names bind only once it confirms them).
   auto allowed = [](Session& s, const std::string& sql) {
     const std::string in = pgwire::BuildQuery(sql);
-    return s.Front(in) == in;
+    const bool passed = s.Front(in) == in;
+    s.guard.OnServerMessage(passed ? 'C' : 'E');
+    s.guard.OnServerMessage('Z');
+    return passed;
   };
 
   Session agent(holder, cache, kAgent);
