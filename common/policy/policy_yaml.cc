@@ -3,6 +3,8 @@
 // error names file:line:column and the field path.
 #include "common/policy/policy_yaml.h"
 
+#include "common/policy/command_tags.h"
+
 #include <map>
 #include <string>
 #include <vector>
@@ -133,6 +135,19 @@ absl::Status ReadCommands(const YamlReader& r, const YamlField& f, const std::st
       }
     }
     if (tag.empty()) return r.Error(item.node, item.path, "must not be empty");
+    if (!IsKnownCommandTag(tag)) {
+      std::string hint;
+      const std::vector<std::string> near = NearestCommandTags(tag);
+      for (size_t i = 0; i < near.size(); ++i) {
+        absl::StrAppend(&hint, i == 0 ? "; did you mean " : i + 1 == near.size() ? " or " : ", ",
+                        Quote(near[i]));
+      }
+      return r.Error(item.node, item.path,
+                     absl::StrCat("unknown command ", Quote(tag),
+                                  ": no statement carries this command tag, so the rule would "
+                                  "never match",
+                                  hint, near.empty() ? "" : "?"));
+    }
     match.add_commands(std::move(tag));
   }
   return absl::OkStatus();

@@ -52,7 +52,7 @@ default_action: allow
 rules:
   - name: no-drop
     match:
-      commands: [DROP TABLE, TRUNCATE]
+      commands: [DROP TABLE, TRUNCATE TABLE]
     action: deny
     message: Dropping tables needs a ticket
   - name: no-unbounded-writes

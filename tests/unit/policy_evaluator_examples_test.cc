@@ -98,7 +98,8 @@ TEST_CASE("guardrails plus demo-access: rules of one, default of the other", "[e
   CHECK(insert.rule == "default");
   // A matching allow rule overrides every default.
   CHECK(Evaluate(snap, s, Batch({Stmt("SELECT", kRead)})).action == kAllow);
-  CHECK(Evaluate(snap, s, Batch({Stmt("TRUNCATE", kDdl)})).action == kDeny);
+  CHECK(Evaluate(snap, s, Batch({Stmt("TRUNCATE TABLE", kWrite)})).action == kDeny);
+  CHECK(Evaluate(snap, s, Batch({Stmt("TRUNCATE TABLE", kWrite)})).rule == "no-drop-or-truncate");
 }
 
 // ---------------------------------------------------------------------------- precedence

@@ -60,7 +60,7 @@ TEST_CASE("a policy for another connection does not apply", "[evaluator]") {
 }
 
 TEST_CASE("group subject gets the same rules as the named identity", "[evaluator]") {
-  auto batch = Batch({Stmt("TRUNCATE", kDdl).Writes("orders")});
+  auto batch = Batch({Stmt("TRUNCATE TABLE", kWrite).Writes("orders")});
   Decision by_identity = Evaluate(Guardrails(), Agent(), batch);
   Decision by_group = Evaluate(Guardrails(), Member("ai-agents"), batch);
   CHECK(by_identity.action == kDeny);
@@ -372,12 +372,12 @@ TEST_CASE("read-only: overrides require_approval, but a deny rule names the deci
 read_only: true
 rules:
   - {name: review-ddl, match: {classes: [ddl]}, action: require_approval}
-  - {name: no-truncate, match: {commands: [TRUNCATE]}, action: deny, message: Never.}
+  - {name: no-truncate, match: {commands: [TRUNCATE TABLE]}, action: deny, message: Never.}
 )"});
   Decision ddl = Evaluate(snap, Agent(), Batch({Stmt("CREATE INDEX", kDdl)}));
   CHECK(ddl.action == kDeny);
   CHECK(ddl.rule == "read-only");
-  Decision truncate = Evaluate(snap, Agent(), Batch({Stmt("TRUNCATE", kDdl)}));
+  Decision truncate = Evaluate(snap, Agent(), Batch({Stmt("TRUNCATE TABLE", kDdl)}));
   CHECK(truncate.action == kDeny);
   CHECK(truncate.rule == "no-truncate");
 }

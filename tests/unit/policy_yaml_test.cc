@@ -3,6 +3,8 @@
 // checking the "file:line:column: field path: problem" message.
 #include "common/policy/policy_yaml.h"
 
+#include "common/policy/command_tags.h"
+
 #include <google/protobuf/text_format.h>
 #include <google/protobuf/util/message_differencer.h>
 
@@ -54,7 +56,7 @@ forward_unparsed: true
 rules:
   - name: no-drop
     match:
-      commands: [drop   table, Truncate]
+      commands: [drop   table, Truncate  Table]
       classes: [ddl, admin]
       relations: ["Billing.*", invoices]
       functions: ["pg_read_file", "public.f*"]
@@ -98,7 +100,7 @@ const char kFullPolicyProto[] = R"pb(
     name: "no-drop"
     match {
       commands: "DROP TABLE"
-      commands: "TRUNCATE"
+      commands: "TRUNCATE TABLE"
       classes: STATEMENT_CLASS_DDL
       classes: STATEMENT_CLASS_ADMIN
       relations: "billing.*"
@@ -449,4 +451,24 @@ TEST_CASE("the file name given is the one reported", "[policy_yaml]") {
   REQUIRE_FALSE(p.ok());
   CHECK_THAT(std::string(p.status().message()),
              Catch::StartsWith("policies/team.yaml:1:1: rulez: "));
+}
+
+TEST_CASE("policy YAML: commands must be tags a statement can carry", "[policy][yaml]") {
+  auto p = warden::policy::ParsePolicyYaml(
+      "name: p\nsubjects: {groups: [g]}\nconnections: [c]\ndefault_action: allow\n"
+      "rules:\n  - name: r\n    match: {commands: [DROP TABLE, truncate]}\n    action: deny\n",
+      "p.yaml");
+  REQUIRE_FALSE(p.ok());
+  const std::string m(p.status().message());
+  CHECK_THAT(m, Catch::Contains("p.yaml:7"));
+  CHECK_THAT(m, Catch::Contains("unknown command \"TRUNCATE\""));
+  CHECK_THAT(m, Catch::Contains("did you mean \"TRUNCATE TABLE\""));
+  auto typo = warden::policy::ParsePolicyYaml(
+      "name: p\nsubjects: {groups: [g]}\nconnections: [c]\ndefault_action: allow\n"
+      "rules:\n  - name: r\n    match: {commands: [DROP TABEL]}\n    action: deny\n",
+      "p.yaml");
+  REQUIRE_FALSE(typo.ok());
+  CHECK_THAT(std::string(typo.status().message()), Catch::Contains("\"DROP TABLE\""));
+  CHECK(warden::policy::IsKnownCommandTag("SELECT INTO"));
+  CHECK_FALSE(warden::policy::IsKnownCommandTag("TRUNCATE"));
 }

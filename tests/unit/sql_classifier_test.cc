@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/sql/classifier.h"
+#include "common/policy/command_tags.h"
 #include "tests/unit/sql_corpus.h"
 
 namespace warden::sql {
@@ -57,6 +58,17 @@ TEST_CASE("classifier corpus: every line classifies exactly as written", "[sql]"
     CHECK(Union(b, &ClassifiedStatement::commands) == c.commands);
     CHECK(without_where == c.without_where);
     CHECK(opaque == c.opaque);
+  }
+}
+
+TEST_CASE("classifier corpus: every command produced is a tag policies may name", "[sql]") {
+  for (const sql_corpus::Case& c : sql_corpus::Load()) {
+    for (const ClassifiedStatement& s : Classify(c.sql).statements) {
+      for (const std::string& command : s.commands) {
+        INFO("corpus line " << c.line << ": " << c.sql);
+        CHECK((command == "???" || warden::policy::IsKnownCommandTag(command)));
+      }
+    }
   }
 }
 
