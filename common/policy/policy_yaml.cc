@@ -3,8 +3,6 @@
 // error names file:line:column and the field path.
 #include "common/policy/policy_yaml.h"
 
-#include "common/policy/command_tags.h"
-
 #include <map>
 #include <string>
 #include <vector>
@@ -12,6 +10,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/policy/command_tags.h"
 #include "common/policy/yaml_reader.h"
 #include "common/util/status_macros.h"
 #include "re2/re2.h"
@@ -139,7 +138,10 @@ absl::Status ReadCommands(const YamlReader& r, const YamlField& f, const std::st
       std::string hint;
       const std::vector<std::string> near = NearestCommandTags(tag);
       for (size_t i = 0; i < near.size(); ++i) {
-        absl::StrAppend(&hint, i == 0 ? "; did you mean " : i + 1 == near.size() ? " or " : ", ",
+        absl::StrAppend(&hint,
+                        i == 0                 ? "; did you mean "
+                        : i + 1 == near.size() ? " or "
+                                               : ", ",
                         Quote(near[i]));
       }
       return r.Error(item.node, item.path,

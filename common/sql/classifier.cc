@@ -6,6 +6,7 @@
 
 #include "absl/strings/ascii.h"
 #include "common/sql/command_tag.h"
+#include "common/sql/function_effects.h"
 #include "common/sql/large_stack.h"
 #include "common/sql/parse_tree.h"
 #include "common/sql/tree_walker.h"
@@ -325,8 +326,18 @@ ClassifiedStatement ClassifyStatement(const Node& node, Context* ctx) {
   }
 }
 
+// A statement that calls a function which changes state is not a read (function_effects.h).
+// Plain EXPLAIN runs nothing, and EXPLAIN ANALYZE has its statement's class already.
+void RaiseForFunctions(const Node& node, ClassifiedStatement* out) {
+  if (node.node_case() == Node::kExplainStmt) return;
+  for (const std::string& f : out->functions) {
+    out->statement_class = RaiseClass(out->statement_class, EffectOfFunction(f));
+  }
+}
+
 ClassifiedStatement ClassifyNode(const Node& node, Context* ctx) {
   ClassifiedStatement out = ClassifyStatement(node, ctx);
+  RaiseForFunctions(node, &out);
   std::vector<std::string>& c = out.commands;
   c.push_back(out.command_tag);
   std::sort(c.begin(), c.end());

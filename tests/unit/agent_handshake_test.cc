@@ -269,9 +269,8 @@ TEST_CASE("handshake: server errors keep their SQLSTATE but never name the role"
 
   auto busy = MakeHandshake();
   out.clear();
-  busy->Feed(pgwire::BuildErrorResponse("FATAL", "53300",
-                                        std::string("too many connections for role \"") + kUser +
-                                            "\""),
+  busy->Feed(pgwire::BuildErrorResponse(
+                 "FATAL", "53300", std::string("too many connections for role \"") + kUser + "\""),
              &out);
   CHECK(busy->error().sqlstate == "53300");
   CHECK(busy->error().message.find(kUser) == std::string::npos);

@@ -3,8 +3,6 @@
 // checking the "file:line:column: field path: problem" message.
 #include "common/policy/policy_yaml.h"
 
-#include "common/policy/command_tags.h"
-
 #include <google/protobuf/text_format.h>
 #include <google/protobuf/util/message_differencer.h>
 
@@ -13,6 +11,8 @@
 #include <iterator>
 #include <sstream>
 #include <string>
+
+#include "common/policy/command_tags.h"
 
 namespace {
 

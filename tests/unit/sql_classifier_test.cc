@@ -6,8 +6,8 @@
 #include <thread>
 #include <vector>
 
-#include "common/sql/classifier.h"
 #include "common/policy/command_tags.h"
+#include "common/sql/classifier.h"
 #include "tests/unit/sql_corpus.h"
 
 namespace warden::sql {
@@ -186,6 +186,39 @@ TEST_CASE("classification is safe from several threads at once", "[sql]") {
   }
   for (std::thread& th : threads) th.join();
   CHECK(failures == std::vector<int>(8, 0));
+}
+
+TEST_CASE("a statement calling a function that changes state is not a read", "[sql]") {
+  auto cls = [](const std::string& sql) {
+    ClassifiedBatch b = Classify(sql);
+    REQUIRE(b.parsed);
+    return std::string(ClassName(b.statements.at(0).statement_class));
+  };
+  for (const char* write :
+       {"SELECT lo_from_bytea(0, 'x')", "SELECT lo_unlink(42)", "SELECT nextval('s')",
+        "SELECT pg_catalog.setval('s', 1)", "SELECT pg_advisory_lock(1)",
+        "SELECT pg_notify('c', 'x')", "SELECT 1 FROM t WHERE pg_try_advisory_lock(id)",
+        "WITH x AS (SELECT lowrite(0, 'x')) SELECT * FROM x",
+        "COPY (SELECT nextval('s')) TO STDOUT"}) {
+    INFO(write);
+    CHECK(cls(write) == "write");
+  }
+  for (const char* admin :
+       {"SELECT set_config('search_path', 'evil', false)", "SELECT pg_terminate_backend(123)",
+        "SELECT pg_cancel_backend(1)", "SELECT lo_import('/etc/passwd')", "SELECT pg_reload_conf()",
+        "SELECT * FROM dblink('x', 'DELETE FROM t') AS t(a int)",
+        "INSERT INTO t SELECT pg_read_file('/etc/passwd')"}) {
+    INFO(admin);
+    CHECK(cls(admin) == "admin");
+  }
+  for (const char* read :
+       {"SELECT random(), clock_timestamp(), gen_random_uuid()", "SELECT currval('s'), lastval()",
+        "SELECT loread(lo_open(1, 262144), 10)", "EXPLAIN SELECT nextval('s')",
+        "EXPLAIN SELECT pg_terminate_backend(1)"}) {
+    INFO(read);
+    CHECK(cls(read) == "read");
+  }
+  CHECK(cls("EXPLAIN ANALYZE SELECT nextval('s')") == "write");
 }
 
 }  // namespace warden::sql
