@@ -99,11 +99,12 @@ bool RuleMatches(const RuleMatch& m, const sql::ClassifiedStatement& s) {
   return true;
 }
 
-// The read-only lock: READ and TCL classes and SHOW pass; opaque code never does.
+// The read-only lock: READ, TCL and SESSION classes and SHOW pass; opaque code never does.
 bool ReadOnlyAllows(const sql::ClassifiedStatement& s) {
   if (s.opaque) return false;
   return s.statement_class == v1::STATEMENT_CLASS_READ ||
-         s.statement_class == v1::STATEMENT_CLASS_TCL || s.command_tag == "SHOW";
+         s.statement_class == v1::STATEMENT_CLASS_TCL ||
+         s.statement_class == v1::STATEMENT_CLASS_SESSION || s.command_tag == "SHOW";
 }
 
 Verdict DecideStatement(const std::vector<const Policy*>& policies, const Policy* read_only,

@@ -46,6 +46,8 @@ std::string_view ClassName(warden::v1::StatementClass c) {
       return "dcl";
     case warden::v1::STATEMENT_CLASS_TCL:
       return "tcl";
+    case warden::v1::STATEMENT_CLASS_SESSION:
+      return "session";
     case warden::v1::STATEMENT_CLASS_ADMIN:
       return "admin";
     case warden::v1::STATEMENT_CLASS_OPAQUE:

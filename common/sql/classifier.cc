@@ -476,6 +476,8 @@ std::string_view ClassName(v1::StatementClass c) {
       return "dcl";
     case v1::STATEMENT_CLASS_TCL:
       return "tcl";
+    case v1::STATEMENT_CLASS_SESSION:
+      return "session";
     case v1::STATEMENT_CLASS_ADMIN:
       return "admin";
     case v1::STATEMENT_CLASS_OPAQUE:

@@ -5,6 +5,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_replace.h"
+#include "common/sql/session_settings.h"
 
 namespace warden::sql {
 namespace {
@@ -18,6 +19,7 @@ constexpr StatementClass kDdl = v1::STATEMENT_CLASS_DDL;
 constexpr StatementClass kDcl = v1::STATEMENT_CLASS_DCL;
 constexpr StatementClass kTcl = v1::STATEMENT_CLASS_TCL;
 constexpr StatementClass kAdmin = v1::STATEMENT_CLASS_ADMIN;
+constexpr StatementClass kSession = v1::STATEMENT_CLASS_SESSION;
 
 // Indexed by pg_query::ObjectType (libpg_query numbers PostgreSQL's ObjectType from 1).
 constexpr std::array<const char*, 53> kObjectTypeNames = {
@@ -124,14 +126,17 @@ CommandInfo TransactionCommand(const pg_query::TransactionStmt& s) {
   }
 }
 
-// SET changes session state; SET TRANSACTION only the current transaction's mode. Changing
-// role or session authorization is access control. Anything else (search_path,
-// default_transaction_read_only, ...) is admin, so a read-only policy cannot be unset.
+// SET changes session state; SET TRANSACTION only the current transaction's mode. Ordinary
+// per-session settings (session_settings.h) are their own class. Changing role or session
+// authorization is access control. Anything else (search_path, default_transaction_read_only,
+// RESET ALL, ...) is admin, so a read-only policy cannot be unset.
 CommandInfo VariableSetCommand(const pg_query::VariableSetStmt& s) {
-  if (s.kind() == pg_query::VAR_RESET || s.kind() == pg_query::VAR_RESET_ALL) {
-    return {"RESET", kAdmin};
-  }
   const std::string name = absl::AsciiStrToLower(s.name());
+  const char* tag =
+      s.kind() == pg_query::VAR_RESET || s.kind() == pg_query::VAR_RESET_ALL ? "RESET" : "SET";
+  if (s.kind() == pg_query::VAR_RESET_ALL) return {tag, kAdmin};
+  if (IsOrdinarySessionSetting(name)) return {tag, kSession};
+  if (s.kind() == pg_query::VAR_RESET) return {tag, kAdmin};
   if (name == "transaction") return {"SET", RequestsReadWrite(s.args()) ? kAdmin : kTcl};
   if (name == "role" || name == "session_authorization") return {"SET", kDcl};
   return {"SET", kAdmin};

@@ -122,7 +122,8 @@ v1::StatementClass RaiseClass(v1::StatementClass c, FunctionEffect e) {
                  ? c
                  : v1::STATEMENT_CLASS_ADMIN;
     case FunctionEffect::kWritesData:
-      return c == v1::STATEMENT_CLASS_READ || c == v1::STATEMENT_CLASS_TCL
+      return c == v1::STATEMENT_CLASS_READ || c == v1::STATEMENT_CLASS_TCL ||
+                     c == v1::STATEMENT_CLASS_SESSION
                  ? v1::STATEMENT_CLASS_WRITE
                  : c;
     case FunctionEffect::kNone:

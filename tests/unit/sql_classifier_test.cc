@@ -221,4 +221,27 @@ TEST_CASE("a statement calling a function that changes state is not a read", "[s
   CHECK(cls("EXPLAIN ANALYZE SELECT nextval('s')") == "write");
 }
 
+TEST_CASE("ordinary session settings are their own class; the rest stay deniable", "[sql]") {
+  auto cls = [](const std::string& sql) {
+    ClassifiedBatch b = Classify(sql);
+    REQUIRE(b.parsed);
+    return std::string(ClassName(b.statements.at(0).statement_class));
+  };
+  for (const char* session :
+       {"SET statement_timeout = '5s'", "SET LOCAL lock_timeout TO 1000", "SET TIME ZONE 'UTC'",
+        "SET DateStyle TO ISO", "SET extra_float_digits = 3", "RESET application_name",
+        "SET NAMES 'UTF8'", "SET client_min_messages TO warning"}) {
+    INFO(session);
+    CHECK(cls(session) == "session");
+  }
+  for (const char* admin :
+       {"SET search_path TO evil", "SET SCHEMA 'evil'", "RESET search_path", "RESET ALL",
+        "SET default_transaction_read_only = off", "SET row_security = off", "SET work_mem = '1TB'",
+        "SELECT set_config('application_name', 'x', false)"}) {
+    INFO(admin);
+    CHECK(cls(admin) == "admin");
+  }
+  CHECK(cls("SET ROLE postgres") == "dcl");
+}
+
 }  // namespace warden::sql
