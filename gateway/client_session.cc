@@ -8,7 +8,7 @@
 #include "common/crypto/random.h"
 #include "common/log/log.h"
 #include "common/pgwire/pgwire.h"
-#include "common/sql/parser_settings.h"
+#include "gateway/startup_settings.h"
 
 namespace warden::gateway {
 
@@ -34,26 +34,6 @@ std::pair<std::string, std::string> ClientError(const grpc::Status& s) {
     default:
       return {"08006", absl::StrCat("Warden authorization failed: ", s.error_message())};
   }
-}
-
-// Startup parameters passed on to the database: presentation settings only. Anything else
-// (options, role, search_path, default_transaction_read_only, ...) could change what a statement
-// means or undo a lock the policy relies on, so it is dropped; user and database come from the
-// connection and its credential.
-bool Forwarded(std::string_view name) {
-  static constexpr std::string_view kAllowed[] = {"application_name",
-                                                  "client_encoding",
-                                                  "datestyle",
-                                                  "timezone",
-                                                  "intervalstyle",
-                                                  "extra_float_digits",
-                                                  "standard_conforming_strings"};
-  std::string lower(name);
-  for (char& c : lower) c = absl::ascii_tolower(static_cast<unsigned char>(c));
-  for (auto allowed : kAllowed) {
-    if (lower == allowed) return true;
-  }
-  return false;
 }
 
 }  // namespace
@@ -178,16 +158,14 @@ bool ClientSession::HandleStartupPacket() {
     return false;
   }
   connection_ = std::string(*database);
-  for (const auto& p : startup.parameters) {
-    if (!Forwarded(p.name)) continue;
-    // Settings that decide how the database reads statements must stay as Warden's parser
-    // reads them (parser_settings.h): refused here, named, rather than silently changed.
-    if (std::string problem = sql::LexingSettingProblem(p.name, p.value); !problem.empty()) {
-      Fail("22023", absl::StrCat("startup parameter ", std::string(p.name), " refused: ", problem));
-      return false;
-    }
-    client_params_.emplace_back(p.name, p.value);
+  // Settings pass on to the agent, which decides those beyond ordinary session settings by
+  // policy; what cannot pass is refused here, named, never dropped silently.
+  auto settings = ReviewStartupSettings(startup.parameters);
+  if (!settings.ok()) {
+    Fail("42501", std::string(settings.status().message()));
+    return false;
   }
+  client_params_.assign(settings->begin(), settings->end());
   inbuf_.erase(0, used);
   state_ = State::kPassword;
   Send(pgwire::BuildAuthenticationCleartextPassword());

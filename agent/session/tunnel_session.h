@@ -82,6 +82,7 @@ class TunnelSession : public std::enable_shared_from_this<TunnelSession> {
 
   // --- tunnel_session_connect.cc: connect, TLS, authenticate.
   void BeginStartup();
+  absl::Status AddClientSettings(const policy::Subject& subject, HandshakeParams* params);
   absl::Status PrepareStartup();
   void OnResolved(asio::error_code ec, asio::ip::tcp::resolver::results_type results);
   void OnConnected(asio::error_code ec, const asio::ip::tcp::endpoint& endpoint);

@@ -4,6 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "agent/session/client_settings.h"
 #include "agent/session/tunnel_session.h"
 #include "common/log/log.h"
 #include "common/pgwire/framing.h"
@@ -52,7 +53,8 @@ void TunnelSession::BeginStartup() {
   if (!ready.ok()) {
     spdlog::warn("session {}: cannot open connection {}: {}", session_id(), open_.connection(),
                  ready.message());
-    return CloseTunnel("08004", std::string(ready.message()));
+    return CloseTunnel(absl::IsPermissionDenied(ready) ? "42501" : "08004",
+                       std::string(ready.message()));
   }
   timer_.expires_after(env_->startup_timeout);
   timer_.async_wait(
@@ -99,29 +101,46 @@ absl::Status TunnelSession::PrepareStartup() {
                           {open_.groups().begin(), open_.groups().end()},
                           open_.connection(),
                           connection_->read_only()};
+  HandshakeParams params;
+  params.database = connection_->database();
+  if (auto st = AddClientSettings(subject, &params); !st.ok()) return st;
   seam_.SetMasker(
       std::make_unique<ResultMasker>(*env_->policy, subject, session_id(), env_->decisions));
   seam_.SetGuard(std::make_unique<StatementGuard>(
       *env_->policy, *env_->classifier, std::move(subject), session_id(), env_->decisions));
-  HandshakeParams params;
-  params.database = connection_->database();
+  handshake_ = std::make_unique<UpstreamHandshake>(std::move(*secret), std::move(params));
+  return absl::OkStatus();
+}
+
+// The client's startup settings, decided (client_settings.h), then the agent's own pins.
+absl::Status TunnelSession::AddClientSettings(const policy::Subject& subject,
+                                              HandshakeParams* params) {
+  std::vector<std::pair<std::string, std::string>> requested;
   for (const auto& [name, value] : open_.client_parameters()) {
-    if (IsReservedParameter(name) || name == "default_transaction_read_only") continue;
-    if (absl::AsciiStrToLower(name) == "standard_conforming_strings") continue;  // pinned below
-    // The gateway refuses these already; the agent does not take its word for it.
-    if (std::string problem = sql::LexingSettingProblem(name, value); !problem.empty()) {
-      return absl::FailedPreconditionError(problem);
+    const std::string lower = absl::AsciiStrToLower(name);
+    if (IsReservedParameter(lower) || lower == "standard_conforming_strings") continue;
+    if (lower == "default_transaction_read_only" && connection_->read_only()) continue;
+    requested.emplace_back(name, value);
+  }
+  PolicySnapshotPtr snapshot = env_->policy->Current();
+  for (SettingDecision& d :
+       DecideClientSettings(requested, snapshot.get(), subject, *env_->classifier)) {
+    if (env_->decisions && d.decision.rule != "ordinary-setting") {
+      env_->decisions->Count(d.decision.policy, d.decision.rule, d.decision.action);
     }
-    params.client_parameters.emplace_back(name, value);
+    if (d.decision.action != v1::ACTION_ALLOW) {
+      return absl::PermissionDeniedError(
+          absl::StrCat("startup setting ", d.name, " refused: ", d.decision.message));
+    }
+    params->client_parameters.emplace_back(std::move(d.name), std::move(d.value));
   }
   // What the classifier's parser assumes; as a startup value it is also what RESET, RESET ALL
   // and DISCARD ALL return to. ParameterStatus confirms it (EnterPump) and watches it after.
-  params.client_parameters.emplace_back("standard_conforming_strings", "on");
+  params->client_parameters.emplace_back("standard_conforming_strings", "on");
   if (connection_->read_only()) {
     // The second, independent lock: even a statement the guard let through cannot write.
-    params.client_parameters.emplace_back("default_transaction_read_only", "on");
+    params->client_parameters.emplace_back("default_transaction_read_only", "on");
   }
-  handshake_ = std::make_unique<UpstreamHandshake>(std::move(*secret), std::move(params));
   return absl::OkStatus();
 }
 

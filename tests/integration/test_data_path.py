@@ -170,9 +170,9 @@ def test_garbage_from_one_client_leaves_others_running(data_path):
     assert res.returncode == 0 and res.stdout.strip() == "1"
 
 
-def test_only_presentation_settings_pass_from_the_client(data_path):
-    """options=-c ... could undo a lock policy relies on (e.g. read-only): it is dropped, while
-    application_name reaches the database."""
+def test_startup_settings_reach_the_database(data_path):
+    """options=-c ... and parameters of their own reach the database once the agent allowed
+    them (this policy allows everything); nothing is dropped silently."""
     s = data_path
     dsn = (s.gateway_dsn(s.token) + " application_name=warden-test "
            "options='-c default_transaction_read_only=on -c search_path=evil'")
@@ -180,7 +180,7 @@ def test_only_presentation_settings_pass_from_the_client(data_path):
     cur = conn.cursor()
     cur.execute("SELECT current_setting('application_name'), "
                 "current_setting('default_transaction_read_only'), current_setting('search_path')")
-    assert cur.fetchone() == ("warden-test", "off", '"$user", public')
+    assert cur.fetchone() == ("warden-test", "on", "evil")
     conn.close()
 
 

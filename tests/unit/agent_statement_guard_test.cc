@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/session/client_settings.h"
 #include "agent/session/statement_guard.h"
 #include "common/pgwire/pgwire.h"
 #include "common/policy/policy_yaml.h"
@@ -432,4 +433,39 @@ TEST_CASE("guard: a Parse the server rejects does not rebind the statement re-ch
   std::string run =
       pgwire::BuildBind("", "s1", {}, {}, {}) + pgwire::BuildExecute("") + pgwire::BuildSync();
   CHECK(f.Front(run) == run);
+}
+
+TEST_CASE("startup settings are decided as the SET statements they amount to", "[guard][startup]") {
+  Fixture f;
+  auto admin_denied = policy::ParsePolicyYaml(R"(
+name: guard
+subjects: {identities: [claude]}
+connections: [demo]
+default_action: allow
+rules:
+  - {name: no-admin, match: {classes: [admin]}, action: deny, message: Ask a DBA}
+)",
+                                              "guard.yaml");
+  REQUIRE(admin_denied.ok());
+  auto snap = std::make_shared<v1::PolicySnapshot>();
+  snap->set_version(2);
+  *snap->add_policies() = *admin_denied;
+  const policy::Subject who{"claude", {}, "demo"};
+  auto decided = agent::DecideClientSettings(
+      {{"IntervalStyle", "postgres_verbose"}, {"search_path", "evil"}, {"my.tenant", "it's"}},
+      snap.get(), who, f.cache);
+  REQUIRE(decided.size() == 3);
+  CHECK(decided[0].name == "intervalstyle");
+  CHECK(decided[0].decision.action == ACTION_ALLOW);
+  CHECK(decided[1].name == "my.tenant");
+  CHECK(decided[1].decision.rule == "no-admin");
+  CHECK(decided[2].name == "search_path");
+  CHECK(decided[2].decision.action == ACTION_DENY);
+  CHECK_THAT(decided[2].decision.message, Catch::Contains("Ask a DBA"));
+  CHECK(agent::SetStatementFor("my.tenant", "it's") == "SET \"my\".\"tenant\" TO 'it''s'");
+  // No policy yet: only ordinary settings pass.
+  auto none = agent::DecideClientSettings({{"timezone", "UTC"}, {"role", "postgres"}}, nullptr, who,
+                                          f.cache);
+  CHECK(none[0].decision.action == ACTION_DENY);  // role
+  CHECK(none[1].decision.action == ACTION_ALLOW);
 }
