@@ -177,7 +177,9 @@ StatementGuard::Verdict StatementGuard::Decide(std::string_view sql, bool parsin
   } else {
     d = policy::Evaluate(*snapshot, subject_, *v.batch);
   }
-  if (d.action == v1::ACTION_ALLOW && snapshot && UnknownLineageDenied(*snapshot, sql, &d)) {
+  if (d.action == v1::ACTION_ALLOW && snapshot &&
+      (ComputedSettingDenied(*snapshot, *v.batch, &d) ||
+       UnknownLineageDenied(*snapshot, sql, &d))) {
     d.action = v1::ACTION_DENY;
   }
   Tally(d.policy, d.rule, d.action);
@@ -200,20 +202,50 @@ bool StatementGuard::Denied(std::string_view sql, bool parsing, std::string* den
   return v.denied;
 }
 
-bool StatementGuard::UnknownLineageDenied(const v1::PolicySnapshot& snapshot, std::string_view sql,
-                                          policy::Decision* d) {
-  if (deny_unknown_version_ != snapshot.version()) {
-    deny_unknown_version_ = snapshot.version();
-    deny_unknown_policy_.clear();
-    for (const v1::Policy* p : policy::ApplicablePolicies(snapshot, subject_)) {
-      const bool columns = std::any_of(p->masking().begin(), p->masking().end(),
-                                       [](const auto& r) { return !r.columns().empty(); });
-      if (columns && p->masking_unknown() == v1::UNKNOWN_LINEAGE_DENY) {
-        deny_unknown_policy_ = p->name();
-        break;
-      }
+void StatementGuard::RefreshMaskingFacts(const v1::PolicySnapshot& snapshot) {
+  if (deny_unknown_version_ == snapshot.version()) return;
+  deny_unknown_version_ = snapshot.version();
+  deny_unknown_policy_.clear();
+  masking_policy_.clear();
+  for (const v1::Policy* p : policy::ApplicablePolicies(snapshot, subject_)) {
+    if (masking_policy_.empty() && !p->masking().empty()) masking_policy_ = p->name();
+    const bool columns = std::any_of(p->masking().begin(), p->masking().end(),
+                                     [](const auto& r) { return !r.columns().empty(); });
+    if (deny_unknown_policy_.empty() && columns &&
+        p->masking_unknown() == v1::UNKNOWN_LINEAGE_DENY) {
+      deny_unknown_policy_ = p->name();
     }
   }
+}
+
+bool StatementGuard::ComputedSettingDenied(const v1::PolicySnapshot& snapshot,
+                                           const sql::ClassifiedBatch& batch, policy::Decision* d) {
+  RefreshMaskingFacts(snapshot);
+  if (masking_policy_.empty()) return false;
+  for (const sql::ClassifiedStatement& s : batch.statements) {
+    for (const sql::SettingChange& c : s.settings) {
+      if (c.value != sql::SettingChange::Value::kUnknown ||
+          c.scope == sql::SettingChange::Scope::kFunction) {
+        continue;
+      }
+      d->policy = masking_policy_;
+      d->rule = "masked-values";
+      d->message = absl::StrCat(
+          "denied by policy \"", masking_policy_,
+          "\" rule \"masked-values\": this policy masks "
+          "result values, and setting ",
+          c.name.empty() ? "a setting" : c.name,
+          " to a computed value could carry one out through the server's settings "
+          "(ParameterStatus, SHOW, current_setting(), pg_stat_activity): set it to a literal");
+      return true;
+    }
+  }
+  return false;
+}
+
+bool StatementGuard::UnknownLineageDenied(const v1::PolicySnapshot& snapshot, std::string_view sql,
+                                          policy::Decision* d) {
+  RefreshMaskingFacts(snapshot);
   if (deny_unknown_policy_.empty()) return false;
   const sql::LineageResult lineage = sql::AnalyzeLineage(sql);
   std::string column;

@@ -101,6 +101,13 @@ class StatementGuard {
   // `masking_unknown: deny` and the text has a result column of unknown origin.
   bool UnknownLineageDenied(const v1::PolicySnapshot& snapshot, std::string_view sql,
                             policy::Decision* d);
+  // True (with *d naming the reason) when a masked subject's statement sets a setting to a
+  // computed value: settings are read back raw (ParameterStatus, SHOW, other sessions), so a
+  // masked value must not get into one.
+  bool ComputedSettingDenied(const v1::PolicySnapshot& snapshot, const sql::ClassifiedBatch& batch,
+                             policy::Decision* d);
+  // deny_unknown_policy_ and masking_policy_ for the snapshot's version.
+  void RefreshMaskingFacts(const v1::PolicySnapshot& snapshot);
   // Counts one decided message, in this session and agent-wide.
   void Tally(std::string_view policy, std::string_view rule, v1::Action action);
   // The policy version a statement allowed now was decided under.
@@ -144,8 +151,9 @@ class StatementGuard {
   // server has not reported on yet.
   bool ran_since_sync_ = false;
   GuardCounters counters_;
-  int64_t deny_unknown_version_ = -1;  // the snapshot deny_unknown_policy_ was found in
+  int64_t deny_unknown_version_ = -1;  // the snapshot the two below were found in
   std::string deny_unknown_policy_;
+  std::string masking_policy_;  // the first applicable policy with masking rules, if any
 };
 
 }  // namespace warden::agent

@@ -469,3 +469,36 @@ rules:
   CHECK(none[0].decision.action == ACTION_DENY);  // role
   CHECK(none[1].decision.action == ACTION_ALLOW);
 }
+
+TEST_CASE("guard: a masked subject cannot put a computed value into a setting",
+          "[guard][masking]") {
+  Fixture f;
+  auto masked = policy::ParsePolicyYaml(R"(
+name: masked
+subjects: {identities: [claude]}
+connections: [demo]
+default_action: allow
+masking:
+  - {name: emails, columns: ["*.email"], strategy: redact}
+)",
+                                        "masked.yaml");
+  REQUIRE(masked.ok());
+  auto snap = std::make_shared<v1::PolicySnapshot>();
+  snap->set_version(3);
+  *snap->add_policies() = *masked;
+  f.holder.Install(snap);
+  for (const char* leak :
+       {"SELECT set_config('application_name', (SELECT email FROM customers LIMIT 1), false)",
+        "SELECT set_config('x.leak', email, false) FROM customers"}) {
+    INFO(leak);
+    std::string in = pgwire::BuildQuery(leak);
+    std::string out = f.Front(in);
+    REQUIRE(out != in);
+    CHECK_THAT(DenialFor(f, out), Catch::Contains("masks result values"));
+  }
+  for (const char* fine : {"SET application_name = 'report'",
+                           "SELECT set_config('application_name', 'report', false)"}) {
+    std::string in = pgwire::BuildQuery(fine);
+    CHECK(f.Front(in) == in);
+  }
+}
