@@ -6,6 +6,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "agent/session/fast_path_functions.h"
 #include "common/crypto/random.h"
 #include "common/log/log.h"
 #include "common/pgwire/pgwire.h"
@@ -361,13 +362,13 @@ absl::Status StatementGuard::DecideFrontendMessage(std::string_view message, std
       out->append(message);
       ran_since_sync_ = false;
       return Expect(RequestLedger::Await::kReady);
-    case 'F':
-      return DenyFunctionCall(out);
     default:
       break;
   }
   auto parsed = pgwire::ParseFrontend(frame.message());
   if (!parsed.ok()) return parsed.status();
+  if (auto* f = std::get_if<pgwire::FunctionCall>(&*parsed))
+    return OnFunctionCall(message, *f, out);
   if (auto* q = std::get_if<pgwire::Query>(&*parsed)) return OnQuery(message, q->sql, out);
   if (auto* p = std::get_if<pgwire::Parse>(&*parsed))
     return OnParse(message, p->name, p->query, out);
@@ -424,16 +425,39 @@ absl::Status StatementGuard::OnParse(std::string_view message, std::string_view 
   return Expect(RequestLedger::Await::kParseComplete, std::move(e));
 }
 
-// FunctionCall (fast path) names a function by OID, which policy cannot see by name: refused.
-// A failing Query gives the client what it expects: ErrorResponse, then ReadyForQuery.
-absl::Status StatementGuard::DenyFunctionCall(std::string* out) {
-  Tally("", "fast-path-function-call", v1::ACTION_DENY);
-  spdlog::info("session {}: fast-path function call denied for {}", session_id_, subject_.identity);
-  out->append(pgwire::BuildQuery(absl::StrCat(
-      "SELECT NULL::\"",
-      NewMarker("fast-path function calls are not allowed through Warden: call the function "
-                "in a statement"),
-      "\"")));
+// FunctionCall (fast path) names a function by OID. The large-object functions libpq calls this
+// way are decided exactly as `SELECT pg_catalog.fn()` would be (lo_open and loread read, lowrite
+// and lo_unlink write, lo_import and lo_export touch server files); any other function is
+// refused. Under masking, a fast-path read of large-object content is refused: its bytes would
+// bypass the masker, which sees rows, not FunctionCallResponse. A refused call is replaced by a
+// failing Query, which gives the client what it expects: ErrorResponse, then ReadyForQuery.
+absl::Status StatementGuard::OnFunctionCall(std::string_view message,
+                                            const pgwire::FunctionCall& call, std::string* out) {
+  std::optional<FastPathFunction> f = FastPathFunctionByOid(call.function_oid);
+  PolicySnapshotPtr snapshot = policy_.Current();
+  if (snapshot) RefreshMaskingFacts(*snapshot);
+  std::string denial;
+  if (!f) {
+    Tally("", "fast-path-function-call", v1::ACTION_DENY);
+    denial = absl::StrCat("fast-path call of function ", call.function_oid,
+                          " refused: only the large-object functions may be called this way "
+                          "through Warden; call the function in a statement");
+  } else if (f->returns_data && snapshot && !masking_policy_.empty()) {
+    Tally(masking_policy_, "masked-values", v1::ACTION_DENY);
+    denial = absl::StrCat("denied by policy \"", masking_policy_,
+                          "\" rule \"masked-values\": this policy masks result values, and a "
+                          "fast-path ",
+                          f->name,
+                          " returns large-object bytes unmasked: read it "
+                          "with SELECT lo_get(...) instead");
+  } else if (!Denied(absl::StrCat("SELECT pg_catalog.", f->name, "()"), /*parsing=*/false,
+                     &denial)) {
+    out->append(message);
+    return Expect(RequestLedger::Await::kReady);
+  }
+  spdlog::info("session {}: fast-path function call {} refused for {}", session_id_,
+               call.function_oid, subject_.identity);
+  out->append(pgwire::BuildQuery(absl::StrCat("SELECT NULL::\"", NewMarker(denial), "\"")));
   if (auto st = Expect(RequestLedger::Await::kCompletion); !st.ok()) return st;
   return Expect(RequestLedger::Await::kReady);
 }

@@ -32,6 +32,7 @@
 #include "agent/policy_holder.h"
 #include "agent/session/message_walker.h"
 #include "agent/session/request_ledger.h"
+#include "common/pgwire/frontend_messages.h"
 #include "common/policy/evaluator.h"
 #include "common/sql/classifier.h"
 #include "common/sql/classifier_cache.h"
@@ -113,7 +114,8 @@ class StatementGuard {
   // The policy version a statement allowed now was decided under.
   int64_t CurrentVersion() const;
   absl::Status OnBind(std::string_view message);
-  absl::Status DenyFunctionCall(std::string* out);
+  absl::Status OnFunctionCall(std::string_view message, const pgwire::FunctionCall& call,
+                              std::string* out);
   // Execute: re-decides the portal's statement if the policy changed since its Parse.
   absl::Status OnExecute(std::string_view message, std::string* out);
   absl::Status OnQuery(std::string_view message, std::string_view sql, std::string* out);

@@ -87,10 +87,9 @@ std::string SettingChangeProblem(const ClassifiedBatch& batch) {
     for (const SettingChange& c : s.settings) {
       // A function's own SET clause lasts while it runs, and reads none of the client's text.
       if (c.scope == SettingChange::Scope::kFunction) continue;
-      if (c.name.empty()) {
-        return "set_config() with a computed setting name is not allowed through Warden: it "
-               "cannot tell whether it changes how the database reads statements";
-      }
+      // A computed name (pg_dump's `set_config(name, ...) FROM pg_settings WHERE name = ...`)
+      // is let through: should it name a lexing setting, the database reports the change and
+      // the session ends, like a change made by any code out of sight.
       if (!IsLexingSetting(c.name)) continue;
       switch (c.value) {
         case SettingChange::Value::kDefault:

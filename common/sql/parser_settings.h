@@ -35,7 +35,8 @@ bool ClientEncodingKeepsAscii(std::string_view name);
 std::string LexingSettingProblem(std::string_view name, std::string_view value);
 
 // Why the setting changes in `batch` are refused, or "": a change of a lexing setting to
-// anything but a safe literal, or set_config() of a setting whose name is computed.
+// anything but a safe literal. (A change the classifier cannot see, such as set_config() of a
+// computed name or a function's, is caught by the ParameterStatus check.)
 std::string SettingChangeProblem(const ClassifiedBatch& batch);
 
 // True when another value of a lexing setting could change how `text` is read: it holds a

@@ -84,7 +84,6 @@ def test_libpq_client_encoding_sjis_is_refused_with_the_setting_named(guarded):
     "SELECT set_config('standard_conforming_strings', 'off', false)",
     "SELECT count(*) FROM customers WHERE set_config('standard_conforming_strings', 'of', false) "
     "IS NOT NULL",
-    "SELECT set_config(lower('STANDARD_CONFORMING_STRINGS'), 'off', false)",
     "SET client_encoding = 'SJIS'",
     "SET NAMES 'big5'",
     "SELECT set_config('client_encoding', 'GBK', false)",
@@ -132,6 +131,16 @@ def test_a_role_default_cannot_turn_it_off_for_warden_sessions(guarded):
     finally:
         with psycopg2.connect(s.direct_dsn()) as conn:
             conn.cursor().execute("ALTER ROLE app RESET standard_conforming_strings")
+
+
+def test_a_computed_setting_name_that_turns_it_off_ends_the_session(guarded):
+    s = guarded
+    before = orders(s)
+    res = psql(s, "SELECT set_config(lower('STANDARD_CONFORMING_STRINGS'), 'off', false)",
+               SMUGGLE_SCS)
+    assert res.returncode != 0
+    assert "FATAL" in res.stderr and "standard_conforming_strings=off" in res.stderr, res.stderr
+    assert orders(s) == before
 
 
 def test_a_change_made_out_of_sight_ends_the_session_and_the_pipelined_smuggle_is_refused(guarded):

@@ -91,6 +91,19 @@ std::string ServerErrorFor(const std::string& marker) {
   return pgwire::BuildErrorResponse("ERROR", "42704", "type \"" + marker + "\" does not exist");
 }
 
+// The client's message for a denied simple Query: the error the guard puts in its place.
+std::string DenialFor(Fixture& f, const std::string& query_out) {
+  auto r = pgwire::DecodeFrontend(query_out);
+  REQUIRE(r.has_message());
+  auto* q = std::get_if<pgwire::Query>(&r.message());
+  REQUIRE(q);
+  auto e = pgwire::DecodeBackend(f.Back(ServerErrorFor(MarkerOf(std::string(q->sql)))));
+  auto* err = std::get_if<pgwire::ErrorResponse>(&e.message());
+  REQUIRE(err);
+  CHECK(err->sqlstate() == "42501");
+  return std::string(err->message());
+}
+
 }  // namespace
 
 TEST_CASE("guard: allowed statements pass byte for byte, split anywhere", "[guard]") {
@@ -177,6 +190,52 @@ TEST_CASE("guard: other errors and results pass untouched while a denial is pend
   std::string other = pgwire::BuildErrorResponse("ERROR", "22012", "division by zero");
   std::string rows = pgwire::BuildDataRow({std::string_view("a"), std::nullopt});
   CHECK(f.Back(rows + other) == rows + other);
+}
+
+TEST_CASE("guard: fast-path large-object calls are decided as the SELECT they amount to",
+          "[guard]") {
+  Fixture f;
+  int version = 7;
+  auto install = [&f, &version](const char* yaml) {
+    auto p = policy::ParsePolicyYaml(yaml, "guard.yaml");
+    REQUIRE(p.ok());
+    auto snap = std::make_shared<v1::PolicySnapshot>();
+    snap->set_version(version++);
+    *snap->add_policies() = *p;
+    f.holder.Install(snap);
+  };
+  install(R"(
+name: guard
+subjects: {identities: [claude]}
+connections: [demo]
+default_action: allow
+read_only: true
+)");
+  // lo_open (952) and loread (954) read: they pass unchanged.
+  for (uint32_t oid : {952u, 954u, 953u}) {
+    std::string call = pgwire::BuildFunctionCall(oid, {}, {std::string_view("\1\2\3\4")}, 0);
+    CHECK(f.Front(call) == call);
+  }
+  // lowrite (955) and lo_unlink (964) write: refused by the read-only lock.
+  for (uint32_t oid : {955u, 964u, 957u}) {
+    std::string call = pgwire::BuildFunctionCall(oid, {}, {std::string_view("\1\2\3\4")}, 0);
+    std::string out = f.Front(call);
+    REQUIRE(out != call);
+    CHECK_THAT(DenialFor(f, out), Catch::Contains("read-only"));
+  }
+  // Under masking, a fast-path read of large-object bytes is refused.
+  install(R"(
+name: guard
+subjects: {identities: [claude]}
+connections: [demo]
+default_action: allow
+masking:
+  - {name: emails, detectors: [email], strategy: redact}
+)");
+  std::string read = pgwire::BuildFunctionCall(954, {}, {std::string_view("\0\0\0\0")}, 0);
+  std::string out = f.Front(read);
+  REQUIRE(out != read);
+  CHECK_THAT(DenialFor(f, out), Catch::Contains("masked-values"));
 }
 
 TEST_CASE("guard: fast-path function calls are refused", "[guard]") {
@@ -280,23 +339,6 @@ TEST_CASE("guard: every decided message is counted by policy, rule and action", 
   CHECK(reported.find("customers") == std::string::npos);
   CHECK(reported.find("orders") == std::string::npos);
 }
-
-namespace {
-
-// The client's message for a denied simple Query: the error the guard puts in its place.
-std::string DenialFor(Fixture& f, const std::string& query_out) {
-  auto r = pgwire::DecodeFrontend(query_out);
-  REQUIRE(r.has_message());
-  auto* q = std::get_if<pgwire::Query>(&r.message());
-  REQUIRE(q);
-  auto e = pgwire::DecodeBackend(f.Back(ServerErrorFor(MarkerOf(std::string(q->sql)))));
-  auto* err = std::get_if<pgwire::ErrorResponse>(&e.message());
-  REQUIRE(err);
-  CHECK(err->sqlstate() == "42501");
-  return std::string(err->message());
-}
-
-}  // namespace
 
 TEST_CASE("guard: statements that would change how the database reads text are refused",
           "[guard][settings]") {
