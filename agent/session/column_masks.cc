@@ -4,6 +4,8 @@
 #include <limits>
 #include <optional>
 
+#include "agent/session/catalog_columns.h"
+
 namespace warden::agent {
 
 namespace {
@@ -28,6 +30,10 @@ class Planner {
       : catalog_(catalog), rules_(rules) {}
 
   Mask ByName(const sql::SourceColumn& c) const {
+    if (IsSystemRelation(c.schema, c.table) && !KnownUserRelation(c.schema, c.table)) {
+      // catalog_columns.h: unknown origin unless the column is known to hold no user data.
+      return CatalogColumnCarriesNoUserData(c.table, c.column) ? Mask{} : Mask{std::nullopt, true};
+    }
     if (catalog_) return catalog_->ByName(c.schema, c.table, c.column);
     const auto* rule = rules_.ColumnRule(c.schema, c.table, c.column);
     return rule ? Mask{rule->index, false} : Mask{};
@@ -35,6 +41,9 @@ class Planner {
 
   // Any masked column of a relation; without a catalog, unknown (its columns cannot be told).
   Mask AnyColumn(const sql::SourceRelation& r) const {
+    if (IsSystemRelation(r.schema, r.table) && !KnownUserRelation(r.schema, r.table)) {
+      return CatalogRelationCarriesNoUserData(r.table) ? Mask{} : Mask{std::nullopt, true};
+    }
     if (catalog_) return catalog_->AnyColumn(r.schema, r.table);
     return Mask{std::nullopt, true};
   }
@@ -66,6 +75,11 @@ class Planner {
   }
 
  private:
+  // An unqualified pg_* name the catalog lists as a user relation is that relation.
+  bool KnownUserRelation(std::string_view schema, std::string_view table) const {
+    return schema.empty() && catalog_ && catalog_->Columns(schema, table) != nullptr;
+  }
+
   const MaskingCatalog* catalog_;
   const masking::RuleSet& rules_;
 };

@@ -39,3 +39,37 @@ def test_settings_cannot_carry_masked_values(data_path, leak):
     cur.execute("SET application_name = 'report'")
     assert conn.get_parameter_status("application_name") == "report"
     conn.close()
+
+
+def test_catalog_views_do_not_show_masked_values(data_path):
+    """pg_stats holds values of masked columns, pg_stat_activity other sessions' literals: under
+    column rules a catalog column is masked unless it is known to hold names, OIDs, flags or
+    counts only."""
+    s = data_path
+    apply_policy_and_wait(s, COLUMN_MASKING, "column-masking.yaml")
+    with psycopg2.connect(s.direct_dsn()) as direct:
+        cur = direct.cursor()
+        cur.execute("ANALYZE customers")
+        cur.execute("SELECT name, email FROM customers ORDER BY id LIMIT 50")
+        raw = [v for row in cur.fetchall() for v in row]
+        cur.execute("SELECT coalesce(most_common_vals::text, '') || "
+                    "coalesce(histogram_bounds::text, '') "
+                    "FROM pg_stats WHERE tablename = 'customers' AND attname = 'name'")
+        assert any(v in cur.fetchone()[0] for v in raw)  # the leak is real without Warden
+    conn = psycopg2.connect(s.gateway_dsn(s.token))
+    conn.autocommit = True
+    cur = conn.cursor()
+    cur.execute("SELECT attname, most_common_vals::text, histogram_bounds::text FROM pg_stats "
+                "WHERE tablename = 'customers'")
+    stats = cur.fetchall()
+    assert {r[0] for r in stats} >= {"name", "email"}  # names of columns stay visible
+    shown = " ".join(str(v) for r in stats for v in r[1:])
+    assert not any(v in shown for v in raw), shown[:200]
+    # Another session's literal in pg_stat_activity.query.
+    with psycopg2.connect(s.direct_dsn()) as other:
+        other.cursor().execute(f"SELECT '{raw[0]}' AS literal")
+        cur.execute("SELECT query FROM pg_stat_activity")
+        assert not any(raw[0] in (r[0] or "") for r in cur.fetchall())
+    cur.execute("SELECT relname, relkind FROM pg_class WHERE relname = 'customers'")
+    assert cur.fetchall() == [("customers", "r")]
+    conn.close()
