@@ -225,7 +225,7 @@ bool StatementGuard::ComputedSettingDenied(const v1::PolicySnapshot& snapshot,
   if (masking_policy_.empty()) return false;
   for (const sql::ClassifiedStatement& s : batch.statements) {
     for (const sql::SettingChange& c : s.settings) {
-      if (c.value != sql::SettingChange::Value::kUnknown ||
+      if (c.value != sql::SettingChange::Value::kComputed ||
           c.scope == sql::SettingChange::Scope::kFunction) {
         continue;
       }

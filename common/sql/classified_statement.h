@@ -20,14 +20,16 @@ struct SettingChange {
     kFunction,  // only while a function runs (CREATE/ALTER FUNCTION ... SET)
   };
   enum class Value {
-    kLiteral,  // a string or keyword written in the statement: `value`
-    kDefault,  // RESET, SET ... TO DEFAULT, DISCARD ALL: the session's startup value
-    kUnknown,  // computed (set_config(name, expr)), a number, or several values
+    kLiteral,   // a string or keyword written in the statement: `value_text`
+    kDefault,   // RESET, SET ... TO DEFAULT, DISCARD ALL: the session's startup value
+    kConstant,  // another constant SET takes (a number, a list, SET TRANSACTION's modes); not
+                // kept, as the classification cache folds integers
+    kComputed,  // an expression: set_config(name, expr)
   };
   // Lower case; "*" for RESET ALL and DISCARD ALL; empty when the name is not a constant
   // (set_config(expr, ...)).
   std::string name;
-  Value value = Value::kUnknown;
+  Value value = Value::kComputed;
   std::string value_text;  // for kLiteral, as written (case kept)
   Scope scope = Scope::kSession;
 

@@ -94,7 +94,8 @@ std::string SettingChangeProblem(const ClassifiedBatch& batch) {
       switch (c.value) {
         case SettingChange::Value::kDefault:
           break;  // the startup value, which Warden pins
-        case SettingChange::Value::kUnknown:
+        case SettingChange::Value::kConstant:
+        case SettingChange::Value::kComputed:
           return absl::StrCat(c.name,
                               " may only be set to a literal value through Warden, so that it "
                               "can check it (it decides how the database reads statements)");

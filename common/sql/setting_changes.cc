@@ -35,17 +35,17 @@ SettingChange VariableSetChange(const pg_query::VariableSetStmt& stmt, SettingCh
           return c;
         }
       }
-      c.value = SettingChange::Value::kUnknown;
+      c.value = SettingChange::Value::kConstant;
       return c;
     default:  // FROM CURRENT, SET TRANSACTION and the other multi-word forms
-      c.value = SettingChange::Value::kUnknown;
+      c.value = SettingChange::Value::kConstant;
       return c;
   }
 }
 
 SettingChange SetConfigChange(const pg_query::FuncCall& call) {
   SettingChange c;
-  c.value = SettingChange::Value::kUnknown;
+  c.value = SettingChange::Value::kComputed;
   if (call.args_size() >= 1) {
     if (const std::string* name = StringConstant(call.args(0)))
       c.name = absl::AsciiStrToLower(*name);

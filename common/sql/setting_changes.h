@@ -7,13 +7,13 @@
 
 namespace warden::sql {
 
-// https://www.postgresql.org/docs/15/sql-set.html, sql-reset.html. A value that is a number is
-// kUnknown: the classification cache folds integer constants (constant_normalizer.h), so no
-// decision may depend on one.
+// https://www.postgresql.org/docs/15/sql-set.html, sql-reset.html. SET takes constants only; a
+// value that is not one string is kConstant, its value not kept: the classification cache folds
+// integer constants (constant_normalizer.h), so no decision may depend on one.
 SettingChange VariableSetChange(const pg_query::VariableSetStmt& stmt, SettingChange::Scope scope);
 
 // set_config(setting_name, new_value, is_local) (functions-admin.html#FUNCTIONS-ADMIN-SET):
-// the name and value when they are string constants, else empty name / kUnknown. is_local does
+// the name and value when they are string constants, else empty name / kComputed. is_local does
 // not matter here: SET LOCAL also lasts until the transaction ends.
 SettingChange SetConfigChange(const pg_query::FuncCall& call);
 

@@ -538,7 +538,9 @@ masking:
     REQUIRE(out != in);
     CHECK_THAT(DenialFor(f, out), Catch::Contains("masks result values"));
   }
-  for (const char* fine : {"SET application_name = 'report'",
+  for (const char* fine : {"SET application_name = 'report'", "SET extra_float_digits = 3",
+                           "SET TRANSACTION ISOLATION LEVEL SERIALIZABLE",
+                           "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY",
                            "SELECT set_config('application_name', 'report', false)"}) {
     std::string in = pgwire::BuildQuery(fine);
     CHECK(f.Front(in) == in);

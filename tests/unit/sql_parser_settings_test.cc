@@ -61,7 +61,7 @@ TEST_CASE("the classifier finds every way a statement changes a setting", "[sql]
   CHECK(Changes("RESET standard_conforming_strings")[0].value == Value::kDefault);
   CHECK(Changes("RESET ALL")[0].name == "*");
   CHECK(Changes("DISCARD ALL")[0].name == "*");
-  CHECK(Changes("SET standard_conforming_strings = 0")[0].value == Value::kUnknown);
+  CHECK(Changes("SET standard_conforming_strings = 0")[0].value == Value::kConstant);
   // set_config anywhere in any statement, with constant or computed arguments.
   auto sc = Changes(
       "SELECT 1 FROM t WHERE set_config('standard_conforming_strings', 'off', false) "
@@ -73,7 +73,7 @@ TEST_CASE("the classifier finds every way a statement changes a setting", "[sql]
             .value_text == "sjis");
   CHECK(Changes("SELECT set_config(name, 'off', false) FROM s")[0].name.empty());
   CHECK(Changes("SELECT set_config('standard_conforming_strings', v, false) FROM s")[0].value ==
-        Value::kUnknown);
+        Value::kComputed);
   // Stored for later sessions, or only while a function runs.
   CHECK(Changes("ALTER ROLE app SET standard_conforming_strings = off")[0].scope == Scope::kStored);
   CHECK(Changes("ALTER DATABASE demo SET client_encoding = 'SJIS'")[0].scope == Scope::kStored);
