@@ -4,6 +4,8 @@
 #include <array>
 #include <utility>
 
+#include "common/policy/yaml_reader.h"
+
 namespace warden::policy {
 namespace {
 
@@ -201,21 +203,6 @@ constexpr auto kTags = std::to_array<std::string_view>({
     "VACUUM",
 });
 
-size_t EditDistance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
-}
-
 }  // namespace
 
 bool IsKnownCommandTag(std::string_view tag) {
@@ -227,7 +214,7 @@ std::vector<std::string> NearestCommandTags(std::string_view tag) {
   for (std::string_view known : kTags) {
     const bool extends =
         known.size() > tag.size() && known.substr(0, tag.size()) == tag && known[tag.size()] == ' ';
-    ranked.emplace_back(extends ? 0 : 1 + EditDistance(tag, known), known);
+    ranked.emplace_back(extends ? 0 : 1 + internal::EditDistance(tag, known), known);
   }
   std::stable_sort(ranked.begin(), ranked.end(),
                    [](const auto& x, const auto& y) { return x.first < y.first; });

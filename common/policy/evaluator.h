@@ -41,8 +41,8 @@
 //      order with that action names the decision. (A rule whose action is UNSPECIFIED counts
 //      as deny; YAML never produces one.)
 //    - read_only: if any applicable policy is read_only, a statement is refused unless its
-//      class is READ, TCL or SESSION, or its command tag is SHOW; an opaque statement is refused even
-//      when classed READ. This is a lock on top of the rules, never a grant: it overrides any
+//      class is READ, TCL or SESSION, or its command tag is SHOW; an opaque statement is refused
+//      even when classed READ. This is a lock on top of the rules, never a grant: it overrides any
 //      require_approval or allow rule and the defaults, but a matching deny rule still names
 //      the decision (its message is the more specific one). Rule "read-only", naming the first
 //      read_only policy. TCL is let through so drivers can BEGIN/COMMIT; the database-side

@@ -101,6 +101,9 @@ std::string Quote(std::string_view value);
 // "a mapping", "a list", "the scalar \"x\"" or "null", for "expected ..., got ..." messages.
 std::string DescribeNode(const YAML::Node& node);
 
+// Levenshtein distance: insertions, deletions and substitutions of one byte each.
+size_t EditDistance(std::string_view a, std::string_view b);
+
 // The candidate closest to `word` by edit distance, if it is a plausible typo (distance at
 // most 2, and less than the word's length); empty otherwise.
 std::string_view Suggest(std::string_view word, std::span<const std::string_view> candidates);

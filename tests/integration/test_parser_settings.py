@@ -7,7 +7,7 @@ import subprocess
 import pytest
 
 from pgraw import RawSession, errors, query
-from warden_fixtures import apply_policy_and_wait
+from warden_fixtures import add_read_only_connection, apply_policy_and_wait
 
 psycopg2 = pytest.importorskip("psycopg2")
 
@@ -167,13 +167,7 @@ def test_a_change_made_out_of_sight_ends_the_session_and_the_pipelined_smuggle_i
 
 def test_read_only_connection_locks_hold_against_the_smuggle(guarded):
     s = guarded
-    s.ctl("connections", "create", "demo-ro", "--agent", "edge-1", "--host", "127.0.0.1",
-          "--port", str(s.pg_port), "--database", "demo", "--tls-mode", "disable", "--read-only")
-    s.ctl("credentials", "set", "demo-ro", "--username", "app", "--password-stdin",
-          input=s.pg_password)
-    grant = ("name: ro-access\nsubjects:\n  groups: [ai-agents]\nconnections: [demo-ro]\n"
-             "default_action: allow\n")
-    apply_policy_and_wait(s, grant, "ro.yaml")
+    add_read_only_connection(s)
     before = orders(s)
     res = psql(s, "SELECT set_config('standard_conforming_strings', 'off', false)",
                "SELECT 'x\\' -- '; SET default_transaction_read_only = off; "

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from warden_fixtures import apply_policy_and_wait
+from warden_fixtures import add_read_only_connection, apply_policy_and_wait
 
 psycopg2 = pytest.importorskip("psycopg2")
 
@@ -89,13 +89,7 @@ def test_replication_connections_are_refused_clearly(data_path):
 
 def test_read_only_connection_ignores_a_client_asking_otherwise(data_path):
     s = data_path
-    s.ctl("connections", "create", "demo-ro", "--agent", "edge-1", "--host", "127.0.0.1",
-          "--port", str(s.pg_port), "--database", "demo", "--tls-mode", "disable", "--read-only")
-    s.ctl("credentials", "set", "demo-ro", "--username", "app", "--password-stdin",
-          input=s.pg_password)
-    grant = ("name: ro-access\nsubjects:\n  groups: [ai-agents]\nconnections: [demo-ro]\n"
-             "default_action: allow\n")
-    apply_policy_and_wait(s, grant, "ro.yaml")
+    add_read_only_connection(s)
     res = psql(s, "SHOW default_transaction_read_only",
                pgoptions="-c default_transaction_read_only=off",
                dsn=s.gateway_dsn(s.token, connection="demo-ro"))

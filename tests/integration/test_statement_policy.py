@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from warden_fixtures import GUARDRAILS
+from warden_fixtures import GUARDRAILS, add_read_only_connection
 from warden_stack import wait_until
 
 psycopg = pytest.importorskip("psycopg")
@@ -116,14 +116,7 @@ def test_pgbench_workload_has_no_false_positives(guarded):
 
 def test_read_only_connection_has_two_locks(data_path):
     s = data_path
-    s.ctl("connections", "create", "demo-ro", "--agent", "edge-1", "--host", "127.0.0.1",
-          "--port", str(s.pg_port), "--database", "demo", "--tls-mode", "disable", "--read-only")
-    s.ctl("credentials", "set", "demo-ro", "--username", "app", "--password-stdin",
-          input=s.pg_password)
-    grant = ("name: ro-access\nsubjects:\n  groups: [ai-agents]\nconnections: [demo-ro]\n"
-             "default_action: allow\n")
-    assert s.apply_policy(grant, "ro.yaml").returncode == 0
-    wait_until("agent current", lambda: s.agent_current("edge-1"))
+    add_read_only_connection(s)
     before = counts(s)
     dsn = s.gateway_dsn(s.token, connection="demo-ro")
 

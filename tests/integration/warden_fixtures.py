@@ -137,6 +137,18 @@ def apply_policy_and_wait(s, policy, filename):
     wait_until("agent current", lambda: s.agent_current("edge-1"))
 
 
+def add_read_only_connection(s, name="demo-ro"):
+    """Connection `name` to the demo database created with --read-only, with its credential and
+    a policy granting group ai-agents; returns once the agent enforces it."""
+    s.ctl("connections", "create", name, "--agent", "edge-1", "--host", "127.0.0.1",
+          "--port", str(s.pg_port), "--database", "demo", "--tls-mode", "disable", "--read-only")
+    s.ctl("credentials", "set", name, "--username", "app", "--password-stdin",
+          input=s.pg_password)
+    grant = (f"name: {name}-access\nsubjects:\n  groups: [ai-agents]\nconnections: [{name}]\n"
+             "default_action: allow\n")
+    apply_policy_and_wait(s, grant, f"{name}.yaml")
+
+
 def masked_counts(s):
     """{(policy, masking rule): values masked} the control plane reports for agent edge-1."""
     agents = json.loads(s.ctl("decisions", "list", "-o", "json", "--agent", "edge-1").stdout)
