@@ -158,15 +158,20 @@ Analyzed AnalyzeStatement(const Node& node, Analyzer* a) {
       out.returns_rows = true;
       out.outputs.push_back(Named("QUERY PLAN"));
       break;
-    case Node::kVariableShowStmt:
-      // Settings, not table data.
+    case Node::kVariableShowStmt: {
+      // Settings, not table data, except custom ones (a name with a dot): any role may have put
+      // any value in one (ALTER ROLE ... SET, set_config), so their values are of unknown origin.
       out.returns_rows = true;
-      if (node.variable_show_stmt().name() == "all") {
+      const std::string& name = node.variable_show_stmt().name();
+      if (name == "all") {
         for (const char* n : {"name", "setting", "description"}) out.outputs.push_back(Named(n));
+        out.outputs[1].unknown = true;
       } else {
-        out.outputs.push_back(Named(node.variable_show_stmt().name()));
+        out.outputs.push_back(Named(name));
+        out.outputs.back().unknown = name.find('.') != std::string::npos;
       }
       break;
+    }
     case Node::kCallStmt:
       // A procedure's OUT parameters come back as one row, computed by code we cannot see.
       out.returns_rows = true;

@@ -1,6 +1,8 @@
 """Masked values have no side doors through server settings: a masked subject cannot set one to
 a computed value, so neither ParameterStatus, SHOW, current_setting() nor another session's
 pg_stat_activity ever holds a raw value."""
+import subprocess
+
 import pytest
 
 from warden_fixtures import COLUMN_MASKING, apply_policy_and_wait
@@ -73,3 +75,35 @@ def test_catalog_views_do_not_show_masked_values(data_path):
     cur.execute("SELECT relname, relkind FROM pg_class WHERE relname = 'customers'")
     assert cur.fetchall() == [("customers", "r")]
     conn.close()
+
+
+def test_custom_settings_are_of_unknown_origin(data_path):
+    """A custom setting holds whatever any role put there (here a DBA's ALTER ROLE ... SET):
+    SHOW and current_setting() of it are masked, ordinary settings are not."""
+    s = data_path
+    apply_policy_and_wait(s, COLUMN_MASKING, "column-masking.yaml")
+    with psycopg2.connect(s.direct_dsn()) as direct:
+        cur = direct.cursor()
+        cur.execute("SELECT email FROM customers WHERE id = 2")
+        email = cur.fetchone()[0]
+    as_superuser(s, f"ALTER ROLE app SET x.leak = '{email}'")
+    try:
+        conn = psycopg2.connect(s.gateway_dsn(s.token))
+        cur = conn.cursor()
+        cur.execute("SHOW x.leak")
+        shown = cur.fetchone()[0]
+        cur.execute("SELECT current_setting('x.leak')")
+        current = cur.fetchone()[0]
+        cur.execute("SHOW DateStyle")
+        assert cur.fetchone()[0] == "ISO, MDY"
+        conn.close()
+        assert email not in (shown or "") and email not in (current or ""), (shown, current)
+    finally:
+        as_superuser(s, "ALTER ROLE app RESET x.leak")
+
+
+def as_superuser(s, sql):
+    res = subprocess.run(["runuser", "-u", "postgres", "--", "psql", "-X", "-h", str(s.pg_dir),
+                          "-p", str(s.pg_port), "-d", "demo", "-c", sql],
+                         capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0, res.stderr

@@ -351,6 +351,13 @@ TEST_CASE("lineage: statement kinds", "[sql][lineage]") {
     CHECK(Lineage("EXPLAIN SELECT email FROM customers") == "QUERY PLAN <-");
     CHECK(Lineage("EXPLAIN (ANALYZE, VERBOSE) SELECT email FROM customers") == "QUERY PLAN <-");
     CHECK(Lineage("SHOW search_path") == "search_path <-");
+    CHECK_FALSE(Only("SHOW search_path").outputs.at(0).unknown);
+    // Custom settings hold whatever any role put there: unknown origin.
+    CHECK(Only("SHOW x.leak").outputs.at(0).unknown);
+    const StatementLineage all = Only("SHOW ALL");
+    REQUIRE(all.outputs.size() == 3);
+    CHECK_FALSE(all.outputs[0].unknown);
+    CHECK(all.outputs[1].unknown);
     const StatementLineage call = Only("CALL transfer(1, 2)");
     CHECK(call.returns_rows);
     CHECK(call.opaque);
