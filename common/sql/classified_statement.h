@@ -58,7 +58,8 @@ struct ClassifiedStatement {
   std::vector<std::string> relations_written;
   // Functions called, lower case, "schema.name" where written, else "name".
   std::vector<std::string> functions;
-  // A DELETE or UPDATE (also inside a CTE) without a WHERE clause.
+  // A DELETE or UPDATE (also inside a CTE) without a WHERE clause, TRUNCATE, or a MERGE whose
+  // UPDATE or DELETE can reach every row of its target (merge_bounds.h).
   bool without_where = false;
   // Code the classifier cannot see into: DO blocks, CREATE FUNCTION bodies, EXECUTE of a
   // prepared statement whose text is unknown, COPY ... PROGRAM.

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "absl/strings/ascii.h"
+#include "common/sql/merge_bounds.h"
 #include "common/sql/setting_changes.h"
 
 namespace warden::sql {
@@ -166,6 +167,7 @@ void TreeWalker::VisitNode(const pg_query::Node& node) {
     }
     case pg_query::Node::kMergeStmt: {
       const auto& s = node.merge_stmt();
+      if (MergeMayTouchEveryRow(s)) facts_->without_where = true;
       AddMergeActions(s);
       VisitModify("MERGE", s, s.relation(), s.has_with_clause() ? &s.with_clause() : nullptr);
       return;

@@ -244,4 +244,31 @@ TEST_CASE("ordinary session settings are their own class; the rest stay deniable
   CHECK(cls("SET ROLE postgres") == "dcl");
 }
 
+TEST_CASE("MERGE that can reach every row of its target is without_where", "[sql]") {
+  auto unbounded = [](const std::string& sql) {
+    ClassifiedBatch b = Classify(sql);
+    REQUIRE(b.parsed);
+    return b.statements.at(0).without_where;
+  };
+  for (const char* every :
+       {"MERGE INTO t USING s ON true WHEN MATCHED THEN DELETE",
+        "MERGE INTO t USING s ON 1 = 1 WHEN MATCHED THEN UPDATE SET v = 0",
+        "MERGE INTO t USING s ON s.id = s.id WHEN MATCHED THEN DELETE",
+        "MERGE INTO t x USING s ON x.id = x.id WHEN MATCHED THEN DELETE",
+        "MERGE INTO t USING s ON id = sid WHEN MATCHED THEN DELETE",
+        "MERGE INTO t USING s ON t.id = s.id OR true WHEN MATCHED THEN DELETE",
+        "MERGE INTO t USING (SELECT 1 AS one) s ON t.id > s.one WHEN MATCHED THEN DELETE"}) {
+    INFO(every);
+    CHECK(unbounded(every));
+  }
+  for (const char* bounded :
+       {"MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN DELETE",
+        "MERGE INTO t a USING s ON s.id = a.id AND a.v > 0 WHEN MATCHED THEN UPDATE SET v = 1",
+        "MERGE INTO t USING s ON t.id = 5 WHEN MATCHED THEN DELETE",
+        "MERGE INTO t USING s ON true WHEN NOT MATCHED THEN INSERT VALUES (1)"}) {
+    INFO(bounded);
+    CHECK_FALSE(unbounded(bounded));
+  }
+}
+
 }  // namespace warden::sql
