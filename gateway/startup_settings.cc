@@ -99,6 +99,12 @@ absl::StatusOr<std::map<std::string, std::string>> ReviewStartupSettings(
     settings[name] = std::string(p.value);
   }
   for (const auto& [name, value] : settings) {
+    // Only `options` can name these here; they are not run-time parameters.
+    if (name == "user" || name == "database" || name == "options" || name == "replication" ||
+        name.rfind("_pq_.", 0) == 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("startup option sets \"", name, "\", which is not a run-time parameter"));
+    }
     if (!ValidSettingName(name)) {
       return absl::InvalidArgumentError(
           absl::StrCat("startup parameter \"", name, "\" is not a setting's name"));

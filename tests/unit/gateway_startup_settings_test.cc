@@ -62,6 +62,8 @@ TEST_CASE("startup settings: what is refused is named", "[gateway][startup]") {
   refused({{"options", "-c standard_conforming_strings=off"}}, "standard_conforming_strings");
   refused({{"client_encoding", "SJIS"}}, "client_encoding");
   refused({{"options", "-c bad;name=1"}}, "not a setting's name");
+  refused({{"options", "--database=other"}}, "not a run-time parameter");
+  refused({{"options", "-c replication=database"}}, "not a run-time parameter");
   CHECK(Review({{"replication", "false"}})->empty());
   CHECK(Review({{"_pq_.something", "x"}})->empty());
 }
