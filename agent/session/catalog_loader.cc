@@ -35,9 +35,8 @@ bool CatalogLoader::OnMessage(std::string_view message) {
     case 'D': {
       if (!status_.ok()) return true;
       if (rows_.size() >= MaskingCatalog::kMaxRows) {
-        status_ = absl::ResourceExhaustedError(absl::StrCat("the catalog has more than ",
-                                                            MaskingCatalog::kMaxRows,
-                                                            " relations and columns to mask"));
+        status_ = absl::ResourceExhaustedError(absl::StrCat("the catalog query returned more than ",
+                                                            MaskingCatalog::kMaxRows, " rows"));
         return true;
       }
       pgwire::BodyReader r('D', body);

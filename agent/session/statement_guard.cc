@@ -59,6 +59,7 @@ StatementGuard::StatementGuard(const PolicyHolder& policy, sql::ClassifierCache&
           absl::StrCat("warden_denied_", absl::BytesToHexString(crypto::RandomBytes(8)), "_")) {}
 
 absl::Status StatementGuard::Frontend(std::string_view in, std::string* out) {
+  changes_before_bytes_ = catalog_changes_;
   return WalkMessages(
       in, out, kMaxHeldMessage, pgwire::IsFrontendTag, HoldFrontend,
       [this](std::string_view m, std::string* o) { return DecideFrontendMessage(m, o); },
@@ -69,13 +70,17 @@ absl::Status StatementGuard::Backend(std::string_view in, std::string* out) {
   // While no denial is outstanding nothing is held: ErrorResponses pass like everything else.
   // A server error larger than kMaxHeldError cannot be one of ours (ours are short).
   // ParameterStatus is held too: every one is checked against what the classifier assumes.
+  // ReadyForQuery is held for the transaction status; all of the function catalog's answer.
   auto hold = [this](char tag, uint32_t length) {
-    return (tag == 'E' && !pending_.empty() && length - 4 <= kMaxHeldError) || tag == 'S';
+    return (tag == 'E' && !pending_.empty() && length - 4 <= kMaxHeldError) || tag == 'S' ||
+           tag == 'Z' || function_loader_.in_flight();
   };
   auto any = [](char) { return true; };
   return WalkMessages(
       in, out, kMaxHeldError, any, hold,
       [this](std::string_view m, std::string* o) {
+        if (function_loader_.in_flight() && OnFunctionCatalogMessage(m)) return absl::OkStatus();
+        if (m[0] == 'Z' && m.size() > kHeaderSize) txn_status_ = m[kHeaderSize];
         if (m[0] == 'S') {
           if (auto st = CheckParameterStatus(m); !st.ok()) return st;
           o->append(m);
@@ -164,7 +169,8 @@ std::string StatementGuard::ParserSettingsDenial(std::string_view sql, bool pars
 
 StatementGuard::Verdict StatementGuard::Decide(std::string_view sql, bool parsing) {
   Verdict v;
-  v.batch = ClassifyForSession(sql);
+  std::string why_write;  // why a read counts as a write (function_catalog.h)
+  v.batch = WithCatalogEffects(ClassifyForSession(sql), &why_write);
   PolicySnapshotPtr snapshot = policy_.Current();
   policy::Decision d;
   if (std::string problem = ParserSettingsDenial(sql, parsing, *v.batch); !problem.empty()) {
@@ -184,7 +190,12 @@ StatementGuard::Verdict StatementGuard::Decide(std::string_view sql, bool parsin
     d.action = v1::ACTION_DENY;
   }
   Tally(d.policy, d.rule, d.action);
-  if (d.action == v1::ACTION_ALLOW) return v;
+  if (d.action == v1::ACTION_ALLOW) {
+    NoteCatalogChanges(*v.batch);
+    return v;
+  }
+  if (!why_write.empty())
+    absl::StrAppend(&d.message, " (this statement counts as a write: ", why_write, ")");
   // The fingerprint, never the text: literals may be personal data.
   spdlog::info("session {}: {} denied for {} by policy \"{}\" rule \"{}\" (fingerprint {:016x})",
                session_id_,

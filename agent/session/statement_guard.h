@@ -16,8 +16,16 @@
 // value are refused, a text whose reading depends on them is refused while an earlier request
 // is unanswered (rule "parser-settings"), and a ParameterStatus reporting an unsafe value ends
 // the session.
+//
+// A read that calls a user-defined function the database declares VOLATILE (or one the agent
+// does not know) is decided as a write (function_catalog.h). The function catalog is loaded at
+// start-up, before the client's first statement (StartFunctionCatalogLoad), and again in band
+// at an idle moment outside a transaction block (OnIdle) after this session ran DDL, after a
+// failed load, and every kFunctionCatalogMaxAge; its answer is taken out of the server's
+// stream here. Until a reload after DDL has completed, the catalog counts as stale.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -30,6 +38,8 @@
 #include "absl/status/status.h"
 #include "agent/decision_counters.h"
 #include "agent/policy_holder.h"
+#include "agent/session/catalog_loader.h"
+#include "agent/session/function_catalog.h"
 #include "agent/session/message_walker.h"
 #include "agent/session/request_ledger.h"
 #include "common/pgwire/frontend_messages.h"
@@ -82,6 +92,17 @@ class StatementGuard {
 
   const GuardCounters& counters() const { return counters_; }
 
+  // The function catalog (statement_guard_functions.cc). The Query that loads it, to be sent
+  // to the database now (ahead of any client byte); its answer is taken out of Backend().
+  std::string StartFunctionCatalogLoad(std::chrono::steady_clock::time_point now);
+  bool loading_function_catalog() const { return function_loader_.in_flight(); }
+  // Called before client bytes are forwarded while no request is outstanding: a Query to send
+  // ahead of them when the function catalog must be reloaded, else empty.
+  std::string OnIdle(std::chrono::steady_clock::time_point now);
+
+  static constexpr auto kFunctionCatalogMaxAge = std::chrono::seconds(60);
+  static constexpr auto kFunctionCatalogRetry = std::chrono::seconds(5);
+
  private:
   struct Verdict {
     bool denied = false;
@@ -96,6 +117,15 @@ class StatementGuard {
   std::string ParserSettingsDenial(std::string_view sql, bool parsing,
                                    const sql::ClassifiedBatch& batch) const;
   std::shared_ptr<const sql::ClassifiedBatch> ClassifyForSession(std::string_view sql);
+  // `batch` with every read, transaction or session statement that may change state through a
+  // user-defined function, operator or view made a write; *why says why (the first such).
+  std::shared_ptr<const sql::ClassifiedBatch> WithCatalogEffects(
+      std::shared_ptr<const sql::ClassifiedBatch> batch, std::string* why) const;
+  // Counts an allowed batch that may change the function catalog (DDL, opaque code).
+  void NoteCatalogChanges(const sql::ClassifiedBatch& batch);
+  // A message while the function catalog load is in flight: true when it was part of the
+  // load's answer (then it is not the client's).
+  bool OnFunctionCatalogMessage(std::string_view message);
   // True (and the client's message in *denial) when the statement text is denied.
   bool Denied(std::string_view sql, bool parsing, std::string* denial);
   // True (with *d naming the reason) when a policy with column rules says
@@ -156,6 +186,16 @@ class StatementGuard {
   int64_t deny_unknown_version_ = -1;  // the snapshot the two below were found in
   std::string deny_unknown_policy_;
   std::string masking_policy_;  // the first applicable policy with masking rules, if any
+  // The function catalog: absent until loaded (and after a failed load): then every function
+  // that is not a built-in counts as a possible write.
+  CatalogLoader function_loader_;
+  std::optional<FunctionCatalog> functions_;
+  uint64_t catalog_changes_ = 0;  // batches allowed that may change the catalog
+  uint64_t changes_before_bytes_ = 0;  // catalog_changes_ before the last Frontend() call
+  uint64_t loading_changes_ = 0;  // catalog_changes_ the load in flight was sent after
+  uint64_t loaded_changes_ = 0;   // ... when the loaded catalog was sent for
+  std::chrono::steady_clock::time_point function_load_at_{};  // last load sent
+  char txn_status_ = 'I';                                     // from the last ReadyForQuery
 };
 
 }  // namespace warden::agent

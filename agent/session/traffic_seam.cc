@@ -1,6 +1,12 @@
 #include "agent/session/traffic_seam.h"
 
+#include <chrono>
+
 namespace warden::agent {
+
+std::string TrafficSeam::StartFunctionCatalogLoad() {
+  return guard_ ? guard_->StartFunctionCatalogLoad(std::chrono::steady_clock::now()) : "";
+}
 
 absl::Status TrafficSeam::FrontendBytes(std::string* bytes) {
   frontend_bytes_ += bytes->size();
@@ -12,13 +18,16 @@ absl::Status TrafficSeam::FrontendBytes(std::string* bytes) {
   // Idle before these bytes: nothing outstanding, both directions at a message boundary.
   const bool idle = awaiting_ready_ == 0 && !unsynced_ && !terminated_ && frontend_.at_boundary() &&
                     backend_.at_boundary() && !bytes->empty() && (*bytes)[0] != 'X';
-  std::string ahead;  // the masker's own query, to go before the client's bytes
+  // The agent's own queries, to go before the client's bytes: the guard's first (its answer is
+  // taken out of the stream before the masker sees it), then the masker's.
+  std::string ahead;
+  if (guard_ && idle) ahead = guard_->OnIdle(std::chrono::steady_clock::now());
   if (masker_) {
-    if (idle) ahead = masker_->OnIdle();
+    if (idle) ahead += masker_->OnIdle();
     if (auto st = masker_->Frontend(*bytes); !st.ok()) return st;
   }
-  // What follows tracks the client's bytes the database gets (the masker's own query and its
-  // answer are the masker's business: neither is seen here).
+  // What follows tracks the client's bytes the database gets (the agent's own queries and their
+  // answers are the guard's and the masker's business: neither is seen here).
   frontend_.Feed(*bytes, [this](char tag) {
     switch (tag) {
       case 'Q':  // Query

@@ -32,6 +32,11 @@ class TrafficSeam {
   // Database -> client. Called on the session's executor, in order.
   [[nodiscard]] absl::Status BackendBytes(std::string* bytes);
 
+  // The Query that loads the guard's function catalog (statement_guard.h), to be written to the
+  // database before any client byte; empty without a guard. Loading until its answer is in.
+  std::string StartFunctionCatalogLoad();
+  bool loading_function_catalog() const { return guard_ && guard_->loading_function_catalog(); }
+
   // True when no request is outstanding: both directions are at a message boundary, every
   // Query/Sync/FunctionCall has had its ReadyForQuery, no extended-protocol message waits for
   // a Sync, and the client has not already sent Terminate. Then a Terminate ('X') ends the

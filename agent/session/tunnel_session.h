@@ -3,7 +3,9 @@
 // spliced by a pump with back-pressure.
 //
 // Phases of the database side (one enum; each handler checks it):
-//   kConnecting -> kNegotiatingTls -> kAuthenticating -> kPumping -> kClosing -> kDone
+//   kConnecting -> kNegotiatingTls -> kAuthenticating -> kLoadingCatalog -> kPumping -> kClosing
+//   -> kDone
+// (kLoadingCatalog: the guard's function catalog is read before the client may speak.)
 // The tunnel connects in parallel; frames queue until it is up, the open frame first.
 // Connecting and authenticating are in tunnel_session_connect.cc, the tunnel, the pump and the
 // end of the session in tunnel_session.cc.
@@ -75,7 +77,15 @@ class TunnelSession : public std::enable_shared_from_this<TunnelSession> {
   const std::string& connection_name() const { return open_.connection(); }
 
  private:
-  enum class Phase { kConnecting, kNegotiatingTls, kAuthenticating, kPumping, kClosing, kDone };
+  enum class Phase {
+    kConnecting,
+    kNegotiatingTls,
+    kAuthenticating,
+    kLoadingCatalog,
+    kPumping,
+    kClosing,
+    kDone
+  };
 
   TunnelSession(std::shared_ptr<const TunnelEnv> env, v1::OpenSession open,
                 std::optional<v1::ServedConnection> connection);
@@ -95,6 +105,9 @@ class TunnelSession : public std::enable_shared_from_this<TunnelSession> {
   void OnStartupTimeout(asio::error_code ec);
   void FailStartup(std::string sqlstate, std::string message);
   void FailConnect(const char* what, asio::error_code ec);
+  void LoadCatalog();
+  void ReadCatalogAnswer();
+  void OnCatalogAnswer(std::string bytes);
   void EnterPump();
 
   // --- tunnel_session.cc: the tunnel, the pump, the end.
@@ -133,6 +146,7 @@ class TunnelSession : public std::enable_shared_from_this<TunnelSession> {
   std::unique_ptr<UpstreamHandshake> handshake_;
   std::optional<pgwire::BackendKeyData> backend_key_;
   std::string handshake_out_;  // may hold password material: wiped after each write
+  std::string startup_out_;    // database bytes for the client (after the seam) before the pump
   char ssl_answer_ = 0;
   std::unique_ptr<char[]> read_buf_;  // kMaxFrameBytes
   bool upstream_reading_ = false;

@@ -230,7 +230,7 @@ void TunnelSession::OnHandshakeBytes(asio::error_code ec, size_t n) {
     WipeString(handshake_out_);
     return FailStartup(handshake_->error().sqlstate, handshake_->error().message);
   }
-  if (state == UpstreamHandshake::State::kReady) return EnterPump();
+  if (state == UpstreamHandshake::State::kReady) return LoadCatalog();
   if (!handshake_out_.empty()) return WriteHandshakeBytes();
   ReadHandshakeBytes();
 }
@@ -252,23 +252,62 @@ void TunnelSession::FailStartup(std::string sqlstate, std::string message) {
   CloseTunnel(sqlstate, message);
 }
 
+// Authenticated: the guard's function catalog is read before the client may speak, so that its
+// first statement is already judged with it (statement_guard.h). The start-up deadline still
+// runs.
+void TunnelSession::LoadCatalog() {
+  if (auto st = CheckStartupSettings(handshake_->startup_messages()); !st.ok()) {
+    return FailStartup("08004", std::string(st.message()));
+  }
+  phase_ = Phase::kLoadingCatalog;
+  handshake_out_ = seam_.StartFunctionCatalogLoad();
+  if (handshake_out_.empty()) return OnCatalogAnswer(handshake_->TakeLeftover());
+  upstream_.AsyncWrite(asio::buffer(handshake_out_),
+                       [self = shared_from_this()](asio::error_code ec, size_t) {
+                         if (self->Stopping()) return;
+                         if (ec) return self->FailConnect("cannot write to the database", ec);
+                         self->OnCatalogAnswer(self->handshake_->TakeLeftover());
+                       });
+}
+
+void TunnelSession::ReadCatalogAnswer() {
+  upstream_.AsyncReadSome(asio::buffer(read_buf_.get(), kMaxFrameBytes),
+                          [self = shared_from_this()](asio::error_code ec, size_t n) {
+                            if (self->Stopping()) return;
+                            if (ec) {
+                              return self->FailConnect(
+                                  "the database closed the connection while Warden read its "
+                                  "catalog",
+                                  ec);
+                            }
+                            self->OnCatalogAnswer(std::string(self->read_buf_.get(), n));
+                          });
+}
+
+// Bytes from the database while the catalog loads: the seam takes the answer out; anything
+// else (a notice) is the client's, after the start-up messages.
+void TunnelSession::OnCatalogAnswer(std::string bytes) {
+  if (auto st = seam_.BackendBytes(&bytes); !st.ok()) {
+    return FailStartup("08P01", absl::StrCat("the database broke the protocol: ", st.message()));
+  }
+  startup_out_.append(bytes);
+  if (seam_.loading_function_catalog()) return ReadCatalogAnswer();
+  EnterPump();
+}
+
 void TunnelSession::EnterPump() {
   timer_.cancel();
   phase_ = Phase::kPumping;
   backend_key_ = handshake_->backend_key();
   spdlog::info("session {}: connected to {} ({} auth, {}) for {}", session_id(), open_.connection(),
                handshake_->auth_method(), upstream_.tls() ? "TLS" : "no TLS", open_.identity());
-  if (auto st = CheckStartupSettings(handshake_->startup_messages()); !st.ok()) {
-    return FailStartup("08004", std::string(st.message()));
-  }
   v1::TunnelReady ready;
   ready.set_startup_messages(handshake_->startup_messages());
-  std::string leftover = handshake_->TakeLeftover();
   handshake_.reset();  // the password is already wiped; drop the rest too
   QueueControl(tunnel::FrameType::kReady, ready);
-  if (!leftover.empty()) {
-    data_out_ = std::move(leftover);
-    ForwardBackendBytes();
+  if (!startup_out_.empty()) {
+    data_out_ = std::exchange(startup_out_, {});  // already through the seam
+    QueueData();
   } else {
     ReadUpstream();
   }

@@ -58,6 +58,9 @@ struct ClassifiedStatement {
   std::vector<std::string> relations_written;
   // Functions called, lower case, "schema.name" where written, else "name".
   std::vector<std::string> functions;
+  // Operators written by name in an expression (`a ### b`, `OPERATOR(s.###)`), "schema.op"
+  // where written, else "op". Not the ones PostgreSQL picks implicitly (ORDER BY, IN, CASE).
+  std::vector<std::string> operators;
   // A DELETE or UPDATE (also inside a CTE) without a WHERE clause, TRUNCATE, or a MERGE whose
   // UPDATE or DELETE can reach every row of its target (merge_bounds.h).
   bool without_where = false;

@@ -43,6 +43,7 @@ void Fill(TreeFacts facts, ClassifiedStatement* out) {
   out->relations_read = std::move(facts.reads);
   out->relations_written = std::move(facts.writes);
   out->functions = std::move(facts.functions);
+  out->operators = std::move(facts.operators);
   out->commands = std::move(facts.commands);
   out->without_where = out->without_where || facts.without_where;
   out->settings = std::move(facts.settings);
@@ -54,12 +55,14 @@ void Merge(TreeFacts extra, ClassifiedStatement* out) {
   all.reads = std::move(out->relations_read);
   all.writes = std::move(out->relations_written);
   all.functions = std::move(out->functions);
+  all.operators = std::move(out->operators);
   all.commands = std::move(out->commands);
   all.settings = std::move(out->settings);
   all.settings.insert(all.settings.end(), extra.settings.begin(), extra.settings.end());
   AppendAll(extra.reads, &all.reads);
   AppendAll(extra.writes, &all.writes);
   AppendAll(extra.functions, &all.functions);
+  AppendAll(extra.operators, &all.operators);
   AppendAll(extra.commands, &all.commands);
   all.without_where = extra.without_where;
   Fill(std::move(all), out);

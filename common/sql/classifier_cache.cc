@@ -10,7 +10,8 @@ size_t EstimateBytes(std::string_view text, const ClassifiedBatch& b) {
   size_t n = 2 * text.size() + sizeof(ClassifiedBatch) + b.parse_error.size() + 128;
   for (const ClassifiedStatement& s : b.statements) {
     n += sizeof(ClassifiedStatement) + s.command_tag.size();
-    for (const auto* list : {&s.relations_read, &s.relations_written, &s.functions, &s.commands}) {
+    for (const auto* list :
+         {&s.relations_read, &s.relations_written, &s.functions, &s.operators, &s.commands}) {
       for (const std::string& name : *list) n += sizeof(std::string) + name.size();
     }
   }

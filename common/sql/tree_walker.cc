@@ -87,6 +87,7 @@ void TreeFacts::Finalize() {
   SortUnique(&reads);
   SortUnique(&writes);
   SortUnique(&functions);
+  SortUnique(&operators);
   SortUnique(&commands);
 }
 
@@ -170,6 +171,22 @@ void TreeWalker::VisitNode(const pg_query::Node& node) {
       if (MergeMayTouchEveryRow(s)) facts_->without_where = true;
       AddMergeActions(s);
       VisitModify("MERGE", s, s.relation(), s.has_with_clause() ? &s.with_clause() : nullptr);
+      return;
+    }
+    case pg_query::Node::kAExpr: {
+      // An operator written by name (`a ### b`, `a OPERATOR(s.###) ANY (...)`) calls its
+      // function: recorded so that a user operator's volatility can count (function_catalog.h).
+      const auto& e = node.a_expr();
+      switch (e.kind()) {
+        case pg_query::AEXPR_OP:
+        case pg_query::AEXPR_OP_ANY:
+        case pg_query::AEXPR_OP_ALL:
+          facts_->operators.push_back(JoinNames(e.name()));
+          break;
+        default:
+          break;
+      }
+      VisitChildren(e);
       return;
     }
     case pg_query::Node::NODE_NOT_SET:

@@ -21,6 +21,7 @@ struct TreeFacts {
   std::vector<std::string> reads;
   std::vector<std::string> writes;
   std::vector<std::string> functions;
+  std::vector<std::string> operators;  // written by name: "###", "s.###"
   // Tags of the data changes anywhere in the tree: "INSERT", "UPDATE", "DELETE", "MERGE",
   // "SELECT INTO"; also the changes MERGE's WHEN clauses and INSERT ... ON CONFLICT DO UPDATE
   // make ("DELETE", "UPDATE", "INSERT").

@@ -7,24 +7,19 @@ import subprocess
 import pytest
 
 from pgraw import RawSession, errors, query
-from warden_fixtures import add_read_only_connection, apply_policy_and_wait
+from warden_fixtures import add_read_only_connection, apply_policy_and_wait, demo_policy
 
 psycopg2 = pytest.importorskip("psycopg2")
 
 # Everything is allowed except deletes: a smuggled DELETE that ran would be a bypass.
-NO_DELETES = """\
-name: demo-access
-subjects:
-  groups: [ai-agents]
-connections: [demo]
-default_action: allow
+NO_DELETES = demo_policy("""\
 rules:
   - name: no-deletes
     match:
       commands: [DELETE]
     action: deny
     message: Deleting needs a ticket
-"""
+""")
 
 SMUGGLE_SCS = "SELECT 'x\\' -- ' ; DELETE FROM orders WHERE id < 100; SELECT 'gone'"
 

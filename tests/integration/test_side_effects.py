@@ -1,34 +1,14 @@
 """Side effects are not reads: a read-only subject cannot change state through a SELECT that
 calls a function which does (large objects, sequences, advisory locks, NOTIFY, settings, other
 backends). Each test proves the state did not change."""
-import subprocess
-
 import pytest
 
-from warden_fixtures import apply_policy_and_wait
+from warden_fixtures import apply_policy_and_wait, demo_policy, direct_value as direct
+from warden_fixtures import gateway_psql as psql
 
 psycopg2 = pytest.importorskip("psycopg2")
 
-READ_ONLY = """\
-name: demo-access
-subjects:
-  groups: [ai-agents]
-connections: [demo]
-default_action: allow
-read_only: true
-"""
-
-
-def direct(s, sql):
-    with psycopg2.connect(s.direct_dsn()) as conn:
-        cur = conn.cursor()
-        cur.execute(sql)
-        return cur.fetchone()[0]
-
-
-def psql(s, sql):
-    return subprocess.run(["psql", "-X", "-At", s.gateway_dsn(s.token), "-c", sql],
-                          capture_output=True, text=True, timeout=60)
+READ_ONLY = demo_policy("read_only: true\n")
 
 
 @pytest.fixture

@@ -7,23 +7,18 @@ import subprocess
 
 import pytest
 
-from warden_fixtures import add_read_only_connection, apply_policy_and_wait
+from warden_fixtures import add_read_only_connection, apply_policy_and_wait, demo_policy
 
 psycopg2 = pytest.importorskip("psycopg2")
 
-NO_ADMIN = """\
-name: demo-access
-subjects:
-  groups: [ai-agents]
-connections: [demo]
-default_action: allow
+NO_ADMIN = demo_policy("""\
 rules:
   - name: no-admin
     match:
       classes: [admin]
     action: deny
     message: Session-wide settings are for DBAs
-"""
+""")
 
 
 def psql(s, *commands, pgoptions=None, dsn=None):

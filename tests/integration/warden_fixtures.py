@@ -1,5 +1,6 @@
 """Fixtures shared by the integration and compatibility suites."""
 import json
+import subprocess
 
 import pytest
 
@@ -128,6 +129,28 @@ masking:
     columns: [customers.ssn]
     strategy: "null"
 """
+
+
+def demo_policy(rest):
+    """A policy named demo-access for group ai-agents on connection demo, allowing by default,
+    with `rest` (YAML: read_only, rules, ...) appended."""
+    return ("name: demo-access\nsubjects:\n  groups: [ai-agents]\nconnections: [demo]\n"
+            "default_action: allow\n" + rest)
+
+
+def direct_value(s, sql):
+    """Runs `sql` on the demo database directly (not through Warden): its first value, if any."""
+    import psycopg2
+    with psycopg2.connect(s.direct_dsn()) as conn:
+        cur = conn.cursor()
+        cur.execute(sql)
+        return cur.fetchone()[0] if cur.description else None
+
+
+def gateway_psql(s, sql):
+    """psql -c `sql` through the gateway with the stack's token."""
+    return subprocess.run(["psql", "-X", "-At", s.gateway_dsn(s.token), "-c", sql],
+                          capture_output=True, text=True, timeout=60)
 
 
 def apply_policy_and_wait(s, policy, filename):
