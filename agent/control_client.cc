@@ -181,6 +181,8 @@ absl::Status ControlClient::RunStream() {
       } else {
         spdlog::warn("session {}: no session handler; ignoring", d.open_session().session_id());
       }
+    } else if (d.has_end_session()) {
+      if (opts_.on_end_session) opts_.on_end_session(d.end_session());
     } else if (d.has_closing()) {
       closing =
           absl::Status(static_cast<absl::StatusCode>(d.closing().code()), d.closing().message());

@@ -39,6 +39,8 @@ struct ControlClientOptions {
   std::function<void(v1::OpenSession)> on_open_session;
   // Called with every Welcome: the connections this agent serves, as the control plane has them.
   std::function<void(const v1::Welcome&)> on_welcome;
+  // Called on the control stream's thread for every EndSession directive; must not block.
+  std::function<void(const v1::EndSession&)> on_end_session;
 };
 
 class ControlClient {

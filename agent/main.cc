@@ -84,6 +84,7 @@ int main(int argc, char** argv) {
   opts.on_open_session = [&sessions](warden::v1::OpenSession o) {
     sessions.OnOpenSession(std::move(o));
   };
+  opts.on_end_session = [&sessions](const warden::v1::EndSession& e) { sessions.OnEndSession(e); };
   opts.decisions = &decisions;
   warden::agent::ControlClient client(opts, *creds, policy);
   client.Start();

@@ -274,6 +274,30 @@ grpc::Status AdminServiceImpl::ListSessions(grpc::ServerContext* ctx,
   });
 }
 
+grpc::Status AdminServiceImpl::KillSession(grpc::ServerContext* ctx,
+                                           const v1::KillSessionRequest* req,
+                                           v1::KillSessionResponse* resp) {
+  ADMIN_CALL(ctx, {
+    if (req->session_id().empty()) return absl::InvalidArgumentError("a session id is required");
+    if (req->reason().size() > 1000) {
+      return absl::InvalidArgumentError("the reason is longer than 1000 bytes");
+    }
+    // PostgreSQL's own words for pg_terminate_backend, so clients and poolers treat it alike.
+    v1::EndSession end;
+    end.set_sqlstate("57P01");
+    end.set_message(
+        req->reason().empty()
+            ? std::string("terminating connection due to administrator command")
+            : absl::StrCat("terminating connection due to administrator command: ", req->reason()));
+    ASSIGN_OR_RETURN(*resp->mutable_session(), sessions_.End(req->session_id(), std::move(end)));
+    notifier_.SessionsEnded();
+    spdlog::info("session {} of {} on {} ended by an admin{}{}", req->session_id(),
+                 resp->session().identity(), resp->session().connection(),
+                 req->reason().empty() ? "" : ": ", req->reason());
+    return absl::OkStatus();
+  });
+}
+
 grpc::Status AdminServiceImpl::GetDecisionStats(grpc::ServerContext* ctx,
                                                 const v1::GetDecisionStatsRequest* req,
                                                 v1::GetDecisionStatsResponse* resp) {

@@ -48,6 +48,8 @@ class AdminServiceImpl final : public v1::AdminService::Service {
                            v1::RevokeTokenResponse*) override;
   grpc::Status ListSessions(grpc::ServerContext*, const v1::ListSessionsRequest*,
                             v1::ListSessionsResponse*) override;
+  grpc::Status KillSession(grpc::ServerContext*, const v1::KillSessionRequest*,
+                           v1::KillSessionResponse*) override;
   grpc::Status GetDecisionStats(grpc::ServerContext*, const v1::GetDecisionStatsRequest*,
                                 v1::GetDecisionStatsResponse*) override;
 

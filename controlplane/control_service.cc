@@ -131,6 +131,7 @@ absl::Status ControlServiceImpl::ServeAgent(
   // The first pass sends Welcome and the snapshot; later passes send whichever changed.
   absl::Status result;
   PolicyNotifier::State sent;
+  uint64_t ends_seen = 0;  // every end still kept goes to a new stream: ending is idempotent
   while (!closed && !ctx->IsCancelled()) {
     PolicyNotifier::State now = notifier_.WaitChanged(sent, std::chrono::milliseconds(500));
     if (now == sent) continue;
@@ -152,6 +153,15 @@ absl::Status ControlServiceImpl::ServeAgent(
       v1::AgentDirective d;
       *d.mutable_policy() = std::move(*snap);
       if (!stream->Write(d)) break;
+    }
+    if (now.ends_epoch != sent.ends_epoch) {
+      bool written = true;
+      for (v1::EndSession& end : sessions_.EndsSince(&ends_seen)) {
+        v1::AgentDirective d;
+        *d.mutable_end_session() = std::move(end);
+        if (!(written = stream->Write(d))) break;
+      }
+      if (!written) break;
     }
     sent = now;
   }

@@ -1,5 +1,6 @@
-// Wakes every agent control stream when the global policy version moves or the set of
-// connections changes, so either reaches connected agents at once instead of on a poll.
+// Wakes every agent control stream when the global policy version moves, the set of
+// connections changes or an admin ends a session, so each reaches connected agents at once
+// instead of on a poll.
 #pragma once
 
 #include <chrono>
@@ -30,12 +31,22 @@ class PolicyNotifier {
     cv_.notify_all();
   }
 
+  // An admin ended a session (LiveSessions::End).
+  void SessionsEnded() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++ends_epoch_;
+    }
+    cv_.notify_all();
+  }
+
   // Wakes waiters so they re-check their own exit conditions.
   void Poke() { cv_.notify_all(); }
 
   struct State {
     int64_t policy_version = -1;
     int64_t connections_epoch = -1;
+    int64_t ends_epoch = -1;
     bool operator==(const State&) const = default;
   };
 
@@ -53,11 +64,12 @@ class PolicyNotifier {
 
  private:
   std::mutex mu_;
-  State StateLocked() const { return State{version_, connections_epoch_}; }
+  State StateLocked() const { return State{version_, connections_epoch_, ends_epoch_}; }
 
   std::condition_variable cv_;
   int64_t version_;
   int64_t connections_epoch_ = 0;
+  int64_t ends_epoch_ = 0;
 };
 
 }  // namespace warden::controlplane

@@ -102,6 +102,17 @@ void SessionRunner::OnOpenSession(v1::OpenSession open) {
   session->Start();
 }
 
+void SessionRunner::OnEndSession(const v1::EndSession& end) {
+  std::shared_ptr<TunnelSession> session;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = sessions_.find(end.session_id());
+    if (it != sessions_.end()) session = it->second.lock();
+  }
+  if (!session) return;  // another agent's, or already over
+  session->End(end.sqlstate().empty() ? "57P01" : end.sqlstate(), end.message());
+}
+
 size_t SessionRunner::live_sessions() const {
   std::lock_guard<std::mutex> lock(mu_);
   return sessions_.size();

@@ -49,6 +49,8 @@ class SessionRunner {
   void OnWelcome(const v1::Welcome& welcome);
   // ControlClientOptions::on_open_session: never blocks; the session runs on the io threads.
   void OnOpenSession(v1::OpenSession open);
+  // ControlClientOptions::on_end_session: ends that session if it runs here (never blocks).
+  void OnEndSession(const v1::EndSession& end);
 
   size_t live_sessions() const;
   const ConnectionDirectory& directory() const { return directory_; }

@@ -190,10 +190,10 @@ class StatementGuard {
   // that is not a built-in counts as a possible write.
   CatalogLoader function_loader_;
   std::optional<FunctionCatalog> functions_;
-  uint64_t catalog_changes_ = 0;  // batches allowed that may change the catalog
+  uint64_t catalog_changes_ = 0;       // batches allowed that may change the catalog
   uint64_t changes_before_bytes_ = 0;  // catalog_changes_ before the last Frontend() call
-  uint64_t loading_changes_ = 0;  // catalog_changes_ the load in flight was sent after
-  uint64_t loaded_changes_ = 0;   // ... when the loaded catalog was sent for
+  uint64_t loading_changes_ = 0;       // catalog_changes_ the load in flight was sent after
+  uint64_t loaded_changes_ = 0;        // ... when the loaded catalog was sent for
   std::chrono::steady_clock::time_point function_load_at_{};  // last load sent
   char txn_status_ = 'I';                                     // from the last ReadyForQuery
 };

@@ -77,6 +77,19 @@ void TunnelSession::Abort() {
   asio::post(executor_, [self = shared_from_this()] { self->Finish(); });
 }
 
+void TunnelSession::End(std::string sqlstate, std::string message) {
+  asio::post(executor_, [self = shared_from_this(), sqlstate = std::move(sqlstate),
+                         message = std::move(message)] {
+    if (self->Stopping()) return;
+    spdlog::info("session {}: ended by an admin", self->session_id());
+    // A backend inside a statement would run it to the end before noticing the closed socket
+    // (client_connection_check_interval is off by default): cancel it first. Once cancelled it
+    // writes its error to the closed connection, or reads its end, and exits.
+    if (self->phase_ == Phase::kPumping) self->SendCancel();
+    self->CloseTunnel(sqlstate, message);
+  });
+}
+
 // ---- The tunnel: dial the gateway, TLS with its certificate checked against the pinned CA.
 
 void TunnelSession::ConnectTunnel() {

@@ -72,6 +72,10 @@ class TunnelSession : public std::enable_shared_from_this<TunnelSession> {
   void Start();
   // Ends the session from the agent's side (shutdown): closes the tunnel and the database.
   void Abort();
+  // Ends the session as an admin asked (EndSession): the client gets a FATAL with `sqlstate`
+  // and `message`, a running statement is cancelled, and the database connection is closed,
+  // which ends its backend. Thread-safe; returns at once.
+  void End(std::string sqlstate, std::string message);
 
   const std::string& session_id() const { return open_.session_id(); }
   const std::string& connection_name() const { return open_.connection(); }
