@@ -9,6 +9,7 @@
 #include "common/log/log.h"
 #include "common/policy/policy_yaml.h"
 #include "common/util/status_macros.h"
+#include "controlplane/session_ends.h"
 
 namespace warden::controlplane {
 
@@ -152,6 +153,7 @@ grpc::Status AdminServiceImpl::DeleteConnection(grpc::ServerContext* ctx,
     RETURN_IF_ERROR(stores_.connections.Delete(req->name()));
     spdlog::info("connection {} deleted", req->name());
     notifier_.ConnectionsChanged();
+    EndSessions(ConnectionDeleted(req->name()));
     return absl::OkStatus();
   });
 }
@@ -187,6 +189,7 @@ grpc::Status AdminServiceImpl::ApplyPolicy(grpc::ServerContext* ctx,
     if (r.changed) {
       spdlog::info("policy {} applied, policy version {}", spec.name(), r.version);
       notifier_.Publish(r.version);
+      RETURN_IF_ERROR(EndSessionsWithoutPolicy());
     }
     return absl::OkStatus();
   });
@@ -220,6 +223,7 @@ grpc::Status AdminServiceImpl::DeletePolicy(grpc::ServerContext* ctx,
     resp->set_policy_version(v);
     spdlog::info("policy {} deleted, policy version {}", req->name(), v);
     notifier_.Publish(v);
+    RETURN_IF_ERROR(EndSessionsWithoutPolicy());
     return absl::OkStatus();
   });
 }
@@ -261,6 +265,7 @@ grpc::Status AdminServiceImpl::RevokeToken(grpc::ServerContext* ctx,
   ADMIN_CALL(ctx, {
     ASSIGN_OR_RETURN(*resp->mutable_info(), stores_.tokens.Revoke(req->id()));
     spdlog::info("token {} revoked", req->id());
+    EndSessions(TokenRevoked(req->id()));
     return absl::OkStatus();
   });
 }
@@ -274,6 +279,22 @@ grpc::Status AdminServiceImpl::ListSessions(grpc::ServerContext* ctx,
   });
 }
 
+void AdminServiceImpl::EndSessions(const LiveSessions::EndReason& why) {
+  std::vector<v1::LiveSession> ended = sessions_.EndWhere(why);
+  if (ended.empty()) return;
+  notifier_.SessionsEnded();
+  for (const v1::LiveSession& s : ended) {
+    spdlog::info("session {} of {} on {} ended: its authorisation went", s.session_id(),
+                 s.identity(), s.connection());
+  }
+}
+
+absl::Status AdminServiceImpl::EndSessionsWithoutPolicy() {
+  ASSIGN_OR_RETURN(v1::PolicySnapshot snapshot, stores_.policies.Snapshot());
+  EndSessions(NoPolicyGrants(std::move(snapshot)));
+  return absl::OkStatus();
+}
+
 grpc::Status AdminServiceImpl::KillSession(grpc::ServerContext* ctx,
                                            const v1::KillSessionRequest* req,
                                            v1::KillSessionResponse* resp) {
@@ -283,13 +304,8 @@ grpc::Status AdminServiceImpl::KillSession(grpc::ServerContext* ctx,
       return absl::InvalidArgumentError("the reason is longer than 1000 bytes");
     }
     // PostgreSQL's own words for pg_terminate_backend, so clients and poolers treat it alike.
-    v1::EndSession end;
-    end.set_sqlstate("57P01");
-    end.set_message(
-        req->reason().empty()
-            ? std::string("terminating connection due to administrator command")
-            : absl::StrCat("terminating connection due to administrator command: ", req->reason()));
-    ASSIGN_OR_RETURN(*resp->mutable_session(), sessions_.End(req->session_id(), std::move(end)));
+    ASSIGN_OR_RETURN(*resp->mutable_session(),
+                     sessions_.End(req->session_id(), AdminEnd(req->reason())));
     notifier_.SessionsEnded();
     spdlog::info("session {} of {} on {} ended by an admin{}{}", req->session_id(),
                  resp->session().identity(), resp->session().connection(),

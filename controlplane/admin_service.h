@@ -55,6 +55,10 @@ class AdminServiceImpl final : public v1::AdminService::Service {
 
  private:
   absl::Status CheckAdmin(const grpc::ServerContext& ctx);
+  // Ends the live sessions `why` names and wakes the agent streams to carry it out.
+  void EndSessions(const LiveSessions::EndReason& why);
+  // After a policy change: ends the sessions no policy grants access any more.
+  absl::Status EndSessionsWithoutPolicy();
   Stores& stores_;
   PolicyNotifier& notifier_;
   LiveSessions& sessions_;

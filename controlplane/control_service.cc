@@ -225,6 +225,19 @@ grpc::Status ControlServiceImpl::Authorize(grpc::ServerContext* ctx,
     resp->set_identity(who.identity);
     for (auto& g : who.groups) resp->add_groups(g);
     resp->set_agent(conn.agent());
+    resp->set_token_id(who.token_id);
+    resp->set_token_expires_unix(who.expires_unix);
+    v1::LiveSession granted;
+    granted.set_session_id(resp->session_id());
+    granted.set_identity(who.identity);
+    for (auto& g : who.groups) granted.add_groups(g);
+    granted.set_connection(conn.name());
+    granted.set_client_address(req->client_address());
+    granted.set_agent(conn.agent());
+    granted.set_started_unix(store::NowUnix());
+    granted.set_token_id(who.token_id);
+    granted.set_token_expires_unix(who.expires_unix);
+    sessions_.Authorized(std::move(granted));
     spdlog::info("session {}: identity {} authorized for connection {} from {} (token {})",
                  resp->session_id(), who.identity, conn.name(), req->client_address(),
                  who.token_id);

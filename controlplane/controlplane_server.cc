@@ -7,6 +7,7 @@
 #include "common/log/log.h"
 #include "common/util/files.h"
 #include "common/util/status_macros.h"
+#include "controlplane/session_ends.h"
 
 namespace warden::controlplane {
 
@@ -58,11 +59,35 @@ absl::StatusOr<std::unique_ptr<ControlPlaneServer>> ControlPlaneServer::Start(
   }
   spdlog::info("control plane listening on {} (policy version {})",
                grpcutil::BoundAddress(opts.listen, self->port_), version);
+  self->reaper_ = std::thread([s = self.get()] { s->EndExpiredSessions(); });
   return self;
 }
 
+void ControlPlaneServer::EndExpiredSessions() {
+  std::unique_lock<std::mutex> lock(reaper_mu_);
+  while (!reaper_cv_.wait_for(lock, kExpiryCheck, [this] { return stopping_; })) {
+    std::vector<v1::LiveSession> ended = live_sessions_.EndWhere(TokenExpired(store::NowUnix()));
+    if (ended.empty()) continue;
+    notifier_->SessionsEnded();
+    for (const v1::LiveSession& s : ended) {
+      spdlog::info("session {} of {} on {} ended: token {} expired", s.session_id(), s.identity(),
+                   s.connection(), s.token_id());
+    }
+  }
+}
+
 void ControlPlaneServer::Shutdown() {
+  {
+    std::lock_guard<std::mutex> lock(reaper_mu_);
+    stopping_ = true;
+  }
+  reaper_cv_.notify_all();
   if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+}
+
+ControlPlaneServer::~ControlPlaneServer() {
+  Shutdown();
+  if (reaper_.joinable()) reaper_.join();
 }
 
 }  // namespace warden::controlplane

@@ -4,8 +4,11 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 
 #include "absl/status/statusor.h"
 #include "controlplane/admin_service.h"
@@ -28,11 +31,16 @@ class ControlPlaneServer {
  public:
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<ControlPlaneServer>> Start(
       const ControlPlaneOptions& opts);
+  ~ControlPlaneServer();
   void Shutdown();
   int port() const { return port_; }
   Stores& stores() { return *stores_; }
 
  private:
+  // Ends sessions whose token expired, within kExpiryCheck of the expiry.
+  static constexpr std::chrono::milliseconds kExpiryCheck{250};
+  void EndExpiredSessions();
+
   std::unique_ptr<Stores> stores_;
   std::unique_ptr<PolicyNotifier> notifier_;
   LiveSessions live_sessions_;
@@ -41,6 +49,10 @@ class ControlPlaneServer {
   std::unique_ptr<ControlServiceImpl> control_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
+  std::mutex reaper_mu_;
+  std::condition_variable reaper_cv_;
+  bool stopping_ = false;
+  std::thread reaper_;
 };
 
 }  // namespace warden::controlplane

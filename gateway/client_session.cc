@@ -254,6 +254,9 @@ void ClientSession::OnAuthorized(const grpc::Status& status, const v1::Authorize
   info.set_connection(connection_);
   info.set_client_address(peer_);
   info.set_agent(resp.agent());
+  for (const auto& g : resp.groups()) info.add_groups(g);
+  info.set_token_id(resp.token_id());
+  info.set_token_expires_unix(resp.token_expires_unix());
   spdlog::info("session {}: {} ({}) -> connection {} via agent {}", session_id_, resp.identity(),
                peer_, connection_, resp.agent());
   state_ = State::kOpening;

@@ -115,7 +115,7 @@ absl::StatusOr<Principal> TokenStore::Authenticate(const std::string& token) {
         absl::StrCat("access token ", stmt.Text(0), " is ", status,
                      ": ask an administrator for a new one (wardenctl tokens create)"));
   }
-  return Principal{stmt.Text(1), SplitGroups(stmt.Text(2)), stmt.Text(0)};
+  return Principal{stmt.Text(1), SplitGroups(stmt.Text(2)), stmt.Text(0), stmt.Int(4)};
 }
 
 absl::StatusOr<int64_t> AdminTokenStore::CountActive() {

@@ -20,6 +20,7 @@ struct Principal {
   std::string identity;
   std::vector<std::string> groups;
   std::string token_id;
+  int64_t expires_unix = 0;
 };
 
 class TokenStore {

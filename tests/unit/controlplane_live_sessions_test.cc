@@ -3,6 +3,7 @@
 
 #include "controlplane/live_sessions.h"
 #include "controlplane/policy_notifier.h"
+#include "controlplane/session_ends.h"
 
 namespace {
 
@@ -65,4 +66,81 @@ TEST_CASE("policy notifier: an end wakes the agent streams", "[controlplane]") {
   auto now = notifier.WaitChanged(seen, std::chrono::milliseconds(0));
   CHECK(now.ends_epoch == seen.ends_epoch + 1);
   CHECK(now.policy_version == seen.policy_version);
+}
+
+namespace {
+
+v1::LiveSession Granted(const char* id, const char* identity, const char* connection,
+                        const char* token, int64_t expires) {
+  v1::LiveSession s = Session(id, identity);
+  s.set_connection(connection);
+  s.add_groups("ai-agents");
+  s.set_token_id(token);
+  s.set_token_expires_unix(expires);
+  return s;
+}
+
+std::vector<std::string> Ids(const std::vector<v1::LiveSession>& sessions) {
+  std::vector<std::string> ids;
+  for (const auto& s : sessions) ids.push_back(s.session_id());
+  return ids;
+}
+
+}  // namespace
+
+TEST_CASE("live sessions: a session ends when what authorized it goes", "[controlplane]") {
+  using controlplane::LiveSessions;
+  LiveSessions live;
+  auto t0 = LiveSessions::Clock::now();
+  // Reported by a gateway, and authorized but not reported yet: both can be ended.
+  live.Report("gw-1", {Granted("ses_a", "claude", "demo", "tok_1", 1000)}, t0);
+  live.Authorized(Granted("ses_b", "claude", "demo", "tok_2", 2000), t0);
+  live.Authorized(Granted("ses_c", "bob", "other", "tok_3", 3000), t0);
+
+  CHECK(live.EndWhere(controlplane::TokenRevoked("tok_9"), t0).empty());
+  auto revoked = live.EndWhere(controlplane::TokenRevoked("tok_2"), t0);
+  CHECK(Ids(revoked) == std::vector<std::string>{"ses_b"});
+  uint64_t seen = 0;
+  auto ends = live.EndsSince(&seen);
+  REQUIRE(ends.size() == 1);
+  CHECK(ends[0].sqlstate() == "28000");
+  CHECK_THAT(ends[0].message(), Catch::Contains("tok_2 was revoked"));
+
+  CHECK(live.EndWhere(controlplane::TokenExpired(999), t0).empty());
+  CHECK(Ids(live.EndWhere(controlplane::TokenExpired(1000), t0)) ==
+        std::vector<std::string>{"ses_a"});
+  CHECK(live.List(t0).empty());
+
+  v1::PolicySnapshot none;
+  CHECK(Ids(live.EndWhere(controlplane::NoPolicyGrants(none), t0)) ==
+        std::vector<std::string>{"ses_c"});
+  ends = live.EndsSince(&seen);
+  REQUIRE(ends.size() == 2);
+  CHECK_THAT(ends[1].message(), Catch::Contains("no policy grants identity \"bob\""));
+}
+
+TEST_CASE(
+    "live sessions: a policy for the session's group keeps it; deleting its connection "
+    "ends it",
+    "[controlplane]") {
+  using controlplane::LiveSessions;
+  LiveSessions live;
+  auto t0 = LiveSessions::Clock::now();
+  live.Authorized(Granted("ses_a", "claude", "demo", "tok_1", 0), t0);
+  v1::PolicySnapshot snap;
+  v1::Policy* p = snap.add_policies();
+  p->set_name("grant");
+  p->mutable_subjects()->add_groups("ai-agents");
+  p->add_connections("demo");
+  CHECK(live.EndWhere(controlplane::NoPolicyGrants(snap), t0).empty());
+  CHECK(live.EndWhere(controlplane::TokenExpired(1 << 30), t0).empty());  // 0: no expiry known
+  auto ended = live.EndWhere(controlplane::ConnectionDeleted("demo"), t0);
+  REQUIRE(ended.size() == 1);
+  uint64_t seen = 0;
+  CHECK(live.EndsSince(&seen).at(0).sqlstate() == "57P01");
+  // Authorized sessions no gateway reports are forgotten after a while.
+  live.Authorized(Granted("ses_b", "claude", "demo", "tok_1", 0), t0);
+  CHECK(live.EndWhere(controlplane::TokenRevoked("tok_1"),
+                      t0 + LiveSessions::kAuthorizedKept + std::chrono::seconds(1))
+            .empty());
 }
