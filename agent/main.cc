@@ -10,6 +10,7 @@
 #include "common/crypto/sealed_box.h"
 #include "common/grpcutil/grpc_util.h"
 #include "common/log/log.h"
+#include "common/util/file_limit.h"
 #include "common/util/files.h"
 #include "common/util/signals.h"
 
@@ -60,6 +61,7 @@ int main(int argc, char** argv) {
   auto sealing_key = warden::crypto::X25519KeyPair::Generate();
   opts.public_key = sealing_key.public_key;
   opts.private_key = sealing_key.private_key;
+  warden::RaiseOpenFileLimit();
   warden::BlockTerminationSignals();
   // The data path: one TLS tunnel per session to the same gateway host (at the port its
   // OpenSession names), database connections, all on a small Asio pool.

@@ -45,6 +45,7 @@ grpc::Status AgentServiceImpl::Control(
     up.TryCancel();  // the agent left: end the relayed stream too
   });
 
+  const std::optional<asio::ip::address> agent_host = GrpcPeerAddress(ctx->peer());
   v1::AgentDirective d;
   bool linked = false;
   std::string linked_name;
@@ -55,10 +56,14 @@ grpc::Status AgentServiceImpl::Control(
       linked_name = d.welcome().agent_id();
       links_.Put(linked_name, link);
       linked = true;
+      if (tunnels_ && agent_host) tunnels_->Trust(*agent_host);
     }
     if (!link->Send(d)) break;
   }
-  if (linked) links_.Remove(linked_name, link);
+  if (linked) {
+    links_.Remove(linked_name, link);
+    if (tunnels_ && agent_host) tunnels_->Untrust(*agent_host);
+  }
   grpc::Status st;
   {
     std::lock_guard<std::mutex> lock(write_mu);

@@ -9,34 +9,30 @@
 
 namespace warden::gateway {
 
-namespace {
-std::atomic<int> g_pending{0};
-// Before its open frame nothing vouches for a connection: bound how long it may take.
-constexpr auto kOpenDeadline = std::chrono::seconds(10);
-}  // namespace
-
-int TunnelOpener::pending() { return g_pending.load(); }
-
+// Before its open frame nothing vouches for a connection: the deadline bounds how long it may
+// take, and its admission ticket how many may be waiting at once.
 TunnelOpener::TunnelOpener(asio::ip::tcp::socket socket, asio::ssl::context& tls,
-                           SessionRegistry& sessions)
+                           SessionRegistry& sessions, Admission::Ticket admission,
+                           std::chrono::seconds deadline)
     : executor_(socket.get_executor()),
       tunnel_(std::make_unique<AgentTunnel>(std::move(socket))),
       tls_(tls),
       sessions_(sessions),
+      admission_(std::move(admission)),
+      timeout_(deadline),
       deadline_(executor_) {
   asio::error_code ec;
   auto ep = tunnel_->stream.socket().remote_endpoint(ec);
   if (!ec) peer_ = absl::StrCat(ep.address().to_string(), ":", ep.port());
-  ++g_pending;
 }
-
-TunnelOpener::~TunnelOpener() { --g_pending; }
 
 void TunnelOpener::Start() {
   asio::dispatch(executor_, [self = shared_from_this()] {
-    self->deadline_.expires_after(kOpenDeadline);
+    self->deadline_.expires_after(self->timeout_);
     self->deadline_.async_wait([self](asio::error_code ec) {
-      if (!ec && !self->done_) self->Refuse("no tunnel open frame within 10 s");
+      if (!ec && !self->done_) {
+        self->Refuse(absl::StrCat("no tunnel open frame within ", self->timeout_.count(), " s"));
+      }
     });
     self->tunnel_->stream.StartTls(self->tls_);
     self->tunnel_->stream.AsyncHandshake(
@@ -79,6 +75,7 @@ void TunnelOpener::OnOpenFrame(const tunnel::Frame& frame) {
   }
   done_ = true;
   deadline_.cancel();
+  admission_.Release();
   session->OnTunnelAttached(std::move(tunnel_));
 }
 
@@ -87,6 +84,7 @@ void TunnelOpener::Refuse(const std::string& why) {
   done_ = true;
   spdlog::warn("agent tunnel from {} refused: {}", peer_, why);
   deadline_.cancel();
+  admission_.Release();
   tunnel_->stream.Close();
   // The handshake or read still pending completes with an error on this executor; the opener
   // (and the stream it uses) lives until then through the handlers' references.

@@ -9,6 +9,7 @@
 
 #include "common/net/maybe_tls_stream.h"
 #include "common/tunnel/tunnel_frame.h"
+#include "gateway/admission.h"
 #include "gateway/session_registry.h"
 
 namespace warden::gateway {
@@ -23,12 +24,11 @@ struct AgentTunnel {
 // A valid open hands the tunnel to the waiting ClientSession; anything else closes it.
 class TunnelOpener : public std::enable_shared_from_this<TunnelOpener> {
  public:
-  TunnelOpener(asio::ip::tcp::socket socket, asio::ssl::context& tls, SessionRegistry& sessions);
-  ~TunnelOpener();
+  // `admission` is held until the opener is done; `deadline` bounds the TLS handshake and the
+  // open frame together.
+  TunnelOpener(asio::ip::tcp::socket socket, asio::ssl::context& tls, SessionRegistry& sessions,
+               Admission::Ticket admission, std::chrono::seconds deadline);
   void Start();
-
-  // Connections still handshaking or waiting for their open frame, across the gateway.
-  static int pending();
 
  private:
   void ReadOpen();
@@ -39,6 +39,8 @@ class TunnelOpener : public std::enable_shared_from_this<TunnelOpener> {
   std::unique_ptr<AgentTunnel> tunnel_;
   asio::ssl::context& tls_;
   SessionRegistry& sessions_;
+  Admission::Ticket admission_;
+  std::chrono::seconds timeout_;
   asio::steady_timer deadline_;
   std::string peer_;
   bool done_ = false;  // handed over or refused

@@ -54,10 +54,12 @@ ClientSession::ClientSession(asio::ip::tcp::socket socket, GatewayContext& ctx)
 
 ClientSession::~ClientSession() = default;
 
-void ClientSession::Start() {
+void ClientSession::Start(Admission::Ticket admission) {
+  admission_ = std::move(admission);
   asio::dispatch(executor_, [self = shared_from_this()] {
-    // PostgreSQL's authentication_timeout is 60 s; a token needs no typing, so 30 s is ample.
-    self->ArmTimer(std::chrono::seconds(30), "the client to authenticate");
+    // PostgreSQL's authentication_timeout is 60 s; a token needs no typing, so far less will do
+    // (--auth-timeout), and a connection that sends nothing cannot hold its slot for long.
+    self->ArmTimer(self->ctx_.auth_timeout, "the client to authenticate");
     self->ReadPreAuth();
   });
 }
@@ -232,6 +234,7 @@ void ClientSession::OnAuthorized(const grpc::Status& status, const v1::Authorize
                 absl::StrCat("agent \"", resp.agent(), "\" is not connected to this gateway"));
   }
   session_id_ = resp.session_id();
+  admission_.Release();  // authenticated: no longer counts against the unauthenticated limits
   std::string secret = crypto::RandomBytes(32);
   ctx_.sessions.AwaitTunnel(session_id_, secret, weak_from_this());
   v1::AgentDirective d;

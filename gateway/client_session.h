@@ -25,6 +25,7 @@
 
 #include "common/grpcutil/grpc_util.h"
 #include "common/net/maybe_tls_stream.h"
+#include "gateway/admission.h"
 #include "gateway/agent_links.h"
 #include "gateway/agent_tunnel.h"
 #include "gateway/session_registry.h"
@@ -40,13 +41,20 @@ struct GatewayContext {
   std::string gateway_id;
   std::string gateway_secret;
   int tunnel_port = 0;  // where agents dial session tunnels (set once listening)
+  // Connections that have not authenticated yet, per listener (admission.h).
+  Admission* client_admission = nullptr;
+  Admission* tunnel_admission = nullptr;
+  // How long a connection may take from accept to authenticated (TLS, startup, password; for a
+  // tunnel, TLS and its open frame).
+  std::chrono::seconds auth_timeout{10};
 };
 
 class ClientSession : public std::enable_shared_from_this<ClientSession> {
  public:
   ClientSession(asio::ip::tcp::socket socket, GatewayContext& ctx);
   ~ClientSession();
-  void Start();
+  // `admission` is held until the client has authenticated.
+  void Start(Admission::Ticket admission = {});
 
   // The agent's tunnel for this session proved itself (any thread).
   void OnTunnelAttached(std::unique_ptr<AgentTunnel> tunnel);
@@ -89,6 +97,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   asio::steady_timer timer_;
   std::string peer_;
   bool loopback_ = false;
+  Admission::Ticket admission_;  // released once authenticated
   State state_ = State::kStartup;
   bool stream_closed_ = false;
   bool gssenc_refused_ = false;

@@ -21,6 +21,9 @@ absl::Status ConfigureServerTls(asio::ssl::context& tls, const std::string& cert
                       asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
                       asio::ssl::context::no_tlsv1_1,
                   ec);
+  // An idle connection (a slow or stuck handshake, an idle session) gives its read and write
+  // buffers back: memory per idle TLS connection stays small.
+  SSL_CTX_set_mode(tls.native_handle(), SSL_MODE_RELEASE_BUFFERS);
   if (!ec) tls.use_certificate_chain_file(cert, ec);
   if (ec)
     return absl::InvalidArgumentError(absl::StrCat("TLS certificate ", cert, ": ", ec.message()));
@@ -46,10 +49,21 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(GatewayOptio
                                      opts.pg_tls_cert.empty() ? opts.tls_cert : opts.pg_tls_cert,
                                      opts.pg_tls_key.empty() ? opts.tls_key : opts.pg_tls_key));
   RETURN_IF_ERROR(ConfigureServerTls(self->tunnel_tls_, opts.tls_cert, opts.tls_key));
+  if (opts.admission.global < 1 || opts.admission.per_source < 1 || opts.auth_timeout_seconds < 1) {
+    return absl::InvalidArgumentError(
+        "--max-unauthenticated, --max-unauthenticated-per-source and --auth-timeout must be at "
+        "least 1");
+  }
+  opts.admission.reserved = opts.admission.global;
+  self->client_admission_ = std::make_unique<Admission>(opts.admission);
+  self->tunnel_admission_ = std::make_unique<Admission>(opts.admission);
   self->ctx_ = std::unique_ptr<GatewayContext>(new GatewayContext{
       self->tls_, *self->control_, self->links_, self->sessions_, opts.id, secret});
-  self->agents_ =
-      std::make_unique<AgentServiceImpl>(*self->control_, self->links_, opts.id, std::move(secret));
+  self->ctx_->client_admission = self->client_admission_.get();
+  self->ctx_->tunnel_admission = self->tunnel_admission_.get();
+  self->ctx_->auth_timeout = std::chrono::seconds(opts.auth_timeout_seconds);
+  self->agents_ = std::make_unique<AgentServiceImpl>(
+      *self->control_, self->links_, opts.id, std::move(secret), self->tunnel_admission_.get());
   ASSIGN_OR_RETURN(auto server_creds, grpcutil::ServerTls(opts.tls_cert, opts.tls_key));
   grpc::ServerBuilder builder;
   builder.AddListeningPort(opts.listen_agents, server_creds, &self->agent_port_);

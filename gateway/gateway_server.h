@@ -27,6 +27,9 @@ struct GatewayOptions {
   std::string pg_tls_cert;                        // served to PostgreSQL clients; default: tls_cert
   std::string pg_tls_key;
   int io_threads = 1;
+  // Connections that have not authenticated yet, on each listener (admission.h).
+  AdmissionLimits admission;
+  int auth_timeout_seconds = 10;
 };
 
 class GatewayServer {
@@ -44,6 +47,8 @@ class GatewayServer {
   asio::ssl::context tunnel_tls_;  // for agents' session tunnels
   std::unique_ptr<grpcutil::ReconnectingStub<v1::ControlService>> control_;
   AgentLinks links_;
+  std::unique_ptr<Admission> client_admission_;
+  std::unique_ptr<Admission> tunnel_admission_;
   SessionRegistry sessions_;
   std::unique_ptr<GatewayContext> ctx_;
   std::unique_ptr<AgentServiceImpl> agents_;

@@ -1,30 +1,66 @@
 #include "gateway/listeners.h"
 
+#include <atomic>
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
 #include "common/log/log.h"
+#include "common/pgwire/pgwire.h"
 #include "gateway/agent_tunnel.h"
 
 namespace warden::gateway {
 
 namespace {
-// Tunnel connections that have not yet proved which session they serve; more are refused at
-// once so that a flood of idle TLS connections cannot exhaust the gateway.
-constexpr int kMaxPendingTunnels = 1024;
+
+// Admits `socket` on `admission`, or refuses it: logged at most once a second per listener (a
+// flood must not flood the log too), and, for a PostgreSQL client, told why first. libpq reads
+// an ErrorResponse in place of the answer to its SSLRequest and prints it.
+std::optional<Admission::Ticket> Admit(Admission* admission, asio::ip::tcp::socket& socket,
+                                       const char* what, bool tell_client,
+                                       std::atomic<int64_t>* last_log) {
+  if (admission == nullptr) return Admission::Ticket{};
+  asio::error_code ec;
+  auto ep = socket.remote_endpoint(ec);
+  if (ec) return std::nullopt;  // already gone
+  std::string why;
+  std::optional<Admission::Ticket> ticket = admission->TryAdmit(ep.address(), &why);
+  if (ticket) return ticket;
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::steady_clock::now().time_since_epoch())
+                          .count();
+  if (last_log->exchange(now) != now) {
+    spdlog::warn("{} from {} refused: {}", what, ep.address().to_string(), why);
+  }
+  if (tell_client) {
+    const std::string error = pgwire::BuildErrorResponse(
+        "FATAL", "53300",
+        absl::StrCat("Warden refused the connection: ", why, " (try again later)"));
+    socket.non_blocking(true, ec);
+    socket.write_some(asio::buffer(error), ec);  // best effort: never waits
+  }
+  return std::nullopt;  // the socket closes as it goes out of scope
+}
+
 }  // namespace
 
 Listeners::Listeners(GatewayContext& ctx, asio::ssl::context& tunnel_tls, int threads)
     // The hint lets a single-threaded io_context skip waking other threads.
     : io_(std::max(1, threads)),
-      postgres_(io_, threads,
-                [&ctx](asio::ip::tcp::socket socket) {
-                  std::make_shared<ClientSession>(std::move(socket), ctx)->Start();
-                }),
-      tunnels_(io_, threads, [&ctx, &tunnel_tls](asio::ip::tcp::socket socket) {
-        if (TunnelOpener::pending() >= kMaxPendingTunnels) {
-          spdlog::warn("{} agent tunnels are still opening; refusing another",
-                       TunnelOpener::pending());
-          return;  // the socket closes as it goes out of scope
-        }
-        std::make_shared<TunnelOpener>(std::move(socket), tunnel_tls, ctx.sessions)->Start();
+      postgres_(
+          io_, threads,
+          [this, &ctx](asio::ip::tcp::socket socket) {
+            auto ticket = Admit(ctx.client_admission, socket, "PostgreSQL client", true,
+                                &client_refusal_logged_);
+            if (!ticket) return;
+            std::make_shared<ClientSession>(std::move(socket), ctx)->Start(*std::move(ticket));
+          }),
+      tunnels_(io_, threads, [this, &ctx, &tunnel_tls](asio::ip::tcp::socket socket) {
+        auto ticket =
+            Admit(ctx.tunnel_admission, socket, "agent tunnel", false, &tunnel_refusal_logged_);
+        if (!ticket) return;
+        std::make_shared<TunnelOpener>(std::move(socket), tunnel_tls, ctx.sessions,
+                                       *std::move(ticket), ctx.auth_timeout)
+            ->Start();
       }) {}
 
 absl::StatusOr<std::unique_ptr<Listeners>> Listeners::Start(const ListenerOptions& opts,

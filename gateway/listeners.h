@@ -6,6 +6,7 @@
 
 #include <asio.hpp>
 #include <asio/ssl.hpp>
+#include <atomic>
 #include <memory>
 #include <string>
 #include <thread>
@@ -37,6 +38,8 @@ class Listeners {
   Listeners(GatewayContext& ctx, asio::ssl::context& tunnel_tls, int threads);
 
   asio::io_context io_;
+  std::atomic<int64_t> client_refusal_logged_{0};  // steady-clock second of the last such log
+  std::atomic<int64_t> tunnel_refusal_logged_{0};
   TcpAcceptor postgres_;
   TcpAcceptor tunnels_;
   std::vector<std::thread> threads_;

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "common/log/log.h"
+#include "common/util/file_limit.h"
 #include "common/util/signals.h"
 #include "gateway/gateway_server.h"
 
@@ -33,12 +34,23 @@ int main(int argc, char** argv) {
   app.add_option("--pg-tls-key", opts.pg_tls_key, "key for --pg-tls-cert (default: --tls-key)");
   app.add_option("--io-threads", opts.io_threads, "threads serving client connections")
       ->capture_default_str();
+  app.add_option("--max-unauthenticated", opts.admission.global,
+                 "connections that have not authenticated yet, at once, per listener (clients; "
+                 "agent tunnels have as many again reserved for agent hosts)")
+      ->capture_default_str();
+  app.add_option("--max-unauthenticated-per-source", opts.admission.per_source,
+                 "... of those from one address")
+      ->capture_default_str();
+  app.add_option("--auth-timeout", opts.auth_timeout_seconds,
+                 "seconds a connection has from accept to authenticated (TLS, startup, token)")
+      ->capture_default_str();
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   if (!warden::log::Init("gateway", log_level)) {
     std::fprintf(stderr, "error: unknown --log-level %s\n", log_level.c_str());
     return 2;
   }
+  warden::RaiseOpenFileLimit();
   warden::BlockTerminationSignals();
   auto server = warden::gateway::GatewayServer::Start(opts);
   if (!server.ok()) {

@@ -10,6 +10,7 @@ from warden_stack import Stack, wait_until
 def pytest_configure(config):
     """Imported by the conftests, which is where pytest looks for it."""
     config.addinivalue_line("markers", "io_threads(n): run gateway and agent on n I/O threads")
+    config.addinivalue_line("markers", "gateway_args(*flags): extra flags for the gateway")
 
 
 @pytest.fixture
@@ -19,6 +20,9 @@ def stack(tmp_path, request):
     marker = request.node.get_closest_marker("io_threads")
     if marker:
         s.io_threads = marker.args[0]
+    marker = request.node.get_closest_marker("gateway_args")
+    if marker:
+        s.gateway_args = list(marker.args)
     yield s
     s.stop_all()
 

@@ -50,6 +50,8 @@ class Stack:
         self.pg_dir = None
         # Threads of the gateway's and the agent's data path (None: their default, one).
         self.io_threads = None
+        # Extra flags for the gateway (@pytest.mark.gateway_args).
+        self.gateway_args = []
         subprocess.run([str(SOURCE_DIR / "scripts" / "dev-certs.sh"), str(tmp / "certs")],
                        check=True)
         (tmp / "master.key").write_text("k1:" + os.urandom(32).hex() + "\n")
@@ -116,7 +118,8 @@ class Stack:
             "--gateway-secret-file", str(self.dir / "gateway.secret"),
             "--listen-postgres", f"127.0.0.1:{self.pg_gateway_port or 0}",
             "--listen-tunnels", f"127.0.0.1:{self.tunnel_port or 0}",
-            *(["--io-threads", str(self.io_threads)] if self.io_threads else [])])
+            *(["--io-threads", str(self.io_threads)] if self.io_threads else []),
+            *self.gateway_args])
         if first:
             self.gw_addr = self._bound_address("gateway", proc, r"listening for agents on (\S+),")
             self.pg_gateway_port = int(self._bound_address(
