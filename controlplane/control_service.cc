@@ -20,6 +20,8 @@ using grpcutil::ToGrpc;
 
 namespace {
 constexpr int64_t kSealedCredentialTtlSeconds = 60;
+// ConnectionInfo.max_sessions_per_identity when it is 0.
+constexpr int kDefaultMaxSessionsPerIdentity = 64;
 }  // namespace
 
 ControlServiceImpl::~ControlServiceImpl() {
@@ -237,7 +239,11 @@ grpc::Status ControlServiceImpl::Authorize(grpc::ServerContext* ctx,
     granted.set_started_unix(store::NowUnix());
     granted.set_token_id(who.token_id);
     granted.set_token_expires_unix(who.expires_unix);
-    sessions_.Authorized(std::move(granted));
+    granted.set_gateway(grpcutil::Metadata(*ctx, grpcutil::kGatewayIdKey).value_or(""));
+    // 0: the default; negative: no limit (ConnectionInfo.max_sessions_per_identity).
+    const int limit = conn.max_sessions_per_identity() == 0 ? kDefaultMaxSessionsPerIdentity
+                                                            : conn.max_sessions_per_identity();
+    RETURN_IF_ERROR(sessions_.Authorized(std::move(granted), limit));
     spdlog::info("session {}: identity {} authorized for connection {} from {} (token {})",
                  resp->session_id(), who.identity, conn.name(), req->client_address(),
                  who.token_id);

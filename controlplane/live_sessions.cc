@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 
 namespace warden::controlplane {
@@ -10,19 +11,47 @@ namespace warden::controlplane {
 void LiveSessions::Report(const std::string& gateway, std::vector<v1::LiveSession> sessions,
                           Clock::time_point now) {
   std::lock_guard<std::mutex> lock(mu_);
+  std::set<std::string> reported;
   for (auto& s : sessions) {
     s.set_gateway(gateway);
     authorized_.erase(s.session_id());  // the report carries what authorized it from now on
+    reported.insert(s.session_id());
   }
+  // Authorized through this gateway a while ago and not in its report: it ended (or never
+  // opened) before any report listed it.
+  std::erase_if(authorized_, [&](const auto& a) {
+    return a.second.session.gateway() == gateway && now - a.second.at > kUnreportedAfter &&
+           !reported.count(a.first);
+  });
   reports_[gateway] = Report_{now, std::move(sessions)};
   DropStaleLocked(now);
 }
 
-void LiveSessions::Authorized(v1::LiveSession session, Clock::time_point now) {
+absl::Status LiveSessions::Authorized(v1::LiveSession session, int limit, Clock::time_point now) {
   std::lock_guard<std::mutex> lock(mu_);
+  DropStaleLocked(now);
+  if (limit > 0) {
+    std::set<std::string> held;
+    auto count = [&](const v1::LiveSession& s) {
+      if (s.identity() == session.identity() && s.connection() == session.connection()) {
+        held.insert(s.session_id());
+      }
+    };
+    for (const auto& [gateway, report] : reports_) {
+      for (const auto& s : report.sessions) count(s);
+    }
+    for (const auto& [id, a] : authorized_) count(a.session);
+    if (static_cast<int>(held.size()) >= limit) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat("identity \"", session.identity(), "\" already has ", held.size(),
+                       " sessions on connection \"", session.connection(),
+                       "\", its limit: close one, or ask an administrator to raise "
+                       "--max-sessions-per-identity"));
+    }
+  }
   std::string id = session.session_id();
   authorized_[id] = Authorized_{now, std::move(session)};
-  DropStaleLocked(now);
+  return absl::OkStatus();
 }
 
 void LiveSessions::DropStaleLocked(Clock::time_point now) {

@@ -27,14 +27,21 @@ class LiveSessions {
   // An authorized session is kept on its own this long; by then a gateway reports it (or it is
   // over).
   static constexpr std::chrono::seconds kAuthorizedKept{30};
+  // ... but once its own gateway has reported without it for this long after it was authorized,
+  // it is over (gateways report every 2 s).
+  static constexpr std::chrono::seconds kUnreportedAfter{5};
   // Ends are kept this long for agent streams that (re)connect meanwhile; then the session is
   // gone anyway or its agent has no stream to hear it on.
   static constexpr std::chrono::seconds kEndsKept{60};
 
   void Report(const std::string& gateway, std::vector<v1::LiveSession> sessions,
               Clock::time_point now = Clock::now());
-  // A session Authorize granted (identity, groups, connection, agent, token).
-  void Authorized(v1::LiveSession session, Clock::time_point now = Clock::now());
+  // A session Authorize granted (identity, groups, connection, agent, token). With `limit` > 0,
+  // refused (ResourceExhausted, naming the limit) when the identity already holds that many
+  // live or lately authorized sessions on the connection: counted and recorded at once, so
+  // concurrent authorizations cannot both take the last place.
+  absl::Status Authorized(v1::LiveSession session, int limit = 0,
+                          Clock::time_point now = Clock::now());
 
   // Every session of every gateway that reported recently, oldest first.
   std::vector<v1::LiveSession> List(Clock::time_point now = Clock::now());

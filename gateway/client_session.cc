@@ -29,6 +29,8 @@ std::pair<std::string, std::string> ClientError(const grpc::Status& s) {
     case grpc::StatusCode::UNAVAILABLE:
       return {"57P03",
               absl::StrCat("Warden cannot serve this connection now: ", s.error_message())};
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return {"53300", s.error_message()};
     case grpc::StatusCode::DEADLINE_EXCEEDED:
       return {"57P03", "the Warden control plane did not answer in time"};
     default:

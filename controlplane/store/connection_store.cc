@@ -8,7 +8,7 @@ namespace warden::store {
 namespace {
 constexpr char kSelect[] =
     "SELECT c.name, c.protocol, a.name, c.host, c.port, c.database, c.tls_mode, c.read_only, "
-    "c.created_at, cr.username, cr.key_id, cr.updated_at "
+    "c.created_at, cr.username, cr.key_id, cr.updated_at, c.max_sessions_per_identity "
     "FROM connections c JOIN agents a ON a.id = c.agent_id "
     "LEFT JOIN credentials cr ON cr.connection_id = c.id ";
 
@@ -35,7 +35,8 @@ absl::StatusOr<v1::ConnectionInfo> ConnectionStore::Create(const v1::ConnectionI
     }
     ASSIGN_OR_RETURN(auto stmt, db_.Prepare("INSERT INTO connections (name, protocol, agent_id, "
                                             "host, port, database, tls_mode, read_only, "
-                                            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                                            "created_at, max_sessions_per_identity) VALUES "
+                                            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     absl::Status st = stmt.Bind(1, c.name())
                           .Bind(2, c.protocol())
                           .Bind(3, agent.Int(0))
@@ -45,6 +46,7 @@ absl::StatusOr<v1::ConnectionInfo> ConnectionStore::Create(const v1::ConnectionI
                           .Bind(7, c.tls_mode())
                           .Bind(8, int64_t{c.read_only()})
                           .Bind(9, NowUnix())
+                          .Bind(10, int64_t{c.max_sessions_per_identity()})
                           .Run();
     if (absl::IsAlreadyExists(st)) {
       return absl::AlreadyExistsError(absl::StrCat("connection \"", c.name(), "\" already exists"));
@@ -77,6 +79,7 @@ absl::StatusOr<std::vector<v1::ConnectionInfo>> ConnectionStore::Query(const std
     c.set_credential_username(stmt.Text(9));
     c.set_credential_key_id(stmt.Text(10));
     c.set_credential_updated_unix(stmt.Int(11));
+    c.set_max_sessions_per_identity(static_cast<int32_t>(stmt.Int(12)));
   }
   return out;
 }

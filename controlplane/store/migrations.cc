@@ -86,6 +86,10 @@ CREATE TABLE masking_key (
   sealed BLOB NOT NULL,
   created_at INTEGER NOT NULL);
 )sql",
+      // 3: a cap on one identity's live sessions per connection (ConnectionInfo).
+      R"sql(
+ALTER TABLE connections ADD COLUMN max_sessions_per_identity INTEGER NOT NULL DEFAULT 0;
+)sql",
   };
   return kMigrations;
 }

@@ -19,6 +19,7 @@ struct CreateOptions {
   std::string protocol = "postgres";
   std::string tls_mode = "prefer";
   bool read_only = false;
+  int max_sessions = 64;
 };
 
 std::string CredentialSummary(const v1::ConnectionInfo& c) {
@@ -41,6 +42,10 @@ std::string RenderConnection(const v1::ConnectionInfo& c) {
       {"database", c.database()},
       {"tls-mode", c.tls_mode()},
       {"read-only", c.read_only() ? "true" : "false"},
+      {"max-sessions-per-identity",
+       c.max_sessions_per_identity() < 0
+           ? std::string("no limit")
+           : absl::StrCat(c.max_sessions_per_identity() == 0 ? 64 : c.max_sessions_per_identity())},
       {"credential", CredentialSummary(c)},
       {"created", FormatTimestamp(c.created_unix())},
   });
@@ -57,6 +62,7 @@ int CreateConnection(AdminClient& admin, OutputFormat output, const CreateOption
   c->set_database(o.database);
   c->set_tls_mode(o.tls_mode);
   c->set_read_only(o.read_only);
+  c->set_max_sessions_per_identity(o.max_sessions == 0 ? -1 : o.max_sessions);
   v1::CreateConnectionResponse response;
   if (int rc = admin.Call(&AdminStub::CreateConnection, request, &response); rc != kOk) return rc;
   if (output == OutputFormat::kJson) return PrintJson(response);
@@ -125,6 +131,11 @@ void RegisterCreate(Cli& cli, CLI::App* connections) {
       ->check(OneOf({"disable", "prefer", "require", "verify-full"}))
       ->capture_default_str();
   create->add_flag("--read-only", o->read_only, "Allow only reads on this connection");
+  create
+      ->add_option("--max-sessions-per-identity", o->max_sessions,
+                   "Live sessions one identity may hold on it at once (0: no limit)")
+      ->check(CLI::Range(0, 100000))
+      ->capture_default_str();
   cli.SetAction(create, [o](AdminClient& admin, OutputFormat output) {
     return CreateConnection(admin, output, *o);
   });

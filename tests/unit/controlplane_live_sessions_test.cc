@@ -94,8 +94,8 @@ TEST_CASE("live sessions: a session ends when what authorized it goes", "[contro
   auto t0 = LiveSessions::Clock::now();
   // Reported by a gateway, and authorized but not reported yet: both can be ended.
   live.Report("gw-1", {Granted("ses_a", "claude", "demo", "tok_1", 1000)}, t0);
-  live.Authorized(Granted("ses_b", "claude", "demo", "tok_2", 2000), t0);
-  live.Authorized(Granted("ses_c", "bob", "other", "tok_3", 3000), t0);
+  REQUIRE(live.Authorized(Granted("ses_b", "claude", "demo", "tok_2", 2000), 0, t0).ok());
+  REQUIRE(live.Authorized(Granted("ses_c", "bob", "other", "tok_3", 3000), 0, t0).ok());
 
   CHECK(live.EndWhere(controlplane::TokenRevoked("tok_9"), t0).empty());
   auto revoked = live.EndWhere(controlplane::TokenRevoked("tok_2"), t0);
@@ -126,7 +126,7 @@ TEST_CASE(
   using controlplane::LiveSessions;
   LiveSessions live;
   auto t0 = LiveSessions::Clock::now();
-  live.Authorized(Granted("ses_a", "claude", "demo", "tok_1", 0), t0);
+  REQUIRE(live.Authorized(Granted("ses_a", "claude", "demo", "tok_1", 0), 0, t0).ok());
   v1::PolicySnapshot snap;
   v1::Policy* p = snap.add_policies();
   p->set_name("grant");
@@ -139,8 +139,43 @@ TEST_CASE(
   uint64_t seen = 0;
   CHECK(live.EndsSince(&seen).at(0).sqlstate() == "57P01");
   // Authorized sessions no gateway reports are forgotten after a while.
-  live.Authorized(Granted("ses_b", "claude", "demo", "tok_1", 0), t0);
+  REQUIRE(live.Authorized(Granted("ses_b", "claude", "demo", "tok_1", 0), 0, t0).ok());
   CHECK(live.EndWhere(controlplane::TokenRevoked("tok_1"),
                       t0 + LiveSessions::kAuthorizedKept + std::chrono::seconds(1))
             .empty());
+}
+
+TEST_CASE("live sessions: one identity's sessions on a connection are capped", "[controlplane]") {
+  using controlplane::LiveSessions;
+  LiveSessions live;
+  auto t0 = LiveSessions::Clock::now();
+  live.Report("gw-1", {Granted("ses_a", "claude", "demo", "tok_1", 0)}, t0);
+  REQUIRE(live.Authorized(Granted("ses_b", "claude", "demo", "tok_2", 0), 2, t0).ok());
+  auto refused = live.Authorized(Granted("ses_c", "claude", "demo", "tok_1", 0), 2, t0);
+  CHECK(absl::IsResourceExhausted(refused));
+  CHECK_THAT(std::string(refused.message()),
+             Catch::Contains("identity \"claude\" already has 2 sessions on connection \"demo\""));
+  // Another identity, another connection, or no limit: admitted.
+  CHECK(live.Authorized(Granted("ses_d", "bob", "demo", "tok_3", 0), 2, t0).ok());
+  CHECK(live.Authorized(Granted("ses_e", "claude", "other", "tok_1", 0), 2, t0).ok());
+  CHECK(live.Authorized(Granted("ses_f", "claude", "demo", "tok_1", 0), -1, t0).ok());
+  // A session that ends frees its place.
+  REQUIRE(live.EndWhere(controlplane::TokenRevoked("tok_2"), t0).size() == 1);
+  CHECK(live.Authorized(Granted("ses_g", "claude", "demo", "tok_1", 0), 3, t0).ok());
+}
+
+TEST_CASE("live sessions: an authorized session its gateway never reports is over",
+          "[controlplane]") {
+  using controlplane::LiveSessions;
+  LiveSessions live;
+  auto t0 = LiveSessions::Clock::now();
+  v1::LiveSession s = Granted("ses_a", "claude", "demo", "tok_1", 0);
+  s.set_gateway("gw-1");
+  REQUIRE(live.Authorized(s, 1, t0).ok());
+  // A report taken before it was registered does not end it; another gateway's never does.
+  live.Report("gw-1", {}, t0 + std::chrono::seconds(2));
+  live.Report("gw-2", {}, t0 + std::chrono::seconds(9));
+  CHECK_FALSE(live.Authorized(Granted("ses_b", "claude", "demo", "tok_1", 0), 1, t0).ok());
+  live.Report("gw-1", {}, t0 + LiveSessions::kUnreportedAfter + std::chrono::seconds(1));
+  CHECK(live.Authorized(Granted("ses_b", "claude", "demo", "tok_1", 0), 1, t0).ok());
 }
