@@ -32,6 +32,11 @@ int main(int argc, char** argv) {
                  "threads that move session bytes between tunnels and the database")
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
+  size_t max_statement_bytes = warden::agent::StatementGuard::kDefaultMaxStatementBytes;
+  app.add_option("--max-statement-bytes", max_statement_bytes,
+                 "statement texts longer than this are refused before they are parsed")
+      ->check(CLI::Range(size_t{1024}, size_t{1} << 30))
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   if (!warden::log::Init("agent", log_level)) {
     std::fprintf(stderr, "error: unknown --log-level %s\n", log_level.c_str());
@@ -74,6 +79,7 @@ int main(int argc, char** argv) {
   runner_opts.ca_file = opts.ca_file;
   runner_opts.sealing_private_key = sealing_key.private_key;
   runner_opts.threads = session_threads;
+  runner_opts.max_statement_bytes = max_statement_bytes;
   runner_opts.policy = &policy;
   runner_opts.decisions = &decisions;
   warden::agent::SessionRunner sessions(std::move(runner_opts));

@@ -22,6 +22,7 @@ SessionRunner::SessionRunner(SessionRunnerOptions opts)
   env_->classifier = &classifier_;
   env_->decisions = opts_.decisions;
   env_->startup_timeout = opts_.startup_timeout;
+  env_->max_statement_bytes = opts_.max_statement_bytes;
   env_->on_done = [this](const std::string& id) { Forget(id); };
 }
 

@@ -29,6 +29,7 @@ struct SessionRunnerOptions {
   DecisionCounters* decisions = nullptr;  // where every session counts its decisions
   int threads = 2;
   std::chrono::milliseconds startup_timeout{15000};
+  size_t max_statement_bytes = StatementGuard::kDefaultMaxStatementBytes;
 };
 
 class SessionRunner {

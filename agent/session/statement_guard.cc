@@ -29,6 +29,7 @@ bool HoldFrontend(char tag, uint32_t) {
 }
 
 constexpr const char* kParserSettingsRule = "parser-settings";
+constexpr const char* kStatementSizeRule = "statement-size";
 
 bool ChangesPrepared(const sql::ClassifiedBatch& batch) {
   return std::any_of(batch.statements.begin(), batch.statements.end(), [](const auto& s) {
@@ -170,9 +171,28 @@ std::string StatementGuard::ParserSettingsDenial(std::string_view sql, bool pars
 StatementGuard::Verdict StatementGuard::Decide(std::string_view sql, bool parsing) {
   Verdict v;
   std::string why_write;  // why a read counts as a write (function_catalog.h)
-  v.batch = WithCatalogEffects(ClassifyForSession(sql), &why_write);
   PolicySnapshotPtr snapshot = policy_.Current();
   policy::Decision d;
+  if (sql.size() > max_statement_bytes_) {
+    // Refused before it is parsed: parsing is the costly part, and it runs on a thread other
+    // sessions share.
+    static const auto* const kNotParsed = new std::shared_ptr<const sql::ClassifiedBatch>(
+        std::make_shared<const sql::ClassifiedBatch>());
+    v.batch = *kNotParsed;
+    d.action = v1::ACTION_DENY;
+    d.rule = kStatementSizeRule;
+    d.message =
+        absl::StrCat("denied by Warden rule \"", kStatementSizeRule, "\": the statement is ",
+                     sql.size(), " bytes, more than this agent's limit of ", max_statement_bytes_,
+                     " (--max-statement-bytes): split it, or send data with COPY");
+    Tally(d.policy, d.rule, d.action);
+    spdlog::info("session {}: statement of {} bytes refused for {}", session_id_, sql.size(),
+                 subject_.identity);
+    v.denied = true;
+    v.denial = d.message;
+    return v;
+  }
+  v.batch = WithCatalogEffects(ClassifyForSession(sql), &why_write);
   if (std::string problem = ParserSettingsDenial(sql, parsing, *v.batch); !problem.empty()) {
     d.action = v1::ACTION_DENY;
     d.rule = kParserSettingsRule;

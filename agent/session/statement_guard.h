@@ -92,6 +92,11 @@ class StatementGuard {
 
   const GuardCounters& counters() const { return counters_; }
 
+  // Statement texts longer than this are refused before they are parsed (rule
+  // "statement-size").
+  static constexpr size_t kDefaultMaxStatementBytes = 1 << 20;
+  void set_max_statement_bytes(size_t n) { max_statement_bytes_ = n; }
+
   // The function catalog (statement_guard_functions.cc). The Query that loads it, to be sent
   // to the database now (ahead of any client byte); its answer is taken out of Backend().
   std::string StartFunctionCatalogLoad(std::chrono::steady_clock::time_point now);
@@ -183,6 +188,7 @@ class StatementGuard {
   // server has not reported on yet.
   bool ran_since_sync_ = false;
   GuardCounters counters_;
+  size_t max_statement_bytes_ = kDefaultMaxStatementBytes;
   int64_t deny_unknown_version_ = -1;  // the snapshot the two below were found in
   std::string deny_unknown_policy_;
   std::string masking_policy_;  // the first applicable policy with masking rules, if any

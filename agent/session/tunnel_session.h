@@ -54,6 +54,7 @@ struct TunnelEnv {
   sql::ClassifierCache* classifier = nullptr;  // shared by every session
   DecisionCounters* decisions = nullptr;       // shared by every session; may be null
   std::chrono::milliseconds startup_timeout{15000};
+  size_t max_statement_bytes = StatementGuard::kDefaultMaxStatementBytes;
   // How long to wait for the gateway to close the tunnel after our close frame.
   std::chrono::milliseconds close_linger{10000};
   // Called on the session's executor once the session is over.

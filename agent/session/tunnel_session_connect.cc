@@ -106,8 +106,10 @@ absl::Status TunnelSession::PrepareStartup() {
   if (auto st = AddClientSettings(subject, &params); !st.ok()) return st;
   seam_.SetMasker(
       std::make_unique<ResultMasker>(*env_->policy, subject, session_id(), env_->decisions));
-  seam_.SetGuard(std::make_unique<StatementGuard>(
-      *env_->policy, *env_->classifier, std::move(subject), session_id(), env_->decisions));
+  auto guard = std::make_unique<StatementGuard>(*env_->policy, *env_->classifier,
+                                                std::move(subject), session_id(), env_->decisions);
+  guard->set_max_statement_bytes(env_->max_statement_bytes);
+  seam_.SetGuard(std::move(guard));
   handshake_ = std::make_unique<UpstreamHandshake>(std::move(*secret), std::move(params));
   return absl::OkStatus();
 }

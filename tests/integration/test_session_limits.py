@@ -4,6 +4,9 @@ or one token cannot take every database connection; the session past the cap is 
 53300 naming the limit, other identities are not affected, and closing a session frees its
 place."""
 import json
+import time
+
+import psycopg2
 
 from pgraw import RawSession
 from warden_fixtures import apply_policy_and_wait, demo_policy
@@ -48,3 +51,29 @@ def test_one_identity_cannot_take_every_session(data_path):
     finally:
         for r in held:
             r.close()
+
+
+def test_a_statement_past_the_size_limit_is_refused_before_it_is_parsed(data_path):
+    s = data_path
+    conn = psycopg2.connect(s.gateway_dsn(s.token))
+    conn.autocommit = True
+    try:
+        cur = conn.cursor()
+        fits = "SELECT length('" + "x" * 900_000 + "')"
+        started = time.monotonic()
+        cur.execute(fits)
+        assert cur.fetchone()[0] == 900_000
+        print(f"a 900 KB statement took {(time.monotonic() - started) * 1000:.0f} ms")
+        too_big = "SELECT length('" + "x" * 1_500_000 + "')"
+        started = time.monotonic()
+        try:
+            cur.execute(too_big)
+            raise AssertionError("a 1.5 MB statement ran")
+        except psycopg2.Error as e:
+            assert e.pgcode == "42501", e
+            assert 'rule "statement-size": the statement is 1500017 bytes' in str(e), e
+        print(f"a 1.5 MB statement was refused in {(time.monotonic() - started) * 1000:.0f} ms")
+        cur.execute("SELECT 1")  # the session goes on
+        assert cur.fetchone()[0] == 1
+    finally:
+        conn.close()
