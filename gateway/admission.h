@@ -1,12 +1,13 @@
-// Admission of connections that have not authenticated yet (issue 13, item 4). Each listener
-// (PostgreSQL clients, agent tunnels) has its own: at most `global` such connections at once and
-// at most `per_source` from one address, so idle or slow connections from a few hosts cannot
-// take the capacity (or the file descriptors) everyone else needs. Sources marked trusted (the
-// hosts of agents whose control stream is live: their tunnels are expected) draw on a reserve of
-// their own, so strangers filling the listener never refuse a legitimate tunnel.
+// Admission of connections that have not authenticated yet, so that no unauthenticated client
+// can starve the service. Each listener (PostgreSQL clients, agent tunnels) has its own: at most
+// `global` such connections at once and at most `per_source` from one address, so idle or slow
+// connections from a few hosts cannot take the capacity (or the file descriptors) everyone else
+// needs. Sources marked trusted (the hosts of agents whose control stream is live: their tunnels
+// are expected) draw on a reserve of their own, so strangers filling the listener never refuse a
+// legitimate tunnel.
 //
 // A Ticket holds one slot until it is released (authenticated, handed over) or destroyed.
-// Thread-safe; the decision (Decide) is a pure function of the counts, tested on its own.
+// Thread-safe; the decision (DecideAdmission) is a pure function of the counts, tested on its own.
 #pragma once
 
 #include <asio.hpp>
