@@ -30,7 +30,10 @@ bool IsFatal(const absl::Status& st) {
 
 ControlClient::ControlClient(ControlClientOptions opts,
                              std::shared_ptr<grpc::ChannelCredentials> creds, PolicyHolder& policy)
-    : opts_(std::move(opts)), stub_(opts_.gateway, std::move(creds)), policy_(policy) {}
+    : opts_(std::move(opts)),
+      stub_(opts_.gateway, std::move(creds)),
+      policy_(policy),
+      trust_(opts_.name, opts_.controlplane_key, opts_.identity) {}
 
 ControlClient::~ControlClient() {
   Stop();
@@ -99,6 +102,60 @@ std::string ControlClient::OpenMaskingKey(v1::PolicySnapshot& snap) {
   return *std::move(key);
 }
 
+absl::Status ControlClient::Dispatch(v1::AgentDirective& d, const v1::AgentMessage& reg,
+                                     const Writer& write) {
+  if (d.has_challenge()) {
+    auto answer = trust_.Answer(d.challenge(), reg.register_());
+    if (!answer.ok()) return answer.status();
+    write(*answer);
+  } else if (d.has_signed_()) {
+    auto inner = trust_.Open(d.signed_());
+    if (!inner.ok()) {
+      // Not final: the next stream starts afresh, and a forgery on this one ends it.
+      spdlog::error("control stream: {}; reconnecting", inner.status().message());
+      return absl::DataLossError(inner.status().message());
+    }
+    ApplyTrusted(*inner, write);
+  } else if (d.has_welcome() || d.has_policy() || d.has_end_session()) {
+    spdlog::error(
+        "control stream: an unsigned directive arrived (a gateway in the middle?); "
+        "reconnecting");
+    return absl::DataLossError("unsigned directive");
+  } else if (d.has_open_session()) {
+    // The gateway makes these; the credential inside is signed by the control plane and
+    // checked when the session opens it.
+    if (opts_.on_open_session) {
+      opts_.on_open_session(std::move(*d.mutable_open_session()));
+    } else {
+      spdlog::warn("session {}: no session handler; ignoring", d.open_session().session_id());
+    }
+  } else if (d.has_closing()) {
+    return absl::Status(static_cast<absl::StatusCode>(d.closing().code()), d.closing().message());
+  }
+  return absl::OkStatus();
+}
+
+void ControlClient::ApplyTrusted(v1::AgentDirective& d, const Writer& write) {
+  if (d.has_welcome()) {
+    std::vector<std::string> names;
+    for (const auto& c : d.welcome().connections()) names.push_back(c.name());
+    spdlog::info("registered as agent {} via gateway {}; serving connections: {}", opts_.name,
+                 d.welcome().gateway_id(), names.empty() ? "(none)" : absl::StrJoin(names, ", "));
+    if (opts_.on_welcome) opts_.on_welcome(d.welcome());
+  } else if (d.has_policy()) {
+    std::string masking_key = OpenMaskingKey(*d.mutable_policy());
+    auto snap = std::make_shared<const v1::PolicySnapshot>(std::move(*d.mutable_policy()));
+    size_t count = snap->policies_size();
+    int64_t in_force = policy_.Install(std::move(snap), std::move(masking_key));
+    spdlog::info("applied policy version {} ({} policies)", in_force, count);
+    v1::AgentMessage ack;
+    ack.mutable_policy_applied()->set_version(in_force);
+    write(ack);
+  } else if (d.has_end_session()) {
+    if (opts_.on_end_session) opts_.on_end_session(d.end_session());
+  }
+}
+
 void ControlClient::Report(const Writer& write, std::mutex& mu, std::condition_variable& cv,
                            const bool& stop) {
   using Clock = std::chrono::steady_clock;
@@ -150,42 +207,30 @@ absl::Status ControlClient::RunStream() {
   reg.mutable_register_()->set_name(opts_.name);
   reg.mutable_register_()->set_version(WARDEN_VERSION);
   reg.mutable_register_()->set_public_key(opts_.public_key);
+  reg.mutable_register_()->set_identity_key(trust_.identity_public_key());
   write(reg);
+
+  // The Challenge (or a Closing) comes first; nothing else is sent before the proof answers
+  // it, so that the control plane reads the proof next.
+  absl::Status closing;  // why the stream ended early, when it was said or found out
+  v1::AgentDirective d;
+  bool readable = stream->Read(&d);
+  if (readable) closing = Dispatch(d, reg, write);
+  if (readable && closing.ok() && !d.has_challenge()) {
+    closing = absl::DataLossError("the control stream did not start with a challenge");
+  }
+  if (!closing.ok()) ctx.TryCancel();
 
   std::mutex hb_mu;
   std::condition_variable hb_cv;
   bool hb_stop = false;
   std::thread heartbeat([&] { Report(write, hb_mu, hb_cv, hb_stop); });
 
-  absl::Status closing;  // why the gateway ended the stream, when it said so
-  v1::AgentDirective d;
-  while (stream->Read(&d)) {
-    if (d.has_welcome()) {
-      std::vector<std::string> names;
-      for (const auto& c : d.welcome().connections()) names.push_back(c.name());
-      spdlog::info("registered as agent {} via gateway {}; serving connections: {}", opts_.name,
-                   d.welcome().gateway_id(), names.empty() ? "(none)" : absl::StrJoin(names, ", "));
-      if (opts_.on_welcome) opts_.on_welcome(d.welcome());
-    } else if (d.has_policy()) {
-      std::string masking_key = OpenMaskingKey(*d.mutable_policy());
-      auto snap = std::make_shared<const v1::PolicySnapshot>(std::move(*d.mutable_policy()));
-      size_t count = snap->policies_size();
-      int64_t in_force = policy_.Install(std::move(snap), std::move(masking_key));
-      spdlog::info("applied policy version {} ({} policies)", in_force, count);
-      v1::AgentMessage ack;
-      ack.mutable_policy_applied()->set_version(in_force);
-      write(ack);
-    } else if (d.has_open_session()) {
-      if (opts_.on_open_session) {
-        opts_.on_open_session(std::move(*d.mutable_open_session()));
-      } else {
-        spdlog::warn("session {}: no session handler; ignoring", d.open_session().session_id());
-      }
-    } else if (d.has_end_session()) {
-      if (opts_.on_end_session) opts_.on_end_session(d.end_session());
-    } else if (d.has_closing()) {
-      closing =
-          absl::Status(static_cast<absl::StatusCode>(d.closing().code()), d.closing().message());
+  while (readable && closing.ok() && stream->Read(&d)) {
+    closing = Dispatch(d, reg, write);
+    if (!closing.ok()) {
+      ctx.TryCancel();
+      break;
     }
   }
   {

@@ -1,7 +1,8 @@
-// The agent's control stream: dial the gateway, register, apply every policy snapshot pushed
-// and acknowledge it, send heartbeats and the decision counters; on any failure reconnect with
-// backoff. A rejected agent token is final: retrying cannot fix it, so the client stops and says
-// why.
+// The agent's control stream: dial the gateway, register and prove the identity key, apply
+// every signed policy snapshot pushed and acknowledge it, send heartbeats and the decision
+// counters; on any failure reconnect with backoff. A rejected agent token or identity key, or a
+// control plane other than the pinned one, is final: retrying cannot fix it, so the client stops
+// and says why.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
@@ -15,6 +16,7 @@
 #include <thread>
 
 #include "absl/status/status.h"
+#include "agent/control_trust.h"
 #include "agent/decision_counters.h"
 #include "agent/policy_holder.h"
 #include "common/grpcutil/grpc_util.h"
@@ -29,6 +31,8 @@ struct ControlClientOptions {
   std::string token;
   std::string public_key;   // X25519 key credentials are sealed to (the private half stays here)
   std::string private_key;  // its private half: opens the masking key in policy snapshots
+  crypto::Ed25519KeyPair identity;  // proven to the control plane on every stream
+  std::string controlplane_key;     // pinned: everything that matters must be signed by it
   std::chrono::milliseconds heartbeat_interval{10000};
   // Reported as AgentStats on every new stream, then every stats_interval when they changed.
   // Null: no reports.
@@ -66,10 +70,15 @@ class ControlClient {
   // Opens the snapshot's masking key; empty (hash rules redact) when it has none or it does
   // not open. Clears the sealed bytes from the snapshot.
   std::string OpenMaskingKey(v1::PolicySnapshot& snap);
+  // Acts on one directive from the stream. Not OK ends the stream with that status.
+  absl::Status Dispatch(v1::AgentDirective& d, const v1::AgentMessage& reg, const Writer& write);
+  // Acts on a directive that arrived signed and verified.
+  void ApplyTrusted(v1::AgentDirective& d, const Writer& write);
 
   ControlClientOptions opts_;
   grpcutil::ReconnectingStub<v1::AgentService> stub_;
   PolicyHolder& policy_;
+  ControlTrust trust_;  // used by the stream thread only
   std::thread thread_;
   std::mutex mu_;
   std::condition_variable cv_;

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "agent/control_client.h"
+#include "agent/identity_key.h"
 #include "agent/session/session_runner.h"
 #include "common/crypto/sealed_box.h"
 #include "common/grpcutil/grpc_util.h"
@@ -16,17 +17,26 @@
 
 int main(int argc, char** argv) {
   warden::agent::ControlClientOptions opts;
-  std::string token_file, log_level = "info";
+  std::string token_file, identity_key_file, controlplane_key, log_level = "info";
+  bool print_identity_key = false;
   int session_threads = 1;
   CLI::App app{"warden-agent: enforces Warden policy beside a database; dials out to a gateway"};
   app.set_version_flag("--version", std::string("warden-agent ") + WARDEN_VERSION);
   app.add_option("--gateway", opts.gateway, "gateway address to dial")->capture_default_str();
-  app.add_option("--ca-file", opts.ca_file, "CA that signed the gateway's certificate (pinned)")
-      ->required();
-  app.add_option("--name", opts.name, "this agent's name, as created with wardenctl agents create")
-      ->required();
+  // Required unless printing the identity key (checked below).
+  app.add_option("--ca-file", opts.ca_file, "CA that signed the gateway's certificate (pinned)");
+  app.add_option("--name", opts.name, "this agent's name, as created with wardenctl agents create");
   app.add_option("--token-file", token_file,
                  "file holding the agent token (or set WARDEN_AGENT_TOKEN)");
+  app.add_option("--identity-key-file", identity_key_file,
+                 "this agent's Ed25519 identity key (PEM, mode 0600); created on first start")
+      ->required();
+  app.add_option("--controlplane-key", controlplane_key,
+                 "the control plane's signing key, ed25519:<base64>, as wardenctl agents create "
+                 "prints it: the agent acts only on what it signed");
+  app.add_flag("--print-identity-key", print_identity_key,
+               "print the identity key's public half (for wardenctl agents create "
+               "--identity-key), creating it if needed, and exit");
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error")->capture_default_str();
   app.add_option("--session-threads", session_threads,
                  "threads that move session bytes between tunnels and the database")
@@ -42,6 +52,27 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "error: unknown --log-level %s\n", log_level.c_str());
     return 2;
   }
+  auto identity = warden::agent::LoadOrCreateIdentityKey(identity_key_file);
+  if (!identity.ok()) {
+    spdlog::critical("{}", identity.status().message());
+    return 2;
+  }
+  if (print_identity_key) {
+    std::printf("%s\n", warden::crypto::Ed25519KeyText(identity->public_key).c_str());
+    return 0;
+  }
+  if (opts.name.empty() || opts.ca_file.empty()) {
+    std::fprintf(stderr, "error: --name and --ca-file are required\n");
+    return 2;
+  }
+  auto pinned = warden::crypto::ParseEd25519KeyText(controlplane_key);
+  if (!pinned.ok()) {
+    spdlog::critical("--controlplane-key: {} (wardenctl agents create prints it)",
+                     controlplane_key.empty() ? "required" : pinned.status().message());
+    return 2;
+  }
+  opts.identity = *std::move(identity);
+  opts.controlplane_key = *pinned;
   if (!token_file.empty()) {
     auto token = warden::ReadSecretFile(token_file);
     if (!token.ok()) {
@@ -77,7 +108,7 @@ int main(int argc, char** argv) {
   warden::agent::SessionRunnerOptions runner_opts;
   runner_opts.gateway = opts.gateway;
   runner_opts.ca_file = opts.ca_file;
-  runner_opts.sealing_private_key = sealing_key.private_key;
+  runner_opts.credential_keys = {sealing_key.private_key, opts.controlplane_key, opts.name};
   runner_opts.threads = session_threads;
   runner_opts.max_statement_bytes = max_statement_bytes;
   runner_opts.policy = &policy;

@@ -9,6 +9,7 @@
 #include "common/log/log.h"
 #include "common/policy/policy_yaml.h"
 #include "common/util/status_macros.h"
+#include "controlplane/admin_call.h"
 #include "controlplane/session_ends.h"
 
 namespace warden::controlplane {
@@ -20,13 +21,6 @@ namespace {
 constexpr int64_t kDefaultTokenTtl = 3600;
 constexpr int64_t kMaxTokenTtl = 30 * 24 * 3600;
 constexpr size_t kMaxSecretBytes = 4096;
-
-// Runs `body` after the admin check and converts its status for the wire.
-#define ADMIN_CALL(ctx, body)                                      \
-  do {                                                             \
-    if (auto st = CheckAdmin(*(ctx)); !st.ok()) return ToGrpc(st); \
-    return ToGrpc([&]() -> absl::Status { body }());               \
-  } while (0)
 
 absl::Status ValidateConnection(const v1::ConnectionInfo& c) {
   RETURN_IF_ERROR(ValidateName("connection", c.name()));
@@ -74,41 +68,6 @@ absl::Status AdminServiceImpl::CheckAdmin(const grpc::ServerContext& ctx) {
   absl::Status st = stores_.admin_tokens.Authenticate(*token);
   if (!st.ok()) spdlog::warn("admin call refused from {}: {}", ctx.peer(), st.message());
   return st;
-}
-
-grpc::Status AdminServiceImpl::CreateAgent(grpc::ServerContext* ctx,
-                                           const v1::CreateAgentRequest* req,
-                                           v1::CreateAgentResponse* resp) {
-  ADMIN_CALL(ctx, {
-    RETURN_IF_ERROR(ValidateName("agent", req->name()));
-    std::string token = crypto::GenerateToken(crypto::kAgentTokenPrefix);
-    ASSIGN_OR_RETURN(*resp->mutable_agent(),
-                     stores_.agents.Create(req->name(), crypto::HashToken(token)));
-    resp->set_token(token);
-    spdlog::info("agent {} created", req->name());
-    return absl::OkStatus();
-  });
-}
-
-grpc::Status AdminServiceImpl::ListAgents(grpc::ServerContext* ctx, const v1::ListAgentsRequest*,
-                                          v1::ListAgentsResponse* resp) {
-  ADMIN_CALL(ctx, {
-    ASSIGN_OR_RETURN(auto agents, stores_.agents.List());
-    for (auto& a : agents) *resp->add_agents() = std::move(a);
-    ASSIGN_OR_RETURN(int64_t v, stores_.policies.CurrentVersion());
-    resp->set_current_policy_version(v);
-    return absl::OkStatus();
-  });
-}
-
-grpc::Status AdminServiceImpl::DeleteAgent(grpc::ServerContext* ctx,
-                                           const v1::DeleteAgentRequest* req,
-                                           v1::DeleteAgentResponse*) {
-  ADMIN_CALL(ctx, {
-    RETURN_IF_ERROR(stores_.agents.Delete(req->name()));
-    spdlog::info("agent {} deleted", req->name());
-    return absl::OkStatus();
-  });
 }
 
 grpc::Status AdminServiceImpl::CreateConnection(grpc::ServerContext* ctx,

@@ -2,6 +2,7 @@
 // the admin token first.
 #pragma once
 
+#include "controlplane/agent_registry.h"
 #include "controlplane/decision_stats.h"
 #include "controlplane/live_sessions.h"
 #include "controlplane/policy_notifier.h"
@@ -12,9 +13,16 @@ namespace warden::controlplane {
 
 class AdminServiceImpl final : public v1::AdminService::Service {
  public:
+  // controlplane_key: the public key agents pin (CreateAgentResponse.controlplane_key).
   AdminServiceImpl(Stores& stores, PolicyNotifier& notifier, LiveSessions& sessions,
-                   const DecisionStats& decisions)
-      : stores_(stores), notifier_(notifier), sessions_(sessions), decisions_(decisions) {}
+                   const DecisionStats& decisions, AgentRegistry& agent_streams,
+                   std::string controlplane_key)
+      : stores_(stores),
+        notifier_(notifier),
+        sessions_(sessions),
+        decisions_(decisions),
+        agent_streams_(agent_streams),
+        controlplane_key_(std::move(controlplane_key)) {}
 
   grpc::Status CreateAgent(grpc::ServerContext*, const v1::CreateAgentRequest*,
                            v1::CreateAgentResponse*) override;
@@ -22,6 +30,16 @@ class AdminServiceImpl final : public v1::AdminService::Service {
                           v1::ListAgentsResponse*) override;
   grpc::Status DeleteAgent(grpc::ServerContext*, const v1::DeleteAgentRequest*,
                            v1::DeleteAgentResponse*) override;
+  grpc::Status ResetAgentKey(grpc::ServerContext*, const v1::ResetAgentKeyRequest*,
+                             v1::ResetAgentKeyResponse*) override;
+  grpc::Status CreateGateway(grpc::ServerContext*, const v1::CreateGatewayRequest*,
+                             v1::CreateGatewayResponse*) override;
+  grpc::Status ListGateways(grpc::ServerContext*, const v1::ListGatewaysRequest*,
+                            v1::ListGatewaysResponse*) override;
+  grpc::Status RotateGatewayToken(grpc::ServerContext*, const v1::RotateGatewayTokenRequest*,
+                                  v1::RotateGatewayTokenResponse*) override;
+  grpc::Status RevokeGateway(grpc::ServerContext*, const v1::RevokeGatewayRequest*,
+                             v1::RevokeGatewayResponse*) override;
   grpc::Status CreateConnection(grpc::ServerContext*, const v1::CreateConnectionRequest*,
                                 v1::CreateConnectionResponse*) override;
   grpc::Status ListConnections(grpc::ServerContext*, const v1::ListConnectionsRequest*,
@@ -63,6 +81,8 @@ class AdminServiceImpl final : public v1::AdminService::Service {
   PolicyNotifier& notifier_;
   LiveSessions& sessions_;
   const DecisionStats& decisions_;
+  AgentRegistry& agent_streams_;
+  std::string controlplane_key_;
 };
 
 // Names of agents, connections and identities: what fits in a URL, a log line and a

@@ -6,7 +6,9 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "common/crypto/ed25519.h"
 #include "common/crypto/sealed_box.h"
+#include "common/crypto/signing_inputs.h"
 #include "common/crypto/token.h"
 #include "common/grpcutil/grpc_util.h"
 #include "common/log/log.h"
@@ -24,19 +26,39 @@ constexpr int64_t kSealedCredentialTtlSeconds = 60;
 constexpr int kDefaultMaxSessionsPerIdentity = 64;
 }  // namespace
 
-ControlServiceImpl::~ControlServiceImpl() {
-  OPENSSL_cleanse(masking_key_.data(), masking_key_.size());
+ControlServiceImpl::ControlServiceImpl(Stores& stores, PolicyNotifier& notifier,
+                                       LiveSessions& sessions, DecisionStats& decisions,
+                                       AgentRegistry& registry, std::string signing_key,
+                                       std::string masking_key)
+    : stores_(stores),
+      notifier_(notifier),
+      sessions_(sessions),
+      decisions_(decisions),
+      registry_(registry),
+      signing_key_(std::move(signing_key)),
+      masking_key_(std::move(masking_key)) {
+  // ServerKeyStore checked the key's length; a key that is not one leaves agents unable to
+  // verify anything, which fails closed.
+  if (auto pair = crypto::Ed25519KeyPair::FromPrivate(signing_key_); pair.ok()) {
+    controlplane_key_ = pair->public_key;
+    OPENSSL_cleanse(pair->private_key.data(), pair->private_key.size());
+  }
 }
 
-absl::Status ControlServiceImpl::CheckGateway(const grpc::ServerContext& ctx) {
+ControlServiceImpl::~ControlServiceImpl() {
+  OPENSSL_cleanse(masking_key_.data(), masking_key_.size());
+  OPENSSL_cleanse(signing_key_.data(), signing_key_.size());
+}
+
+absl::StatusOr<std::string> ControlServiceImpl::AuthenticateGateway(
+    const grpc::ServerContext& ctx) {
   auto token = grpcutil::BearerToken(ctx);
-  if (!token || !crypto::ConstantTimeEquals(*token, gateway_secret_)) {
-    spdlog::warn("ControlService call from {} refused: bad gateway credential", ctx.peer());
-    return absl::UnauthenticatedError(
-        "gateway credential rejected: the gateway's --gateway-secret-file must match the "
-        "control plane's");
+  auto name = token ? stores_.gateways.Authenticate(*token)
+                    : absl::UnauthenticatedError("gateway credential rejected: none was sent");
+  if (!name.ok()) {
+    spdlog::warn("ControlService call from {} refused: {}", ctx.peer(), name.status().message());
   }
-  return absl::OkStatus();
+  return name;
 }
 
 absl::StatusOr<store::AgentIdentity> ControlServiceImpl::AuthenticateAgent(
@@ -57,15 +79,25 @@ absl::StatusOr<store::AgentIdentity> ControlServiceImpl::AuthenticateAgent(
 grpc::Status ControlServiceImpl::AgentControl(
     grpc::ServerContext* ctx,
     grpc::ServerReaderWriter<v1::AgentDirective, v1::AgentMessage>* stream) {
-  if (auto st = CheckGateway(*ctx); !st.ok()) return ToGrpc(st);
+  auto gateway = AuthenticateGateway(*ctx);
+  if (!gateway.ok()) return ToGrpc(gateway.status());
   auto agent = AuthenticateAgent(*ctx);
   std::string peer = grpcutil::Metadata(*ctx, grpcutil::kAgentPeerKey).value_or("?");
   if (!agent.ok()) {
-    spdlog::warn("agent control stream from {} refused: {}", peer, agent.status().message());
+    spdlog::warn("agent control stream from {} via gateway {} refused: {}", peer, *gateway,
+                 agent.status().message());
     return ToGrpc(agent.status());
   }
-  uint64_t generation = registry_.Attach(agent->id, ctx);
-  absl::Status st = ServeAgent(ctx, *agent, stream);
+  // Only a proven agent replaces the agent's current stream: a relayed token alone must not
+  // knock the real agent off.
+  auto proven = ProveAgent(*stream, *agent, stores_.agents, controlplane_key_);
+  if (!proven.ok()) {
+    spdlog::warn("agent {} via gateway {} refused: {}", agent->name, *gateway,
+                 proven.status().message());
+    return ToGrpc(proven.status());
+  }
+  uint64_t generation = registry_.Attach(agent->id, agent->name, ctx, *gateway);
+  absl::Status st = ServeAgent(ctx, *agent, *gateway, *proven, generation, stream);
   if (registry_.Detach(agent->id, generation)) {
     if (auto d = stores_.agents.MarkDisconnected(agent->id); !d.ok()) {
       spdlog::error("agent {}: recording disconnect failed: {}", agent->name, d.message());
@@ -86,23 +118,21 @@ absl::StatusOr<v1::AgentDirective> ControlServiceImpl::WelcomeFor(const store::A
   return d;
 }
 
-absl::Status ControlServiceImpl::ServeAgent(
-    grpc::ServerContext* ctx, const store::AgentIdentity& agent,
-    grpc::ServerReaderWriter<v1::AgentDirective, v1::AgentMessage>* stream) {
-  v1::AgentMessage first;
-  if (!stream->Read(&first)) return absl::CancelledError("stream closed before Register");
-  if (!first.has_register_()) {
-    return absl::InvalidArgumentError("the first message on a control stream must be Register");
-  }
-  const v1::Register& reg = first.register_();
-  if (reg.name() != agent.name) {
-    return absl::PermissionDeniedError(absl::StrCat("this agent token belongs to agent \"",
-                                                    agent.name, "\", not \"", reg.name(), "\""));
-  }
-  std::string gateway = grpcutil::Metadata(*ctx, grpcutil::kGatewayIdKey).value_or("");
+absl::Status ControlServiceImpl::ServeAgent(grpc::ServerContext* ctx,
+                                            const store::AgentIdentity& agent,
+                                            const std::string& gateway, const ProvenAgent& proven,
+                                            uint64_t generation, AgentStream* stream) {
+  const v1::Register& reg = proven.reg;
   RETURN_IF_ERROR(stores_.agents.MarkConnected(agent.id, reg.version(), gateway, reg.public_key()));
-  spdlog::info("agent {} connected (version {}, via gateway {})", agent.name, reg.version(),
-               gateway);
+  spdlog::info("agent {} connected (version {}, identity key {}, via gateway {})", agent.name,
+               reg.version(), crypto::KeyFingerprint(reg.identity_key()), gateway);
+  DirectiveSigner signer(signing_key_, agent.name, proven.nonce);
+  // Welcome, policy and session ends reach the agent only signed for this stream.
+  auto write_signed = [&](const v1::AgentDirective& d) -> absl::Status {
+    ASSIGN_OR_RETURN(v1::AgentDirective signed_directive, signer.Sign(d));
+    if (!stream->Write(signed_directive)) return absl::CancelledError("stream closed");
+    return absl::OkStatus();
+  };
 
   // The reader records acknowledgements; this thread pushes snapshots. Only this thread
   // writes, as the sync API allows one reader and one writer at a time.
@@ -111,7 +141,7 @@ absl::Status ControlServiceImpl::ServeAgent(
     v1::AgentMessage msg;
     while (stream->Read(&msg)) {
       absl::Status s;
-      if (msg.has_register_()) {
+      if (msg.has_register_() || msg.has_proof()) {
         spdlog::warn("agent {}: second Register on one stream; closing it", agent.name);
         break;
       }
@@ -134,39 +164,39 @@ absl::Status ControlServiceImpl::ServeAgent(
   absl::Status result;
   PolicyNotifier::State sent;
   uint64_t ends_seen = 0;  // every end still kept goes to a new stream: ending is idempotent
-  while (!closed && !ctx->IsCancelled()) {
+  while (!closed && !ctx->IsCancelled() && result.ok()) {
     PolicyNotifier::State now = notifier_.WaitChanged(sent, std::chrono::milliseconds(500));
-    if (now == sent) continue;
-    if (now.connections_epoch != sent.connections_epoch) {
-      auto welcome = WelcomeFor(agent, gateway);
-      if (!welcome.ok()) {
-        result = welcome.status();
-        break;
+    // A revoked gateway's streams end, but first carry the session ends recorded before the
+    // revocation: nothing else reaches the agents behind it.
+    const bool revoked = registry_.GatewayRevoked(agent.id, generation);
+    if (now == sent && !revoked) continue;
+    result = [&]() -> absl::Status {
+      if (now.connections_epoch != sent.connections_epoch) {
+        ASSIGN_OR_RETURN(v1::AgentDirective welcome, WelcomeFor(agent, gateway));
+        RETURN_IF_ERROR(write_signed(welcome));
       }
-      if (!stream->Write(*welcome)) break;
-    }
-    if (now.policy_version != sent.policy_version) {
-      auto snap = stores_.policies.Snapshot();
-      if (!snap.ok()) {
-        result = snap.status();
-        break;
-      }
-      SealMaskingKey(agent, reg.public_key(), &*snap);
-      v1::AgentDirective d;
-      *d.mutable_policy() = std::move(*snap);
-      if (!stream->Write(d)) break;
-    }
-    if (now.ends_epoch != sent.ends_epoch) {
-      bool written = true;
-      for (v1::EndSession& end : sessions_.EndsSince(&ends_seen)) {
+      if (now.policy_version != sent.policy_version) {
         v1::AgentDirective d;
-        *d.mutable_end_session() = std::move(end);
-        if (!(written = stream->Write(d))) break;
+        ASSIGN_OR_RETURN(*d.mutable_policy(), stores_.policies.Snapshot());
+        SealMaskingKey(agent, reg.public_key(), d.mutable_policy());
+        RETURN_IF_ERROR(write_signed(d));
       }
-      if (!written) break;
-    }
+      if (now.ends_epoch != sent.ends_epoch || revoked) {
+        for (v1::EndSession& end : sessions_.EndsSince(&ends_seen)) {
+          v1::AgentDirective d;
+          *d.mutable_end_session() = std::move(end);
+          RETURN_IF_ERROR(write_signed(d));
+        }
+      }
+      return absl::OkStatus();
+    }();
     sent = now;
+    if (revoked && result.ok()) {
+      result = absl::UnavailableError(
+          absl::StrCat("gateway ", gateway, " was revoked: connect through another gateway"));
+    }
   }
+  if (absl::IsCancelled(result)) result = absl::OkStatus();  // the stream went; nothing to say
   ctx->TryCancel();  // unblocks the reader if the loop ended first
   reader.join();
   return result;
@@ -184,9 +214,11 @@ void ControlServiceImpl::SealMaskingKey(const store::AgentIdentity& agent,
   snap->set_sealed_masking_key(std::move(*sealed));
 }
 
-absl::StatusOr<std::string> ControlServiceImpl::SealCredentialForAgent(
-    const v1::ConnectionInfo& conn, const std::string& session_id, const store::Principal& who,
-    const std::string& agent_key) {
+absl::Status ControlServiceImpl::SealCredentialForAgent(const v1::ConnectionInfo& conn,
+                                                        const store::Principal& who,
+                                                        const std::string& agent_key,
+                                                        v1::AuthorizeResponse* resp) {
+  const std::string& session_id = resp->session_id();
   ASSIGN_OR_RETURN(store::Credential cred, stores_.connections.OpenCredential(conn.name()));
   v1::DatabaseCredential payload;
   payload.set_username(std::move(cred.username));
@@ -199,13 +231,20 @@ absl::StatusOr<std::string> ControlServiceImpl::SealCredentialForAgent(
   auto sealed = crypto::SealTo(agent_key, plain, absl::StrCat(session_id, "\n", conn.name()));
   OPENSSL_cleanse(plain.data(), plain.size());
   OPENSSL_cleanse(payload.mutable_password()->data(), payload.password().size());
-  return sealed;
+  RETURN_IF_ERROR(sealed.status());
+  ASSIGN_OR_RETURN(
+      *resp->mutable_credential_signature(),
+      crypto::Ed25519Sign(signing_key_, crypto::CredentialSigningInput(conn.agent(), session_id,
+                                                                       conn.name(), *sealed)));
+  resp->set_sealed_credential(*std::move(sealed));
+  return absl::OkStatus();
 }
 
 grpc::Status ControlServiceImpl::Authorize(grpc::ServerContext* ctx,
                                            const v1::AuthorizeRequest* req,
                                            v1::AuthorizeResponse* resp) {
-  if (auto st = CheckGateway(*ctx); !st.ok()) return ToGrpc(st);
+  auto gateway = AuthenticateGateway(*ctx);
+  if (!gateway.ok()) return ToGrpc(gateway.status());
   return ToGrpc([&]() -> absl::Status {
     ASSIGN_OR_RETURN(store::Principal who, stores_.tokens.Authenticate(req->token()));
     ASSIGN_OR_RETURN(v1::ConnectionInfo conn, stores_.connections.Get(req->connection()));
@@ -222,8 +261,7 @@ grpc::Status ControlServiceImpl::Authorize(grpc::ServerContext* ctx,
           "agent \"", conn.agent(), "\" serving connection \"", conn.name(), "\" is offline"));
     }
     resp->set_session_id(crypto::GeneratePublicId("ses_"));
-    ASSIGN_OR_RETURN(*resp->mutable_sealed_credential(),
-                     SealCredentialForAgent(conn, resp->session_id(), who, agent->public_key));
+    RETURN_IF_ERROR(SealCredentialForAgent(conn, who, agent->public_key, resp));
     resp->set_identity(who.identity);
     for (auto& g : who.groups) resp->add_groups(g);
     resp->set_agent(conn.agent());
@@ -239,7 +277,7 @@ grpc::Status ControlServiceImpl::Authorize(grpc::ServerContext* ctx,
     granted.set_started_unix(store::NowUnix());
     granted.set_token_id(who.token_id);
     granted.set_token_expires_unix(who.expires_unix);
-    granted.set_gateway(grpcutil::Metadata(*ctx, grpcutil::kGatewayIdKey).value_or(""));
+    granted.set_gateway(*gateway);
     // 0: the default; negative: no limit (ConnectionInfo.max_sessions_per_identity).
     const int limit = conn.max_sessions_per_identity() == 0 ? kDefaultMaxSessionsPerIdentity
                                                             : conn.max_sessions_per_identity();
@@ -258,9 +296,9 @@ namespace warden::controlplane {
 grpc::Status ControlServiceImpl::ReportSessions(grpc::ServerContext* ctx,
                                                 const v1::ReportSessionsRequest* req,
                                                 v1::ReportSessionsResponse*) {
-  if (auto st = CheckGateway(*ctx); !st.ok()) return ToGrpc(st);
-  std::string gateway = grpcutil::Metadata(*ctx, grpcutil::kGatewayIdKey).value_or("?");
-  sessions_.Report(gateway, {req->sessions().begin(), req->sessions().end()});
+  auto gateway = AuthenticateGateway(*ctx);
+  if (!gateway.ok()) return ToGrpc(gateway.status());
+  sessions_.Report(*gateway, {req->sessions().begin(), req->sessions().end()});
   return grpc::Status::OK;
 }
 

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "controlplane/agent_proof.h"
 #include "controlplane/agent_registry.h"
 #include "controlplane/decision_stats.h"
 #include "controlplane/live_sessions.h"
@@ -15,14 +16,10 @@ namespace warden::controlplane {
 
 class ControlServiceImpl final : public v1::ControlService::Service {
  public:
+  // signing_key: the control plane's Ed25519 seed (store/server_key_store.h).
   ControlServiceImpl(Stores& stores, PolicyNotifier& notifier, LiveSessions& sessions,
-                     DecisionStats& decisions, std::string gateway_secret, std::string masking_key)
-      : stores_(stores),
-        notifier_(notifier),
-        sessions_(sessions),
-        decisions_(decisions),
-        gateway_secret_(std::move(gateway_secret)),
-        masking_key_(std::move(masking_key)) {}
+                     DecisionStats& decisions, AgentRegistry& registry, std::string signing_key,
+                     std::string masking_key);
   ~ControlServiceImpl() override;
 
   grpc::Status AgentControl(
@@ -33,14 +30,17 @@ class ControlServiceImpl final : public v1::ControlService::Service {
   grpc::Status ReportSessions(grpc::ServerContext* ctx, const v1::ReportSessionsRequest* req,
                               v1::ReportSessionsResponse* resp) override;
 
+  // The public half of the signing key, which agents pin.
+  const std::string& controlplane_key() const { return controlplane_key_; }
+
  private:
-  absl::Status CheckGateway(const grpc::ServerContext& ctx);
+  // The name of the gateway whose token the call carries.
+  absl::StatusOr<std::string> AuthenticateGateway(const grpc::ServerContext& ctx);
   absl::StatusOr<store::AgentIdentity> AuthenticateAgent(const grpc::ServerContext& ctx);
   // The connection's credential, sealed to its agent's key for this session only.
-  absl::StatusOr<std::string> SealCredentialForAgent(const v1::ConnectionInfo& conn,
-                                                     const std::string& session_id,
-                                                     const store::Principal& who,
-                                                     const std::string& agent_key);
+  // Also signs it into resp (AuthorizeResponse.credential_signature).
+  absl::Status SealCredentialForAgent(const v1::ConnectionInfo& conn, const store::Principal& who,
+                                      const std::string& agent_key, v1::AuthorizeResponse* resp);
   // Seals the masking key to the agent's X25519 key into *snap; without a usable key the
   // snapshot goes without it, and the agent's hash rules redact (fail closed).
   void SealMaskingKey(const store::AgentIdentity& agent, const std::string& agent_key,
@@ -48,15 +48,17 @@ class ControlServiceImpl final : public v1::ControlService::Service {
   absl::StatusOr<v1::AgentDirective> WelcomeFor(const store::AgentIdentity& agent,
                                                 const std::string& gateway);
   absl::Status ServeAgent(grpc::ServerContext* ctx, const store::AgentIdentity& agent,
-                          grpc::ServerReaderWriter<v1::AgentDirective, v1::AgentMessage>* stream);
+                          const std::string& gateway, const ProvenAgent& proven,
+                          uint64_t generation, AgentStream* stream);
 
   Stores& stores_;
   PolicyNotifier& notifier_;
   LiveSessions& sessions_;
   DecisionStats& decisions_;
-  AgentRegistry registry_;
-  std::string gateway_secret_;
-  std::string masking_key_;  // never logged; see store/masking_key_store.h
+  AgentRegistry& registry_;
+  std::string signing_key_;  // never logged; see store/server_key_store.h
+  std::string controlplane_key_;
+  std::string masking_key_;  // never logged
 };
 
 }  // namespace warden::controlplane

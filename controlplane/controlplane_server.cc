@@ -36,16 +36,17 @@ absl::StatusOr<std::unique_ptr<ControlPlaneServer>> ControlPlaneServer::Start(
   ASSIGN_OR_RETURN(self->stores_, Stores::Open(opts.db_path, opts.master_key_file));
   RETURN_IF_ERROR(self->stores_->agents.MarkAllDisconnected());
   RETURN_IF_ERROR(BootstrapAdminToken(*self->stores_, opts.admin_token_file));
-  ASSIGN_OR_RETURN(std::string gateway_secret, ReadSecretFile(opts.gateway_secret_file));
   ASSIGN_OR_RETURN(int64_t version, self->stores_->policies.CurrentVersion());
   // Created on the first start; a tampered row stops the start here (DataLoss).
-  ASSIGN_OR_RETURN(std::string masking_key, self->stores_->masking_key.LoadOrCreate());
+  ASSIGN_OR_RETURN(std::string masking_key, self->stores_->server_keys.MaskingKey());
+  ASSIGN_OR_RETURN(std::string signing_key, self->stores_->server_keys.SigningKey());
   self->notifier_ = std::make_unique<PolicyNotifier>(version);
-  self->admin_ = std::make_unique<AdminServiceImpl>(*self->stores_, *self->notifier_,
-                                                    self->live_sessions_, self->decision_stats_);
   self->control_ = std::make_unique<ControlServiceImpl>(
       *self->stores_, *self->notifier_, self->live_sessions_, self->decision_stats_,
-      std::move(gateway_secret), std::move(masking_key));
+      self->agent_streams_, std::move(signing_key), std::move(masking_key));
+  self->admin_ = std::make_unique<AdminServiceImpl>(
+      *self->stores_, *self->notifier_, self->live_sessions_, self->decision_stats_,
+      self->agent_streams_, self->control_->controlplane_key());
   ASSIGN_OR_RETURN(auto creds, grpcutil::ServerTls(opts.tls_cert, opts.tls_key));
   grpc::ServerBuilder builder;
   builder.AddListeningPort(opts.listen, creds, &self->port_);

@@ -22,7 +22,6 @@ struct ControlPlaneOptions {
   std::string master_key_file = "var/master.key";
   std::string tls_cert;
   std::string tls_key;
-  std::string gateway_secret_file;
   // When the store has no admin token yet, one is created and written here (mode 0600).
   std::string admin_token_file;
 };
@@ -45,6 +44,7 @@ class ControlPlaneServer {
   std::unique_ptr<PolicyNotifier> notifier_;
   LiveSessions live_sessions_;
   DecisionStats decision_stats_;
+  AgentRegistry agent_streams_;
   std::unique_ptr<AdminServiceImpl> admin_;
   std::unique_ptr<ControlServiceImpl> control_;
   std::unique_ptr<grpc::Server> server_;

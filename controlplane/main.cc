@@ -19,9 +19,6 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--tls-cert", opts.tls_cert, "server certificate (PEM)")->required();
   app.add_option("--tls-key", opts.tls_key, "server key (PEM)")->required();
-  app.add_option("--gateway-secret-file", opts.gateway_secret_file,
-                 "file holding the secret gateways present")
-      ->required();
   app.add_option("--admin-token-file", opts.admin_token_file,
                  "where to write the first admin token if the store has none");
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error")->capture_default_str();

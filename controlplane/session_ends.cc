@@ -28,16 +28,17 @@ LiveSessions::EndReason TokenRevoked(std::string token_id) {
   return
       [token_id = std::move(token_id)](const v1::LiveSession& s) -> std::optional<v1::EndSession> {
         if (token_id.empty() || s.token_id() != token_id) return std::nullopt;
-        return Ending("28000", absl::StrCat("the access token ", token_id,
-                                            " was revoked: ask an administrator for a new one"));
+        return Ending("28000",
+                      "the access token of this session was revoked: ask an administrator for a "
+                      "new one");
       };
 }
 
 LiveSessions::EndReason TokenExpired(int64_t now_unix) {
   return [now_unix](const v1::LiveSession& s) -> std::optional<v1::EndSession> {
     if (s.token_expires_unix() <= 0 || s.token_expires_unix() > now_unix) return std::nullopt;
-    return Ending("28000", absl::StrCat("the access token ", s.token_id(),
-                                        " expired: connect again with a new one"));
+    return Ending("28000",
+                  "the access token of this session expired: connect again with a new one");
   };
 }
 
@@ -45,6 +46,13 @@ LiveSessions::EndReason ConnectionDeleted(std::string name) {
   return [name = std::move(name)](const v1::LiveSession& s) -> std::optional<v1::EndSession> {
     if (s.connection() != name) return std::nullopt;
     return Ending("57P01", absl::StrCat("connection \"", name, "\" was deleted"));
+  };
+}
+
+LiveSessions::EndReason GatewayRevoked(std::string name) {
+  return [name = std::move(name)](const v1::LiveSession& s) -> std::optional<v1::EndSession> {
+    if (s.gateway() != name) return std::nullopt;
+    return Ending("57P01", "the gateway carrying this session was revoked: connect again");
   };
 }
 

@@ -9,8 +9,9 @@
 #include "controlplane/store/agent_store.h"
 #include "controlplane/store/connection_store.h"
 #include "controlplane/store/database.h"
-#include "controlplane/store/masking_key_store.h"
+#include "controlplane/store/gateway_store.h"
 #include "controlplane/store/policy_store.h"
+#include "controlplane/store/server_key_store.h"
 #include "controlplane/store/token_store.h"
 
 namespace warden::controlplane {
@@ -24,7 +25,8 @@ struct Stores {
         tokens(*db),
         admin_tokens(*db),
         policies(*db),
-        masking_key(*db, keyring) {}
+        server_keys(*db, keyring),
+        gateways(*db) {}
 
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<Stores>> Open(
       const std::string& db_path, const std::string& master_key_file) {
@@ -42,7 +44,8 @@ struct Stores {
   store::TokenStore tokens;
   store::AdminTokenStore admin_tokens;
   store::PolicyStore policies;
-  store::MaskingKeyStore masking_key;
+  store::ServerKeyStore server_keys;
+  store::GatewayStore gateways;
 };
 
 }  // namespace warden::controlplane

@@ -71,12 +71,10 @@ mkdir -p "$run" "$log"
 chmod 700 "$var"
 "$root/scripts/dev-certs.sh" "$var/certs"
 [[ -s "$var/master.key" ]] || (umask 077; echo "k1:$(openssl rand -hex 32)" >"$var/master.key")
-[[ -s "$var/gateway.secret" ]] || (umask 077; echo "wdngw_$(openssl rand -hex 32)" >"$var/gateway.secret")
 
 start controlplane "$bin/warden-controlplane" --listen "$cp_listen" --db "$var/warden.db" \
   --master-key-file "$var/master.key" --tls-cert "$var/certs/server.crt" \
-  --tls-key "$var/certs/server.key" --gateway-secret-file "$var/gateway.secret" \
-  --admin-token-file "$var/admin.token"
+  --tls-key "$var/certs/server.key" --admin-token-file "$var/admin.token"
 wait_for "the first admin token" 20 test -s "$var/admin.token"
 
 mkdir -p "$(dirname "$config")"
@@ -91,21 +89,35 @@ export WARDEN_CONFIG=$config
 ctl() { "$bin/wardenctl" "$@"; }
 wait_for "the control plane at $cp_listen" 20 ctl agents list
 
-start gateway "$bin/warden-gateway" --id quickstart-gw --listen-agents "$gw_agents" \
+# json_field FIELD: one field of the JSON object on stdin.
+json_field() { /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
+
+# The gateway's own token (only its hash is stored); a lost one is replaced by a rotation.
+if [[ ! -s "$var/gateway.token" ]]; then
+  (umask 077
+   { ctl gateways create quickstart-gw -o json 2>/dev/null ||
+     ctl gateways rotate quickstart-gw --grace 0 -o json; } | json_field token >"$var/gateway.token")
+fi
+start gateway "$bin/warden-gateway" --listen-agents "$gw_agents" \
   --listen-postgres "$gw_pg" --listen-tunnels "$gw_tunnels" \
   --controlplane "$cp_listen" --ca-file "$var/certs/ca.crt" --tls-cert "$var/certs/server.crt" \
-  --tls-key "$var/certs/server.key" --gateway-secret-file "$var/gateway.secret"
+  --tls-key "$var/certs/server.key" --token-file "$var/gateway.token"
 
-if [[ ! -s "$var/agent.token" ]]; then
+# The agent pins the control plane's signing key and enrols its identity key (created in
+# $var/agent.key by the agent itself) before its first connection, so that no gateway is trusted
+# with either.
+if [[ ! -s "$var/agent.token" || ! -s "$var/controlplane.key" ]]; then
   # A lost token cannot be recovered (only its hash is stored): replace the agent.
   ctl agents delete "$agent_name" >/dev/null 2>&1 || true
-  ctl agents create "$agent_name" -o json |
-    /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])' >"$var/agent.token.tmp"
-  chmod 600 "$var/agent.token.tmp"
-  mv "$var/agent.token.tmp" "$var/agent.token"
+  identity_key=$("$bin/warden-agent" --identity-key-file "$var/agent.key" --print-identity-key)
+  created=$(ctl agents create "$agent_name" --identity-key "$identity_key" -o json)
+  (umask 077
+   json_field token <<<"$created" >"$var/agent.token"
+   json_field controlplane_key <<<"$created" >"$var/controlplane.key")
 fi
 start agent "$bin/warden-agent" --name "$agent_name" --gateway "$gw_agents" \
-  --ca-file "$var/certs/ca.crt" --token-file "$var/agent.token"
+  --ca-file "$var/certs/ca.crt" --token-file "$var/agent.token" \
+  --identity-key-file "$var/agent.key" --controlplane-key "$(cat "$var/controlplane.key")"
 
 agent_connected() {
   ctl agents list -o json | /usr/bin/python3 -c '

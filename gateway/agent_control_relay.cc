@@ -19,8 +19,7 @@ grpc::Status AgentServiceImpl::Control(
                         "agent token missing: start the agent with --token-file");
   }
   grpc::ClientContext up;
-  up.AddMetadata(grpcutil::kAuthorizationKey, "Bearer " + gateway_secret_);
-  up.AddMetadata(grpcutil::kGatewayIdKey, gateway_id_);
+  credential_.Attach(up);
   up.AddMetadata(grpcutil::kAgentTokenKey, *token);
   up.AddMetadata(grpcutil::kAgentPeerKey, ctx->peer());
   auto stub = control_.Get();
@@ -34,11 +33,11 @@ grpc::Status AgentServiceImpl::Control(
   bool finished = false;
   std::thread to_control([&] {
     v1::AgentMessage msg;
-    bool registered = false;
+    bool registered = false, proved = false;
     while (agent->Read(&msg)) {
-      // One Register per stream: the control plane checks only the first, so a second one
-      // could otherwise claim another agent's name on this gateway.
+      // One Register and one proof per stream: the control plane checks only the first.
       if (msg.has_register_() && std::exchange(registered, true)) break;
+      if (msg.has_proof() && std::exchange(proved, true)) break;
       std::lock_guard<std::mutex> lock(write_mu);
       if (finished || !upstream->Write(msg)) break;
     }
@@ -50,13 +49,17 @@ grpc::Status AgentServiceImpl::Control(
   bool linked = false;
   std::string linked_name;
   while (upstream->Read(&d)) {
-    if (d.has_welcome() && !linked) {
-      // The control plane accepted the agent and named it (the name its token belongs to):
-      // sessions for its connections may use this stream now.
-      linked_name = d.welcome().agent_id();
-      links_.Put(linked_name, link);
-      linked = true;
-      if (tunnels_ && agent_host) tunnels_->Trust(*agent_host);
+    if (d.has_signed_() && !linked) {
+      // The first signed directive is the Welcome: the control plane accepted the agent and
+      // named it (the name its token belongs to); sessions for its connections may use this
+      // stream now. The gateway reads the signed bytes; it need not verify them, the agent does.
+      v1::AgentDirective inner;
+      if (inner.ParseFromString(d.signed_().directive()) && inner.has_welcome()) {
+        linked_name = inner.welcome().agent_id();
+        links_.Put(linked_name, link);
+        linked = true;
+        if (tunnels_ && agent_host) tunnels_->Trust(*agent_host);
+      }
     }
     if (!link->Send(d)) break;
   }

@@ -1,6 +1,9 @@
 // AgentService.Control on the gateway: relays one agent's control stream to the control
 // plane's ControlService.AgentControl, unchanged in both directions. The gateway does not
-// judge the agent token; it passes it on, with its own credential, to the control plane.
+// judge the agent token; it passes it on, with its own credential, to the control plane. The
+// agent and the control plane authenticate each other through it (Challenge, RegisterProof,
+// SignedDirective in agent.proto): the gateway reads what it must (the agent's name in the signed
+// Welcome) and can alter nothing unnoticed.
 #pragma once
 
 #include <memory>
@@ -9,6 +12,7 @@
 #include "common/grpcutil/grpc_util.h"
 #include "gateway/admission.h"
 #include "gateway/agent_links.h"
+#include "gateway/gateway_credential.h"
 #include "warden/v1/agent.grpc.pb.h"
 #include "warden/v1/control.grpc.pb.h"
 
@@ -21,12 +25,8 @@ class AgentServiceImpl final : public v1::AgentService::Service {
   // `tunnels`, when given, trusts the host of every linked agent: its session tunnels draw on
   // the reserve strangers cannot fill (admission.h).
   AgentServiceImpl(grpcutil::ReconnectingStub<v1::ControlService>& control, AgentLinks& links,
-                   std::string gateway_id, std::string gateway_secret, Admission* tunnels = nullptr)
-      : control_(control),
-        links_(links),
-        gateway_id_(std::move(gateway_id)),
-        gateway_secret_(std::move(gateway_secret)),
-        tunnels_(tunnels) {}
+                   GatewayCredential& credential, Admission* tunnels = nullptr)
+      : control_(control), links_(links), credential_(credential), tunnels_(tunnels) {}
 
   grpc::Status Control(
       grpc::ServerContext* ctx,
@@ -35,8 +35,7 @@ class AgentServiceImpl final : public v1::AgentService::Service {
  private:
   grpcutil::ReconnectingStub<v1::ControlService>& control_;
   AgentLinks& links_;
-  std::string gateway_id_;
-  std::string gateway_secret_;
+  GatewayCredential& credential_;
   Admission* tunnels_;
 };
 

@@ -210,8 +210,7 @@ void ClientSession::Authorize(std::string token) {
     v1::AuthorizeResponse resp;
   };
   auto call = std::make_shared<Call>();
-  call->ctx.AddMetadata(grpcutil::kAuthorizationKey, "Bearer " + ctx_.gateway_secret);
-  call->ctx.AddMetadata(grpcutil::kGatewayIdKey, ctx_.gateway_id);
+  ctx_.credential.Attach(call->ctx);
   call->ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   call->req.set_token(std::move(token));
   call->req.set_connection(connection_);
@@ -244,6 +243,7 @@ void ClientSession::OnAuthorized(const grpc::Status& status, const v1::Authorize
   open->set_session_id(session_id_);
   open->set_connection(connection_);
   open->set_sealed_credential(resp.sealed_credential());
+  open->set_credential_signature(resp.credential_signature());
   open->set_tunnel_secret(std::move(secret));
   for (const auto& [k, v] : client_params_) (*open->mutable_client_parameters())[k] = v;
   open->set_identity(resp.identity());

@@ -28,6 +28,7 @@
 #include "gateway/admission.h"
 #include "gateway/agent_links.h"
 #include "gateway/agent_tunnel.h"
+#include "gateway/gateway_credential.h"
 #include "gateway/session_registry.h"
 #include "warden/v1/control.grpc.pb.h"
 
@@ -38,9 +39,8 @@ struct GatewayContext {
   grpcutil::ReconnectingStub<v1::ControlService>& control;
   AgentLinks& agents;
   SessionRegistry& sessions;
-  std::string gateway_id;
-  std::string gateway_secret;
-  int tunnel_port = 0;  // where agents dial session tunnels (set once listening)
+  GatewayCredential& credential;  // the gateway's own token for the control plane
+  int tunnel_port = 0;            // where agents dial session tunnels (set once listening)
   // Connections that have not authenticated yet, per listener (admission.h).
   Admission* client_admission = nullptr;
   Admission* tunnel_admission = nullptr;

@@ -1,7 +1,5 @@
 #include "gateway/gateway_server.h"
 
-#include <unistd.h>
-
 #include <chrono>
 
 #include "absl/strings/str_cat.h"
@@ -35,14 +33,9 @@ absl::Status ConfigureServerTls(asio::ssl::context& tls, const std::string& cert
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(GatewayOptions opts) {
-  if (opts.id.empty()) {
-    char host[256] = {};
-    ::gethostname(host, sizeof(host) - 1);
-    opts.id = host;
-  }
-  ASSIGN_OR_RETURN(std::string secret, ReadSecretFile(opts.gateway_secret_file));
   ASSIGN_OR_RETURN(auto client_creds, grpcutil::ClientTls(opts.ca_file));
   auto self = std::unique_ptr<GatewayServer>(new GatewayServer());
+  ASSIGN_OR_RETURN(self->credential_, GatewayCredential::Load(opts.token_file));
   self->control_ = std::make_unique<grpcutil::ReconnectingStub<v1::ControlService>>(
       opts.controlplane, client_creds);
   RETURN_IF_ERROR(ConfigureServerTls(self->tls_,
@@ -58,12 +51,12 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(GatewayOptio
   self->client_admission_ = std::make_unique<Admission>(opts.admission);
   self->tunnel_admission_ = std::make_unique<Admission>(opts.admission);
   self->ctx_ = std::unique_ptr<GatewayContext>(new GatewayContext{
-      self->tls_, *self->control_, self->links_, self->sessions_, opts.id, secret});
+      self->tls_, *self->control_, self->links_, self->sessions_, *self->credential_});
   self->ctx_->client_admission = self->client_admission_.get();
   self->ctx_->tunnel_admission = self->tunnel_admission_.get();
   self->ctx_->auth_timeout = std::chrono::seconds(opts.auth_timeout_seconds);
   self->agents_ = std::make_unique<AgentServiceImpl>(
-      *self->control_, self->links_, opts.id, std::move(secret), self->tunnel_admission_.get());
+      *self->control_, self->links_, *self->credential_, self->tunnel_admission_.get());
   ASSIGN_OR_RETURN(auto server_creds, grpcutil::ServerTls(opts.tls_cert, opts.tls_key));
   grpc::ServerBuilder builder;
   builder.AddListeningPort(opts.listen_agents, server_creds, &self->agent_port_);
@@ -74,13 +67,13 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(GatewayOptio
     return absl::UnavailableError(
         absl::StrCat("cannot listen on ", opts.listen_agents, " (address in use?)"));
   }
-  spdlog::info("gateway {} listening for agents on {}, control plane at {}", opts.id,
+  spdlog::info("gateway listening for agents on {}, control plane at {}",
                grpcutil::BoundAddress(opts.listen_agents, self->agent_port_), opts.controlplane);
   ASSIGN_OR_RETURN(self->listeners_,
                    Listeners::Start({opts.listen_postgres, opts.listen_tunnels, opts.io_threads},
                                     *self->ctx_, self->tunnel_tls_));
-  self->reporter_ = std::make_unique<SessionReporter>(*self->control_, self->sessions_, opts.id,
-                                                      self->ctx_->gateway_secret);
+  self->reporter_ =
+      std::make_unique<SessionReporter>(*self->control_, self->sessions_, *self->credential_);
   return self;
 }
 

@@ -9,19 +9,19 @@
 
 #include "absl/status/statusor.h"
 #include "gateway/agent_control_relay.h"
+#include "gateway/gateway_credential.h"
 #include "gateway/listeners.h"
 #include "gateway/session_reporter.h"
 
 namespace warden::gateway {
 
 struct GatewayOptions {
-  std::string id;  // defaults to the host name
   std::string listen_agents = "127.0.0.1:7444";
   std::string controlplane = "127.0.0.1:7443";
   std::string ca_file;   // trusted to sign the control plane's certificate
   std::string tls_cert;  // served to agents
   std::string tls_key;
-  std::string gateway_secret_file;
+  std::string token_file;  // this gateway's token (wardenctl gateways create)
   std::string listen_postgres = "127.0.0.1:15432";
   std::string listen_tunnels = "127.0.0.1:7445";  // agents dial it for each session's tunnel
   std::string pg_tls_cert;                        // served to PostgreSQL clients; default: tls_cert
@@ -46,6 +46,7 @@ class GatewayServer {
   asio::ssl::context tls_;         // for PostgreSQL clients
   asio::ssl::context tunnel_tls_;  // for agents' session tunnels
   std::unique_ptr<grpcutil::ReconnectingStub<v1::ControlService>> control_;
+  std::unique_ptr<GatewayCredential> credential_;
   AgentLinks links_;
   std::unique_ptr<Admission> client_admission_;
   std::unique_ptr<Admission> tunnel_admission_;

@@ -12,7 +12,6 @@ int main(int argc, char** argv) {
   std::string log_level = "info";
   CLI::App app{"warden-gateway: Warden's network edge for agents and clients"};
   app.set_version_flag("--version", std::string("warden-gateway ") + WARDEN_VERSION);
-  app.add_option("--id", opts.id, "gateway id shown in agents list (default: host name)");
   app.add_option("--listen-agents", opts.listen_agents, "address agents dial")
       ->capture_default_str();
   app.add_option("--controlplane", opts.controlplane, "control plane address")
@@ -21,8 +20,9 @@ int main(int argc, char** argv) {
       ->required();
   app.add_option("--tls-cert", opts.tls_cert, "certificate served to agents (PEM)")->required();
   app.add_option("--tls-key", opts.tls_key, "key for --tls-cert (PEM)")->required();
-  app.add_option("--gateway-secret-file", opts.gateway_secret_file,
-                 "file holding this gateway's credential for the control plane")
+  app.add_option("--token-file", opts.token_file,
+                 "file holding this gateway's token (wardenctl gateways create NAME); re-read "
+                 "when it changes, for wardenctl gateways rotate")
       ->required();
   app.add_option("--listen-postgres", opts.listen_postgres, "address PostgreSQL clients connect to")
       ->capture_default_str();

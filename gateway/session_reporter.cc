@@ -5,13 +5,8 @@
 namespace warden::gateway {
 
 SessionReporter::SessionReporter(grpcutil::ReconnectingStub<v1::ControlService>& control,
-                                 SessionRegistry& sessions, std::string gateway_id,
-                                 std::string gateway_secret)
-    : control_(control),
-      sessions_(sessions),
-      gateway_id_(std::move(gateway_id)),
-      gateway_secret_(std::move(gateway_secret)),
-      thread_([this] { Run(); }) {}
+                                 SessionRegistry& sessions, GatewayCredential& credential)
+    : control_(control), sessions_(sessions), credential_(credential), thread_([this] { Run(); }) {}
 
 SessionReporter::~SessionReporter() {
   {
@@ -35,8 +30,7 @@ void SessionReporter::ReportOnce() {
   v1::ReportSessionsRequest req;
   for (auto& s : sessions_.LiveSnapshot()) *req.add_sessions() = std::move(s);
   grpc::ClientContext ctx;
-  ctx.AddMetadata(grpcutil::kAuthorizationKey, "Bearer " + gateway_secret_);
-  ctx.AddMetadata(grpcutil::kGatewayIdKey, gateway_id_);
+  credential_.Attach(ctx);
   ctx.set_deadline(std::chrono::system_clock::now() + kInterval);
   v1::ReportSessionsResponse resp;
   auto stub = control_.Get();

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "common/grpcutil/grpc_util.h"
+#include "gateway/gateway_credential.h"
 #include "gateway/session_registry.h"
 #include "warden/v1/control.grpc.pb.h"
 
@@ -19,7 +20,7 @@ class SessionReporter {
   static constexpr std::chrono::seconds kInterval{2};
 
   SessionReporter(grpcutil::ReconnectingStub<v1::ControlService>& control,
-                  SessionRegistry& sessions, std::string gateway_id, std::string gateway_secret);
+                  SessionRegistry& sessions, GatewayCredential& credential);
   ~SessionReporter();
 
  private:
@@ -28,8 +29,7 @@ class SessionReporter {
 
   grpcutil::ReconnectingStub<v1::ControlService>& control_;
   SessionRegistry& sessions_;
-  std::string gateway_id_;
-  std::string gateway_secret_;
+  GatewayCredential& credential_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;

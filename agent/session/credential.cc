@@ -3,7 +3,9 @@
 #include <openssl/crypto.h>
 
 #include "absl/strings/str_cat.h"
+#include "common/crypto/ed25519.h"
 #include "common/crypto/sealed_box.h"
+#include "common/crypto/signing_inputs.h"
 #include "warden/v1/agent.pb.h"
 
 namespace warden::agent {
@@ -24,13 +26,20 @@ std::string CredentialAad(absl::string_view session_id, absl::string_view connec
   return absl::StrCat(session_id, "\n", connection);
 }
 
-absl::StatusOr<std::unique_ptr<DatabaseSecret>> OpenCredential(absl::string_view private_key,
-                                                               absl::string_view session_id,
-                                                               absl::string_view connection,
-                                                               absl::string_view sealed,
-                                                               int64_t now_unix) {
+absl::StatusOr<std::unique_ptr<DatabaseSecret>> OpenCredential(
+    const CredentialKeys& keys, absl::string_view session_id, absl::string_view connection,
+    absl::string_view sealed, absl::string_view signature, int64_t now_unix) {
   if (sealed.empty()) return absl::InvalidArgumentError("no credential was sent for the session");
-  auto plain = crypto::OpenSealed(private_key, sealed, CredentialAad(session_id, connection));
+  if (!crypto::Ed25519Verify(
+          keys.controlplane_key,
+          crypto::CredentialSigningInput(keys.agent_name, session_id, connection, sealed),
+          signature)) {
+    return absl::PermissionDeniedError(
+        "the session's credential is not signed by the control plane this agent trusts "
+        "(--controlplane-key): refused");
+  }
+  auto plain =
+      crypto::OpenSealed(keys.sealing_private_key, sealed, CredentialAad(session_id, connection));
   if (!plain.ok()) {
     return absl::PermissionDeniedError(
         "the credential could not be opened with this agent's key (sealed for another agent, "

@@ -31,11 +31,19 @@ struct DatabaseSecret {
 // The associated data the control plane sealed the credential with: "<session id>\n<connection>".
 std::string CredentialAad(absl::string_view session_id, absl::string_view connection);
 
-// Opens a sealed v1::DatabaseCredential, refusing one past its expiry (now_unix). Errors name
-// the reason, never the contents.
+// What opens a credential and proves who made it.
+struct CredentialKeys {
+  std::string sealing_private_key;  // X25519: credentials are sealed to its public half
+  std::string controlplane_key;     // the pinned Ed25519 key that signs every credential
+  std::string agent_name;
+};
+
+// Opens a sealed v1::DatabaseCredential after checking the control plane's signature over it
+// (anyone can seal to this agent's public key; only the control plane can sign), refusing one
+// past its expiry (now_unix). Errors name the reason, never the contents.
 [[nodiscard]] absl::StatusOr<std::unique_ptr<DatabaseSecret>> OpenCredential(
-    absl::string_view private_key, absl::string_view session_id, absl::string_view connection,
-    absl::string_view sealed, int64_t now_unix);
+    const CredentialKeys& keys, absl::string_view session_id, absl::string_view connection,
+    absl::string_view sealed, absl::string_view signature, int64_t now_unix);
 
 // OPENSSL_cleanse over the whole capacity-in-use of `s`, then clear().
 void WipeString(std::string& s);

@@ -16,7 +16,7 @@ SessionRunner::SessionRunner(SessionRunnerOptions opts)
   env_->io = &io_;
   env_->io_threads = opts_.threads < 1 ? 1 : opts_.threads;
   env_->gateway_tls = &gateway_tls_;
-  env_->sealing_private_key = opts_.sealing_private_key;
+  env_->credential_keys = opts_.credential_keys;
   env_->tls = &tls_;
   env_->policy = opts_.policy;
   env_->classifier = &classifier_;

@@ -24,7 +24,7 @@ namespace warden::agent {
 struct SessionRunnerOptions {
   std::string gateway;  // same HOST:PORT as the control stream; tunnels go to the same host
   std::string ca_file;  // pins the gateway's CA, as for the control stream
-  std::string sealing_private_key;        // X25519 private half; credentials are sealed to it
+  CredentialKeys credential_keys;         // open and check each session's credential
   const PolicyHolder* policy = nullptr;   // required: what every session enforces
   DecisionCounters* decisions = nullptr;  // where every session counts its decisions
   int threads = 2;

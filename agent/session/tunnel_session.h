@@ -48,7 +48,7 @@ struct TunnelEnv {
   int io_threads = 1;        // threads running `io`: with more than one, sessions run on strands
   std::string gateway_host;  // tunnels go to this host, at OpenSession's port
   asio::ssl::context* gateway_tls = nullptr;  // trusts the gateway's CA (--ca-file)
-  std::string sealing_private_key;
+  CredentialKeys credential_keys;
   UpstreamTlsContexts* tls = nullptr;
   const PolicyHolder* policy = nullptr;        // the agent's current policy (never null)
   sql::ClassifierCache* classifier = nullptr;  // shared by every session

@@ -88,8 +88,8 @@ absl::Status TunnelSession::PrepareStartup() {
     return absl::InvalidArgumentError(
         absl::StrCat("connection \"", open_.connection(), "\" has no valid host and port"));
   }
-  auto secret = OpenCredential(env_->sealing_private_key, open_.session_id(), open_.connection(),
-                               open_.sealed_credential(), UnixNow());
+  auto secret = OpenCredential(env_->credential_keys, open_.session_id(), open_.connection(),
+                               open_.sealed_credential(), open_.credential_signature(), UnixNow());
   open_.clear_sealed_credential();
   if (!secret.ok()) return secret.status();
   // The sealed identity is authoritative; the gateway's copy is only a hint.

@@ -12,7 +12,7 @@ namespace warden::crypto {
 inline constexpr absl::string_view kAccessTokenPrefix = "wdn_";
 inline constexpr absl::string_view kAgentTokenPrefix = "wdnag_";
 inline constexpr absl::string_view kAdminTokenPrefix = "wdnadm_";
-inline constexpr absl::string_view kGatewaySecretPrefix = "wdngw_";
+inline constexpr absl::string_view kGatewayTokenPrefix = "wdngw_";
 
 // prefix + 43 base62 characters (256 bits of entropy).
 std::string GenerateToken(absl::string_view prefix);

@@ -15,7 +15,6 @@
 namespace warden::grpcutil {
 
 inline constexpr char kAuthorizationKey[] = "authorization";
-inline constexpr char kGatewayIdKey[] = "x-warden-gateway-id";
 inline constexpr char kAgentTokenKey[] = "x-warden-agent-token";
 inline constexpr char kAgentPeerKey[] = "x-warden-agent-peer";
 

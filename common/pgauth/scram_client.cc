@@ -7,10 +7,10 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "common/pgauth/base64.h"
 #include "common/pgauth/saslprep.h"
 #include "common/pgauth/scram_crypto.h"
 #include "common/pgauth/scram_messages.h"
+#include "common/util/base64.h"
 
 namespace warden::pgauth {
 namespace {

@@ -5,8 +5,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "common/pgauth/base64.h"
 #include "common/pgauth/scram_crypto.h"
+#include "common/util/base64.h"
 
 namespace warden::pgauth {
 namespace {

@@ -4,17 +4,31 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/crypto/ed25519.h"
 #include "common/util/status_macros.h"
 
 namespace warden::store {
 
+namespace {
+
+void SetIdentityKey(v1::AgentInfo& info, const std::string& raw) {
+  if (raw.empty()) return;
+  info.set_identity_key(crypto::Ed25519KeyText(raw));
+  info.set_identity_key_fingerprint(crypto::KeyFingerprint(raw));
+}
+
+}  // namespace
+
 absl::StatusOr<v1::AgentInfo> AgentStore::Create(const std::string& name,
-                                                 const std::string& token_hash) {
+                                                 const std::string& token_hash,
+                                                 const std::string& identity_key) {
   std::lock_guard<std::mutex> lock(db_.mu());
   int64_t now = NowUnix();
-  ASSIGN_OR_RETURN(auto stmt, db_.Prepare("INSERT INTO agents (name, token_hash, created_at) "
-                                          "VALUES (?, ?, ?)"));
-  absl::Status st = stmt.Bind(1, name).Bind(2, token_hash).Bind(3, now).Run();
+  ASSIGN_OR_RETURN(auto stmt, db_.Prepare("INSERT INTO agents (name, token_hash, created_at, "
+                                          "identity_key) VALUES (?, ?, ?, ?)"));
+  stmt.Bind(1, name).Bind(2, token_hash).Bind(3, now);
+  if (!identity_key.empty()) stmt.BindBlob(4, identity_key);
+  absl::Status st = stmt.Run();
   if (absl::IsAlreadyExists(st)) {
     return absl::AlreadyExistsError(absl::StrCat("agent \"", name, "\" already exists"));
   }
@@ -22,6 +36,7 @@ absl::StatusOr<v1::AgentInfo> AgentStore::Create(const std::string& name,
   v1::AgentInfo info;
   info.set_name(name);
   info.set_created_unix(now);
+  SetIdentityKey(info, identity_key);
   return info;
 }
 
@@ -37,10 +52,11 @@ absl::StatusOr<std::vector<v1::AgentInfo>> AgentStore::List() {
       served[stmt.Int(0)].push_back(stmt.Text(1));
     }
   }
-  ASSIGN_OR_RETURN(auto stmt,
-                   db_.Prepare("SELECT id, name, connected, version, gateway, "
-                               "applied_policy_version, last_seen, created_at FROM agents "
-                               "ORDER BY name"));
+  ASSIGN_OR_RETURN(
+      auto stmt,
+      db_.Prepare("SELECT id, name, connected, version, gateway, "
+                  "applied_policy_version, last_seen, created_at, identity_key FROM agents "
+                  "ORDER BY name"));
   std::vector<v1::AgentInfo> out;
   for (;;) {
     ASSIGN_OR_RETURN(bool row, stmt.Step());
@@ -53,6 +69,7 @@ absl::StatusOr<std::vector<v1::AgentInfo>> AgentStore::List() {
     a.set_applied_policy_version(stmt.Int(5));
     a.set_last_seen_unix(stmt.Int(6));
     a.set_created_unix(stmt.Int(7));
+    SetIdentityKey(a, stmt.Blob(8));
     for (auto& c : served[stmt.Int(0)]) a.add_connections(c);
   }
   return out;
@@ -83,11 +100,40 @@ absl::Status AgentStore::Delete(const std::string& name) {
 
 absl::StatusOr<AgentIdentity> AgentStore::FindByTokenHash(const std::string& token_hash) {
   std::lock_guard<std::mutex> lock(db_.mu());
-  ASSIGN_OR_RETURN(auto stmt, db_.Prepare("SELECT id, name FROM agents WHERE token_hash = ?"));
+  ASSIGN_OR_RETURN(auto stmt,
+                   db_.Prepare("SELECT id, name, identity_key FROM agents WHERE token_hash = ?"));
   stmt.Bind(1, token_hash);
   ASSIGN_OR_RETURN(bool row, stmt.Step());
   if (!row) return absl::UnauthenticatedError("agent token not recognised");
-  return AgentIdentity{stmt.Int(0), stmt.Text(1)};
+  return AgentIdentity{stmt.Int(0), stmt.Text(1), stmt.Blob(2)};
+}
+
+absl::Status AgentStore::EnrolIdentityKey(int64_t id, const std::string& identity_key) {
+  std::lock_guard<std::mutex> lock(db_.mu());
+  ASSIGN_OR_RETURN(auto stmt, db_.Prepare("UPDATE agents SET identity_key = ? WHERE id = ? AND "
+                                          "(identity_key IS NULL OR identity_key = ?)"));
+  RETURN_IF_ERROR(stmt.BindBlob(1, identity_key).Bind(2, id).BindBlob(3, identity_key).Run());
+  if (db_.Changes() == 0) {
+    return absl::FailedPreconditionError("another identity key was enrolled for this agent first");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::AgentInfo> AgentStore::ResetIdentityKey(const std::string& name,
+                                                           const std::string& identity_key) {
+  {
+    std::lock_guard<std::mutex> lock(db_.mu());
+    ASSIGN_OR_RETURN(auto stmt, db_.Prepare("UPDATE agents SET identity_key = ? WHERE name = ?"));
+    if (!identity_key.empty()) stmt.BindBlob(1, identity_key);
+    RETURN_IF_ERROR(stmt.Bind(2, name).Run());
+    if (db_.Changes() == 0)
+      return absl::NotFoundError(absl::StrCat("agent \"", name, "\" not found"));
+  }
+  ASSIGN_OR_RETURN(auto all, List());
+  for (auto& a : all) {
+    if (a.name() == name) return std::move(a);
+  }
+  return absl::NotFoundError(absl::StrCat("agent \"", name, "\" not found"));
 }
 
 absl::StatusOr<AgentStore::Presence> AgentStore::FindPresence(const std::string& name) {

@@ -14,18 +14,27 @@ namespace warden::store {
 struct AgentIdentity {
   int64_t id = 0;
   std::string name;
+  std::string identity_key;  // the enrolled Ed25519 public key; "" until the first proof
 };
 
 class AgentStore {
  public:
   explicit AgentStore(Database& db) : db_(db) {}
 
+  // identity_key: the raw Ed25519 public key to enrol now, or "" to enrol on first proof.
   [[nodiscard]] absl::StatusOr<v1::AgentInfo> Create(const std::string& name,
-                                                     const std::string& token_hash);
+                                                     const std::string& token_hash,
+                                                     const std::string& identity_key = "");
   [[nodiscard]] absl::StatusOr<std::vector<v1::AgentInfo>> List();
   // Refused while connections still name the agent.
   [[nodiscard]] absl::Status Delete(const std::string& name);
   [[nodiscard]] absl::StatusOr<AgentIdentity> FindByTokenHash(const std::string& token_hash);
+  // Enrols the key when the agent has none yet; FailedPrecondition when another key got there
+  // first (two agents racing with one token).
+  [[nodiscard]] absl::Status EnrolIdentityKey(int64_t id, const std::string& identity_key);
+  // Replaces the enrolled key ("" forgets it, so that the next proof enrols).
+  [[nodiscard]] absl::StatusOr<v1::AgentInfo> ResetIdentityKey(const std::string& name,
+                                                               const std::string& identity_key);
 
   struct Presence {
     bool connected = false;

@@ -90,6 +90,33 @@ CREATE TABLE masking_key (
       R"sql(
 ALTER TABLE connections ADD COLUMN max_sessions_per_identity INTEGER NOT NULL DEFAULT 0;
 )sql",
+      // 4: agents prove an enrolled Ed25519 identity key; gateways have their own tokens; the
+      // control plane's keys (masking, signing) share one table (server_key_store.h).
+      R"sql(
+ALTER TABLE agents ADD COLUMN identity_key BLOB;
+
+CREATE TABLE server_keys (
+  name TEXT PRIMARY KEY,
+  key_id TEXT NOT NULL,
+  sealed BLOB NOT NULL,
+  created_at INTEGER NOT NULL);
+INSERT INTO server_keys (name, key_id, sealed, created_at)
+  SELECT 'masking_key', key_id, sealed, created_at FROM masking_key;
+DROP TABLE masking_key;
+
+CREATE TABLE gateways (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL DEFAULT 0);
+
+CREATE TABLE gateway_tokens (
+  id INTEGER PRIMARY KEY,
+  gateway_id INTEGER NOT NULL REFERENCES gateways(id) ON DELETE CASCADE,
+  token_hash TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL DEFAULT 0);
+)sql",
   };
   return kMigrations;
 }

@@ -111,8 +111,9 @@ absl::StatusOr<Principal> TokenStore::Authenticate(const std::string& token) {
   int64_t now = NowUnix();
   std::string status = StatusOf(stmt.Int(4), stmt.Int(5), now);
   if (status != "active") {
+    // Not the token's id: the error reaches whoever presented the token.
     return absl::UnauthenticatedError(
-        absl::StrCat("access token ", stmt.Text(0), " is ", status,
+        absl::StrCat("access token is ", status,
                      ": ask an administrator for a new one (wardenctl tokens create)"));
   }
   return Principal{stmt.Text(1), SplitGroups(stmt.Text(2)), stmt.Text(0), stmt.Int(4)};

@@ -1,4 +1,4 @@
-// wardenctl agents create|list|delete
+// wardenctl agents create|list|delete|reset-key
 #include <iostream>
 #include <memory>
 
@@ -17,17 +17,45 @@ std::string PolicyColumn(const v1::AgentInfo& agent, int64_t current) {
   return s;
 }
 
-int CreateAgent(AdminClient& admin, OutputFormat output, const std::string& name) {
+int CreateAgent(AdminClient& admin, OutputFormat output, const std::string& name,
+                const std::string& identity_key) {
   v1::CreateAgentRequest request;
   request.set_name(name);
+  request.set_identity_key(identity_key);
   v1::CreateAgentResponse response;
   if (int rc = admin.Call(&AdminStub::CreateAgent, request, &response); rc != kOk) return rc;
   if (output == OutputFormat::kJson) return PrintJson(response);
   // Only the token on stdout, so that TOKEN=$(wardenctl agents create NAME) works.
   std::cout << response.token() << "\n";
   std::cerr << "agent " << response.agent().name() << " created.\n"
-            << "Save this token now: it is not shown again. Start the agent with --token-file "
-               "FILE, where FILE holds this token (chmod 600 FILE).\n";
+            << "Save this token now: it is not shown again. Start the agent with\n"
+            << "  warden-agent --name " << response.agent().name()
+            << " --token-file FILE --identity-key-file KEYFILE \\\n"
+            << "    --controlplane-key " << response.controlplane_key() << "\n"
+            << "where FILE holds this token (chmod 600 FILE).\n";
+  if (identity_key.empty()) {
+    std::cerr << "The first agent to connect with this token enrols its identity key; to trust "
+                 "no gateway with that, pass --identity-key (warden-agent --print-identity-key).\n";
+  }
+  return kOk;
+}
+
+int ResetAgentKey(AdminClient& admin, OutputFormat output, const std::string& name,
+                  const std::string& identity_key) {
+  v1::ResetAgentKeyRequest request;
+  request.set_name(name);
+  request.set_identity_key(identity_key);
+  v1::ResetAgentKeyResponse response;
+  if (int rc = admin.Call(&AdminStub::ResetAgentKey, request, &response); rc != kOk) return rc;
+  if (output == OutputFormat::kJson) return PrintJson(response);
+  if (identity_key.empty()) {
+    std::cout << "agent " << name
+              << ": identity key forgotten; the next agent to connect with its token is "
+                 "enrolled\n";
+  } else {
+    std::cout << "agent " << name << ": identity key "
+              << response.agent().identity_key_fingerprint() << " enrolled\n";
+  }
   return kOk;
 }
 
@@ -37,12 +65,15 @@ int ListAgents(AdminClient& admin, OutputFormat output) {
     return rc;
   }
   if (output == OutputFormat::kJson) return PrintJson(response);
-  Table table({"NAME", "STATUS", "VERSION", "GATEWAY", "POLICY", "LAST-SEEN", "CONNECTIONS"});
+  Table table({"NAME", "STATUS", "VERSION", "GATEWAY", "POLICY", "LAST-SEEN", "CONNECTIONS",
+               "IDENTITY-KEY"});
   absl::Time now = absl::Now();
   for (const v1::AgentInfo& a : response.agents()) {
-    table.AddRow({a.name(), a.connected() ? "connected" : "offline", OrDash(a.version()),
-                  OrDash(a.gateway()), PolicyColumn(a, response.current_policy_version()),
-                  FormatRelative(a.last_seen_unix(), now, "never"), JoinOrDash(a.connections())});
+    table.AddRow(
+        {a.name(), a.connected() ? "connected" : "offline", OrDash(a.version()),
+         OrDash(a.gateway()), PolicyColumn(a, response.current_policy_version()),
+         FormatRelative(a.last_seen_unix(), now, "never"), JoinOrDash(a.connections()),
+         a.identity_key_fingerprint().empty() ? "(not enrolled)" : a.identity_key_fingerprint()});
   }
   std::cout << table.Render();
   return kOk;
@@ -66,11 +97,27 @@ void RegisterAgentCommands(Cli& cli) {
   agents->require_subcommand(1);
 
   auto create_name = std::make_shared<std::string>();
+  auto create_key = std::make_shared<std::string>();
   CLI::App* create =
       Cli::AddCommand(agents, "create", "Register an agent and print its token (shown once)");
   create->add_option("name", *create_name, "Agent name")->required();
-  cli.SetAction(create, [create_name](AdminClient& admin, OutputFormat output) {
-    return CreateAgent(admin, output, *create_name);
+  create->add_option("--identity-key", *create_key,
+                     "enrol the agent's identity key now (ed25519:..., from warden-agent "
+                     "--print-identity-key) instead of on its first connection");
+  cli.SetAction(create, [create_name, create_key](AdminClient& admin, OutputFormat output) {
+    return CreateAgent(admin, output, *create_name, *create_key);
+  });
+
+  auto reset_name = std::make_shared<std::string>();
+  auto reset_key = std::make_shared<std::string>();
+  CLI::App* reset = Cli::AddCommand(
+      agents, "reset-key",
+      "Replace an agent's enrolled identity key (or forget it, to enrol on next connect); its "
+      "control stream ends at once");
+  reset->add_option("name", *reset_name, "Agent name")->required();
+  reset->add_option("--identity-key", *reset_key, "the new key (ed25519:...); omit to forget");
+  cli.SetAction(reset, [reset_name, reset_key](AdminClient& admin, OutputFormat output) {
+    return ResetAgentKey(admin, output, *reset_name, *reset_key);
   });
 
   CLI::App* list = Cli::AddCommand(agents, "list", "List agents and whether they are connected");

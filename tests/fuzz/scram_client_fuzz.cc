@@ -7,9 +7,9 @@
 #include <cstdint>
 #include <string>
 
-#include "common/pgauth/base64.h"
 #include "common/pgauth/scram_client.h"
 #include "common/pgauth/scram_messages.h"
+#include "common/util/base64.h"
 
 namespace pgauth = warden::pgauth;
 
@@ -40,7 +40,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)client.HandleServerFinal(server_final);
 
   // The pure helpers directly, too.
-  (void)pgauth::Base64Decode(server_final);
+  (void)warden::Base64Decode(server_final);
   (void)pgauth::ParseServerFirst(server_first, 64);
   (void)pgauth::ParseServerFinal(server_final);
   (void)client_final;

@@ -57,7 +57,8 @@ def stored_masking_key(s):
     """Opens the stored masking key with the master key, as the control plane does."""
     key_id, hex_key = (s.dir / "master.key").read_text().splitlines()[0].split(":", 1)
     with sqlite3.connect(f"file:{s.dir / 'warden.db'}?mode=ro", uri=True) as db:
-        row_key_id, blob = db.execute("SELECT key_id, sealed FROM masking_key").fetchone()
+        row_key_id, blob = db.execute(
+            "SELECT key_id, sealed FROM server_keys WHERE name = 'masking_key'").fetchone()
     assert row_key_id == key_id
     key = AESGCM(bytes.fromhex(hex_key)).decrypt(blob[:12], blob[12:], b"warden.masking_key.v1")
     assert len(key) == 32

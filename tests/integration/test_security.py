@@ -1,7 +1,7 @@
 """Secrets stay secret, and bad credentials are refused with clear errors."""
 import sqlite3
 
-from warden_stack import wait_until
+from warden_stack import wait_until, write_secret
 
 SECRET = "s3cr3t-Pa55word-that-must-never-leak"
 
@@ -48,7 +48,7 @@ def test_stored_credential_is_ciphertext_bound_to_its_size(running_stack):
 def test_wrong_agent_token_is_refused(running_stack):
     s = running_stack
     bogus = s.dir / "bogus.token"
-    bogus.write_text("wdnag_" + "x" * 43 + "\n")
+    write_secret(bogus, "wdnag_" + "x" * 43 + "\n")
     proc = s.start_agent("edge-1", bogus, proc_name="impostor")
     wait_until("the impostor agent to give up", lambda: proc.poll() is not None, timeout=15)
     assert proc.returncode == 3

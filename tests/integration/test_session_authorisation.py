@@ -71,7 +71,9 @@ def test_revoking_a_token_ends_its_sessions_only(data_path):
         s.ctl("tokens", "revoke", tid)
         fatal = ended_with(victim, started)
         assert fatal["C"] == "28000"
-        assert f"the access token {tid} was revoked" in fatal["M"]
+        # The reason, but not the token's id: whoever holds the connection may not see it.
+        assert "the access token of this session was revoked" in fatal["M"]
+        assert tid not in fatal["M"]
         wait_until("the backend to end", lambda: backends(s) == before - 1, timeout=2)
         still_works(other)
     finally:
@@ -90,7 +92,8 @@ def test_an_expiring_token_ends_its_session(data_path):
             raw.until_ready()
         after = time.time() - expires
         errs = errors(e.value.messages)
-        assert errs and errs[0]["C"] == "28000" and f"{tid} expired" in errs[0]["M"], errs
+        assert errs and errs[0]["C"] == "28000", errs
+        assert "access token of this session expired" in errs[0]["M"] and tid not in errs[0]["M"]
         print(f"ended {after:.2f} s after the expiry second began")
         assert after < 2.0, after
     finally:

@@ -24,6 +24,14 @@ def free_port():
         return s.getsockname()[1]
 
 
+def write_secret(path, text):
+    """Writes a key or token file readable by its owner only (0600), as Warden's own files are."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    os.chmod(path, 0o600)
+
+
 def wait_until(what, predicate, timeout=15.0, interval=0.05):
     """Polls predicate until it returns a truthy value; fails naming `what` at the deadline."""
     deadline = time.monotonic() + timeout
@@ -54,8 +62,10 @@ class Stack:
         self.gateway_args = []
         subprocess.run([str(SOURCE_DIR / "scripts" / "dev-certs.sh"), str(tmp / "certs")],
                        check=True)
-        (tmp / "master.key").write_text("k1:" + os.urandom(32).hex() + "\n")
-        (tmp / "gateway.secret").write_text("wdngw_" + os.urandom(32).hex() + "\n")
+        write_secret(tmp / "master.key", "k1:" + os.urandom(32).hex() + "\n")
+        self.gateway_token_file = tmp / "gateway.token"
+        # The key agents pin (wardenctl agents create prints it), once the control plane runs.
+        self.controlplane_key = None
         self.config = tmp / "config.yaml"
         self.admin_token_file = tmp / "admin.token"
 
@@ -95,7 +105,6 @@ class Stack:
             str(BIN_DIR / "warden-controlplane"), "--listen", self.cp_addr or "127.0.0.1:0",
             "--db", str(self.dir / "warden.db"), "--master-key-file", str(self.dir / "master.key"),
             "--tls-cert", str(certs / "server.crt"), "--tls-key", str(certs / "server.key"),
-            "--gateway-secret-file", str(self.dir / "gateway.secret"),
             "--admin-token-file", str(self.admin_token_file)])
         if self.cp_addr is None:
             self.cp_addr = self._bound_address("controlplane", proc,
@@ -110,12 +119,15 @@ class Stack:
     def start_gateway(self):
         certs = self.dir / "certs"
         first = self.gw_addr is None
+        if not self.gateway_token_file.exists():
+            out = self.ctl("gateways", "create", "gw-test", "-o", "json")
+            write_secret(self.gateway_token_file, json.loads(out.stdout)["token"] + "\n")
         proc = self._spawn("gateway", [
-            str(BIN_DIR / "warden-gateway"), "--id", "gw-test",
+            str(BIN_DIR / "warden-gateway"),
             "--listen-agents", self.gw_addr or "127.0.0.1:0",
             "--controlplane", self.cp_addr, "--ca-file", str(certs / "ca.crt"),
             "--tls-cert", str(certs / "server.crt"), "--tls-key", str(certs / "server.key"),
-            "--gateway-secret-file", str(self.dir / "gateway.secret"),
+            "--token-file", str(self.gateway_token_file),
             "--listen-postgres", f"127.0.0.1:{self.pg_gateway_port or 0}",
             "--listen-tunnels", f"127.0.0.1:{self.tunnel_port or 0}",
             *(["--io-threads", str(self.io_threads)] if self.io_threads else []),
@@ -131,17 +143,22 @@ class Stack:
                            self._port_open(f"127.0.0.1:{self.pg_gateway_port}") and
                            self._port_open(f"127.0.0.1:{self.tunnel_port}"))
 
-    def create_agent(self, name):
-        out = self.ctl("agents", "create", name, "-o", "json")
-        token = json.loads(out.stdout)["token"]
+    def create_agent(self, name, *flags):
+        out = json.loads(self.ctl("agents", "create", name, *flags, "-o", "json").stdout)
+        self.controlplane_key = out["controlplane_key"]
         path = self.dir / f"{name}.token"
-        path.write_text(token + "\n")
+        write_secret(path, out["token"] + "\n")
         return path
 
-    def start_agent(self, name, token_file, proc_name=None):
+    def start_agent(self, name, token_file, proc_name=None, identity_key_file=None,
+                    controlplane_key=None):
+        """The agent's identity key lives in <dir>/<name>.key unless given (created on first
+        start); it pins the control-plane key that agents create printed."""
         return self._spawn(proc_name or f"agent-{name}", [
             str(BIN_DIR / "warden-agent"), "--name", name, "--gateway", self.gw_addr,
             "--ca-file", str(self.dir / "certs" / "ca.crt"), "--token-file", str(token_file),
+            "--identity-key-file", str(identity_key_file or self.dir / f"{name}.key"),
+            "--controlplane-key", controlplane_key or self.controlplane_key,
             *(["--session-threads", str(self.io_threads)] if self.io_threads else [])])
 
     def kill(self, name, sig=signal.SIGKILL):

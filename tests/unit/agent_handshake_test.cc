@@ -6,10 +6,10 @@
 #include <vector>
 
 #include "agent/session/upstream_handshake.h"
-#include "common/pgauth/base64.h"
 #include "common/pgauth/md5_password.h"
 #include "common/pgauth/scram_crypto.h"
 #include "common/pgwire/pgwire.h"
+#include "common/util/base64.h"
 
 using warden::agent::DatabaseSecret;
 using warden::agent::HandshakeParams;
@@ -85,7 +85,7 @@ struct ScramServer {
     auto r = client_first_bare.find("r=");
     REQUIRE(r != std::string::npos);
     server_first = "r=" + client_first_bare.substr(r + 2) +
-                   "SERVERNONCE,s=" + pgauth::Base64Encode(salt) +
+                   "SERVERNONCE,s=" + warden::Base64Encode(salt) +
                    ",i=" + std::to_string(iterations);
     return server_first;
   }
@@ -95,7 +95,7 @@ struct ScramServer {
     auto p = client_final.find(",p=");
     REQUIRE(p != std::string_view::npos);
     std::string without_proof(client_final.substr(0, p));
-    auto proof = pgauth::Base64Decode(std::string(client_final.substr(p + 3)));
+    auto proof = warden::Base64Decode(std::string(client_final.substr(p + 3)));
     REQUIRE(proof.has_value());
     std::string auth_message = client_first_bare + "," + server_first + "," + without_proof;
     std::string salted = pgauth::Pbkdf2HmacSha256(password, salt, iterations);
@@ -108,7 +108,7 @@ struct ScramServer {
     std::string server_key = pgauth::HmacSha256(salted, "Server Key");
     std::string server_sig = pgauth::HmacSha256(server_key, auth_message);
     if (forge) server_sig[0] ^= 1;
-    return "v=" + pgauth::Base64Encode(server_sig);
+    return "v=" + warden::Base64Encode(server_sig);
   }
 };
 

@@ -7,25 +7,58 @@
 #include "agent/session/credential.h"
 #include "agent/session/tls_mode.h"
 #include "agent/session/traffic_seam.h"
+#include "common/crypto/ed25519.h"
 #include "common/crypto/sealed_box.h"
+#include "common/crypto/signing_inputs.h"
 #include "common/pgwire/pgwire.h"
 #include "warden/v1/agent.pb.h"
 
 using namespace warden::agent;
 namespace pgwire = warden::pgwire;
 
-TEST_CASE("credential: opens what was sealed for this session and connection") {
-  auto key = warden::crypto::X25519KeyPair::Generate();
+namespace {
+
+// An agent's keys, and a control plane that seals and signs credentials for it.
+struct CredentialWorld {
+  warden::crypto::X25519KeyPair sealing = warden::crypto::X25519KeyPair::Generate();
+  warden::crypto::Ed25519KeyPair controlplane = warden::crypto::Ed25519KeyPair::Generate();
+  CredentialKeys keys{sealing.private_key, controlplane.public_key, "edge-1"};
+
+  struct Box {
+    std::string sealed, signature;
+  };
+  Box Make(const std::string& plain, const std::string& session, const std::string& connection,
+           const std::string& signing_key) {
+    auto sealed =
+        warden::crypto::SealTo(sealing.public_key, plain, CredentialAad(session, connection));
+    REQUIRE(sealed.ok());
+    auto sig = warden::crypto::Ed25519Sign(
+        signing_key,
+        warden::crypto::CredentialSigningInput("edge-1", session, connection, *sealed));
+    REQUIRE(sig.ok());
+    return {*sealed, *sig};
+  }
+  Box Make(const std::string& plain, const std::string& session, const std::string& connection) {
+    return Make(plain, session, connection, controlplane.private_key);
+  }
+};
+
+std::string Credential(const std::string& password, int64_t expires) {
   warden::v1::DatabaseCredential cred;
   cred.set_username("app");
-  cred.set_password("pw");
+  cred.set_password(password);
   cred.set_identity("claude");
   cred.add_groups("ai-agents");
-  cred.set_expires_unix(1000);
-  auto sealed = warden::crypto::SealTo(key.public_key, cred.SerializeAsString(),
-                                       CredentialAad("s-1", "demo"));
-  REQUIRE(sealed.ok());
-  auto opened = OpenCredential(key.private_key, "s-1", "demo", *sealed, 999);
+  cred.set_expires_unix(expires);
+  return cred.SerializeAsString();
+}
+
+}  // namespace
+
+TEST_CASE("credential: opens what the control plane sealed and signed for this session") {
+  CredentialWorld w;
+  auto box = w.Make(Credential("pw", 1000), "s-1", "demo");
+  auto opened = OpenCredential(w.keys, "s-1", "demo", box.sealed, box.signature, 999);
   REQUIRE(opened.ok());
   CHECK((*opened)->username == "app");
   CHECK((*opened)->password == "pw");
@@ -35,24 +68,40 @@ TEST_CASE("credential: opens what was sealed for this session and connection") {
   CHECK((*opened)->password.empty());
 
   // Past its expiry (a replayed or late box): refused.
-  auto late = OpenCredential(key.private_key, "s-1", "demo", *sealed, 1000);
+  auto late = OpenCredential(w.keys, "s-1", "demo", box.sealed, box.signature, 1000);
   REQUIRE(!late.ok());
   CHECK(std::string(late.status().message()).find("expired") != std::string::npos);
   // Another session, another connection, another key: refused, without echoing anything.
-  CHECK(!OpenCredential(key.private_key, "s-2", "demo", *sealed, 999).ok());
-  CHECK(!OpenCredential(key.private_key, "s-1", "other", *sealed, 999).ok());
-  auto other = warden::crypto::X25519KeyPair::Generate();
-  auto wrong = OpenCredential(other.private_key, "s-1", "demo", *sealed, 999);
+  CHECK(!OpenCredential(w.keys, "s-2", "demo", box.sealed, box.signature, 999).ok());
+  CHECK(!OpenCredential(w.keys, "s-1", "other", box.sealed, box.signature, 999).ok());
+  CredentialKeys other = w.keys;
+  other.sealing_private_key = warden::crypto::X25519KeyPair::Generate().private_key;
+  auto wrong = OpenCredential(other, "s-1", "demo", box.sealed, box.signature, 999);
   REQUIRE(!wrong.ok());
   CHECK(std::string(wrong.status().message()).find("pw") == std::string::npos);
-  CHECK(!OpenCredential(key.private_key, "s-1", "demo", "", 999).ok());
+  CHECK(!OpenCredential(w.keys, "s-1", "demo", "", box.signature, 999).ok());
+  // Signed for another agent: refused.
+  CredentialKeys elsewhere = w.keys;
+  elsewhere.agent_name = "edge-2";
+  CHECK(!OpenCredential(elsewhere, "s-1", "demo", box.sealed, box.signature, 999).ok());
+}
+
+TEST_CASE("credential: one sealed by anyone but the control plane is refused") {
+  // Anyone can seal to the agent's public key: a gateway choosing the identity and groups
+  // policy is enforced for (or a database login) must not get a session.
+  CredentialWorld w;
+  auto forged = w.Make(Credential("pw", 1000), "s-1", "demo",
+                       warden::crypto::Ed25519KeyPair::Generate().private_key);
+  auto opened = OpenCredential(w.keys, "s-1", "demo", forged.sealed, forged.signature, 999);
+  REQUIRE(absl::IsPermissionDenied(opened.status()));
+  CHECK_THAT(std::string(opened.status().message()), Catch::Contains("not signed"));
+  CHECK(!OpenCredential(w.keys, "s-1", "demo", forged.sealed, "", 999).ok());
 }
 
 TEST_CASE("credential: a sealed non-credential is refused") {
-  auto key = warden::crypto::X25519KeyPair::Generate();
-  auto sealed = warden::crypto::SealTo(key.public_key, "\xff\xff\xff", CredentialAad("s", "c"));
-  REQUIRE(sealed.ok());
-  CHECK(!OpenCredential(key.private_key, "s", "c", *sealed, 0).ok());
+  CredentialWorld w;
+  auto box = w.Make("\xff\xff\xff", "s", "c");
+  CHECK(!OpenCredential(w.keys, "s", "c", box.sealed, box.signature, 0).ok());
 }
 
 TEST_CASE("tls_mode: names and SSLRequest answers") {

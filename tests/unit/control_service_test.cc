@@ -1,105 +1,17 @@
 // ControlService through real gRPC over TLS, in process: an agent stream registers its sealing
 // key, then Authorize answers for valid, expired, revoked and unknown access tokens.
-#include <unistd.h>
+#include "tests/unit/control_plane_harness.h"
 
-#include <catch2/catch.hpp>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-
-#include "absl/strings/str_cat.h"
-#include "common/crypto/keyring.h"
-#include "common/crypto/sealed_box.h"
-#include "common/crypto/token.h"
-#include "common/grpcutil/grpc_util.h"
-#include "controlplane/controlplane_server.h"
-#include "warden/v1/control.grpc.pb.h"
-
-namespace fs = std::filesystem;
 using namespace warden;
-
-namespace {
-
-constexpr char kGatewaySecret[] = "wdngw_test-secret";
-
-void Write(const fs::path& p, const std::string& s) { std::ofstream(p) << s; }
-
-struct Harness {
-  Harness() {
-    char tmpl[] = "/tmp/warden-cs-XXXXXX";
-    dir = ::mkdtemp(tmpl);
-    std::string cmd = absl::StrCat(WARDEN_SOURCE_DIR, "/scripts/dev-certs.sh ", dir.string());
-    REQUIRE(std::system(cmd.c_str()) == 0);
-    Write(dir / "master.key", crypto::Keyring::GenerateKeyFile("k1"));
-    Write(dir / "gateway.secret", kGatewaySecret);
-    controlplane::ControlPlaneOptions o;
-    o.listen = "127.0.0.1:0";
-    o.db_path = dir / "warden.db";
-    o.master_key_file = dir / "master.key";
-    o.tls_cert = dir / "server.crt";
-    o.tls_key = dir / "server.key";
-    o.gateway_secret_file = dir / "gateway.secret";
-    auto s = controlplane::ControlPlaneServer::Start(o);
-    REQUIRE(s.ok());
-    server = std::move(*s);
-    auto creds = grpcutil::ClientTls(dir / "ca.crt");
-    REQUIRE(creds.ok());
-    stub = v1::ControlService::NewStub(
-        grpcutil::MakeChannel(absl::StrCat("localhost:", server->port()), *creds));
-  }
-  ~Harness() {
-    server->Shutdown();
-    fs::remove_all(dir);
-  }
-  void Gateway(grpc::ClientContext& ctx) {
-    ctx.AddMetadata(grpcutil::kAuthorizationKey, absl::StrCat("Bearer ", kGatewaySecret));
-    ctx.AddMetadata(grpcutil::kGatewayIdKey, "gw-test");
-  }
-  // An agent's control stream as the gateway relays it, after its Register.
-  std::unique_ptr<grpc::ClientReaderWriter<v1::AgentMessage, v1::AgentDirective>> OpenAgent(
-      grpc::ClientContext& ctx, const std::string& token, const std::string& name,
-      const std::string& public_key = "") {
-    Gateway(ctx);
-    ctx.AddMetadata(grpcutil::kAgentTokenKey, token);
-    auto stream = stub->AgentControl(&ctx);
-    v1::AgentMessage reg;
-    reg.mutable_register_()->set_name(name);
-    reg.mutable_register_()->set_public_key(public_key);
-    REQUIRE(stream->Write(reg));
-    return stream;
-  }
-  grpc::Status Authorize(const std::string& token, const std::string& conn,
-                         v1::AuthorizeResponse* resp) {
-    grpc::ClientContext ctx;
-    Gateway(ctx);
-    v1::AuthorizeRequest req;
-    req.set_token(token);
-    req.set_connection(conn);
-    req.set_client_address("127.0.0.1:5555");
-    return stub->Authorize(&ctx, req, resp);
-  }
-  fs::path dir;
-  std::unique_ptr<controlplane::ControlPlaneServer> server;
-  std::unique_ptr<v1::ControlService::Stub> stub;
-};
-
-}  // namespace
+using testing::AgentKeys;
+using testing::Harness;
 
 TEST_CASE("Authorize: tokens, grants, agent presence and the sealed credential", "[control]") {
   Harness h;
   auto& st = h.server->stores();
   std::string agent_token = crypto::GenerateToken(crypto::kAgentTokenPrefix);
   REQUIRE(st.agents.Create("edge-1", crypto::HashToken(agent_token)).ok());
-  v1::ConnectionInfo c;
-  c.set_name("demo");
-  c.set_agent("edge-1");
-  c.set_protocol("postgres");
-  c.set_host("127.0.0.1");
-  c.set_port(5432);
-  c.set_database("demo");
-  c.set_tls_mode("disable");
-  REQUIRE(st.connections.Create(c).ok());
-  REQUIRE(st.connections.SetCredential("demo", "app", "pa55word").ok());
+  Harness::AddDemoConnection(st);
   auto issued = st.tokens.Create("claude", {"ai-agents"}, 3600);
   REQUIRE(issued.ok());
   v1::AuthorizeResponse resp;
@@ -116,26 +28,33 @@ TEST_CASE("Authorize: tokens, grants, agent presence and the sealed credential",
   REQUIRE(offline.error_code() == grpc::StatusCode::UNAVAILABLE);
   REQUIRE(offline.error_message().find("offline") != std::string::npos);
 
-  // The agent connects (as the gateway relays it) with its sealing key.
-  crypto::X25519KeyPair key = crypto::X25519KeyPair::Generate();
+  // The agent connects (as the gateway relays it), proves its identity key and registers its
+  // sealing key; what comes back is signed for it and this stream.
+  AgentKeys keys;
+  const crypto::X25519KeyPair& key = keys.sealing;
   grpc::ClientContext actx;
-  auto stream = h.OpenAgent(actx, agent_token, "edge-1", key.public_key);
-  v1::AgentDirective d;
-  REQUIRE(stream->Read(&d));
+  std::string nonce;
+  auto stream = h.OpenAgent(actx, agent_token, "edge-1", keys, &nonce);
+  v1::AgentDirective d = h.ReadSigned(stream, "edge-1", nonce, 1);
   REQUIRE(d.welcome().connections(0).name() == "demo");
-  REQUIRE(stream->Read(&d));
+  d = h.ReadSigned(stream, "edge-1", nonce, 2);
   REQUIRE(d.policy().version() == 1);
   // The masking key comes sealed to this agent: the gateway relaying it cannot read it.
   auto masking_key = crypto::OpenSealed(key.private_key, d.policy().sealed_masking_key(),
                                         crypto::MaskingKeyAad("edge-1"));
   REQUIRE(masking_key.ok());
-  REQUIRE(*masking_key == *st.masking_key.LoadOrCreate());
+  REQUIRE(*masking_key == *st.server_keys.MaskingKey());
   REQUIRE_FALSE(crypto::OpenSealed(key.private_key, d.policy().sealed_masking_key(),
                                    crypto::MaskingKeyAad("edge-2"))
                     .ok());
 
   auto ok = h.Authorize(issued->token, "demo", &resp);
   REQUIRE(ok.ok());
+  // The credential is signed for edge-1, this session and this connection.
+  REQUIRE(crypto::Ed25519Verify(
+      h.controlplane_key(),
+      crypto::CredentialSigningInput("edge-1", resp.session_id(), "demo", resp.sealed_credential()),
+      resp.credential_signature()));
   REQUIRE(resp.identity() == "claude");
   REQUIRE(resp.agent() == "edge-1");
   REQUIRE(resp.sealed_credential().find("pa55word") == std::string::npos);
@@ -186,15 +105,20 @@ TEST_CASE("a second Register on one control stream ends it", "[control]") {
   REQUIRE(h.server->stores().agents.Create("edge-1", crypto::HashToken(agent_token)).ok());
   REQUIRE(h.server->stores().agents.Create("edge-2", crypto::HashToken("other")).ok());
   grpc::ClientContext actx;
-  auto stream = h.OpenAgent(actx, agent_token, "edge-1");
-  v1::AgentDirective d;
-  REQUIRE(stream->Read(&d));
+  AgentKeys keys;
+  std::string nonce;
+  auto stream = h.OpenAgent(actx, agent_token, "edge-1", keys, &nonce);
+  v1::AgentDirective d = h.ReadSigned(stream, "edge-1", nonce, 1);
   REQUIRE(d.welcome().agent_id() == "edge-1");
-  v1::AgentMessage reg;
-  reg.mutable_register_()->set_name("edge-2");  // trying to claim another agent's name
-  stream->Write(reg);
+  // trying to claim another agent's name
+  stream->Write(Harness::Register("edge-2", keys));
   while (stream->Read(&d)) {
     REQUIRE_FALSE(d.has_welcome());  // no Welcome for edge-2, ever
+    if (d.has_signed_()) {
+      v1::AgentDirective inner;
+      REQUIRE(inner.ParseFromString(d.signed_().directive()));
+      REQUIRE_FALSE(inner.has_welcome());
+    }
   }
   stream->Finish();
 }

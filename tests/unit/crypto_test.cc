@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 #include <set>
 
+#include "common/crypto/ed25519.h"
 #include "common/crypto/keyring.h"
 #include "common/crypto/token.h"
 
@@ -80,4 +81,44 @@ TEST_CASE("keyring file errors do not echo key material", "[crypto]") {
   REQUIRE_FALSE(Keyring::Parse("").ok());
   std::string dup = Keyring::GenerateKeyFile("a") + Keyring::GenerateKeyFile("a");
   REQUIRE_FALSE(Keyring::Parse(dup).ok());
+}
+
+TEST_CASE("ed25519: sign, verify, key text, fingerprint and PEM") {
+  using namespace warden::crypto;
+  Ed25519KeyPair k = Ed25519KeyPair::Generate();
+  REQUIRE(k.public_key.size() == kEd25519KeyLen);
+  auto sig = Ed25519Sign(k.private_key, "message");
+  REQUIRE(sig.ok());
+  CHECK(sig->size() == kEd25519SignatureLen);
+  CHECK(Ed25519Verify(k.public_key, "message", *sig));
+  CHECK_FALSE(Ed25519Verify(k.public_key, "messagf", *sig));
+  CHECK_FALSE(Ed25519Verify(Ed25519KeyPair::Generate().public_key, "message", *sig));
+  CHECK_FALSE(Ed25519Verify(k.public_key, "message", sig->substr(1)));
+  CHECK_FALSE(Ed25519Verify("short", "message", *sig));
+
+  auto text = Ed25519KeyText(k.public_key);
+  CHECK(text.rfind("ed25519:", 0) == 0);
+  CHECK(*ParseEd25519KeyText(text) == k.public_key);
+  CHECK_FALSE(ParseEd25519KeyText("ed25519:AAAA").ok());
+  CHECK_FALSE(ParseEd25519KeyText(text.substr(8)).ok());
+  CHECK(KeyFingerprint(k.public_key).rfind("SHA256:", 0) == 0);
+  CHECK(KeyFingerprint(k.public_key).size() == 7 + 43);
+
+  auto pem = Ed25519PrivateKeyPem(k.private_key);
+  REQUIRE(pem.ok());
+  CHECK(pem->find("BEGIN PRIVATE KEY") != std::string::npos);
+  auto back = ParseEd25519PrivateKeyPem(*pem);
+  REQUIRE(back.ok());
+  CHECK(back->public_key == k.public_key);
+  CHECK_FALSE(ParseEd25519PrivateKeyPem("not a key").ok());
+  // RFC 8032 §7.1 test 1: the seed's public key.
+  auto rfc = Ed25519KeyPair::FromPrivate(std::string(
+      "\x9d\x61\xb1\x9d\xef\xfd\x5a\x60\xba\x84\x4a\xf4\x92\xec\x2c\xc4\x44\x49\xc5\x69\x7b\x32"
+      "\x69\x19\x70\x3b\xac\x03\x1c\xae\x7f\x60",
+      32));
+  REQUIRE(rfc.ok());
+  CHECK(rfc->public_key == std::string("\xd7\x5a\x98\x01\x82\xb1\x0a\xb7\xd5\x4b\xfe\xd3\xc9\x64"
+                                       "\x07\x3a\x0e\xe1\x72\xf3\xda\xa6\x23\x25\xaf\x02\x1a\x68"
+                                       "\xf7\x07\x51\x1a",
+                                       32));
 }

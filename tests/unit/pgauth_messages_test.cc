@@ -2,11 +2,13 @@
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "common/pgauth/base64.h"
 #include "common/pgauth/saslprep.h"
 #include "common/pgauth/scram_messages.h"
+#include "common/util/base64.h"
 
 using namespace warden::pgauth;
+using warden::Base64Decode;
+using warden::Base64Encode;
 
 TEST_CASE("base64 round-trips every length", "[pgauth]") {
   std::string bytes;

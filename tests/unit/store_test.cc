@@ -158,17 +158,17 @@ TEST_CASE("the masking key is created once, sealed at rest, and tampering is det
   std::string key;
   {
     auto s = t.Open();
-    auto created = s->masking_key.LoadOrCreate();
+    auto created = s->server_keys.MaskingKey();
     REQUIRE(created.ok());
     key = *created;
     REQUIRE(key.size() == warden::store::kMaskingKeyLen);
-    REQUIRE(*s->masking_key.LoadOrCreate() == key);
+    REQUIRE(*s->server_keys.MaskingKey() == key);
   }
   // A restart reads the same key back, and the row holds only ciphertext.
   auto s = t.Open();
-  REQUIRE(*s->masking_key.LoadOrCreate() == key);
+  REQUIRE(*s->server_keys.MaskingKey() == key);
   {
-    auto raw = s->db->Prepare("SELECT key_id, sealed FROM masking_key");
+    auto raw = s->db->Prepare("SELECT key_id, sealed FROM server_keys WHERE name = 'masking_key'");
     REQUIRE(raw.ok());
     REQUIRE(*raw->Step());
     REQUIRE(raw->Text(0) == "k1");
@@ -176,8 +176,8 @@ TEST_CASE("the masking key is created once, sealed at rest, and tampering is det
   }  // finalized: an open statement would pin its read snapshot
 
   SECTION("rewritten ciphertext") {
-    t.Sql("UPDATE masking_key SET sealed = randomblob(length(sealed))");
-    auto bad = s->masking_key.LoadOrCreate();
+    t.Sql("UPDATE server_keys SET sealed = randomblob(length(sealed)) WHERE name = 'masking_key'");
+    auto bad = s->server_keys.MaskingKey();
     REQUIRE(absl::IsDataLoss(bad.status()));
     REQUIRE(std::string(bad.status().message()).find("masking key") != std::string::npos);
   }
@@ -185,7 +185,9 @@ TEST_CASE("the masking key is created once, sealed at rest, and tampering is det
     REQUIRE(s->agents.Create("a1", "hash1").ok());
     REQUIRE(s->connections.Create(Conn("c1", "a1")).ok());
     REQUIRE(s->connections.SetCredential("c1", "app", "pa55word").ok());
-    t.Sql("UPDATE masking_key SET sealed = (SELECT sealed FROM credentials)");
-    REQUIRE(absl::IsDataLoss(s->masking_key.LoadOrCreate().status()));
+    t.Sql(
+        "UPDATE server_keys SET sealed = (SELECT sealed FROM credentials) WHERE name = "
+        "'masking_key'");
+    REQUIRE(absl::IsDataLoss(s->server_keys.MaskingKey().status()));
   }
 }

@@ -1,8 +1,8 @@
-#include "common/pgauth/base64.h"
+#include "common/util/base64.h"
 
 #include <cstdint>
 
-namespace warden::pgauth {
+namespace warden {
 namespace {
 
 constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -75,4 +75,4 @@ std::optional<std::string> Base64Decode(absl::string_view text) {
   return out;
 }
 
-}  // namespace warden::pgauth
+}  // namespace warden

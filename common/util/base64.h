@@ -1,4 +1,5 @@
-// Strict base64 (RFC 4648 §4, standard alphabet, '=' padding required) for SCRAM attributes.
+// Strict base64 (RFC 4648 §4, standard alphabet, '=' padding required): SCRAM attributes and
+// key texts (ed25519:...).
 //
 // SCRAM carries salts, proofs and signatures as base64 (RFC 5802 §7 "base64"). The decoder
 // is strict on purpose: OpenSSL's EVP_DecodeBlock skips whitespace and counts padding as
@@ -10,7 +11,7 @@
 
 #include "absl/strings/string_view.h"
 
-namespace warden::pgauth {
+namespace warden {
 
 std::string Base64Encode(absl::string_view bytes);
 
@@ -18,4 +19,4 @@ std::string Base64Encode(absl::string_view bytes);
 // characters, at most two '=' and only at the end, and zero unused bits in the last group.
 std::optional<std::string> Base64Decode(absl::string_view text);
 
-}  // namespace warden::pgauth
+}  // namespace warden
