@@ -10,6 +10,7 @@
 #include "common/crypto/sealed_box.h"
 #include "common/grpcutil/grpc_util.h"
 #include "common/log/log.h"
+#include "common/util/files.h"
 
 namespace warden::agent {
 
@@ -188,6 +189,13 @@ void ControlClient::Report(const Writer& write, std::mutex& mu, std::condition_v
 }
 
 absl::Status ControlClient::RunStream() {
+  if (!opts_.token_file.empty()) {
+    auto token = ReadSecretFile(opts_.token_file);
+    if (token.ok() && *token != opts_.token) {
+      opts_.token = *std::move(token);
+      spdlog::info("agent token file {} changed: using the new token", opts_.token_file);
+    }
+  }
   grpc::ClientContext ctx;
   ctx.AddMetadata(grpcutil::kAuthorizationKey, "Bearer " + opts_.token);
   {

@@ -29,6 +29,9 @@ struct ControlClientOptions {
   std::string ca_file;
   std::string name;
   std::string token;
+  // When set, read again before each new stream: a rotated token (wardenctl agents
+  // rotate-token) written there takes over without a restart.
+  std::string token_file;
   std::string public_key;   // X25519 key credentials are sealed to (the private half stays here)
   std::string private_key;  // its private half: opens the masking key in policy snapshots
   crypto::Ed25519KeyPair identity;  // proven to the control plane on every stream

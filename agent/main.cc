@@ -80,6 +80,7 @@ int main(int argc, char** argv) {
       return 2;
     }
     opts.token = *token;
+    opts.token_file = token_file;
   } else if (const char* env = std::getenv("WARDEN_AGENT_TOKEN"); env && *env) {
     opts.token = env;
   } else {

@@ -29,6 +29,14 @@ absl::StatusOr<std::string> ParseOptionalKey(const std::string& text) {
   return raw;
 }
 
+// How long a replaced token keeps working.
+absl::StatusOr<int64_t> Grace(int64_t requested) {
+  if (requested > kMaxRotationGrace) {
+    return absl::InvalidArgumentError("--grace is at most 7 days (168h)");
+  }
+  return std::max<int64_t>(requested, 0);
+}
+
 }  // namespace
 
 grpc::Status AdminServiceImpl::CreateAgent(grpc::ServerContext* ctx,
@@ -89,6 +97,22 @@ grpc::Status AdminServiceImpl::ResetAgentKey(grpc::ServerContext* ctx,
   });
 }
 
+grpc::Status AdminServiceImpl::RotateAgentToken(grpc::ServerContext* ctx,
+                                                const v1::RotateAgentTokenRequest* req,
+                                                v1::RotateAgentTokenResponse* resp) {
+  ADMIN_CALL(ctx, {
+    ASSIGN_OR_RETURN(const int64_t grace, Grace(req->grace_seconds()));
+    std::string token = crypto::GenerateToken(crypto::kAgentTokenPrefix);
+    ASSIGN_OR_RETURN(*resp->mutable_agent(),
+                     stores_.agents.RotateToken(req->name(), crypto::HashToken(token), grace));
+    resp->set_token(std::move(token));
+    resp->set_previous_token_expires_unix(store::NowUnix() + grace);
+    spdlog::info("agent {}: token rotated; the previous one works for {} s more", req->name(),
+                 grace);
+    return absl::OkStatus();
+  });
+}
+
 grpc::Status AdminServiceImpl::CreateGateway(grpc::ServerContext* ctx,
                                              const v1::CreateGatewayRequest* req,
                                              v1::CreateGatewayResponse* resp) {
@@ -116,10 +140,7 @@ grpc::Status AdminServiceImpl::RotateGatewayToken(grpc::ServerContext* ctx,
                                                   const v1::RotateGatewayTokenRequest* req,
                                                   v1::RotateGatewayTokenResponse* resp) {
   ADMIN_CALL(ctx, {
-    const int64_t grace = std::max<int64_t>(req->grace_seconds(), 0);
-    if (grace > kMaxRotationGrace) {
-      return absl::InvalidArgumentError("--grace is at most 7 days (168h)");
-    }
+    ASSIGN_OR_RETURN(const int64_t grace, Grace(req->grace_seconds()));
     ASSIGN_OR_RETURN(auto rotated, stores_.gateways.Rotate(req->name(), grace));
     *resp->mutable_gateway() = std::move(rotated.first);
     resp->set_token(std::move(rotated.second));

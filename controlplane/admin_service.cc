@@ -7,6 +7,7 @@
 #include "common/crypto/token.h"
 #include "common/grpcutil/grpc_util.h"
 #include "common/log/log.h"
+#include "common/log/rate_limit.h"
 #include "common/policy/policy_yaml.h"
 #include "common/util/status_macros.h"
 #include "controlplane/admin_call.h"
@@ -66,7 +67,13 @@ absl::Status AdminServiceImpl::CheckAdmin(const grpc::ServerContext& ctx) {
         "missing admin token: send \"authorization: Bearer <admin token>\"");
   }
   absl::Status st = stores_.admin_tokens.Authenticate(*token);
-  if (!st.ok()) spdlog::warn("admin call refused from {}: {}", ctx.peer(), st.message());
+  static log::RateLimit limit;  // whoever reaches the port can cause these
+  if (!st.ok()) {
+    if (auto left_out = limit.Admit()) {
+      spdlog::warn("admin call refused from {}: {}{}", ctx.peer(), st.message(),
+                   log::LeftOut(*left_out));
+    }
+  }
   return st;
 }
 

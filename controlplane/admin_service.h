@@ -32,6 +32,14 @@ class AdminServiceImpl final : public v1::AdminService::Service {
                            v1::DeleteAgentResponse*) override;
   grpc::Status ResetAgentKey(grpc::ServerContext*, const v1::ResetAgentKeyRequest*,
                              v1::ResetAgentKeyResponse*) override;
+  grpc::Status RotateAgentToken(grpc::ServerContext*, const v1::RotateAgentTokenRequest*,
+                                v1::RotateAgentTokenResponse*) override;
+  grpc::Status CreateAdminToken(grpc::ServerContext*, const v1::CreateAdminTokenRequest*,
+                                v1::CreateAdminTokenResponse*) override;
+  grpc::Status ListAdminTokens(grpc::ServerContext*, const v1::ListAdminTokensRequest*,
+                               v1::ListAdminTokensResponse*) override;
+  grpc::Status RevokeAdminToken(grpc::ServerContext*, const v1::RevokeAdminTokenRequest*,
+                                v1::RevokeAdminTokenResponse*) override;
   grpc::Status CreateGateway(grpc::ServerContext*, const v1::CreateGatewayRequest*,
                              v1::CreateGatewayResponse*) override;
   grpc::Status ListGateways(grpc::ServerContext*, const v1::ListGatewaysRequest*,

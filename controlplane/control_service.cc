@@ -12,6 +12,7 @@
 #include "common/crypto/token.h"
 #include "common/grpcutil/grpc_util.h"
 #include "common/log/log.h"
+#include "common/log/rate_limit.h"
 #include "common/policy/evaluator.h"
 #include "common/util/status_macros.h"
 #include "warden/v1/agent.pb.h"
@@ -55,8 +56,12 @@ absl::StatusOr<std::string> ControlServiceImpl::AuthenticateGateway(
   auto token = grpcutil::BearerToken(ctx);
   auto name = token ? stores_.gateways.Authenticate(*token)
                     : absl::UnauthenticatedError("gateway credential rejected: none was sent");
+  static log::RateLimit limit;  // whoever reaches the port can cause these
   if (!name.ok()) {
-    spdlog::warn("ControlService call from {} refused: {}", ctx.peer(), name.status().message());
+    if (auto left_out = limit.Admit()) {
+      spdlog::warn("ControlService call from {} refused: {}{}", ctx.peer(), name.status().message(),
+                   log::LeftOut(*left_out));
+    }
   }
   return name;
 }
@@ -83,17 +88,23 @@ grpc::Status ControlServiceImpl::AgentControl(
   if (!gateway.ok()) return ToGrpc(gateway.status());
   auto agent = AuthenticateAgent(*ctx);
   std::string peer = grpcutil::Metadata(*ctx, grpcutil::kAgentPeerKey).value_or("?");
+  // Anyone who reaches a gateway's agent port can cause the refusals below.
+  static log::RateLimit refusals;
   if (!agent.ok()) {
-    spdlog::warn("agent control stream from {} via gateway {} refused: {}", peer, *gateway,
-                 agent.status().message());
+    if (auto left_out = refusals.Admit()) {
+      spdlog::warn("agent control stream from {} via gateway {} refused: {}{}", peer, *gateway,
+                   agent.status().message(), log::LeftOut(*left_out));
+    }
     return ToGrpc(agent.status());
   }
   // Only a proven agent replaces the agent's current stream: a relayed token alone must not
   // knock the real agent off.
   auto proven = ProveAgent(*stream, *agent, stores_.agents, controlplane_key_);
   if (!proven.ok()) {
-    spdlog::warn("agent {} via gateway {} refused: {}", agent->name, *gateway,
-                 proven.status().message());
+    if (auto left_out = refusals.Admit()) {
+      spdlog::warn("agent {} via gateway {} refused: {}{}", agent->name, *gateway,
+                   proven.status().message(), log::LeftOut(*left_out));
+    }
     return ToGrpc(proven.status());
   }
   uint64_t generation = registry_.Attach(agent->id, agent->name, ctx, *gateway);
@@ -227,6 +238,7 @@ absl::Status ControlServiceImpl::SealCredentialForAgent(const v1::ConnectionInfo
   for (const auto& g : who.groups) payload.add_groups(g);
   // Long enough for the agent to receive OpenSession and open the tunnel, no longer.
   payload.set_expires_unix(store::NowUnix() + kSealedCredentialTtlSeconds);
+  payload.set_token_expires_unix(who.expires_unix);
   std::string plain = payload.SerializeAsString();
   auto sealed = crypto::SealTo(agent_key, plain, absl::StrCat(session_id, "\n", conn.name()));
   OPENSSL_cleanse(plain.data(), plain.size());

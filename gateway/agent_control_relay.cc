@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "common/grpcutil/grpc_util.h"
 #include "common/log/log.h"
+#include "common/log/rate_limit.h"
 
 namespace warden::gateway {
 
@@ -88,7 +89,12 @@ grpc::Status AgentServiceImpl::Control(
     closing.mutable_closing()->set_code(st.error_code());
     closing.mutable_closing()->set_message(st.error_message());
     link->Send(closing);
-    spdlog::info("agent stream from {} ended: {}", ctx->peer(), st.error_message());
+    // Before the agent proved itself, anyone reaching the agent port can cause this line.
+    static log::RateLimit limit;
+    if (auto left_out = limit.Admit()) {
+      spdlog::info("agent stream from {} ended: {}{}", ctx->peer(), st.error_message(),
+                   log::LeftOut(*left_out));
+    }
   }
   ctx->TryCancel();  // first, so that a Write blocked on a stuck agent returns
   link->Detach();

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/log/log.h"
+#include "common/log/rate_limit.h"
 #include "gateway/client_session.h"
 #include "warden/v1/agent.pb.h"
 
@@ -82,7 +83,10 @@ void TunnelOpener::OnOpenFrame(const tunnel::Frame& frame) {
 void TunnelOpener::Refuse(const std::string& why) {
   if (done_) return;
   done_ = true;
-  spdlog::warn("agent tunnel from {} refused: {}", peer_, why);
+  static log::RateLimit limit;  // whoever reaches the tunnel port can cause these
+  if (auto left_out = limit.Admit()) {
+    spdlog::warn("agent tunnel from {} refused: {}{}", peer_, why, log::LeftOut(*left_out));
+  }
   deadline_.cancel();
   admission_.Release();
   tunnel_->stream.Close();

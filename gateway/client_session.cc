@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/crypto/random.h"
 #include "common/log/log.h"
+#include "common/log/rate_limit.h"
 #include "common/pgwire/pgwire.h"
 #include "gateway/startup_settings.h"
 
@@ -45,11 +46,7 @@ ClientSession::ClientSession(asio::ip::tcp::socket socket, GatewayContext& ctx)
   asio::error_code ec;
   auto ep = stream_.socket().remote_endpoint(ec);
   if (!ec) {
-    auto addr = ep.address();
-    loopback_ = addr.is_loopback() ||
-                (addr.is_v6() && addr.to_v6().is_v4_mapped() &&
-                 asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6()).is_loopback());
-    peer_ = absl::StrCat(addr.to_string(), ":", ep.port());
+    peer_ = absl::StrCat(ep.address().to_string(), ":", ep.port());
   }
   stream_.socket().set_option(asio::ip::tcp::no_delay(true), ec);
 }
@@ -124,7 +121,11 @@ bool ClientSession::HandleStartupPacket() {
       self->stream_.AsyncHandshake(
           asio::ssl::stream_base::server, asio::bind_executor(self->executor_, [self](auto ec) {
             if (ec) {
-              spdlog::info("client {}: TLS handshake failed: {}", self->peer_, ec.message());
+              static log::RateLimit limit;  // anyone can fail a handshake, many times over
+              if (auto left_out = limit.Admit()) {
+                spdlog::info("client {}: TLS handshake failed: {}{}", self->peer_, ec.message(),
+                             log::LeftOut(*left_out));
+              }
               return self->Close();
             }
             self->ReadPreAuth();
@@ -157,7 +158,9 @@ bool ClientSession::HandleStartupPacket() {
     Fail("08P01", "no database given: use the Warden connection name as the database");
     return false;
   }
-  if (!stream_.tls() && !loopback_) {
+  // A token in clear text is accepted only where the listener is configured for it, never
+  // because of the peer's address (a local proxy or port forward looks local too).
+  if (!stream_.tls() && !ctx_.allow_tokens_without_tls) {
     Fail("28000", "Warden requires TLS for tokens: connect with sslmode=require");
     return false;
   }

@@ -47,6 +47,9 @@ struct GatewayContext {
   // How long a connection may take from accept to authenticated (TLS, startup, password; for a
   // tunnel, TLS and its open frame).
   std::chrono::seconds auth_timeout{10};
+  // Accept a token sent without TLS (--allow-tokens-without-tls): for a listener only local
+  // trusted processes can reach.
+  bool allow_tokens_without_tls = false;
 };
 
 class ClientSession : public std::enable_shared_from_this<ClientSession> {
@@ -96,7 +99,6 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   net::MaybeTlsStream stream_;
   asio::steady_timer timer_;
   std::string peer_;
-  bool loopback_ = false;
   Admission::Ticket admission_;  // released once authenticated
   State state_ = State::kStartup;
   bool stream_closed_ = false;

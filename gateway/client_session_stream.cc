@@ -2,6 +2,7 @@
 // end of the session.
 #include "absl/strings/str_cat.h"
 #include "common/log/log.h"
+#include "common/log/rate_limit.h"
 #include "common/pgwire/pgwire.h"
 #include "gateway/client_session.h"
 #include "warden/v1/agent.pb.h"
@@ -201,8 +202,13 @@ void ClientSession::PumpWrites() {
 
 void ClientSession::Fail(const std::string& sqlstate, const std::string& message) {
   if (state_ == State::kClosed) return;
-  spdlog::info("session {} ({}): {} {}", session_id_.empty() ? "-" : session_id_, peer_, sqlstate,
-               message);
+  // Before authentication anyone can cause these (a bad token, a bad startup packet).
+  static log::RateLimit unauthenticated;
+  if (!session_id_.empty()) {
+    spdlog::info("session {} ({}): {} {}", session_id_, peer_, sqlstate, message);
+  } else if (auto left_out = unauthenticated.Admit()) {
+    spdlog::info("session - ({}): {} {}{}", peer_, sqlstate, message, log::LeftOut(*left_out));
+  }
   state_ = State::kClosed;
   Send(pgwire::BuildErrorResponse("FATAL", sqlstate, message),
        [self = shared_from_this()] { self->Close(); });

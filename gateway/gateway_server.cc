@@ -55,6 +55,7 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(GatewayOptio
   self->ctx_->client_admission = self->client_admission_.get();
   self->ctx_->tunnel_admission = self->tunnel_admission_.get();
   self->ctx_->auth_timeout = std::chrono::seconds(opts.auth_timeout_seconds);
+  self->ctx_->allow_tokens_without_tls = opts.allow_tokens_without_tls;
   self->agents_ = std::make_unique<AgentServiceImpl>(
       *self->control_, self->links_, *self->credential_, self->tunnel_admission_.get());
   ASSIGN_OR_RETURN(auto server_creds, grpcutil::ServerTls(opts.tls_cert, opts.tls_key));

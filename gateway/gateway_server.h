@@ -30,6 +30,7 @@ struct GatewayOptions {
   // Connections that have not authenticated yet, on each listener (admission.h).
   AdmissionLimits admission;
   int auth_timeout_seconds = 10;
+  bool allow_tokens_without_tls = false;
 };
 
 class GatewayServer {

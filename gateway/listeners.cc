@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/log/log.h"
+#include "common/log/rate_limit.h"
 #include "common/pgwire/pgwire.h"
 #include "gateway/agent_tunnel.h"
 
@@ -12,12 +13,12 @@ namespace warden::gateway {
 
 namespace {
 
-// Admits `socket` on `admission`, or refuses it: logged at most once a second per listener (a
+// Admits `socket` on `admission`, or refuses it: logged within the listener's rate limit (a
 // flood must not flood the log too), and, for a PostgreSQL client, told why first. libpq reads
 // an ErrorResponse in place of the answer to its SSLRequest and prints it.
 std::optional<Admission::Ticket> Admit(Admission* admission, asio::ip::tcp::socket& socket,
                                        const char* what, bool tell_client,
-                                       std::atomic<int64_t>* last_log) {
+                                       log::RateLimit* log_limit) {
   if (admission == nullptr) return Admission::Ticket{};
   asio::error_code ec;
   auto ep = socket.remote_endpoint(ec);
@@ -25,11 +26,9 @@ std::optional<Admission::Ticket> Admit(Admission* admission, asio::ip::tcp::sock
   std::string why;
   std::optional<Admission::Ticket> ticket = admission->TryAdmit(ep.address(), &why);
   if (ticket) return ticket;
-  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
-                          std::chrono::steady_clock::now().time_since_epoch())
-                          .count();
-  if (last_log->exchange(now) != now) {
-    spdlog::warn("{} from {} refused: {}", what, ep.address().to_string(), why);
+  if (auto left_out = log_limit->Admit()) {
+    spdlog::warn("{} from {} refused: {}{}", what, ep.address().to_string(), why,
+                 log::LeftOut(*left_out));
   }
   if (tell_client) {
     const std::string error = pgwire::BuildErrorResponse(

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/log/rate_limit.h"
 #include "gateway/client_session.h"
 #include "gateway/tcp_acceptor.h"
 
@@ -38,8 +39,8 @@ class Listeners {
   Listeners(GatewayContext& ctx, asio::ssl::context& tunnel_tls, int threads);
 
   asio::io_context io_;
-  std::atomic<int64_t> client_refusal_logged_{0};  // steady-clock second of the last such log
-  std::atomic<int64_t> tunnel_refusal_logged_{0};
+  log::RateLimit client_refusal_logged_;  // refusals are logged within these limits
+  log::RateLimit tunnel_refusal_logged_;
   TcpAcceptor postgres_;
   TcpAcceptor tunnels_;
   std::vector<std::thread> threads_;

@@ -44,6 +44,9 @@ int main(int argc, char** argv) {
   app.add_option("--auth-timeout", opts.auth_timeout_seconds,
                  "seconds a connection has from accept to authenticated (TLS, startup, token)")
       ->capture_default_str();
+  app.add_flag("--allow-tokens-without-tls", opts.allow_tokens_without_tls,
+               "accept PostgreSQL clients' tokens without TLS (sslmode=disable); only for a "
+               "--listen-postgres address that nothing untrusted can reach");
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   if (!warden::log::Init("gateway", log_level)) {

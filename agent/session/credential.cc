@@ -54,6 +54,7 @@ absl::StatusOr<std::unique_ptr<DatabaseSecret>> OpenCredential(
     secret->password = cred.password();
     secret->identity = cred.identity();
     secret->groups.assign(cred.groups().begin(), cred.groups().end());
+    secret->token_expires_unix = cred.token_expires_unix();
   }
   WipeString(*cred.mutable_username());
   WipeString(*cred.mutable_password());

@@ -18,6 +18,7 @@ struct DatabaseSecret {
   // said): what policy is enforced for.
   std::string identity;
   std::vector<std::string> groups;
+  int64_t token_expires_unix = 0;  // the session ends then (0: never)
 
   DatabaseSecret() = default;
   ~DatabaseSecret();  // OPENSSL_cleanse on both fields

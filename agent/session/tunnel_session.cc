@@ -54,6 +54,7 @@ TunnelSession::TunnelSession(std::shared_ptr<const TunnelEnv> env, v1::OpenSessi
       upstream_(executor_),
       resolver_(executor_),
       timer_(executor_),
+      expiry_timer_(executor_),
       read_buf_(new char[kMaxFrameBytes]),
       tunnel_(executor_),
       tunnel_resolver_(executor_),
@@ -81,7 +82,7 @@ void TunnelSession::End(std::string sqlstate, std::string message) {
   asio::post(executor_, [self = shared_from_this(), sqlstate = std::move(sqlstate),
                          message = std::move(message)] {
     if (self->Stopping()) return;
-    spdlog::info("session {}: ended by an admin", self->session_id());
+    spdlog::info("session {}: ended by the control plane: {}", self->session_id(), message);
     // A backend inside a statement would run it to the end before noticing the closed socket
     // (client_connection_check_interval is off by default): cancel it first. Once cancelled it
     // writes its error to the closed connection, or reads its end, and exits.
@@ -336,6 +337,7 @@ void TunnelSession::Finish() {
   tunnel_.Close();
   upstream_.Close();
   timer_.cancel();
+  expiry_timer_.cancel();
   resolver_.cancel();
   tunnel_resolver_.cancel();
   WipeString(handshake_out_);

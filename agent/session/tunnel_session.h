@@ -146,6 +146,8 @@ class TunnelSession : public std::enable_shared_from_this<TunnelSession> {
   UpstreamStream upstream_;
   asio::ip::tcp::resolver resolver_;
   asio::steady_timer timer_;  // start-up deadline, then the close linger
+  // Ends the session when the client's token expires, whatever the control plane can say.
+  asio::steady_timer expiry_timer_;
   TlsMode tls_mode_ = TlsMode::kPrefer;
   asio::ip::tcp::endpoint endpoint_;  // for cancel requests
   std::unique_ptr<UpstreamHandshake> handshake_;

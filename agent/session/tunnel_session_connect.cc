@@ -92,6 +92,14 @@ absl::Status TunnelSession::PrepareStartup() {
                                open_.sealed_credential(), open_.credential_signature(), UnixNow());
   open_.clear_sealed_credential();
   if (!secret.ok()) return secret.status();
+  if (const int64_t expires = (*secret)->token_expires_unix; expires > 0) {
+    expiry_timer_.expires_after(std::chrono::seconds(std::max<int64_t>(expires - UnixNow(), 0)));
+    expiry_timer_.async_wait([self = shared_from_this()](asio::error_code ec) {
+      if (ec) return;
+      spdlog::info("session {}: the client's access token expired", self->session_id());
+      self->End("28000", "the access token of this session expired: connect again with a new one");
+    });
+  }
   // The sealed identity is authoritative; the gateway's copy is only a hint.
   open_.set_identity((*secret)->identity);
   open_.clear_groups();

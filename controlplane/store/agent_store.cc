@@ -101,8 +101,9 @@ absl::Status AgentStore::Delete(const std::string& name) {
 absl::StatusOr<AgentIdentity> AgentStore::FindByTokenHash(const std::string& token_hash) {
   std::lock_guard<std::mutex> lock(db_.mu());
   ASSIGN_OR_RETURN(auto stmt,
-                   db_.Prepare("SELECT id, name, identity_key FROM agents WHERE token_hash = ?"));
-  stmt.Bind(1, token_hash);
+                   db_.Prepare("SELECT id, name, identity_key FROM agents WHERE token_hash = ?1 "
+                               "OR (previous_token_hash = ?1 AND previous_token_expires > ?2)"));
+  stmt.Bind(1, token_hash).Bind(2, NowUnix());
   ASSIGN_OR_RETURN(bool row, stmt.Step());
   if (!row) return absl::UnauthenticatedError("agent token not recognised");
   return AgentIdentity{stmt.Int(0), stmt.Text(1), stmt.Blob(2)};
@@ -119,6 +120,30 @@ absl::Status AgentStore::EnrolIdentityKey(int64_t id, const std::string& identit
   return absl::OkStatus();
 }
 
+absl::StatusOr<v1::AgentInfo> AgentStore::RotateToken(const std::string& name,
+                                                      const std::string& token_hash,
+                                                      int64_t grace_seconds) {
+  {
+    std::lock_guard<std::mutex> lock(db_.mu());
+    ASSIGN_OR_RETURN(auto stmt,
+                     db_.Prepare("UPDATE agents SET previous_token_hash = token_hash, "
+                                 "previous_token_expires = ?, token_hash = ? WHERE name = ?"));
+    RETURN_IF_ERROR(
+        stmt.Bind(1, NowUnix() + grace_seconds).Bind(2, token_hash).Bind(3, name).Run());
+    if (db_.Changes() == 0)
+      return absl::NotFoundError(absl::StrCat("agent \"", name, "\" not found"));
+  }
+  return Find(name);
+}
+
+absl::StatusOr<v1::AgentInfo> AgentStore::Find(const std::string& name) {
+  ASSIGN_OR_RETURN(auto all, List());
+  for (auto& a : all) {
+    if (a.name() == name) return std::move(a);
+  }
+  return absl::NotFoundError(absl::StrCat("agent \"", name, "\" not found"));
+}
+
 absl::StatusOr<v1::AgentInfo> AgentStore::ResetIdentityKey(const std::string& name,
                                                            const std::string& identity_key) {
   {
@@ -129,11 +154,7 @@ absl::StatusOr<v1::AgentInfo> AgentStore::ResetIdentityKey(const std::string& na
     if (db_.Changes() == 0)
       return absl::NotFoundError(absl::StrCat("agent \"", name, "\" not found"));
   }
-  ASSIGN_OR_RETURN(auto all, List());
-  for (auto& a : all) {
-    if (a.name() == name) return std::move(a);
-  }
-  return absl::NotFoundError(absl::StrCat("agent \"", name, "\" not found"));
+  return Find(name);
 }
 
 absl::StatusOr<AgentStore::Presence> AgentStore::FindPresence(const std::string& name) {

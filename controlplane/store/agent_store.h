@@ -32,6 +32,10 @@ class AgentStore {
   // Enrols the key when the agent has none yet; FailedPrecondition when another key got there
   // first (two agents racing with one token).
   [[nodiscard]] absl::Status EnrolIdentityKey(int64_t id, const std::string& identity_key);
+  // A new token hash; the current one keeps working until now + grace_seconds.
+  [[nodiscard]] absl::StatusOr<v1::AgentInfo> RotateToken(const std::string& name,
+                                                          const std::string& token_hash,
+                                                          int64_t grace_seconds);
   // Replaces the enrolled key ("" forgets it, so that the next proof enrols).
   [[nodiscard]] absl::StatusOr<v1::AgentInfo> ResetIdentityKey(const std::string& name,
                                                                const std::string& identity_key);
@@ -53,6 +57,7 @@ class AgentStore {
   [[nodiscard]] absl::Status MarkAllDisconnected();
 
  private:
+  [[nodiscard]] absl::StatusOr<v1::AgentInfo> Find(const std::string& name);
   Database& db_;
 };
 

@@ -94,6 +94,8 @@ ALTER TABLE connections ADD COLUMN max_sessions_per_identity INTEGER NOT NULL DE
       // control plane's keys (masking, signing) share one table (server_key_store.h).
       R"sql(
 ALTER TABLE agents ADD COLUMN identity_key BLOB;
+ALTER TABLE agents ADD COLUMN previous_token_hash TEXT;
+ALTER TABLE agents ADD COLUMN previous_token_expires INTEGER NOT NULL DEFAULT 0;
 
 CREATE TABLE server_keys (
   name TEXT PRIMARY KEY,

@@ -128,16 +128,76 @@ absl::StatusOr<int64_t> AdminTokenStore::CountActive() {
 }
 
 absl::StatusOr<std::string> AdminTokenStore::Create(const std::string& name) {
+  ASSIGN_OR_RETURN(auto created, CreateListed(name));
+  return std::move(created.second);
+}
+
+absl::StatusOr<std::pair<v1::AdminTokenInfo, std::string>> AdminTokenStore::CreateListed(
+    const std::string& name) {
   std::string token = crypto::GenerateToken(crypto::kAdminTokenPrefix);
+  v1::AdminTokenInfo info;
+  info.set_id(crypto::GeneratePublicId("adm_"));
+  info.set_name(name);
+  info.set_created_unix(NowUnix());
   std::lock_guard<std::mutex> lock(db_.mu());
   ASSIGN_OR_RETURN(auto stmt, db_.Prepare("INSERT INTO admin_tokens (public_id, name, token_hash, "
                                           "created_at) VALUES (?, ?, ?, ?)"));
-  RETURN_IF_ERROR(stmt.Bind(1, crypto::GeneratePublicId("adm_"))
+  RETURN_IF_ERROR(stmt.Bind(1, info.id())
                       .Bind(2, name)
                       .Bind(3, crypto::HashToken(token))
-                      .Bind(4, NowUnix())
+                      .Bind(4, info.created_unix())
                       .Run());
-  return token;
+  return std::make_pair(std::move(info), std::move(token));
+}
+
+absl::StatusOr<std::vector<v1::AdminTokenInfo>> AdminTokenStore::List() {
+  std::lock_guard<std::mutex> lock(db_.mu());
+  ASSIGN_OR_RETURN(auto stmt, db_.Prepare("SELECT public_id, name, created_at, revoked_at FROM "
+                                          "admin_tokens ORDER BY created_at, public_id"));
+  std::vector<v1::AdminTokenInfo> out;
+  for (;;) {
+    ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    v1::AdminTokenInfo& t = out.emplace_back();
+    t.set_id(stmt.Text(0));
+    t.set_name(stmt.Text(1));
+    t.set_created_unix(stmt.Int(2));
+    t.set_revoked_unix(stmt.Int(3));
+  }
+  return out;
+}
+
+absl::StatusOr<v1::AdminTokenInfo> AdminTokenStore::Revoke(const std::string& id) {
+  std::lock_guard<std::mutex> lock(db_.mu());
+  Database::Tx tx(db_);
+  RETURN_IF_ERROR(tx.begin_status());
+  ASSIGN_OR_RETURN(auto find, db_.Prepare("SELECT name, created_at, revoked_at, (SELECT count(*) "
+                                          "FROM admin_tokens WHERE revoked_at = 0) FROM "
+                                          "admin_tokens WHERE public_id = ?"));
+  find.Bind(1, id);
+  ASSIGN_OR_RETURN(bool row, find.Step());
+  if (!row) {
+    return absl::NotFoundError(
+        absl::StrCat("admin token ", id, " not found (wardenctl admin-tokens list)"));
+  }
+  v1::AdminTokenInfo info;
+  info.set_id(id);
+  info.set_name(find.Text(0));
+  info.set_created_unix(find.Int(1));
+  info.set_revoked_unix(find.Int(2));
+  if (info.revoked_unix() != 0) return info;  // revoking twice changes nothing
+  if (find.Int(3) <= 1) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("admin token ", id,
+                     " is the last one that works: create another first "
+                     "(wardenctl admin-tokens create NAME)"));
+  }
+  info.set_revoked_unix(NowUnix());
+  ASSIGN_OR_RETURN(auto upd,
+                   db_.Prepare("UPDATE admin_tokens SET revoked_at = ? WHERE public_id = ?"));
+  RETURN_IF_ERROR(upd.Bind(1, info.revoked_unix()).Bind(2, id).Run());
+  RETURN_IF_ERROR(tx.Commit());
+  return info;
 }
 
 absl::Status AdminTokenStore::Authenticate(const std::string& token) {

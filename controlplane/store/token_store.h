@@ -50,6 +50,12 @@ class AdminTokenStore {
   // Returns the new token (shown once).
   [[nodiscard]] absl::StatusOr<std::string> Create(const std::string& name);
   [[nodiscard]] absl::Status Authenticate(const std::string& token);
+  // Returns the info and the new token (shown once).
+  [[nodiscard]] absl::StatusOr<std::pair<v1::AdminTokenInfo, std::string>> CreateListed(
+      const std::string& name);
+  [[nodiscard]] absl::StatusOr<std::vector<v1::AdminTokenInfo>> List();
+  // FailedPrecondition for the last working admin token: nobody could administer any more.
+  [[nodiscard]] absl::StatusOr<v1::AdminTokenInfo> Revoke(const std::string& id);
 
  private:
   Database& db_;

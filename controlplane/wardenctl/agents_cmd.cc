@@ -1,9 +1,10 @@
-// wardenctl agents create|list|delete|reset-key
+// wardenctl agents create|list|delete|reset-key|rotate-token
 #include <iostream>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
 #include "controlplane/wardenctl/commands.h"
+#include "controlplane/wardenctl/duration.h"
 #include "controlplane/wardenctl/errors.h"
 
 namespace warden::wardenctl {
@@ -37,6 +38,24 @@ int CreateAgent(AdminClient& admin, OutputFormat output, const std::string& name
     std::cerr << "The first agent to connect with this token enrols its identity key; to trust "
                  "no gateway with that, pass --identity-key (warden-agent --print-identity-key).\n";
   }
+  return kOk;
+}
+
+int RotateAgentToken(AdminClient& admin, OutputFormat output, const std::string& name,
+                     const std::string& grace) {
+  absl::StatusOr<int64_t> grace_seconds = ParseGraceSeconds(grace);
+  if (!grace_seconds.ok()) return Fail(kUsage, grace_seconds.status().message());
+  v1::RotateAgentTokenRequest request;
+  request.set_name(name);
+  request.set_grace_seconds(*grace_seconds);
+  v1::RotateAgentTokenResponse response;
+  if (int rc = admin.Call(&AdminStub::RotateAgentToken, request, &response); rc != kOk) return rc;
+  if (output == OutputFormat::kJson) return PrintJson(response);
+  std::cout << response.token() << "\n";
+  std::cerr << "agent " << name << ": new token issued; the previous one works until "
+            << FormatTimestamp(response.previous_token_expires_unix())
+            << ". Write it to the agent's --token-file: the agent reads it again before its next "
+               "control stream.\n";
   return kOk;
 }
 
@@ -118,6 +137,18 @@ void RegisterAgentCommands(Cli& cli) {
   reset->add_option("--identity-key", *reset_key, "the new key (ed25519:...); omit to forget");
   cli.SetAction(reset, [reset_name, reset_key](AdminClient& admin, OutputFormat output) {
     return ResetAgentKey(admin, output, *reset_name, *reset_key);
+  });
+
+  auto rotate_name = std::make_shared<std::string>();
+  auto rotate_grace = std::make_shared<std::string>("1h");
+  CLI::App* rotate = Cli::AddCommand(
+      agents, "rotate-token", "Issue an agent a new token; the old one works for --grace more");
+  rotate->add_option("name", *rotate_name, "Agent name")->required();
+  rotate->add_option("--grace", *rotate_grace, "how long the old token keeps working: 0, 10m, 1h")
+      ->type_name("DURATION")
+      ->capture_default_str();
+  cli.SetAction(rotate, [rotate_name, rotate_grace](AdminClient& admin, OutputFormat output) {
+    return RotateAgentToken(admin, output, *rotate_name, *rotate_grace);
   });
 
   CLI::App* list = Cli::AddCommand(agents, "list", "List agents and whether they are connected");

@@ -7,6 +7,7 @@ namespace warden::wardenctl {
 
 void RegisterAgentCommands(Cli& cli);       // agents_cmd.cc
 void RegisterGatewayCommands(Cli& cli);     // gateways_cmd.cc
+void RegisterAdminTokenCommands(Cli& cli);  // admin_tokens_cmd.cc
 void RegisterConnectionCommands(Cli& cli);  // connections_cmd.cc
 void RegisterCredentialCommands(Cli& cli);  // credentials_cmd.cc
 void RegisterPolicyCommands(Cli& cli);      // policies_cmd.cc
@@ -17,6 +18,7 @@ void RegisterDecisionCommands(Cli& cli);    // decisions_cmd.cc
 inline void RegisterAllCommands(Cli& cli) {
   RegisterAgentCommands(cli);
   RegisterGatewayCommands(cli);
+  RegisterAdminTokenCommands(cli);
   RegisterConnectionCommands(cli);
   RegisterCredentialCommands(cli);
   RegisterPolicyCommands(cli);

@@ -46,4 +46,13 @@ absl::StatusOr<absl::Duration> ParseTtl(absl::string_view text) {
   return total;
 }
 
+absl::StatusOr<int64_t> ParseGraceSeconds(absl::string_view text) {
+  if (text == "0") return 0;
+  absl::StatusOr<absl::Duration> d = ParseTtl(text);
+  if (!d.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("--grace: ", d.status().message()));
+  }
+  return absl::ToInt64Seconds(*d);
+}
+
 }  // namespace warden::wardenctl

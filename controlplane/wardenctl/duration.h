@@ -11,4 +11,8 @@ namespace warden::wardenctl {
 // Parses a positive duration of at least one second.
 [[nodiscard]] absl::StatusOr<absl::Duration> ParseTtl(absl::string_view text);
 
+// A --grace period in whole seconds: "0" (none) or a duration as for ParseTtl. Errors name the
+// flag.
+[[nodiscard]] absl::StatusOr<int64_t> ParseGraceSeconds(absl::string_view text);
+
 }  // namespace warden::wardenctl

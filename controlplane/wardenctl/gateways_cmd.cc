@@ -53,15 +53,11 @@ int ListGateways(AdminClient& admin, OutputFormat output) {
 
 int RotateGateway(AdminClient& admin, OutputFormat output, const std::string& name,
                   const std::string& grace) {
-  int64_t grace_seconds = 0;
-  if (grace != "0") {
-    absl::StatusOr<absl::Duration> d = ParseTtl(grace);
-    if (!d.ok()) return Fail(kUsage, absl::StrCat("--grace: ", d.status().message()));
-    grace_seconds = absl::ToInt64Seconds(*d);
-  }
+  absl::StatusOr<int64_t> grace_seconds = ParseGraceSeconds(grace);
+  if (!grace_seconds.ok()) return Fail(kUsage, grace_seconds.status().message());
   v1::RotateGatewayTokenRequest request;
   request.set_name(name);
-  request.set_grace_seconds(grace_seconds);
+  request.set_grace_seconds(*grace_seconds);
   v1::RotateGatewayTokenResponse response;
   if (int rc = admin.Call(&AdminStub::RotateGatewayToken, request, &response); rc != kOk) {
     return rc;
@@ -69,7 +65,7 @@ int RotateGateway(AdminClient& admin, OutputFormat output, const std::string& na
   return PrintNewToken(
       output, response, response.token(),
       absl::StrCat("gateway ", name, ": new token issued; the previous one works until ",
-                   grace_seconds == 0
+                   *grace_seconds == 0
                        ? std::string("now (no grace)")
                        : FormatTimestamp(response.gateway().previous_token_expires_unix()),
                    ". Write the new token to the gateway's --token-file before then."));

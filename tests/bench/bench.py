@@ -22,14 +22,14 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "integration"))
-from warden_stack import BIN_DIR, Stack, free_port, wait_until  # noqa: E402
+from warden_stack import BIN_DIR, Stack, free_port, wait_until, write_secret  # noqa: E402
 import warden_fixtures  # noqa: E402
 
 
 def start_pgbouncer(s):
     d = Path(tempfile.mkdtemp(prefix="warden-pgb-"))
     port = free_port()
-    (d / "userlist.txt").write_text(f'"app" "{s.pg_password}"\n')
+    write_secret(d / "userlist.txt", f'"app" "{s.pg_password}"\n')
     (d / "pgbouncer.ini").write_text(f"""[databases]
 demo = host=127.0.0.1 port={s.pg_port} dbname=demo
 [pgbouncer]

@@ -98,6 +98,16 @@ def test_a_key_file_others_can_read_is_refused(running_stack):
     assert res.returncode == 2 and "chmod 600" in res.stderr + res.stdout
 
 
+def restart_gateway(s):
+    """Restarts the gateway and waits for edge-1's new stream (the control plane may still list
+    the old one as connected for a moment)."""
+    before = s.log("agent-edge-1").count("registered as agent")
+    s.kill("gateway")
+    s.start_gateway()
+    wait_until("edge-1 to register again",
+               lambda: s.log("agent-edge-1").count("registered as agent") > before)
+
+
 def gateway_session(s):
     raw = RawSession(s.pg_gateway_port, s.token, {"user": "x", "database": "demo"})
     return raw
@@ -144,3 +154,47 @@ def test_revoking_a_gateway_ends_what_it_carries(data_path):
     assert again.error is not None
     res = s.ctl("gateways", "revoke", "gw-test", check=False)
     assert res.returncode == 5 and "not found" in res.stderr
+
+
+def test_agent_token_rotation_without_downtime(running_stack):
+    s = running_stack
+    out = json.loads(s.ctl("agents", "rotate-token", "edge-1", "--grace", "0", "-o",
+                           "json").stdout)
+    # The running stream stays up: the token is only read when a stream starts.
+    assert s.agent_current("edge-1")
+    write_secret(s.dir / "edge-1.token", out["token"] + "\n")
+    # The next stream (the gateway restarts) starts with the new token, read from the file.
+    restart_gateway(s)
+    assert "changed: using the new token" in s.log("agent-edge-1")
+    assert s.agent_current("edge-1")
+    assert out["token"] not in s.log("agent-edge-1") + s.log("controlplane")
+
+
+def test_admin_token_rotation(running_stack):
+    s = running_stack
+    new = json.loads(s.ctl("admin-tokens", "create", "ci", "-o", "json").stdout)
+    listed = json.loads(s.ctl("admin-tokens", "list", "-o", "json").stdout)["tokens"]
+    assert {t["name"] for t in listed} == {"bootstrap", "ci"}
+    old_id = next(t["id"] for t in listed if t["name"] == "bootstrap")
+    assert s.ctl("agents", "list", "--token", new["token"]).returncode == 0
+    s.ctl("admin-tokens", "revoke", old_id, "--token", new["token"])
+    res = s.ctl("agents", "list", check=False)  # the config still names the old token
+    assert res.returncode == 3 and "revoked" in res.stderr
+    last = s.ctl("admin-tokens", "revoke", new["info"]["id"], "--token", new["token"],
+                 check=False)
+    assert last.returncode == 7 and "last one that works" in last.stderr
+    assert new["token"] not in s.log("controlplane")
+
+
+def test_tokens_need_tls_unless_the_listener_allows_clear_text(data_path):
+    s = data_path
+    s.allow_tokens_without_tls = False
+    restart_gateway(s)
+    # Loopback is no reason to accept a token in clear text.
+    raw = gateway_session(s)
+    assert raw.error is not None and raw.error["C"] == "28000"
+    assert "requires TLS" in raw.error["M"]
+    with psycopg2.connect(s.gateway_dsn(s.token, sslmode="require")) as c:
+        cur = c.cursor()
+        cur.execute("SELECT 1")
+        assert cur.fetchone() == (1,)

@@ -100,6 +100,29 @@ def test_an_expiring_token_ends_its_session(data_path):
         raw.close()
 
 
+def test_the_agent_ends_a_session_at_its_token_expiry_by_itself(data_path):
+    """With the control plane down (or a gateway dropping its end), the agent still ends the
+    session when the token expires: the expiry came to it inside the signed credential."""
+    s = data_path
+    token, _, expires = new_token(s, ttl="4s")
+    raw = connect(s, token)
+    try:
+        still_works(raw)
+        s.kill("controlplane")
+        with pytest.raises(ConnectionError) as e:
+            raw.until_ready()
+        after = time.time() - expires
+        errs = errors(e.value.messages)
+        assert errs and errs[0]["C"] == "28000", errs
+        assert "access token of this session expired" in errs[0]["M"]
+        print(f"control plane down: ended {after:.2f} s after the expiry second began")
+        assert after < 2.0, after
+        assert "the client's access token expired" in s.log("agent-edge-1")
+    finally:
+        raw.close()
+        s.start_controlplane()
+
+
 def test_withdrawing_the_last_policy_ends_the_session(data_path):
     s = data_path
     # A second policy for another group keeps nothing alive for claude's group.

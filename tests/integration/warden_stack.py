@@ -60,6 +60,8 @@ class Stack:
         self.io_threads = None
         # Extra flags for the gateway (@pytest.mark.gateway_args).
         self.gateway_args = []
+        # Tests speak plain PostgreSQL to the gateway on loopback unless they test TLS.
+        self.allow_tokens_without_tls = True
         subprocess.run([str(SOURCE_DIR / "scripts" / "dev-certs.sh"), str(tmp / "certs")],
                        check=True)
         write_secret(tmp / "master.key", "k1:" + os.urandom(32).hex() + "\n")
@@ -128,6 +130,7 @@ class Stack:
             "--controlplane", self.cp_addr, "--ca-file", str(certs / "ca.crt"),
             "--tls-cert", str(certs / "server.crt"), "--tls-key", str(certs / "server.key"),
             "--token-file", str(self.gateway_token_file),
+            *(["--allow-tokens-without-tls"] if self.allow_tokens_without_tls else []),
             "--listen-postgres", f"127.0.0.1:{self.pg_gateway_port or 0}",
             "--listen-tunnels", f"127.0.0.1:{self.tunnel_port or 0}",
             *(["--io-threads", str(self.io_threads)] if self.io_threads else []),

@@ -23,7 +23,11 @@ namespace warden::testing {
 
 namespace fs = std::filesystem;
 
-inline void Write(const fs::path& p, const std::string& s) { std::ofstream(p) << s; }
+// Key files are written 0600, as Warden's own.
+inline void Write(const fs::path& p, const std::string& s) {
+  std::ofstream(p) << s;
+  fs::permissions(p, fs::perms::owner_read | fs::perms::owner_write);
+}
 
 // What a real agent holds: its identity key and a sealing key for this process.
 struct AgentKeys {

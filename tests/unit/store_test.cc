@@ -23,6 +23,7 @@ struct TempStore {
     std::string k = warden::crypto::Keyring::GenerateKeyFile("k1");
     std::fwrite(k.data(), 1, k.size(), f);
     std::fclose(f);
+    fs::permissions(key, fs::perms::owner_read | fs::perms::owner_write);  // a key file: 0600
   }
   ~TempStore() { fs::remove_all(dir); }
   std::unique_ptr<Stores> Open() {
