@@ -116,6 +116,7 @@ absl::Status ControlClient::Dispatch(v1::AgentDirective& d, const v1::AgentMessa
       spdlog::error("control stream: {}; reconnecting", inner.status().message());
       return absl::DataLossError(inner.status().message());
     }
+    last_signed_ = std::chrono::steady_clock::now();
     ApplyTrusted(*inner, write);
   } else if (d.has_welcome() || d.has_policy() || d.has_end_session()) {
     spdlog::error(
@@ -182,8 +183,16 @@ void ControlClient::Report(const Writer& write, std::mutex& mu, std::condition_v
       if (!write(hb)) return;
       next_heartbeat = now + opts_.heartbeat_interval;
     }
-    auto wake =
-        opts_.decisions ? std::min(next_heartbeat, now + opts_.stats_interval) : next_heartbeat;
+    if (now - last_signed_.load() > kMaxControlSilence) {
+      // The control plane signs a heartbeat every few seconds; silence means the stream no longer
+      // reaches it (or a gateway withholds what it says): start a new one.
+      spdlog::warn("no signed word from the control plane for {} s; reconnecting",
+                   std::chrono::duration_cast<std::chrono::seconds>(kMaxControlSilence).count());
+      std::lock_guard<std::mutex> active(mu_);
+      if (active_) active_->TryCancel();
+      return;
+    }
+    auto wake = std::min(next_heartbeat, now + opts_.stats_interval);
     if (cv.wait_until(lock, wake, [&] { return stop; })) return;
   }
 }
@@ -216,6 +225,8 @@ absl::Status ControlClient::RunStream() {
   reg.mutable_register_()->set_version(WARDEN_VERSION);
   reg.mutable_register_()->set_public_key(opts_.public_key);
   reg.mutable_register_()->set_identity_key(trust_.identity_public_key());
+  reg.mutable_register_()->set_nonce(trust_.BeginStream());
+  last_signed_ = std::chrono::steady_clock::now();
   write(reg);
 
   // The Challenge (or a Closing) comes first; nothing else is sent before the proof answers

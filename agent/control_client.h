@@ -8,6 +8,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <memory>
@@ -52,6 +53,9 @@ struct ControlClientOptions {
 
 class ControlClient {
  public:
+  // The control plane signs a directive at least every 5 s; a stream silent this long is dropped.
+  static constexpr std::chrono::seconds kMaxControlSilence{20};
+
   ControlClient(ControlClientOptions opts, std::shared_ptr<grpc::ChannelCredentials> creds,
                 PolicyHolder& policy);
   ~ControlClient();
@@ -82,6 +86,8 @@ class ControlClient {
   grpcutil::ReconnectingStub<v1::AgentService> stub_;
   PolicyHolder& policy_;
   ControlTrust trust_;  // used by the stream thread only
+  // When the current stream last carried a verified signed directive.
+  std::atomic<std::chrono::steady_clock::time_point> last_signed_{};
   std::thread thread_;
   std::mutex mu_;
   std::condition_variable cv_;

@@ -1,8 +1,9 @@
 // The agent's side of trust on its control stream, as pure checks (no I/O): answering the
 // control plane's Challenge with a proof of the identity key, and opening each SignedDirective
-// only when the pinned control-plane key signed it for this agent, this stream and the next
-// position. A gateway relaying the stream can drop directives, but it cannot forge, replay or
-// reorder one, and it cannot swap the sealing key the agent registered.
+// only when the pinned control-plane key signed it for this agent, this stream (both sides'
+// nonces), the keys this agent proved and the next position. A gateway relaying the stream can
+// drop directives, but it cannot forge, replay (from this stream or an old one) or reorder one,
+// and it cannot swap the sealing key or enrol keys of its own behind the agent's back.
 #pragma once
 
 #include <cstdint>
@@ -24,8 +25,11 @@ class ControlTrust {
 
   const std::string& identity_public_key() const { return identity_.public_key; }
 
-  // Starts a stream that sent `reg`: the RegisterProof answering `challenge`. PermissionDenied
-  // when the challenge comes with another control-plane key than the pinned one.
+  // Starts a new stream: the nonce its Register carries (fresh, random).
+  std::string BeginStream();
+  // The RegisterProof answering the stream's `challenge`, for the Register it sent.
+  // PermissionDenied when the challenge comes with another control-plane key than the pinned
+  // one; FailedPrecondition for a second challenge on one stream (a replayed one).
   [[nodiscard]] absl::StatusOr<v1::AgentMessage> Answer(const v1::Challenge& challenge,
                                                         const v1::Register& reg);
   // The directive inside `signed_directive`, when it verifies for this stream and comes next.
@@ -36,7 +40,9 @@ class ControlTrust {
   std::string agent_;
   std::string controlplane_key_;
   crypto::Ed25519KeyPair identity_;
-  std::string nonce_;  // of the current stream; empty before a Challenge
+  std::string agent_nonce_;  // of the current stream (its Register)
+  std::string nonce_;        // the control plane's, once the stream's Challenge came
+  std::string sealing_key_;  // as this stream's Register carried it
   uint64_t sequence_ = 0;
 };
 

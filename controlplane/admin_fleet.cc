@@ -45,9 +45,16 @@ grpc::Status AdminServiceImpl::CreateAgent(grpc::ServerContext* ctx,
   ADMIN_CALL(ctx, {
     RETURN_IF_ERROR(ValidateName("agent", req->name()));
     ASSIGN_OR_RETURN(std::string identity_key, ParseOptionalKey(req->identity_key()));
+    if (identity_key.empty() == !req->trust_first_key()) {
+      return absl::InvalidArgumentError(
+          "give the agent's identity key (--identity-key ed25519:..., printed by warden-agent "
+          "--identity-key-file FILE --print-identity-key) or, to enrol the first key proven with "
+          "its token, --trust-first-key; not both");
+    }
     std::string token = crypto::GenerateToken(crypto::kAgentTokenPrefix);
     ASSIGN_OR_RETURN(*resp->mutable_agent(),
-                     stores_.agents.Create(req->name(), crypto::HashToken(token), identity_key));
+                     stores_.agents.Create(req->name(), crypto::HashToken(token), identity_key,
+                                           req->trust_first_key()));
     resp->set_token(token);
     resp->set_controlplane_key(crypto::Ed25519KeyText(controlplane_key_));
     spdlog::info("agent {} created{}", req->name(),

@@ -27,12 +27,24 @@ absl::Status CheckRegister(const v1::Register& reg, const store::AgentIdentity& 
   if (reg.public_key().size() != crypto::kX25519KeyLen) {
     return absl::InvalidArgumentError("Register carries no X25519 sealing key");
   }
+  if (reg.nonce().size() != kNonceLen) {
+    return absl::InvalidArgumentError("Register carries no 32-byte nonce");
+  }
   if (!agent.identity_key.empty() && reg.identity_key() != agent.identity_key) {
     return absl::PermissionDeniedError(absl::StrCat(
         "agent \"", agent.name, "\" presented identity key ",
         crypto::KeyFingerprint(reg.identity_key()), " but ",
         crypto::KeyFingerprint(agent.identity_key),
         " is enrolled (a rebuilt agent host: wardenctl agents reset-key ", agent.name, ")"));
+  }
+  if (agent.identity_key.empty() && !agent.trust_first_key) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("agent \"", agent.name,
+                     "\" has no enrolled identity key: enrol this one with wardenctl "
+                     "agents reset-key ",
+                     agent.name, " --identity-key ", crypto::Ed25519KeyText(reg.identity_key()),
+                     " (after checking it is the agent's: "
+                     "warden-agent --print-identity-key)"));
   }
   return absl::OkStatus();
 }
@@ -63,7 +75,7 @@ absl::StatusOr<ProvenAgent> ProveAgent(AgentStream& stream, const store::AgentId
     return absl::InvalidArgumentError("the answer to Challenge must be RegisterProof");
   }
   const std::string signed_input = crypto::RegisterProofInput(
-      out.nonce, out.reg.name(), out.reg.public_key(), out.reg.identity_key());
+      {out.nonce, out.reg.nonce()}, out.reg.name(), out.reg.public_key(), out.reg.identity_key());
   if (!crypto::Ed25519Verify(out.reg.identity_key(), signed_input, answer.proof().signature())) {
     return absl::UnauthenticatedError(
         "the agent's RegisterProof does not verify with its identity key");
@@ -75,8 +87,8 @@ absl::StatusOr<ProvenAgent> ProveAgent(AgentStream& stream, const store::AgentId
     }
     out.enrolled_now = true;
     spdlog::warn(
-        "agent {}: enrolled identity key {} on its first connection (pre-enrol with "
-        "wardenctl agents create --identity-key to trust no gateway with this)",
+        "agent {}: enrolled identity key {} on its first connection, as its creator allowed "
+        "(--trust-first-key)",
         agent.name, crypto::KeyFingerprint(out.reg.identity_key()));
   }
   return out;
@@ -87,10 +99,12 @@ absl::StatusOr<v1::AgentDirective> DirectiveSigner::Sign(const v1::AgentDirectiv
   v1::SignedDirective& s = *out.mutable_signed_();
   s.set_directive(d.SerializeAsString());
   s.set_sequence(++sequence_);
-  ASSIGN_OR_RETURN(
-      *s.mutable_signature(),
-      crypto::Ed25519Sign(signing_key_, crypto::DirectiveSigningInput(agent_, nonce_, s.sequence(),
-                                                                      s.directive())));
+  const v1::Register& reg = proven_.reg;
+  ASSIGN_OR_RETURN(*s.mutable_signature(),
+                   crypto::Ed25519Sign(signing_key_, crypto::DirectiveSigningInput(
+                                                         reg.name(), {proven_.nonce, reg.nonce()},
+                                                         reg.identity_key(), reg.public_key(),
+                                                         s.sequence(), s.directive())));
   return out;
 }
 

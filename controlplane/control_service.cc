@@ -3,6 +3,8 @@
 #include <openssl/crypto.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -98,10 +100,12 @@ grpc::Status ControlServiceImpl::AgentControl(
     return ToGrpc(agent.status());
   }
   // Only a proven agent replaces the agent's current stream: a relayed token alone must not
-  // knock the real agent off.
-  auto proven = ProveAgent(*stream, *agent, stores_.agents, controlplane_key_);
+  // knock the real agent off. Failed proofs have their own log budget, so a flood of bad tokens
+  // cannot hide an impersonation attempt.
+  static log::RateLimit failed_proofs;
+  auto proven = AdmitAgent(ctx, stream, *agent, *gateway);
   if (!proven.ok()) {
-    if (auto left_out = refusals.Admit()) {
+    if (auto left_out = failed_proofs.Admit()) {
       spdlog::warn("agent {} via gateway {} refused: {}{}", agent->name, *gateway,
                    proven.status().message(), log::LeftOut(*left_out));
     }
@@ -119,6 +123,37 @@ grpc::Status ControlServiceImpl::AgentControl(
   return ToGrpc(st);
 }
 
+absl::StatusOr<ProvenAgent> ControlServiceImpl::AdmitAgent(grpc::ServerContext* ctx,
+                                                           AgentStream* stream,
+                                                           const store::AgentIdentity& agent,
+                                                           const std::string& gateway) {
+  // A peer that never answers the challenge must not hold this thread: the stream is cancelled
+  // at the deadline, which ends the read ProveAgent waits in.
+  std::mutex mu;
+  std::condition_variable cv;
+  bool proving = true;
+  std::thread deadline([&] {
+    std::unique_lock<std::mutex> lock(mu);
+    if (!cv.wait_for(lock, kProofDeadline, [&] { return !proving; })) ctx->TryCancel();
+  });
+  auto proven = ProveAgent(*stream, agent, stores_.agents, controlplane_key_);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    proving = false;
+  }
+  cv.notify_all();
+  deadline.join();
+  if (!proven.ok()) return proven.status();
+  if (ctx->IsCancelled()) return absl::DeadlineExceededError("no proof within the deadline");
+  // What vouched for the stream may have gone while it proved itself: the gateway revoked, the
+  // agent's key reset, its token rotated away, the agent deleted and created again.
+  RETURN_IF_ERROR(AuthenticateGateway(*ctx).status());
+  const v1::Register& reg = proven->reg;
+  RETURN_IF_ERROR(stores_.agents.MarkConnected(agent, reg.version(), gateway, reg.public_key(),
+                                               reg.identity_key()));
+  return proven;
+}
+
 absl::StatusOr<v1::AgentDirective> ControlServiceImpl::WelcomeFor(const store::AgentIdentity& agent,
                                                                   const std::string& gateway) {
   v1::AgentDirective d;
@@ -134,10 +169,9 @@ absl::Status ControlServiceImpl::ServeAgent(grpc::ServerContext* ctx,
                                             const std::string& gateway, const ProvenAgent& proven,
                                             uint64_t generation, AgentStream* stream) {
   const v1::Register& reg = proven.reg;
-  RETURN_IF_ERROR(stores_.agents.MarkConnected(agent.id, reg.version(), gateway, reg.public_key()));
   spdlog::info("agent {} connected (version {}, identity key {}, via gateway {})", agent.name,
                reg.version(), crypto::KeyFingerprint(reg.identity_key()), gateway);
-  DirectiveSigner signer(signing_key_, agent.name, proven.nonce);
+  DirectiveSigner signer(signing_key_, proven);
   // Welcome, policy and session ends reach the agent only signed for this stream.
   auto write_signed = [&](const v1::AgentDirective& d) -> absl::Status {
     ASSIGN_OR_RETURN(v1::AgentDirective signed_directive, signer.Sign(d));
@@ -175,12 +209,23 @@ absl::Status ControlServiceImpl::ServeAgent(grpc::ServerContext* ctx,
   absl::Status result;
   PolicyNotifier::State sent;
   uint64_t ends_seen = 0;  // every end still kept goes to a new stream: ending is idempotent
+  auto last_signed = std::chrono::steady_clock::now();
   while (!closed && !ctx->IsCancelled() && result.ok()) {
     PolicyNotifier::State now = notifier_.WaitChanged(sent, std::chrono::milliseconds(500));
     // A revoked gateway's streams end, but first carry the session ends recorded before the
     // revocation: nothing else reaches the agents behind it.
     const bool revoked = registry_.GatewayRevoked(agent.id, generation);
-    if (now == sent && !revoked) continue;
+    // A signed heartbeat when nothing else was signed for a while: the agent drops a stream
+    // whose control plane falls silent (a gateway withholding what it says).
+    if (now == sent && !revoked) {
+      if (std::chrono::steady_clock::now() - last_signed < kSignedHeartbeat) continue;
+      v1::AgentDirective hb;
+      hb.mutable_heartbeat()->set_unix_millis(store::NowUnix() * 1000);
+      result = write_signed(hb);
+      last_signed = std::chrono::steady_clock::now();
+      continue;
+    }
+    last_signed = std::chrono::steady_clock::now();
     result = [&]() -> absl::Status {
       if (now.connections_epoch != sent.connections_epoch) {
         ASSIGN_OR_RETURN(v1::AgentDirective welcome, WelcomeFor(agent, gateway));

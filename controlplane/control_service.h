@@ -22,6 +22,11 @@ class ControlServiceImpl final : public v1::ControlService::Service {
                      std::string masking_key);
   ~ControlServiceImpl() override;
 
+  // How long an agent has to answer the challenge.
+  static constexpr std::chrono::seconds kProofDeadline{10};
+  // A signed directive at least this often on every agent stream.
+  static constexpr std::chrono::seconds kSignedHeartbeat{5};
+
   grpc::Status AgentControl(
       grpc::ServerContext* ctx,
       grpc::ServerReaderWriter<v1::AgentDirective, v1::AgentMessage>* stream) override;
@@ -47,6 +52,11 @@ class ControlServiceImpl final : public v1::ControlService::Service {
                       v1::PolicySnapshot* snap);
   absl::StatusOr<v1::AgentDirective> WelcomeFor(const store::AgentIdentity& agent,
                                                 const std::string& gateway);
+  // ProveAgent within kProofDeadline, then checks that nothing that vouched for the stream went
+  // meanwhile, and records the agent connected with the keys it proved.
+  absl::StatusOr<ProvenAgent> AdmitAgent(grpc::ServerContext* ctx, AgentStream* stream,
+                                         const store::AgentIdentity& agent,
+                                         const std::string& gateway);
   absl::Status ServeAgent(grpc::ServerContext* ctx, const store::AgentIdentity& agent,
                           const std::string& gateway, const ProvenAgent& proven,
                           uint64_t generation, AgentStream* stream);

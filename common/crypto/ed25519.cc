@@ -50,6 +50,10 @@ absl::StatusOr<Ed25519KeyPair> PairOf(EVP_PKEY* key) {
 
 }  // namespace
 
+Ed25519KeyPair::~Ed25519KeyPair() {
+  if (!private_key.empty()) OPENSSL_cleanse(private_key.data(), private_key.size());
+}
+
 Ed25519KeyPair Ed25519KeyPair::Generate() {
   EVP_PKEY* raw = nullptr;
   std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)> ctx(
@@ -134,7 +138,9 @@ absl::StatusOr<std::string> Ed25519PrivateKeyPem(absl::string_view private_key) 
 
 absl::StatusOr<Ed25519KeyPair> ParseEd25519PrivateKeyPem(absl::string_view pem) {
   Bio bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), BIO_free);
-  PKey key(bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr) : nullptr,
+  // An encrypted key is refused, never prompted for: no passphrase callback reads the terminal.
+  pem_password_cb* no_passphrase = [](char*, int, int, void*) { return 0; };
+  PKey key(bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, no_passphrase, nullptr) : nullptr,
            EVP_PKEY_free);
   if (!key || EVP_PKEY_id(key.get()) != EVP_PKEY_ED25519) {
     return absl::InvalidArgumentError("not a PEM Ed25519 private key");

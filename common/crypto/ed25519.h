@@ -20,6 +20,12 @@ inline constexpr size_t kEd25519SignatureLen = 64;
 struct Ed25519KeyPair {
   std::string private_key;  // the raw 32-byte seed; keep in memory or sealed at rest
   std::string public_key;   // raw 32 bytes
+  Ed25519KeyPair() = default;
+  Ed25519KeyPair(const Ed25519KeyPair&) = default;
+  Ed25519KeyPair(Ed25519KeyPair&&) = default;
+  Ed25519KeyPair& operator=(const Ed25519KeyPair&) = default;
+  Ed25519KeyPair& operator=(Ed25519KeyPair&&) = default;
+  ~Ed25519KeyPair();  // overwrites the private key (every copy wipes its own)
   static Ed25519KeyPair Generate();
   [[nodiscard]] static absl::StatusOr<Ed25519KeyPair> FromPrivate(absl::string_view seed);
 };

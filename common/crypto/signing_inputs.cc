@@ -29,14 +29,17 @@ std::string U64(uint64_t v) {
 
 }  // namespace
 
-std::string RegisterProofInput(absl::string_view nonce, absl::string_view agent_name,
+std::string RegisterProofInput(StreamNonces nonces, absl::string_view agent_name,
                                absl::string_view sealing_key, absl::string_view identity_key) {
-  return Framed("warden.register.v1", {nonce, agent_name, sealing_key, identity_key});
+  return Framed("warden.register.v1",
+                {nonces.controlplane, nonces.agent, agent_name, sealing_key, identity_key});
 }
 
-std::string DirectiveSigningInput(absl::string_view agent_name, absl::string_view stream_nonce,
+std::string DirectiveSigningInput(absl::string_view agent_name, StreamNonces nonces,
+                                  absl::string_view identity_key, absl::string_view sealing_key,
                                   uint64_t sequence, absl::string_view directive) {
-  return Framed("warden.directive.v1", {agent_name, stream_nonce, U64(sequence), directive});
+  return Framed("warden.directive.v1", {agent_name, nonces.controlplane, nonces.agent, identity_key,
+                                        sealing_key, U64(sequence), directive});
 }
 
 std::string CredentialSigningInput(absl::string_view agent_name, absl::string_view session_id,

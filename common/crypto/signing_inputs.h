@@ -10,15 +10,25 @@
 
 namespace warden::crypto {
 
+// The nonces of one control stream: the control plane's (Challenge) and the agent's (Register).
+// Each side picks one, so neither a replayed challenge nor a replayed stream is fresh to the
+// other side.
+struct StreamNonces {
+  absl::string_view controlplane;
+  absl::string_view agent;
+};
+
 // The agent's answer to the control plane's Challenge: binds its name and the X25519 key
-// credentials will be sealed to, for this stream's nonce only (a captured answer cannot be
-// replayed on another stream, and a relaying gateway cannot swap the sealing key).
-std::string RegisterProofInput(absl::string_view nonce, absl::string_view agent_name,
+// credentials will be sealed to, for this stream only (a captured answer cannot be replayed on
+// another stream, and a relaying gateway cannot swap the sealing key).
+std::string RegisterProofInput(StreamNonces nonces, absl::string_view agent_name,
                                absl::string_view sealing_key, absl::string_view identity_key);
 
-// One directive the control plane sends one agent on one stream, in order: another agent, another
-// stream or an earlier position does not verify (no replay, no reordering, no rollback).
-std::string DirectiveSigningInput(absl::string_view agent_name, absl::string_view stream_nonce,
+// One directive the control plane sends one agent on one stream, in order, for the keys that
+// stream proved: another agent, another stream, an earlier position or a stream someone else
+// proved (a gateway that enrolled its own keys) does not verify at the agent.
+std::string DirectiveSigningInput(absl::string_view agent_name, StreamNonces nonces,
+                                  absl::string_view identity_key, absl::string_view sealing_key,
                                   uint64_t sequence, absl::string_view directive);
 
 // A session's sealed credential: sealing alone does not say who sealed it (anyone can seal to

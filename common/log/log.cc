@@ -32,7 +32,7 @@ class EscapingSink final : public spdlog::sinks::sink {
  private:
   static bool NeedsEscaping(absl::string_view s) {
     for (unsigned char c : s) {
-      if (c < 0x20 || c == 0x7f || c == 0xc2 || c == 0xe2) return true;
+      if (c < 0x20 || c >= 0x7f || c == '\\') return true;
     }
     return false;
   }
@@ -41,36 +41,73 @@ class EscapingSink final : public spdlog::sinks::sink {
 
 }  // namespace
 
+namespace {
+
+void AppendHex(std::string& out, const char* prefix, uint32_t v, int digits) {
+  out += prefix;
+  for (int shift = (digits - 1) * 4; shift >= 0; shift -= 4) out += kHex[(v >> shift) & 0xf];
+}
+
+// The length of the well-formed UTF-8 sequence at text[i] and its code point, or 0 (RFC 3629:
+// no overlong forms, no surrogates, nothing past U+10FFFF).
+size_t DecodeUtf8(absl::string_view text, size_t i, uint32_t* cp) {
+  const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
+  const unsigned char c = byte(i);
+  size_t len = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 0;
+  if (len == 0 || c > 0xf4 || i + len > text.size()) return 0;
+  uint32_t v = c & (0x7f >> len);
+  for (size_t k = 1; k < len; ++k) {
+    if ((byte(i + k) & 0xc0) != 0x80) return 0;
+    v = (v << 6) | (byte(i + k) & 0x3f);
+  }
+  static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (v < kMin[len] || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff)) return 0;
+  *cp = v;
+  return len;
+}
+
+// Code points that move or end lines, or reorder what a reader sees: C1 controls, the line and
+// paragraph separators, and the bidirectional overrides and isolates (CVE-2021-42574).
+bool Invisible(uint32_t cp) {
+  return (cp >= 0x80 && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029 ||
+         (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+}  // namespace
+
 std::string EscapeForLog(absl::string_view text) {
   std::string out;
   out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
+  for (size_t i = 0; i < text.size();) {
     const unsigned char c = static_cast<unsigned char>(text[i]);
-    if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\r') {
-      out += "\\r";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (c < 0x20 || c == 0x7f) {
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 0xf];
-    } else if (c == 0xc2 && i + 1 < text.size() &&
-               static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
-               static_cast<unsigned char>(text[i + 1]) <= 0x9f) {
-      // C1 controls in UTF-8 (NEL, CSI, ...): some terminals and log viewers act on them.
-      const unsigned char c1 = static_cast<unsigned char>(text[++i]);
-      out += "\\u00";
-      out += kHex[c1 >> 4];
-      out += kHex[c1 & 0xf];
-    } else if (c == 0xe2 && i + 2 < text.size() && text[i + 1] == '\x80' &&
-               (text[i + 2] == '\xa8' || text[i + 2] == '\xa9')) {
-      // U+2028 LINE SEPARATOR and U+2029 PARAGRAPH SEPARATOR end lines in some viewers.
-      out += text[i + 2] == '\xa8' ? "\\u2028" : "\\u2029";
-      i += 2;
+    if (c < 0x80) {
+      if (c == '\\') {
+        out += "\\\\";  // so that an escape in the text cannot pass for one of ours
+      } else if (c == '\n') {
+        out += "\\n";
+      } else if (c == '\r') {
+        out += "\\r";
+      } else if (c == '\t') {
+        out += "\\t";
+      } else if (c < 0x20 || c == 0x7f) {
+        AppendHex(out, "\\x", c, 2);
+      } else {
+        out += static_cast<char>(c);
+      }
+      ++i;
+      continue;
+    }
+    uint32_t cp = 0;
+    const size_t len = DecodeUtf8(text, i, &cp);
+    if (len == 0) {
+      AppendHex(out, "\\x", c, 2);  // not UTF-8: a raw byte a terminal might act on
+      ++i;
+    } else if (Invisible(cp)) {
+      AppendHex(out, "\\u", cp, 4);
+      i += len;
     } else {
-      out += static_cast<char>(c);
+      out.append(text.data() + i, len);
+      i += len;
     }
   }
   return out;

@@ -21,12 +21,13 @@ void SetIdentityKey(v1::AgentInfo& info, const std::string& raw) {
 
 absl::StatusOr<v1::AgentInfo> AgentStore::Create(const std::string& name,
                                                  const std::string& token_hash,
-                                                 const std::string& identity_key) {
+                                                 const std::string& identity_key,
+                                                 bool trust_first_key) {
   std::lock_guard<std::mutex> lock(db_.mu());
   int64_t now = NowUnix();
   ASSIGN_OR_RETURN(auto stmt, db_.Prepare("INSERT INTO agents (name, token_hash, created_at, "
-                                          "identity_key) VALUES (?, ?, ?, ?)"));
-  stmt.Bind(1, name).Bind(2, token_hash).Bind(3, now);
+                                          "identity_key, trust_first_key) VALUES (?, ?, ?, ?, ?)"));
+  stmt.Bind(1, name).Bind(2, token_hash).Bind(3, now).Bind(5, trust_first_key ? 1 : 0);
   if (!identity_key.empty()) stmt.BindBlob(4, identity_key);
   absl::Status st = stmt.Run();
   if (absl::IsAlreadyExists(st)) {
@@ -101,12 +102,13 @@ absl::Status AgentStore::Delete(const std::string& name) {
 absl::StatusOr<AgentIdentity> AgentStore::FindByTokenHash(const std::string& token_hash) {
   std::lock_guard<std::mutex> lock(db_.mu());
   ASSIGN_OR_RETURN(auto stmt,
-                   db_.Prepare("SELECT id, name, identity_key FROM agents WHERE token_hash = ?1 "
-                               "OR (previous_token_hash = ?1 AND previous_token_expires > ?2)"));
+                   db_.Prepare("SELECT id, name, identity_key, trust_first_key FROM agents WHERE "
+                               "token_hash = ?1 OR (previous_token_hash = ?1 AND "
+                               "previous_token_expires > ?2)"));
   stmt.Bind(1, token_hash).Bind(2, NowUnix());
   ASSIGN_OR_RETURN(bool row, stmt.Step());
   if (!row) return absl::UnauthenticatedError("agent token not recognised");
-  return AgentIdentity{stmt.Int(0), stmt.Text(1), stmt.Blob(2)};
+  return AgentIdentity{stmt.Int(0), stmt.Text(1), stmt.Blob(2), stmt.Int(3) != 0, token_hash};
 }
 
 absl::Status AgentStore::EnrolIdentityKey(int64_t id, const std::string& identity_key) {
@@ -148,9 +150,10 @@ absl::StatusOr<v1::AgentInfo> AgentStore::ResetIdentityKey(const std::string& na
                                                            const std::string& identity_key) {
   {
     std::lock_guard<std::mutex> lock(db_.mu());
-    ASSIGN_OR_RETURN(auto stmt, db_.Prepare("UPDATE agents SET identity_key = ? WHERE name = ?"));
+    ASSIGN_OR_RETURN(auto stmt, db_.Prepare("UPDATE agents SET identity_key = ?, "
+                                            "trust_first_key = ? WHERE name = ?"));
     if (!identity_key.empty()) stmt.BindBlob(1, identity_key);
-    RETURN_IF_ERROR(stmt.Bind(2, name).Run());
+    RETURN_IF_ERROR(stmt.Bind(2, identity_key.empty() ? 1 : 0).Bind(3, name).Run());
     if (db_.Changes() == 0)
       return absl::NotFoundError(absl::StrCat("agent \"", name, "\" not found"));
   }
@@ -167,18 +170,28 @@ absl::StatusOr<AgentStore::Presence> AgentStore::FindPresence(const std::string&
   return Presence{stmt.Int(0) != 0, stmt.Blob(1)};
 }
 
-absl::Status AgentStore::MarkConnected(int64_t id, const std::string& version,
-                                       const std::string& gateway, const std::string& public_key) {
+absl::Status AgentStore::MarkConnected(const AgentIdentity& agent, const std::string& version,
+                                       const std::string& gateway, const std::string& public_key,
+                                       const std::string& identity_key) {
   std::lock_guard<std::mutex> lock(db_.mu());
-  ASSIGN_OR_RETURN(auto stmt,
-                   db_.Prepare("UPDATE agents SET connected = 1, version = ?, "
-                               "gateway = ?, public_key = ?, last_seen = ? WHERE id = ?"));
-  return stmt.Bind(1, version)
-      .Bind(2, gateway)
-      .BindBlob(3, public_key)
-      .Bind(4, NowUnix())
-      .Bind(5, id)
-      .Run();
+  ASSIGN_OR_RETURN(
+      auto stmt,
+      db_.Prepare("UPDATE agents SET connected = 1, version = ?1, gateway = ?2, public_key = ?3, "
+                  "last_seen = ?4 WHERE id = ?5 AND identity_key = ?6 AND (token_hash = ?7 OR "
+                  "(previous_token_hash = ?7 AND previous_token_expires > ?4))"));
+  RETURN_IF_ERROR(stmt.Bind(1, version)
+                      .Bind(2, gateway)
+                      .BindBlob(3, public_key)
+                      .Bind(4, NowUnix())
+                      .Bind(5, agent.id)
+                      .BindBlob(6, identity_key)
+                      .Bind(7, agent.token_hash)
+                      .Run());
+  if (db_.Changes() == 0) {
+    return absl::FailedPreconditionError(
+        "the agent's key or token changed while it proved itself: connect again");
+  }
+  return absl::OkStatus();
 }
 
 absl::Status AgentStore::MarkDisconnected(int64_t id) {

@@ -14,17 +14,21 @@ namespace warden::store {
 struct AgentIdentity {
   int64_t id = 0;
   std::string name;
-  std::string identity_key;  // the enrolled Ed25519 public key; "" until the first proof
+  std::string identity_key;      // the enrolled Ed25519 public key; "" until the first proof
+  bool trust_first_key = false;  // without one, the first key proven is enrolled
+  std::string token_hash;        // of the token it was found by
 };
 
 class AgentStore {
  public:
   explicit AgentStore(Database& db) : db_(db) {}
 
-  // identity_key: the raw Ed25519 public key to enrol now, or "" to enrol on first proof.
+  // identity_key: the raw Ed25519 public key to enrol now, or "": then the agent cannot connect
+  // until one is enrolled (ResetIdentityKey), unless trust_first_key enrols the first proven.
   [[nodiscard]] absl::StatusOr<v1::AgentInfo> Create(const std::string& name,
                                                      const std::string& token_hash,
-                                                     const std::string& identity_key = "");
+                                                     const std::string& identity_key = "",
+                                                     bool trust_first_key = false);
   [[nodiscard]] absl::StatusOr<std::vector<v1::AgentInfo>> List();
   // Refused while connections still name the agent.
   [[nodiscard]] absl::Status Delete(const std::string& name);
@@ -36,7 +40,7 @@ class AgentStore {
   [[nodiscard]] absl::StatusOr<v1::AgentInfo> RotateToken(const std::string& name,
                                                           const std::string& token_hash,
                                                           int64_t grace_seconds);
-  // Replaces the enrolled key ("" forgets it, so that the next proof enrols).
+  // Replaces the enrolled key ("" forgets it, and the next key proven is enrolled).
   [[nodiscard]] absl::StatusOr<v1::AgentInfo> ResetIdentityKey(const std::string& name,
                                                                const std::string& identity_key);
 
@@ -47,9 +51,12 @@ class AgentStore {
   // Whether the agent is connected now, and its sealing key: what Authorize needs.
   [[nodiscard]] absl::StatusOr<Presence> FindPresence(const std::string& name);
 
-  [[nodiscard]] absl::Status MarkConnected(int64_t id, const std::string& version,
+  // Only while the agent still has `identity_key` enrolled and its token still works (a key
+  // reset or a token rotation while it proved itself): FailedPrecondition otherwise.
+  [[nodiscard]] absl::Status MarkConnected(const AgentIdentity& agent, const std::string& version,
                                            const std::string& gateway,
-                                           const std::string& public_key);
+                                           const std::string& public_key,
+                                           const std::string& identity_key);
   [[nodiscard]] absl::Status MarkDisconnected(int64_t id);
   [[nodiscard]] absl::Status RecordApplied(int64_t id, int64_t policy_version);
   [[nodiscard]] absl::Status Touch(int64_t id);

@@ -96,6 +96,9 @@ ALTER TABLE connections ADD COLUMN max_sessions_per_identity INTEGER NOT NULL DE
 ALTER TABLE agents ADD COLUMN identity_key BLOB;
 ALTER TABLE agents ADD COLUMN previous_token_hash TEXT;
 ALTER TABLE agents ADD COLUMN previous_token_expires INTEGER NOT NULL DEFAULT 0;
+-- Agents from before enrolment keep working as before (their token alone vouched for them):
+-- they enrol the first key they prove. New agents say so explicitly (agents create).
+ALTER TABLE agents ADD COLUMN trust_first_key INTEGER NOT NULL DEFAULT 1;
 
 CREATE TABLE server_keys (
   name TEXT PRIMARY KEY,

@@ -19,10 +19,11 @@ std::string PolicyColumn(const v1::AgentInfo& agent, int64_t current) {
 }
 
 int CreateAgent(AdminClient& admin, OutputFormat output, const std::string& name,
-                const std::string& identity_key) {
+                const std::string& identity_key, bool trust_first_key) {
   v1::CreateAgentRequest request;
   request.set_name(name);
   request.set_identity_key(identity_key);
+  request.set_trust_first_key(trust_first_key);
   v1::CreateAgentResponse response;
   if (int rc = admin.Call(&AdminStub::CreateAgent, request, &response); rc != kOk) return rc;
   if (output == OutputFormat::kJson) return PrintJson(response);
@@ -34,9 +35,10 @@ int CreateAgent(AdminClient& admin, OutputFormat output, const std::string& name
             << " --token-file FILE --identity-key-file KEYFILE \\\n"
             << "    --controlplane-key " << response.controlplane_key() << "\n"
             << "where FILE holds this token (chmod 600 FILE).\n";
-  if (identity_key.empty()) {
-    std::cerr << "The first agent to connect with this token enrols its identity key; to trust "
-                 "no gateway with that, pass --identity-key (warden-agent --print-identity-key).\n";
+  if (trust_first_key) {
+    std::cerr << "The first agent to connect with this token enrols its identity key: check the "
+                 "fingerprint in 'wardenctl agents list' against warden-agent "
+                 "--print-identity-key.\n";
   }
   return kOk;
 }
@@ -117,14 +119,19 @@ void RegisterAgentCommands(Cli& cli) {
 
   auto create_name = std::make_shared<std::string>();
   auto create_key = std::make_shared<std::string>();
+  auto create_trust_first = std::make_shared<bool>(false);
   CLI::App* create =
       Cli::AddCommand(agents, "create", "Register an agent and print its token (shown once)");
   create->add_option("name", *create_name, "Agent name")->required();
   create->add_option("--identity-key", *create_key,
                      "enrol the agent's identity key now (ed25519:..., from warden-agent "
-                     "--print-identity-key) instead of on its first connection");
-  cli.SetAction(create, [create_name, create_key](AdminClient& admin, OutputFormat output) {
-    return CreateAgent(admin, output, *create_name, *create_key);
+                     "--print-identity-key)");
+  create->add_flag("--trust-first-key", *create_trust_first,
+                   "instead: enrol the first key proven with the agent's token (whoever relays "
+                   "that first connection could enrol its own)");
+  cli.SetAction(create, [create_name, create_key, create_trust_first](AdminClient& admin,
+                                                                      OutputFormat output) {
+    return CreateAgent(admin, output, *create_name, *create_key, *create_trust_first);
   });
 
   auto reset_name = std::make_shared<std::string>();

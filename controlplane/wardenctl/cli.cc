@@ -126,6 +126,16 @@ void Cli::SetAction(CLI::App* command, Action action) {
   command->callback([this, action = std::move(action)] { selected_ = action; });
 }
 
+void Cli::SetAction(CLI::App* command, Action action, std::function<bool()> offline,
+                    std::function<int(OutputFormat output)> run_offline) {
+  command->callback([this, action = std::move(action), offline = std::move(offline),
+                     run_offline = std::move(run_offline)] {
+    selected_ = action;
+    offline_ = offline;
+    run_offline_ = run_offline;
+  });
+}
+
 int Cli::Main(int argc, char** argv) {
   // gRPC logs transport failures (e.g. a failed TLS handshake) to stderr itself; the CLI reports
   // them once, in its own words. GRPC_VERBOSITY=debug brings them back for troubleshooting.
@@ -145,13 +155,14 @@ int Cli::Main(int argc, char** argv) {
 
 int Cli::RunSelected() {
   if (!selected_) return Fail(kUsage, "no command given; run 'wardenctl --help'");
+  const OutputFormat format = flags_.output == "json" ? OutputFormat::kJson : OutputFormat::kTable;
+  if (offline_ && offline_()) return run_offline_(format);
   absl::StatusOr<ClientConfig> config = ResolveClientConfig(flags_, ProcessEnv());
   if (!config.ok()) return Fail(kUsage, config.status().message());
   for (const auto& w : config->warnings) std::cerr << "warning: " << w << "\n";
   absl::StatusOr<std::unique_ptr<AdminClient>> admin = AdminClient::Connect(*config);
   if (!admin.ok()) return Fail(kUsage, admin.status().message());
-  OutputFormat output = flags_.output == "json" ? OutputFormat::kJson : OutputFormat::kTable;
-  return selected_(**admin, output);
+  return selected_(**admin, format);
 }
 
 }  // namespace warden::wardenctl

@@ -31,6 +31,10 @@ class Cli {
 
   // Makes `command` run `action` when it is the command selected on the command line.
   void SetAction(CLI::App* command, Action action);
+  // As SetAction, for a command that may run without a control plane: when `offline()` says so
+  // (checked after parsing), `run_offline` runs with no configuration at all.
+  void SetAction(CLI::App* command, Action action, std::function<bool()> offline,
+                 std::function<int(OutputFormat output)> run_offline);
 
   // Parses the arguments and runs the selected command; returns the process exit code.
   int Main(int argc, char** argv);
@@ -42,6 +46,8 @@ class Cli {
   CLI::App app_;
   GlobalFlags flags_;
   Action selected_;
+  std::function<bool()> offline_;
+  std::function<int(OutputFormat output)> run_offline_;
 };
 
 // Accepts exactly one of `allowed`; the error lists them.

@@ -5,15 +5,16 @@
 
 namespace warden::wardenctl {
 
-void RegisterAgentCommands(Cli& cli);       // agents_cmd.cc
-void RegisterGatewayCommands(Cli& cli);     // gateways_cmd.cc
-void RegisterAdminTokenCommands(Cli& cli);  // admin_tokens_cmd.cc
-void RegisterConnectionCommands(Cli& cli);  // connections_cmd.cc
-void RegisterCredentialCommands(Cli& cli);  // credentials_cmd.cc
-void RegisterPolicyCommands(Cli& cli);      // policies_cmd.cc
-void RegisterTokenCommands(Cli& cli);       // tokens_cmd.cc
-void RegisterSessionCommands(Cli& cli);     // sessions_cmd.cc
-void RegisterDecisionCommands(Cli& cli);    // decisions_cmd.cc
+void RegisterAgentCommands(Cli& cli);                      // agents_cmd.cc
+void RegisterGatewayCommands(Cli& cli);                    // gateways_cmd.cc
+void RegisterAdminTokenCommands(Cli& cli);                 // admin_tokens_cmd.cc
+void RegisterConnectionCommands(Cli& cli);                 // connections_cmd.cc
+void RegisterCredentialCommands(Cli& cli);                 // credentials_cmd.cc
+void RegisterPolicyCommands(Cli& cli);                     // policies_cmd.cc
+void RegisterPolicyExplain(Cli& cli, CLI::App* policies);  // policies_explain_cmd.cc
+void RegisterTokenCommands(Cli& cli);                      // tokens_cmd.cc
+void RegisterSessionCommands(Cli& cli);                    // sessions_cmd.cc
+void RegisterDecisionCommands(Cli& cli);                   // decisions_cmd.cc
 
 inline void RegisterAllCommands(Cli& cli) {
   RegisterAgentCommands(cli);

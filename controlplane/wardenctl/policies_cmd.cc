@@ -1,4 +1,4 @@
-// wardenctl policies apply|list|get|delete
+// wardenctl policies apply|list|get|delete (explain: policies_explain_cmd.cc)
 #include <algorithm>
 #include <iostream>
 #include <iterator>
@@ -144,6 +144,7 @@ void RegisterPolicyCommands(Cli& cli) {
       Cli::AddCommand(&cli.app(), "policies", "Manage policies: who may run what, and masking");
   policies->require_subcommand(1);
   RegisterApply(cli, policies);
+  RegisterPolicyExplain(cli, policies);
 
   CLI::App* list = Cli::AddCommand(policies, "list", "List policies");
   list->alias("ls");

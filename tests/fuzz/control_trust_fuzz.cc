@@ -17,12 +17,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   reg.set_name("edge-1");
   reg.set_public_key(std::string(32, 's'));
   reg.set_identity_key(identity.public_key);
+  reg.set_nonce(trust.BeginStream());
   std::string bytes(reinterpret_cast<const char*>(data), size);
 
-  // As a first directive: a challenge with whatever key and nonce it carries.
+  // As a first directive: a challenge with whatever key and nonce it carries (then a new stream).
   warden::v1::AgentDirective first;
   if (first.ParseFromString(bytes) && first.has_challenge()) {
     (void)trust.Answer(first.challenge(), reg);
+    reg.set_nonce(trust.BeginStream());
   }
   warden::v1::Challenge genuine;
   genuine.set_nonce(std::string(32, 'n'));

@@ -20,23 +20,17 @@ def agent_row(s, name):
     return a
 
 
-def print_identity_key(path):
-    return subprocess.run([str(BIN_DIR / "warden-agent"), "--identity-key-file", str(path),
-                           "--print-identity-key"], capture_output=True, text=True,
-                          check=True).stdout.strip()
-
-
 def gave_up(s, proc, name):
     wait_until(f"{name} to give up", lambda: proc.poll() is not None, timeout=15)
     return proc.returncode, s.log(name)
 
 
-def test_the_first_key_is_enrolled_and_another_is_refused(running_stack):
+def test_the_enrolled_key_is_required_and_another_is_refused(running_stack):
     s = running_stack
     key_file = s.dir / "edge-1.key"
     assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600
     enrolled = agent_row(s, "edge-1")
-    assert enrolled["identity_key"] == print_identity_key(key_file)
+    assert enrolled["identity_key"] == s.identity_key(key_file)
     assert enrolled["identity_key_fingerprint"].startswith("SHA256:")
     table = s.ctl("agents", "list").stdout
     assert enrolled["identity_key_fingerprint"] in table
@@ -58,14 +52,26 @@ def test_an_agent_refuses_a_control_plane_it_did_not_pin(running_stack):
     proc = s.start_agent("edge-2", token, proc_name="unpinned", controlplane_key=other)
     rc, log = gave_up(s, proc, "unpinned")
     assert rc == 3 and "is not the pinned --controlplane-key" in log, log[-800:]
-    # It never applied a policy, and its key was not enrolled (it gave no proof).
+    # It gave no proof and never applied a policy.
     row = agent_row(s, "edge-2")
-    assert not row.get("connected") and not row.get("identity_key")
+    assert not row.get("connected") and not int(row.get("applied_policy_version", 0))
+
+
+def test_enrolment_on_first_connection_only_when_asked_for(running_stack):
+    s = running_stack
+    res = s.ctl("agents", "create", "edge-4", check=False)
+    assert res.returncode == 7 and "--trust-first-key" in res.stderr
+    token = s.create_agent("edge-4", "--trust-first-key")
+    assert not agent_row(s, "edge-4").get("identity_key")
+    s.start_agent("edge-4", token)
+    wait_until("edge-4 to connect", lambda: s.agent_current("edge-4"))
+    assert agent_row(s, "edge-4")["identity_key"] == s.identity_key(s.dir / "edge-4.key")
+    assert "as its creator allowed (--trust-first-key)" in s.log("controlplane")
 
 
 def test_pre_enrolled_key_and_reset(running_stack):
     s = running_stack
-    key = print_identity_key(s.dir / "edge-3.key")
+    key = s.identity_key(s.dir / "edge-3.key")
     token = s.create_agent("edge-3", "--identity-key", key)
     assert agent_row(s, "edge-3")["identity_key"] == key
     # Before it ever connects, another key with its token is refused.
@@ -78,7 +84,7 @@ def test_pre_enrolled_key_and_reset(running_stack):
 
     # A rebuilt host: reset to the new key; the old agent's stream ends at once and it is
     # refused from then on; the new one connects.
-    new_key = print_identity_key(s.dir / "edge-3-new.key")
+    new_key = s.identity_key(s.dir / "edge-3-new.key")
     out = s.ctl("agents", "reset-key", "edge-3", "--identity-key", new_key).stdout
     assert "enrolled" in out
     rc, log = gave_up(s, s.procs["agent-edge-3"], "agent-edge-3")
@@ -91,7 +97,7 @@ def test_pre_enrolled_key_and_reset(running_stack):
 def test_a_key_file_others_can_read_is_refused(running_stack):
     s = running_stack
     loose = s.dir / "loose.key"
-    print_identity_key(loose)
+    s.identity_key(loose)
     os.chmod(loose, 0o644)
     res = subprocess.run([str(BIN_DIR / "warden-agent"), "--identity-key-file", str(loose),
                           "--print-identity-key"], capture_output=True, text=True)

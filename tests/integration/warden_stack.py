@@ -146,7 +146,18 @@ class Stack:
                            self._port_open(f"127.0.0.1:{self.pg_gateway_port}") and
                            self._port_open(f"127.0.0.1:{self.tunnel_port}"))
 
+    def identity_key(self, key_file):
+        """The public half of an agent identity key file (created if missing), as
+        `warden-agent --print-identity-key` prints it."""
+        return subprocess.run([str(BIN_DIR / "warden-agent"), "--identity-key-file",
+                               str(key_file), "--print-identity-key"], capture_output=True,
+                              text=True, check=True).stdout.strip()
+
     def create_agent(self, name, *flags):
+        """Creates the agent with its identity key (<dir>/<name>.key) enrolled, unless `flags`
+        say otherwise; returns its token file."""
+        if not flags:
+            flags = ("--identity-key", self.identity_key(self.dir / f"{name}.key"))
         out = json.loads(self.ctl("agents", "create", name, *flags, "-o", "json").stdout)
         self.controlplane_key = out["controlplane_key"]
         path = self.dir / f"{name}.token"

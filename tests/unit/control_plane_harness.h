@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/crypto/ed25519.h"
 #include "common/crypto/keyring.h"
+#include "common/crypto/random.h"
 #include "common/crypto/sealed_box.h"
 #include "common/crypto/signing_inputs.h"
 #include "common/crypto/token.h"
@@ -33,6 +34,7 @@ inline void Write(const fs::path& p, const std::string& s) {
 struct AgentKeys {
   crypto::Ed25519KeyPair identity = crypto::Ed25519KeyPair::Generate();
   crypto::X25519KeyPair sealing = crypto::X25519KeyPair::Generate();
+  std::string nonce = crypto::RandomBytes(32);  // the agent's, for its Register
 };
 
 using AgentStreamPtr =
@@ -83,14 +85,15 @@ struct Harness {
     reg.mutable_register_()->set_name(name);
     reg.mutable_register_()->set_public_key(keys.sealing.public_key);
     reg.mutable_register_()->set_identity_key(keys.identity.public_key);
+    reg.mutable_register_()->set_nonce(keys.nonce);
     return reg;
   }
   static v1::AgentMessage Proof(const v1::Register& reg, const std::string& nonce,
                                 const std::string& identity_private_key) {
     v1::AgentMessage m;
     auto sig = crypto::Ed25519Sign(
-        identity_private_key,
-        crypto::RegisterProofInput(nonce, reg.name(), reg.public_key(), reg.identity_key()));
+        identity_private_key, crypto::RegisterProofInput({nonce, reg.nonce()}, reg.name(),
+                                                         reg.public_key(), reg.identity_key()));
     REQUIRE(sig.ok());
     m.mutable_proof()->set_signature(*sig);
     return m;
@@ -117,16 +120,19 @@ struct Harness {
     REQUIRE(pair.ok());
     return pair->public_key;
   }
-  // The next directive, which must be signed by the control plane for `agent` on this stream.
+  // The next directive, which must be signed by the control plane for `agent` with `keys` on this
+  // stream.
   v1::AgentDirective ReadSigned(AgentStreamPtr& stream, const std::string& agent,
-                                const std::string& nonce, uint64_t sequence) {
+                                const AgentKeys& keys, const std::string& nonce,
+                                uint64_t sequence) {
     v1::AgentDirective d;
     REQUIRE(stream->Read(&d));
     REQUIRE(d.has_signed_());
     REQUIRE(d.signed_().sequence() == sequence);
     REQUIRE(crypto::Ed25519Verify(
         controlplane_key(),
-        crypto::DirectiveSigningInput(agent, nonce, sequence, d.signed_().directive()),
+        crypto::DirectiveSigningInput(agent, {nonce, keys.nonce}, keys.identity.public_key,
+                                      keys.sealing.public_key, sequence, d.signed_().directive()),
         d.signed_().signature()));
     v1::AgentDirective inner;
     REQUIRE(inner.ParseFromString(d.signed_().directive()));

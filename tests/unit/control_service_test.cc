@@ -10,7 +10,7 @@ TEST_CASE("Authorize: tokens, grants, agent presence and the sealed credential",
   Harness h;
   auto& st = h.server->stores();
   std::string agent_token = crypto::GenerateToken(crypto::kAgentTokenPrefix);
-  REQUIRE(st.agents.Create("edge-1", crypto::HashToken(agent_token)).ok());
+  REQUIRE(st.agents.Create("edge-1", crypto::HashToken(agent_token), "", true).ok());
   Harness::AddDemoConnection(st);
   auto issued = st.tokens.Create("claude", {"ai-agents"}, 3600);
   REQUIRE(issued.ok());
@@ -35,9 +35,9 @@ TEST_CASE("Authorize: tokens, grants, agent presence and the sealed credential",
   grpc::ClientContext actx;
   std::string nonce;
   auto stream = h.OpenAgent(actx, agent_token, "edge-1", keys, &nonce);
-  v1::AgentDirective d = h.ReadSigned(stream, "edge-1", nonce, 1);
+  v1::AgentDirective d = h.ReadSigned(stream, "edge-1", keys, nonce, 1);
   REQUIRE(d.welcome().connections(0).name() == "demo");
-  d = h.ReadSigned(stream, "edge-1", nonce, 2);
+  d = h.ReadSigned(stream, "edge-1", keys, nonce, 2);
   REQUIRE(d.policy().version() == 1);
   // The masking key comes sealed to this agent: the gateway relaying it cannot read it.
   auto masking_key = crypto::OpenSealed(key.private_key, d.policy().sealed_masking_key(),
@@ -102,13 +102,14 @@ TEST_CASE("Authorize: tokens, grants, agent presence and the sealed credential",
 TEST_CASE("a second Register on one control stream ends it", "[control]") {
   Harness h;
   std::string agent_token = crypto::GenerateToken(crypto::kAgentTokenPrefix);
-  REQUIRE(h.server->stores().agents.Create("edge-1", crypto::HashToken(agent_token)).ok());
+  REQUIRE(
+      h.server->stores().agents.Create("edge-1", crypto::HashToken(agent_token), "", true).ok());
   REQUIRE(h.server->stores().agents.Create("edge-2", crypto::HashToken("other")).ok());
   grpc::ClientContext actx;
   AgentKeys keys;
   std::string nonce;
   auto stream = h.OpenAgent(actx, agent_token, "edge-1", keys, &nonce);
-  v1::AgentDirective d = h.ReadSigned(stream, "edge-1", nonce, 1);
+  v1::AgentDirective d = h.ReadSigned(stream, "edge-1", keys, nonce, 1);
   REQUIRE(d.welcome().agent_id() == "edge-1");
   // trying to claim another agent's name
   stream->Write(Harness::Register("edge-2", keys));

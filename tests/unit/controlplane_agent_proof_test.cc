@@ -17,7 +17,7 @@ struct Fleet {
 
   Fleet() {
     auto& st = h.server->stores();
-    REQUIRE(st.agents.Create("edge-1", crypto::HashToken(agent_token)).ok());
+    REQUIRE(st.agents.Create("edge-1", crypto::HashToken(agent_token), "", true).ok());
     Harness::AddDemoConnection(st);
     v1::Policy p;
     p.set_name("p");
@@ -61,7 +61,7 @@ TEST_CASE("the first proven identity key is enrolled; another key for the agent 
   grpc::ClientContext real_ctx;
   std::string nonce;
   auto real = f.h.OpenAgent(real_ctx, f.agent_token, "edge-1", f.real, &nonce);
-  REQUIRE(f.h.ReadSigned(real, "edge-1", nonce, 1).has_welcome());
+  REQUIRE(f.h.ReadSigned(real, "edge-1", f.real, nonce, 1).has_welcome());
   auto listed = f.h.server->stores().agents.List();
   REQUIRE(listed.ok());
   CHECK(listed->at(0).identity_key_fingerprint() ==

@@ -18,8 +18,16 @@ TEST_CASE("log escaping: one printable line, whatever the value") {
                      "csi\xc2\x9b") == "nel\\u0085csi\\u009b");
   CHECK(EscapeForLog("ls\xe2\x80\xa8ps\xe2\x80\xa9") == "ls\\u2028ps\\u2029");
   CHECK(EscapeForLog("¡hola!") == "¡hola!");  // c2 a1: not a control
-  // Truncated sequences are left as they are (nothing to split a line with).
-  CHECK(EscapeForLog("\xe2\x80") == "\xe2\x80");
+  // Not UTF-8 (a raw C1 byte, a truncated or overlong sequence): each byte escaped.
+  CHECK(EscapeForLog("\x9b"
+                     "2J") == "\\x9b2J");
+  CHECK(EscapeForLog("\xe2\x80") == "\\xe2\\x80");
+  CHECK(EscapeForLog("\xc0\x8a") == "\\xc0\\x8a");  // an overlong newline
+  // Bidirectional overrides reorder what a reader sees (CVE-2021-42574).
+  CHECK(EscapeForLog("a\xe2\x80\xae"
+                     "b") == "a\\u202eb");
+  // A backslash in the value cannot pass for one of the escapes above.
+  CHECK(EscapeForLog("a\\nb") == "a\\\\nb");
   for (int c = 0; c < 256; ++c) {
     std::string out = EscapeForLog(std::string(1, static_cast<char>(c)));
     CHECK(out.find('\n') == std::string::npos);
