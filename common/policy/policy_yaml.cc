@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/policy/command_tags.h"
+#include "common/policy/policy_yaml_fields.h"
 #include "common/policy/yaml_reader.h"
 #include "common/util/status_macros.h"
 #include "re2/re2.h"
@@ -25,12 +26,13 @@ using internal::YamlField;
 using internal::YamlItem;
 using internal::YamlMap;
 using internal::YamlReader;
+using namespace internal::fields;
 using warden::v1::Policy;
 
 constexpr std::string_view kRootKeys[] = {
-    "name",           "description", "subjects",         "connections",
-    "default_action", "read_only",   "forward_unparsed", "rules",
-    "masking",        "recording",   "approval",         "masking_unknown"};
+    "name",      "description",      "subjects", "connections", "default_action",
+    "read_only", "forward_unparsed", "rules",    "masking",     "recording",
+    "approval",  "masking_unknown",  "tests"};
 constexpr std::string_view kSubjectKeys[] = {"identities", "groups"};
 constexpr std::string_view kRuleKeys[] = {"name", "match", "action", "message"};
 constexpr std::string_view kMatchKeys[] = {"commands", "classes", "relations", "functions",
@@ -41,76 +43,11 @@ constexpr std::string_view kRecordingKeys[] = {"enabled", "include_results", "ma
 constexpr std::string_view kApprovalKeys[] = {"approver_groups", "approver_identities",
                                               "timeout_seconds"};
 
-constexpr size_t kMaxNameLength = 63;
 constexpr uint32_t kMaxKeepLast = 32;
 constexpr uint32_t kDefaultMaxResultRows = 100;
 constexpr uint32_t kMaxResultRows = 1000000;
 constexpr uint32_t kDefaultApprovalTimeoutSeconds = 300;
 constexpr uint32_t kMaxApprovalTimeoutSeconds = 86400;
-
-// Reads an enum by its canonical name (policy_names.cc); `what` names it in the error.
-template <typename E>
-absl::StatusOr<E> ReadEnum(const YamlReader& r, const YAML::Node& node, const std::string& path,
-                           std::string_view what, int max, std::string_view (*name_of)(E)) {
-  ASSIGN_OR_RETURN(const std::string s, r.String(node, path));
-  std::vector<std::string_view> names;
-  for (int v = 1; v <= max; ++v) {
-    if (name_of(static_cast<E>(v)) == s) return static_cast<E>(v);
-    names.push_back(name_of(static_cast<E>(v)));
-  }
-  return r.Error(node, path,
-                 absl::StrCat("unknown ", Av(what), " ", Quote(s), " (expected ",
-                              internal::JoinNames(names), ")"));
-}
-
-absl::StatusOr<warden::v1::Action> ReadAction(const YamlReader& r, const YamlField& f,
-                                              const std::string& path) {
-  return ReadEnum(r, f.value, path, "action", warden::v1::Action_MAX, &ActionName);
-}
-
-// Names of policies, rules and masking rules: [a-z0-9][a-z0-9-_.]{0,62}.
-absl::StatusOr<std::string> ReadName(const YamlReader& r, const YamlMap& map) {
-  ASSIGN_OR_RETURN(const YamlField* f, r.Required(map, "name"));
-  const std::string path = map.Child("name");
-  ASSIGN_OR_RETURN(std::string name, r.String(f->value, path));
-  if (name.empty()) return r.Error(f->value, path, "must not be empty");
-  if (name.size() > kMaxNameLength) {
-    return r.Error(f->value, path, absl::StrCat("is longer than ", kMaxNameLength, " characters"));
-  }
-  for (size_t i = 0; i < name.size(); ++i) {
-    const unsigned char c = name[i];
-    const bool ok = absl::ascii_islower(c) || absl::ascii_isdigit(c) ||
-                    (i > 0 && (c == '-' || c == '_' || c == '.'));
-    if (!ok) {
-      return r.Error(f->value, path,
-                     absl::StrCat("invalid name ", Quote(name),
-                                  " (use lower-case letters, digits, '-', '_' and '.', starting "
-                                  "with a letter or digit)"));
-    }
-  }
-  return name;
-}
-
-absl::StatusOr<bool> ReadOptionalBool(const YamlReader& r, const YamlMap& map, std::string_view key,
-                                      bool fallback) {
-  const YamlField* f = map.Find(key);
-  return f == nullptr ? fallback : r.Bool(f->value, map.Child(key));
-}
-
-// A list of non-blank strings (identities, groups, connections); absent or null is empty.
-absl::Status ReadNames(const YamlReader& r, const YamlMap& map, std::string_view key,
-                       google::protobuf::RepeatedPtrField<std::string>* out) {
-  const YamlField* f = map.Find(key);
-  if (f == nullptr) return absl::OkStatus();
-  ASSIGN_OR_RETURN(std::vector<YamlItem> items, r.StringList(f->value, map.Child(key)));
-  for (YamlItem& item : items) {
-    if (absl::StripAsciiWhitespace(item.value).empty()) {
-      return r.Error(item.node, item.path, "must not be empty");
-    }
-    out->Add(std::move(item.value));
-  }
-  return absl::OkStatus();
-}
 
 // Command tags: letters and spaces, upper-cased, runs of spaces collapsed ("drop  table" ->
 // "DROP TABLE"), so they compare equal to the tags the classifier produces.
@@ -225,32 +162,6 @@ absl::StatusOr<warden::v1::Rule> ParseRule(const YamlReader& r, const YAML::Node
     ASSIGN_OR_RETURN(*rule.mutable_message(), r.String(m->value, map.Child("message")));
   }
   return rule;
-}
-
-// Walks a list of mappings that each carry a unique `name`, calling parse_item for each.
-template <typename ParseItem>
-absl::Status ParseNamedList(const YamlReader& r, const YamlField& f, const std::string& path,
-                            std::string_view what, ParseItem parse_item) {
-  if (!f.value.IsSequence()) {
-    return r.Error(
-        f.value, path,
-        absl::StrCat("expected a list of ", Av(what), "s, got ", internal::DescribeNode(f.value)));
-  }
-  std::map<std::string, std::string> first_use;  // name -> path of the item that used it
-  size_t index = 0;
-  for (auto it = f.value.begin(); it != f.value.end(); ++it, ++index) {
-    const YAML::Node item(*it);
-    const std::string item_path = absl::StrCat(path, "[", index, "]");
-    ASSIGN_OR_RETURN(const std::string name, parse_item(item, item_path));
-    auto [pos, inserted] = first_use.emplace(name, item_path);
-    if (!inserted) {
-      const YAML::Node name_node(item["name"]);
-      return r.Error(name_node, item_path + ".name",
-                     absl::StrCat("duplicate ", Av(what), " name ", Quote(name), " (first used by ",
-                                  pos->second, ")"));
-    }
-  }
-  return absl::OkStatus();
 }
 
 absl::Status ParseRules(const YamlReader& r, const YamlField& f, Policy& policy) {
@@ -436,6 +347,7 @@ absl::StatusOr<Policy> ParseRoot(const YamlReader& r, const YAML::Node& root) {
   // The approval timeout is always concrete, so enforcement never sees a zero timeout.
   policy.mutable_approval()->set_timeout_seconds(kDefaultApprovalTimeoutSeconds);
   if (const YamlField* f = map.Find("approval")) RETURN_IF_ERROR(ParseApproval(r, *f, policy));
+  if (const YamlField* f = map.Find("tests")) RETURN_IF_ERROR(ParsePolicyTests(r, *f, policy));
   return policy;
 }
 

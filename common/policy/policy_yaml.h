@@ -42,6 +42,18 @@
 //     approver_groups: [dba]
 //     approver_identities: [alice]
 //     timeout_seconds: 600           # 1..86400, default 300 (also when approval is absent)
+//   tests:                           # optional: `wardenctl policies test` runs them offline,
+//     - name: no-drops               #   `policies apply` refuses the policy when one fails
+//       statement: DROP TABLE orders # required; one statement (or several: one Query)
+//       identity: claude             # optional; default the first identity, else "policy-test"
+//       groups: [ai-agents]          # optional; default the policy's groups
+//       connection: demo             # optional; default the first connection that is not "*"
+//       expect:                      # required
+//         action: deny               # required: allow | deny | require_approval
+//         rule: no-drop              # optional: the deciding rule (or default, read-only, ...)
+//         policy: agents-guardrails  # optional: the deciding policy
+//         masked: [email]            # optional: exactly these result columns masked by column
+//                                    #   rules ([] for none)
 //
 // Typing is strict (fail closed): unknown or duplicate keys are errors, booleans are plain
 // true/false, integers are plain decimal digits, a quoted "true" or "600" is a string and

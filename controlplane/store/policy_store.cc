@@ -110,7 +110,11 @@ absl::StatusOr<v1::PolicySnapshot> PolicyStore::Snapshot() {
   ASSIGN_OR_RETURN(int64_t version, VersionLocked());
   snap.set_version(version);
   ASSIGN_OR_RETURN(auto rows, QueryLocked(""));
-  for (auto& p : rows) *snap.add_policies() = std::move(*p.mutable_spec());
+  for (auto& p : rows) {
+    v1::Policy* policy = snap.add_policies();
+    *policy = std::move(*p.mutable_spec());
+    policy->clear_tests();  // for authors (wardenctl policies test); agents enforce, not test
+  }
   return snap;
 }
 

@@ -1,4 +1,4 @@
-// wardenctl policies apply|list|get|delete (explain: policies_explain_cmd.cc)
+// wardenctl policies apply|list|get|delete (explain, test: policies_*_cmd.cc)
 #include <algorithm>
 #include <iostream>
 #include <iterator>
@@ -48,6 +48,10 @@ int ApplyPolicies(AdminClient& admin, OutputFormat output, const std::vector<std
     if (!source.ok()) return Fail(kUsage, source.status().message());
     sources.push_back(*std::move(source));
   }
+  // Policy tests first: when any would fail with these files in force, none of them is applied.
+  std::vector<std::pair<std::string, std::string>> texts;
+  for (const PolicySource& s : sources) texts.emplace_back(s.filename, s.text);
+  if (int rc = CheckPolicyTestsBeforeApply(admin, texts); rc != kOk) return rc;
   int first_failure = kOk;
   std::vector<v1::ApplyPolicyResponse> responses;
   for (const PolicySource& source : sources) {
@@ -145,6 +149,7 @@ void RegisterPolicyCommands(Cli& cli) {
   policies->require_subcommand(1);
   RegisterApply(cli, policies);
   RegisterPolicyExplain(cli, policies);
+  RegisterPolicyTest(cli, policies);
 
   CLI::App* list = Cli::AddCommand(policies, "list", "List policies");
   list->alias("ls");

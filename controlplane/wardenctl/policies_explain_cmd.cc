@@ -15,6 +15,7 @@
 #include "common/util/files.h"
 #include "controlplane/wardenctl/commands.h"
 #include "controlplane/wardenctl/errors.h"
+#include "controlplane/wardenctl/policy_files.h"
 
 namespace warden::wardenctl {
 
@@ -38,22 +39,6 @@ absl::StatusOr<std::string> StatementText(const ExplainOptions& o) {
     return text;
   }
   return absl::StrJoin(o.sql, ";\n");
-}
-
-// The policies in the files, as one snapshot (as if applied together).
-absl::StatusOr<v1::PolicySnapshot> SnapshotFromFiles(const std::vector<std::string>& files) {
-  v1::PolicySnapshot snap;
-  snap.set_version(1);
-  for (const std::string& path : files) {
-    absl::StatusOr<std::string> text = ReadFile(path);
-    if (!text.ok()) return text.status();
-    absl::StatusOr<v1::Policy> p = policy::ParsePolicyYaml(*text, path);
-    if (!p.ok()) return p.status();
-    *snap.add_policies() = *std::move(p);
-  }
-  std::sort(snap.mutable_policies()->begin(), snap.mutable_policies()->end(),
-            [](const v1::Policy& a, const v1::Policy& b) { return a.name() < b.name(); });
-  return snap;
 }
 
 std::string DecisionLine(const v1::ExplainedDecision& d) {

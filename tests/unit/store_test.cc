@@ -154,6 +154,20 @@ TEST_CASE("policy versions bump on change and delete, not on a repeat", "[store]
   REQUIRE(absl::IsNotFound(s->policies.Delete("p1").status()));
 }
 
+TEST_CASE("a policy's tests are kept for its authors and left out of what agents receive",
+          "[store]") {
+  TempStore t;
+  auto s = t.Open();
+  warden::v1::Policy p;
+  p.set_name("p1");
+  p.add_tests()->set_name("reads");
+  REQUIRE(s->policies.Apply(p, "a").ok());
+  REQUIRE(s->policies.List().value().front().spec().tests_size() == 1);
+  auto snap = s->policies.Snapshot();
+  REQUIRE(snap->policies_size() == 1);
+  CHECK(snap->policies(0).tests_size() == 0);
+}
+
 TEST_CASE("the masking key is created once, sealed at rest, and tampering is detected", "[store]") {
   TempStore t;
   std::string key;
