@@ -17,7 +17,7 @@
 //     - name: no-drop                # required, same syntax as the policy name, unique
 //       match:                       # optional; missing or empty matches every statement
 //         commands: [DROP TABLE, TRUNCATE]  # letters and spaces; upper-cased, spaces collapsed
-//         classes: [ddl]             # read|write|ddl|dcl|tcl|admin|opaque|unknown
+//         classes: [ddl]             # read|write|ddl|dcl|tcl|session|admin|opaque|unknown
 //         relations: ["billing.*"]   # globs over [schema.]table, lower-cased
 //         functions: [pg_read_file]  # globs over [schema.]function, lower-cased
 //         without_where: true        # DELETE/UPDATE without a WHERE clause
