@@ -9,7 +9,6 @@
 #include "common/log/log.h"
 #include "common/log/rate_limit.h"
 #include "common/pgwire/pgwire.h"
-#include "gateway/startup_settings.h"
 
 namespace warden::gateway {
 
@@ -42,7 +41,11 @@ std::pair<std::string, std::string> ClientError(const grpc::Status& s) {
 }  // namespace
 
 ClientSession::ClientSession(asio::ip::tcp::socket socket, GatewayContext& ctx)
-    : ctx_(ctx), executor_(socket.get_executor()), stream_(std::move(socket)), timer_(executor_) {
+    : ctx_(ctx),
+      executor_(socket.get_executor()),
+      stream_(std::move(socket)),
+      timer_(executor_),
+      handshake_({.allow_tokens_without_tls = ctx.allow_tokens_without_tls}) {
   asio::error_code ec;
   auto ep = stream_.socket().remote_endpoint(ec);
   if (!ec) {
@@ -76,134 +79,61 @@ void ClientSession::ReadPreAuth() {
       asio::buffer(readbuf_),
       asio::bind_executor(executor_, [self = shared_from_this()](auto ec, size_t n) {
         if (ec) return self->Close();
-        if (self->inbuf_.size() + n > pgwire::kMaxStartupPacket * 2) {
-          return self->Fail("08P01", "too much data before authentication");
-        }
-        self->inbuf_.append(self->readbuf_.data(), n);
+        // Too much before authentication makes the next step a failure.
+        self->handshake_.Feed(std::string_view(self->readbuf_.data(), n));
         self->OnPreAuthBytes();
       }));
 }
 
+// Carries out the handshake's steps (client_handshake.h) until it needs more bytes, waits for
+// TLS, or is done.
 void ClientSession::OnPreAuthBytes() {
+  using Step = ClientHandshake::Step;
   for (;;) {
-    bool more = false;
-    if (state_ == State::kStartup) {
-      more = HandleStartupPacket();
-    } else if (state_ == State::kPassword) {
-      more = HandlePassword();
+    switch (handshake_.Next()) {
+      case Step::kNeedMore:
+        return ReadPreAuth();
+      case Step::kReply:
+        Send(handshake_.reply());
+        continue;
+      case Step::kStartTls:
+        return Send(handshake_.reply(), [self = shared_from_this()] { self->StartTls(); });
+      case Step::kCancel: {
+        // https://www.postgresql.org/docs/15/protocol-flow.html#id-1.10.6.7.9: no reply.
+        const pgwire::CancelRequest& c = handshake_.cancel();
+        if (auto target = ctx_.sessions.FindByCancelKey(c.process_id, c.secret_key)) {
+          target->RequestCancel();
+        }
+        return Close();
+      }
+      case Step::kClose:
+        return Close();
+      case Step::kFail:
+        return Fail(handshake_.sqlstate(), handshake_.message());
+      case Step::kAuthorize:
+        connection_ = handshake_.connection();
+        state_ = State::kAuthorizing;
+        return Authorize(handshake_.TakeToken());
     }
-    if (!more) return;
   }
 }
 
-// Returns true when the next packet can be handled at once from inbuf_.
-bool ClientSession::HandleStartupPacket() {
-  auto r = pgwire::DecodeStartup(inbuf_);
-  if (r.need_more()) {
-    ReadPreAuth();
-    return false;
-  }
-  if (r.is_error()) {
-    Fail("08P01", absl::StrCat("invalid startup packet: ", r.status().message()));
-    return false;
-  }
-  size_t used = r.consumed();
-  if (std::holds_alternative<pgwire::SSLRequest>(r.message())) {
-    inbuf_.erase(0, used);
-    // Bytes sent after SSLRequest but before the handshake would be read as if they had been
-    // encrypted (CVE-2021-23214): refuse them.
-    if (stream_.tls() || !inbuf_.empty()) {
-      Fail("08P01", "unexpected data around SSLRequest");
-      return false;
-    }
-    Send("S", [self = shared_from_this()] {
-      self->stream_.StartTls(self->ctx_.tls);
-      self->stream_.AsyncHandshake(
-          asio::ssl::stream_base::server, asio::bind_executor(self->executor_, [self](auto ec) {
-            if (ec) {
-              static log::RateLimit limit;  // anyone can fail a handshake, many times over
-              if (auto left_out = limit.Admit()) {
-                spdlog::info("client {}: TLS handshake failed: {}{}", self->peer_, ec.message(),
-                             log::LeftOut(*left_out));
-              }
-              return self->Close();
-            }
-            self->ReadPreAuth();
-          }));
-    });
-    return false;
-  }
-  if (std::holds_alternative<pgwire::GSSENCRequest>(r.message())) {
-    inbuf_.erase(0, used);
-    // As PostgreSQL: one GSSENCRequest, and none once TLS is up.
-    if (std::exchange(gssenc_refused_, true) || stream_.tls()) {
-      Fail("08P01", "unexpected GSSENCRequest");
-      return false;
-    }
-    Send("N");  // no GSSAPI encryption; the client goes on with SSLRequest or a startup
-    return true;
-  }
-  if (auto* cancel = std::get_if<pgwire::CancelRequest>(&r.message())) {
-    // https://www.postgresql.org/docs/15/protocol-flow.html#id-1.10.6.7.9: no reply is sent.
-    if (auto target = ctx_.sessions.FindByCancelKey(cancel->process_id, cancel->secret_key)) {
-      target->RequestCancel();
-    }
-    Close();
-    return false;
-  }
-  const auto& startup = std::get<pgwire::StartupMessage>(r.message());
-  auto database = startup.Get("database");
-  if (!database || database->empty()) database = startup.Get("user");
-  if (!database || database->empty()) {
-    Fail("08P01", "no database given: use the Warden connection name as the database");
-    return false;
-  }
-  // A token in clear text is accepted only where the listener is configured for it, never
-  // because of the peer's address (a local proxy or port forward looks local too).
-  if (!stream_.tls() && !ctx_.allow_tokens_without_tls) {
-    Fail("28000", "Warden requires TLS for tokens: connect with sslmode=require");
-    return false;
-  }
-  connection_ = std::string(*database);
-  // Settings pass on to the agent, which decides those beyond ordinary session settings by
-  // policy; what cannot pass is refused here, named, never dropped silently.
-  auto settings = ReviewStartupSettings(startup.parameters);
-  if (!settings.ok()) {
-    Fail("42501", std::string(settings.status().message()));
-    return false;
-  }
-  client_params_.assign(settings->begin(), settings->end());
-  inbuf_.erase(0, used);
-  state_ = State::kPassword;
-  Send(pgwire::BuildAuthenticationCleartextPassword());
-  return true;
-}
-
-bool ClientSession::HandlePassword() {
-  auto r = pgwire::DecodeFrontend(inbuf_, pgwire::kMaxPreAuthMessage);
-  if (r.need_more()) {
-    ReadPreAuth();
-    return false;
-  }
-  if (r.is_error()) {
-    Fail("08P01", absl::StrCat("invalid message: ", r.status().message()));
-    return false;
-  }
-  if (std::holds_alternative<pgwire::Terminate>(r.message())) {
-    Close();
-    return false;
-  }
-  auto* pw = std::get_if<pgwire::PasswordMessage>(&r.message());
-  auto token = pw ? pgwire::ParsePassword(*pw) : absl::InvalidArgumentError("");
-  if (!token.ok()) {
-    Fail("08P01", "expected a password message carrying the Warden token");
-    return false;
-  }
-  std::string t(*token);
-  inbuf_.erase(0, r.consumed());
-  state_ = State::kAuthorizing;
-  Authorize(std::move(t));
-  return false;
+void ClientSession::StartTls() {
+  stream_.StartTls(ctx_.tls);
+  stream_.AsyncHandshake(
+      asio::ssl::stream_base::server,
+      asio::bind_executor(executor_, [self = shared_from_this()](auto ec) {
+        if (ec) {
+          static log::RateLimit limit;  // anyone can fail a handshake, many times over
+          if (auto left_out = limit.Admit()) {
+            spdlog::info("client {}: TLS handshake failed: {}{}", self->peer_, ec.message(),
+                         log::LeftOut(*left_out));
+          }
+          return self->Close();
+        }
+        self->handshake_.TlsUp();
+        self->OnPreAuthBytes();
+      }));
 }
 
 void ClientSession::Authorize(std::string token) {
@@ -248,7 +178,7 @@ void ClientSession::OnAuthorized(const grpc::Status& status, const v1::Authorize
   open->set_sealed_credential(resp.sealed_credential());
   open->set_credential_signature(resp.credential_signature());
   open->set_tunnel_secret(std::move(secret));
-  for (const auto& [k, v] : client_params_) (*open->mutable_client_parameters())[k] = v;
+  for (const auto& [k, v] : handshake_.settings()) (*open->mutable_client_parameters())[k] = v;
   open->set_identity(resp.identity());
   for (const auto& g : resp.groups()) open->add_groups(g);
   open->set_client_address(peer_);

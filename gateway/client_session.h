@@ -1,8 +1,7 @@
 // One PostgreSQL client on the gateway (DESIGN.md §1 "Session flow"), as an explicit state
 // machine on the session's executor (net::SessionExecutor):
-//   kStartup      SSLRequest -> 'S' + TLS, GSSENCRequest -> 'N', CancelRequest -> routed,
-//                 StartupMessage -> AuthenticationCleartextPassword
-//   kPassword     PasswordMessage carries the Warden token -> Authorize at the control plane
+//   kHandshake    SSL, startup and the password carrying the Warden token: the I/O-free
+//                 ClientHandshake (client_handshake.h) decides, this class does its I/O
 //   kAuthorizing  waiting for the control plane
 //   kOpening      OpenSession sent to the agent; waiting for its tunnel and TunnelReady
 //   kStreaming    bytes both ways, with back-pressure
@@ -28,8 +27,10 @@
 #include "gateway/admission.h"
 #include "gateway/agent_links.h"
 #include "gateway/agent_tunnel.h"
+#include "gateway/client_handshake.h"
 #include "gateway/gateway_credential.h"
 #include "gateway/session_registry.h"
+#include "warden/v1/agent.pb.h"
 #include "warden/v1/control.grpc.pb.h"
 
 namespace warden::gateway {
@@ -65,7 +66,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   void RequestCancel();
 
  private:
-  enum class State { kStartup, kPassword, kAuthorizing, kOpening, kStreaming, kClosed };
+  enum class State { kHandshake, kAuthorizing, kOpening, kStreaming, kClosed };
   struct Write {
     std::string bytes;           // owned bytes (handshake replies, errors), or
     std::string_view frame;      // a data frame's payload in the tunnel's buffer
@@ -75,14 +76,13 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
 
   void ReadPreAuth();
   void OnPreAuthBytes();
-  bool HandleStartupPacket();
-  bool HandlePassword();
+  void StartTls();
   void Authorize(std::string token);
   void OnAuthorized(const grpc::Status& status, const v1::AuthorizeResponse& resp);
   // --- client_session_stream.cc
   void ReadTunnel();
   bool OnTunnelFrame(const tunnel::Frame& frame);
-  void StartStreaming(std::string_view startup_messages);
+  void StartStreaming(const v1::TunnelReady& ready);
   void ReadClient();
   void ForwardClientChunk(size_t n);
   void PumpTunnelWrites();
@@ -100,10 +100,9 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   asio::steady_timer timer_;
   std::string peer_;
   Admission::Ticket admission_;  // released once authenticated
-  State state_ = State::kStartup;
+  State state_ = State::kHandshake;
   bool stream_closed_ = false;
-  bool gssenc_refused_ = false;
-  std::string inbuf_;
+  ClientHandshake handshake_;
   // Client reads land after room for a tunnel frame header, so a chunk goes out as one frame
   // without a copy.
   std::array<char, tunnel::kHeaderSize + 65536> readbuf_;
@@ -114,10 +113,9 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   bool tunnel_writing_ = false;
   std::string session_id_;
   std::string connection_;
-  std::vector<std::pair<std::string, std::string>> client_params_;
   std::unique_ptr<AgentTunnel> tunnel_;
   bool tunnel_closed_ = false;
-  int32_t cancel_pid_ = 0;
+  std::pair<int32_t, int32_t> cancel_key_{0, 0};  // (process id, secret) in BackendKeyData
   std::shared_ptr<LiveStats> stats_ = std::make_shared<LiveStats>();
 };
 

@@ -57,7 +57,7 @@ bool ClientSession::OnTunnelFrame(const tunnel::Frame& frame) {
         TunnelBroke("unexpected or malformed ready frame");
         return false;
       }
-      StartStreaming(ready.startup_messages());
+      StartStreaming(ready);
       return state_ == State::kStreaming;
     }
     case tunnel::FrameType::kData:
@@ -72,7 +72,15 @@ bool ClientSession::OnTunnelFrame(const tunnel::Frame& frame) {
       return false;
     case tunnel::FrameType::kClose: {
       v1::TunnelClose close;
-      close.ParseFromArray(frame.payload.data(), static_cast<int>(frame.payload.size()));
+      if (!close.ParseFromArray(frame.payload.data(), static_cast<int>(frame.payload.size()))) {
+        TunnelBroke("malformed close frame");
+        return false;
+      }
+      // The client's own Terminate ended it: closed quietly, as PostgreSQL closes.
+      if (close.sqlstate().empty() && close.message().empty()) {
+        Close();
+        return false;
+      }
       Fail(close.sqlstate().empty() ? "08006" : close.sqlstate(),
            close.message().empty() ? "the session ended" : close.message());
       return false;
@@ -93,10 +101,11 @@ void ClientSession::TunnelBroke(const std::string& why) {
   }
 }
 
-void ClientSession::StartStreaming(std::string_view startup_messages) {
+void ClientSession::StartStreaming(const v1::TunnelReady& ready) {
   timer_.cancel();
-  auto [pid, secret] = ctx_.sessions.AddCancelKey(weak_from_this());
-  cancel_pid_ = pid;
+  const std::string& startup_messages = ready.startup_messages();
+  cancel_key_ = ctx_.sessions.AddCancelKey(ready.backend_process_id(), weak_from_this());
+  const auto [pid, secret] = cancel_key_;
   stats_->info.set_started_unix(std::chrono::duration_cast<std::chrono::seconds>(
                                     std::chrono::system_clock::now().time_since_epoch())
                                     .count());
@@ -113,14 +122,14 @@ void ClientSession::StartStreaming(std::string_view startup_messages) {
   out.append(startup_messages.substr(split));
   Send(std::move(out));
   state_ = State::kStreaming;
-  if (inbuf_.empty()) return ReadClient();
+  std::string pipelined = handshake_.TakePipelined();
+  if (pipelined.empty()) return ReadClient();
   // The client pipelined messages behind its password; they are bounded by the pre-auth limit.
-  if (inbuf_.size() > readbuf_.size() - tunnel::kHeaderSize) {
+  if (pipelined.size() > readbuf_.size() - tunnel::kHeaderSize) {
     return Fail("08P01", "too much data before authentication");
   }
-  std::memcpy(readbuf_.data() + tunnel::kHeaderSize, inbuf_.data(), inbuf_.size());
-  size_t n = inbuf_.size();
-  std::string().swap(inbuf_);
+  std::memcpy(readbuf_.data() + tunnel::kHeaderSize, pipelined.data(), pipelined.size());
+  const size_t n = pipelined.size();
   ForwardClientChunk(n);
 }
 
@@ -232,7 +241,7 @@ void ClientSession::Close() {
   }
   tunnel_closed_ = true;
   if (!session_id_.empty()) ctx_.sessions.ForgetTunnel(session_id_);
-  if (cancel_pid_ != 0) ctx_.sessions.RemoveCancelKey(cancel_pid_);
+  if (cancel_key_.first != 0) ctx_.sessions.RemoveCancelKey(cancel_key_);
   if (!session_id_.empty()) ctx_.sessions.RemoveLive(session_id_);
   stream_.Close();
   if (!session_id_.empty()) {

@@ -30,17 +30,20 @@ void SessionRegistry::ForgetTunnel(const std::string& session_id) {
   waiting_.erase(session_id);
 }
 
-std::pair<int32_t, int32_t> SessionRegistry::AddCancelKey(std::weak_ptr<ClientSession> session) {
+std::pair<int32_t, int32_t> SessionRegistry::AddCancelKey(int32_t backend_process_id,
+                                                          std::weak_ptr<ClientSession> session) {
   std::lock_guard<std::mutex> lock(mu_);
   for (;;) {
-    // Random keys, so a client cannot guess another session's key from its own.
+    // Random secrets, so a client cannot guess another session's key from its own.
     std::string r = crypto::RandomBytes(8);
-    int32_t pid, secret;
-    std::memcpy(&pid, r.data(), 4);
+    int32_t pid = backend_process_id, secret;
+    if (pid == 0) {
+      std::memcpy(&pid, r.data(), 4);
+      pid &= 0x7fffffff;
+    }
     std::memcpy(&secret, r.data() + 4, 4);
-    pid &= 0x7fffffff;
-    if (pid == 0 || cancel_keys_.count(pid)) continue;
-    cancel_keys_[pid] = CancelKey{secret, std::move(session)};
+    if (pid == 0 || cancel_keys_.contains({pid, secret})) continue;
+    cancel_keys_[{pid, secret}] = std::move(session);
     return {pid, secret};
   }
 }
@@ -48,14 +51,14 @@ std::pair<int32_t, int32_t> SessionRegistry::AddCancelKey(std::weak_ptr<ClientSe
 std::shared_ptr<ClientSession> SessionRegistry::FindByCancelKey(int32_t process_id,
                                                                 int32_t secret) {
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = cancel_keys_.find(process_id);
-  if (it == cancel_keys_.end() || it->second.secret != secret) return nullptr;
-  return it->second.session.lock();
+  auto it = cancel_keys_.find({process_id, secret});
+  if (it == cancel_keys_.end()) return nullptr;
+  return it->second.lock();
 }
 
-void SessionRegistry::RemoveCancelKey(int32_t process_id) {
+void SessionRegistry::RemoveCancelKey(std::pair<int32_t, int32_t> key) {
   std::lock_guard<std::mutex> lock(mu_);
-  cancel_keys_.erase(process_id);
+  cancel_keys_.erase(key);
 }
 
 void SessionRegistry::AddLive(std::shared_ptr<LiveStats> stats) {

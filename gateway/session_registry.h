@@ -35,10 +35,14 @@ class SessionRegistry {
                                              const std::string& secret);
   void ForgetTunnel(const std::string& session_id);
 
-  // A fresh (process id, secret) pair for BackendKeyData.
-  std::pair<int32_t, int32_t> AddCancelKey(std::weak_ptr<ClientSession> session);
+  // The (process id, secret) pair for a session's BackendKeyData: the database backend's own
+  // process id (0 when the agent did not say: a random one), so clients see the pid
+  // pg_backend_pid() returns, and a random secret that no other live session's key shares with
+  // that pid. Backends of different databases may share a pid; the secret tells them apart.
+  std::pair<int32_t, int32_t> AddCancelKey(int32_t backend_process_id,
+                                           std::weak_ptr<ClientSession> session);
   std::shared_ptr<ClientSession> FindByCancelKey(int32_t process_id, int32_t secret);
-  void RemoveCancelKey(int32_t process_id);
+  void RemoveCancelKey(std::pair<int32_t, int32_t> key);
 
   void AddLive(std::shared_ptr<LiveStats> stats);
   void RemoveLive(const std::string& session_id);
@@ -49,13 +53,10 @@ class SessionRegistry {
     std::string secret;
     std::weak_ptr<ClientSession> session;
   };
-  struct CancelKey {
-    int32_t secret;
-    std::weak_ptr<ClientSession> session;
-  };
+
   std::mutex mu_;
   std::map<std::string, Waiting> waiting_;
-  std::map<int32_t, CancelKey> cancel_keys_;
+  std::map<std::pair<int32_t, int32_t>, std::weak_ptr<ClientSession>> cancel_keys_;
   std::map<std::string, std::shared_ptr<LiveStats>> live_;
 };
 

@@ -8,7 +8,7 @@ pkgs=(build-essential cmake ninja-build ccache pkg-config openssl
   libyaml-cpp-dev postgresql postgresql-client pgbouncer)
 if [[ "${1:-}" == "--test" ]]; then
   pkgs+=(clang libclang-rt-14-dev python3-pytest python3-psycopg2 python3-psycopg python3-cryptography
-    libpostgresql-jdbc-java openjdk-17-jdk-headless)
+    libpostgresql-jdbc-java openjdk-17-jdk-headless ruby-pg php8.2-cli php8.2-pgsql)
   # node and npm (for the node-postgres compatibility test) come with the machine image; Debian's
   # nodejs package is installed only where there is none.
   command -v npm >/dev/null 2>&1 || pkgs+=(nodejs npm)

@@ -43,6 +43,8 @@ class TrafficSeam {
   // server's session cleanly
   // (https://www.postgresql.org/docs/15/protocol-flow.html#id-1.10.6.7.10).
   bool IdleForTerminate() const;
+  // The client sent Terminate: the database closing the connection is the end it asked for.
+  bool client_terminated() const { return terminated_; }
 
   uint64_t frontend_bytes() const { return frontend_bytes_; }
   uint64_t backend_bytes() const { return backend_bytes_; }

@@ -262,7 +262,11 @@ void TunnelSession::ReadUpstream() {
 void TunnelSession::OnUpstreamData(asio::error_code ec, size_t n) {
   upstream_reading_ = false;
   if (Stopping()) return;
-  if (EndOfStream(ec)) return CloseTunnel("08006", "the database closed the connection");
+  if (EndOfStream(ec)) {
+    // After the client's Terminate this is the end it asked for: no error for it to read.
+    if (seam_.client_terminated()) return CloseTunnel("", "the client ended the session");
+    return CloseTunnel("08006", "the database closed the connection");
+  }
   if (ec) return CloseTunnel("08006", "the connection to the database failed: " + ec.message());
   data_out_.assign(read_buf_.get(), n);
   ForwardBackendBytes();
@@ -301,7 +305,8 @@ void TunnelSession::CloseTunnel(const std::string& sqlstate, const std::string& 
   if (tunnel_gone_) return Finish();
   v1::TunnelClose close;
   close.set_sqlstate(sqlstate);
-  close.set_message(ValidUtf8(message));
+  // No SQLSTATE: an orderly end (the client's Terminate), which the gateway closes quietly.
+  if (!sqlstate.empty()) close.set_message(ValidUtf8(message));
   QueueControl(tunnel::FrameType::kClose, close, /*last=*/true);
   timer_.expires_after(env_->close_linger);
   timer_.async_wait([self = shared_from_this()](asio::error_code ec) {

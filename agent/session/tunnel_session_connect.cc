@@ -313,6 +313,7 @@ void TunnelSession::EnterPump() {
                handshake_->auth_method(), upstream_.tls() ? "TLS" : "no TLS", open_.identity());
   v1::TunnelReady ready;
   ready.set_startup_messages(handshake_->startup_messages());
+  if (backend_key_) ready.set_backend_process_id(backend_key_->process_id);
   handshake_.reset();  // the password is already wiped; drop the rest too
   QueueControl(tunnel::FrameType::kReady, ready);
   if (!startup_out_.empty()) {

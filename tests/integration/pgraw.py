@@ -16,12 +16,16 @@ def query(sql):
 
 class RawSession:
     """Connects through the gateway (no TLS: loopback) with `params` in the startup packet and
-    the Warden token as the password. `error` holds the fields of a refusal at start-up."""
+    the Warden token as the password. `error` holds the fields of a refusal at start-up,
+    `negotiated` a NegotiateProtocolVersion's (version, [options]), `backend_key` the
+    BackendKeyData's (process id, secret)."""
 
-    def __init__(self, port, token, params):
+    def __init__(self, port, token, params, protocol=196608):
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=20)
         self.buf = b""
-        body = struct.pack("!I", 196608)
+        self.negotiated = None
+        self.backend_key = None
+        body = struct.pack("!I", protocol)
         for k, v in params.items():
             body += k.encode() + b"\0" + v.encode() + b"\0"
         body += b"\0"
@@ -35,6 +39,11 @@ class RawSession:
             elif tag == b"S":
                 name, value = data.split(b"\0")[:2]
                 self.parameters[name.decode()] = value.decode()
+            elif tag == b"v":
+                version, n = struct.unpack("!II", data[:8])
+                self.negotiated = (version, [o.decode() for o in data[8:].split(b"\0")[:n]])
+            elif tag == b"K":
+                self.backend_key = struct.unpack("!ii", data)
             elif tag == b"E":
                 self.error = fields(data)
                 return
