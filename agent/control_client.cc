@@ -103,58 +103,91 @@ std::string ControlClient::OpenMaskingKey(v1::PolicySnapshot& snap) {
   return *std::move(key);
 }
 
+// Directives as they arrive on the stream, by type. Only a challenge, the signed envelope, the
+// gateway's own session openings and its closing note travel unsigned; what must come from the
+// control plane is acted on only inside a verified SignedDirective (ApplyTrusted).
 absl::Status ControlClient::Dispatch(v1::AgentDirective& d, const v1::AgentMessage& reg,
                                      const Writer& write) {
-  if (d.has_challenge()) {
-    auto answer = trust_.Answer(d.challenge(), reg.register_());
-    if (!answer.ok()) return answer.status();
-    write(*answer);
-  } else if (d.has_signed_()) {
-    auto inner = trust_.Open(d.signed_());
-    if (!inner.ok()) {
-      // Not final: the next stream starts afresh, and a forgery on this one ends it.
-      spdlog::error("control stream: {}; reconnecting", inner.status().message());
-      return absl::DataLossError(inner.status().message());
+  using Type = v1::AgentDirective::MsgCase;
+  switch (d.msg_case()) {
+    case Type::kChallenge: {
+      auto answer = trust_.Answer(d.challenge(), reg.register_());
+      if (!answer.ok()) return answer.status();
+      write(*answer);
+      return absl::OkStatus();
     }
-    last_signed_ = std::chrono::steady_clock::now();
-    ApplyTrusted(*inner, write);
-  } else if (d.has_welcome() || d.has_policy() || d.has_end_session()) {
-    spdlog::error(
-        "control stream: an unsigned directive arrived (a gateway in the middle?); "
-        "reconnecting");
-    return absl::DataLossError("unsigned directive");
-  } else if (d.has_open_session()) {
-    // The gateway makes these; the credential inside is signed by the control plane and
-    // checked when the session opens it.
-    if (opts_.on_open_session) {
-      opts_.on_open_session(std::move(*d.mutable_open_session()));
-    } else {
-      spdlog::warn("session {}: no session handler; ignoring", d.open_session().session_id());
+    case Type::kSigned: {
+      auto inner = trust_.Open(d.signed_());
+      if (!inner.ok()) {
+        // Not final: the next stream starts afresh, and a forgery on this one ends it.
+        spdlog::error("control stream: {}; reconnecting", inner.status().message());
+        return absl::DataLossError(inner.status().message());
+      }
+      last_signed_ = std::chrono::steady_clock::now();
+      ApplyTrusted(*inner, write);
+      return absl::OkStatus();
     }
-  } else if (d.has_closing()) {
-    return absl::Status(static_cast<absl::StatusCode>(d.closing().code()), d.closing().message());
+    case Type::kOpenSession:
+      // The gateway makes these; the credential inside is signed by the control plane and
+      // checked when the session opens it.
+      if (opts_.on_open_session) {
+        opts_.on_open_session(std::move(*d.mutable_open_session()));
+      } else {
+        spdlog::warn("session {}: no session handler; ignoring", d.open_session().session_id());
+      }
+      return absl::OkStatus();
+    case Type::kClosing:
+      return absl::Status(static_cast<absl::StatusCode>(d.closing().code()), d.closing().message());
+    case Type::kWelcome:
+    case Type::kPolicy:
+    case Type::kEndSession:
+      spdlog::error(
+          "control stream: an unsigned directive arrived (a gateway in the middle?); "
+          "reconnecting");
+      return absl::DataLossError("unsigned directive");
+    case Type::kHeartbeat:   // unsigned, it proves nothing: only signed ones keep the stream
+    case Type::MSG_NOT_SET:  // a type newer than this agent
+      return absl::OkStatus();
   }
   return absl::OkStatus();
 }
 
+// What the control plane signed for this stream, by type.
 void ControlClient::ApplyTrusted(v1::AgentDirective& d, const Writer& write) {
-  if (d.has_welcome()) {
-    std::vector<std::string> names;
-    for (const auto& c : d.welcome().connections()) names.push_back(c.name());
-    spdlog::info("registered as agent {} via gateway {}; serving connections: {}", opts_.name,
-                 d.welcome().gateway_id(), names.empty() ? "(none)" : absl::StrJoin(names, ", "));
-    if (opts_.on_welcome) opts_.on_welcome(d.welcome());
-  } else if (d.has_policy()) {
-    std::string masking_key = OpenMaskingKey(*d.mutable_policy());
-    auto snap = std::make_shared<const v1::PolicySnapshot>(std::move(*d.mutable_policy()));
-    size_t count = snap->policies_size();
-    int64_t in_force = policy_.Install(std::move(snap), std::move(masking_key));
-    spdlog::info("applied policy version {} ({} policies)", in_force, count);
-    v1::AgentMessage ack;
-    ack.mutable_policy_applied()->set_version(in_force);
-    write(ack);
-  } else if (d.has_end_session()) {
-    if (opts_.on_end_session) opts_.on_end_session(d.end_session());
+  using Type = v1::AgentDirective::MsgCase;
+  switch (d.msg_case()) {
+    case Type::kWelcome: {
+      std::vector<std::string> names;
+      for (const auto& c : d.welcome().connections()) names.push_back(c.name());
+      spdlog::info("registered as agent {} via gateway {}; serving connections: {}", opts_.name,
+                   d.welcome().gateway_id(), names.empty() ? "(none)" : absl::StrJoin(names, ", "));
+      if (opts_.on_welcome) opts_.on_welcome(d.welcome());
+      return;
+    }
+    case Type::kPolicy: {
+      std::string masking_key = OpenMaskingKey(*d.mutable_policy());
+      auto snap = std::make_shared<const v1::PolicySnapshot>(std::move(*d.mutable_policy()));
+      size_t count = snap->policies_size();
+      int64_t in_force = policy_.Install(std::move(snap), std::move(masking_key));
+      spdlog::info("applied policy version {} ({} policies)", in_force, count);
+      v1::AgentMessage ack;
+      ack.mutable_policy_applied()->set_version(in_force);
+      write(ack);
+      return;
+    }
+    case Type::kEndSession:
+      if (opts_.on_end_session) opts_.on_end_session(d.end_session());
+      return;
+    case Type::kHeartbeat:  // its signature already counted as the control plane's word
+      return;
+    case Type::kChallenge:
+    case Type::kSigned:
+    case Type::kOpenSession:
+    case Type::kClosing:
+    case Type::MSG_NOT_SET:
+      // Never signed by the control plane; nothing to do with one that is.
+      spdlog::warn("control stream: a signed directive of an unexpected type; ignored");
+      return;
   }
 }
 

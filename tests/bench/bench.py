@@ -14,6 +14,7 @@ import argparse
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -51,6 +52,31 @@ pidfile = {d}/pgbouncer.pid
                    check=True)
     wait_until("pgbouncer", lambda: Stack._port_open(f"127.0.0.1:{port}"))
     return d, port
+
+
+def stop_pgbouncer(d):
+    """Ends the PgBouncer start_pgbouncer started (its pid file names it), and nothing else."""
+    try:
+        pid = int((d / "pgbouncer.pid").read_text().strip())
+    except (OSError, ValueError):
+        return
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    if not wait_until_gone(pid, 10):
+        os.kill(pid, signal.SIGKILL)
+
+
+def wait_until_gone(pid, seconds):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False
 
 
 def start_relay_floor(s, procs, tls):
@@ -135,6 +161,7 @@ def main():
     args = ap.parse_args()
     s = Stack(Path(tempfile.mkdtemp(prefix="warden-bench-")))
     relays = []
+    pgb_dir = None
     try:
         start_demo_stack(s)
         agent_pid = s.procs["agent-edge-1"].pid
@@ -229,7 +256,8 @@ def main():
             if p.poll() is None:
                 p.kill()
         s.stop_all()
-        subprocess.run(["pkill", "-u", "postgres", "-f", "pgbouncer -d"], check=False)
+        if pgb_dir:
+            stop_pgbouncer(pgb_dir)
 
 
 if __name__ == "__main__":
