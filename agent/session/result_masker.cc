@@ -65,7 +65,7 @@ bool ResultMasker::Hold(char tag) const {
   if (tracking_ || loader_.in_flight()) {
     // Every message answers some request: the tracker (or the catalog load) needs them all.
     // They are small, except rows, which are masked anyway.
-    return (tag != 'd' && tag != 'c') || copy_ != Copy::kNone;
+    return (tag != 'd' && tag != 'c') || copy_ != Copy::kNone || MasksStrayCopyData();
   }
   switch (tag) {
     case 'Z':  // ReadyForQuery, RowDescription, CopyOutResponse: the policy version is checked
@@ -79,7 +79,7 @@ bool ResultMasker::Hold(char tag) const {
       return !compiled_ || plan_.active();
     case 'd':  // CopyData, CopyDone
     case 'c':
-      return copy_ != Copy::kNone;
+      return copy_ != Copy::kNone || MasksStrayCopyData();
     case 'C':  // CommandComplete ends a refused COPY
       return copy_ == Copy::kRefused;
     default:
@@ -121,6 +121,7 @@ absl::Status ResultMasker::OnMessage(std::string_view message, std::string* out)
       if (tracking_) OnCommandComplete(message);
       break;
     case 'd':
+      if (!compiled_) Refresh();
       MaskCopyData(message, out);
       return absl::OkStatus();
     case 'T':
@@ -443,7 +444,8 @@ void ResultMasker::MaskCopyData(std::string_view message, std::string* out) {
     w.End();
     return;
   }
-  if (copy_ == Copy::kMasking && MaskPlainText(text, &copy_row_)) {
+  // Outside a COPY the server should send none; if it does, its text is scanned like any other.
+  if ((copy_ == Copy::kMasking || copy_ == Copy::kNone) && MaskPlainText(text, &copy_row_)) {
     pgwire::Encode(pgwire::CopyData{copy_row_}, out);
     return;
   }

@@ -118,6 +118,9 @@ class ResultMasker {
   };
 
   bool Hold(char tag) const;
+  // CopyData outside a COPY OUT (a server that breaks the protocol) is held and scanned too
+  // while detectors or patterns are in force: no value passes unscanned.
+  bool MasksStrayCopyData() const { return !compiled_ || plan_.content(); }
   static ColumnKind KindOf(uint32_t type_oid, int16_t format);
   // kinds_ for the rows of an Execute (tracker_.rows()), with the types shape_ knows.
   void KindsOfExecute(size_t ncolumns);

@@ -175,6 +175,16 @@ TEST_CASE("a DataRow without a RowDescription is taken as text") {
   CHECK(f.Back(Row({"x@example.com"})) == Row({"****"}));
 }
 
+TEST_CASE("CopyData the server sends outside a COPY is scanned like any text, never streamed") {
+  Fixture f;
+  // No CopyOutResponse before it: a server breaking the protocol, split across calls.
+  const std::string in = pgwire::BuildCopyData("z@example.com\n");
+  std::string out = f.Back(std::string_view(in).substr(0, 7));
+  CHECK(out.empty());  // held until whole, not streamed
+  out += f.Back(std::string_view(in).substr(7));
+  CHECK(out == pgwire::BuildCopyData("****\n"));
+}
+
 TEST_CASE("the output is the same wherever the stream is split") {
   Fixture f;
   std::string in = pgwire::BuildRowDescription({Column("id", kInt4), Column("c", kText)}) +

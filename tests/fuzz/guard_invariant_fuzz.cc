@@ -1,0 +1,146 @@
+// The statement policy's promise, over the agent's real statement guard (no sockets): for any
+// client byte stream, fed in pieces of any size, and any policy built from the input, no
+// statement text that reaches the database is one the policy does not allow. Every Query and
+// Parse the guard lets through is decided again here, alone, with the policy evaluator: it must
+// be ALLOW (require_approval is refused until approvals exist), or be the guard's own
+// replacement for a denied statement (`SELECT NULL::"warden_denied_<hex>_<n>"`, which fails in
+// the database's parse analysis).
+//
+// Decided alone, a text is read without the session's context, which the guard has: an
+// `EXECUTE` of a statement the session prepared (decided by its body), so texts that run a
+// prepared statement are left out of the check; and the guard's extra refusals (the function
+// catalog, parser settings, masked values, statement size) only make it stricter.
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "agent/policy_holder.h"
+#include "agent/session/statement_guard.h"
+#include "common/pgwire/pgwire.h"
+#include "common/policy/evaluator.h"
+#include "common/policy/policy_yaml.h"
+#include "common/sql/classifier.h"
+#include "common/sql/classifier_cache.h"
+#include "spdlog/spdlog.h"
+
+namespace {
+
+using namespace warden;
+
+// A policy for group "ai" on connection "demo", its parts chosen by the bits of `bits`.
+std::string PolicyYaml(uint16_t bits) {
+  std::string y = "name: fuzz\nsubjects: {groups: [ai]}\nconnections: [demo]\n";
+  y += (bits & 1) ? "default_action: deny\n" : "default_action: allow\n";
+  if (bits & (1 << 5)) y += "read_only: true\n";
+  if (bits & (1 << 7)) y += "forward_unparsed: true\n";
+  y += "rules:\n";
+  y += "  - {name: never-matches, match: {commands: [LOAD]}, action: deny}\n";
+  if (bits & (1 << 1)) {
+    y += "  - {name: no-drop, match: {commands: [DROP TABLE, TRUNCATE TABLE]}, action: deny}\n";
+  }
+  if (bits & (1 << 2)) y += "  - {name: no-writes, match: {classes: [write]}, action: deny}\n";
+  if (bits & (1 << 3)) {
+    y += "  - {name: no-secrets, match: {relations: [\"secret*\", \"pg_authid\"]}, action: deny}\n";
+  }
+  if (bits & (1 << 4)) {
+    y += "  - {name: no-files, match: {functions: [pg_read_file, \"lo_*\"]}, action: deny}\n";
+  }
+  if (bits & (1 << 6)) y += "  - {name: reads, match: {classes: [read, tcl]}, action: allow}\n";
+  if (bits & (1 << 8)) {
+    y += "  - {name: no-ddl, match: {classes: [ddl, admin, dcl, opaque]}, action: deny}\n";
+  }
+  if (bits & (1 << 9)) y += "  - {name: bounded, match: {without_where: true}, action: deny}\n";
+  if (bits & (1 << 10)) {
+    y += "  - {name: hold-deletes, match: {commands: [DELETE]}, action: require_approval}\n";
+  }
+  if (bits & (1 << 11)) {
+    y += "masking:\n  - {name: emails, columns: [\"*.email\"], strategy: redact}\n";
+  }
+  return y;
+}
+
+// The guard's replacement for a denied statement, exactly.
+bool IsDenialMarker(std::string_view sql) {
+  constexpr std::string_view kStart = "SELECT NULL::\"warden_denied_";
+  if (!sql.starts_with(kStart) || !sql.ends_with("\"")) return false;
+  std::string_view rest = sql.substr(kStart.size(), sql.size() - kStart.size() - 1);
+  size_t hex = 0;
+  while (hex < rest.size() && std::isxdigit(static_cast<unsigned char>(rest[hex]))) ++hex;
+  if (hex != 16 || hex >= rest.size() || rest[hex] != '_') return false;
+  rest.remove_prefix(hex + 1);
+  if (rest.empty()) return false;
+  for (char c : rest) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
+
+void CheckForwarded(std::string_view sql, const v1::PolicySnapshot& snap,
+                    const policy::Subject& subject) {
+  if (IsDenialMarker(sql)) return;
+  const sql::ClassifiedBatch batch = sql::Classify(sql);
+  for (const auto& s : batch.statements) {
+    for (const std::string& c : s.commands) {
+      if (c == "EXECUTE") return;  // decided by the body the session prepared
+    }
+  }
+  const policy::Decision d = policy::Evaluate(snap, subject, batch);
+  if (d.action != v1::ACTION_ALLOW) __builtin_trap();
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size < 3) return 0;
+  static bool quiet = (spdlog::set_level(spdlog::level::off), true);
+  (void)quiet;
+  const uint16_t bits = static_cast<uint16_t>(data[0] | (data[1] << 8));
+  const size_t piece = 1 + data[2];
+  std::string_view in(reinterpret_cast<const char*>(data + 3), size - 3);
+
+  auto parsed = policy::ParsePolicyYaml(PolicyYaml(bits), "fuzz.yaml");
+  if (!parsed.ok()) __builtin_trap();  // the generated policies are all valid
+  auto snap = std::make_shared<v1::PolicySnapshot>();
+  snap->set_version(1);
+  *snap->add_policies() = *parsed;
+  agent::PolicyHolder holder;
+  holder.Install(snap);
+  static sql::ClassifierCache cache;  // shared, as between the agent's sessions
+  const policy::Subject subject{"claude", {"ai"}, "demo"};
+  agent::StatementGuard guard(holder, cache, subject, "ses_fuzz");
+
+  std::string to_database;
+  while (!in.empty()) {
+    const std::string_view chunk = in.substr(0, piece);
+    in.remove_prefix(chunk.size());
+    if (!guard.Frontend(chunk, &to_database).ok()) break;  // the session ends here
+  }
+  // What reached the database, framed as the server frames it: every Query and Parse allowed.
+  // Other messages may be malformed inside (the server then refuses them with an error).
+  std::string_view rest = to_database;
+  while (!rest.empty()) {
+    if (rest.size() < 5) break;  // a partial header: checked below as a partial message
+    const uint32_t len = (uint32_t{static_cast<uint8_t>(rest[1])} << 24) |
+                         (uint32_t{static_cast<uint8_t>(rest[2])} << 16) |
+                         (uint32_t{static_cast<uint8_t>(rest[3])} << 8) |
+                         uint32_t{static_cast<uint8_t>(rest[4])};
+    if (len < 4) __builtin_trap();
+    if (rest.size() - 1 < len) break;
+    const std::string_view message = rest.substr(0, 1 + len);
+    rest.remove_prefix(message.size());
+    if (message[0] != 'Q' && message[0] != 'P') continue;
+    auto r = pgwire::DecodeFrontend(message);
+    if (!r.has_message()) __builtin_trap();  // a statement text must be one the guard read
+    if (const auto* q = std::get_if<pgwire::Query>(&r.message())) {
+      CheckForwarded(q->sql, *snap, subject);
+    } else if (const auto* p = std::get_if<pgwire::Parse>(&r.message())) {
+      CheckForwarded(p->query, *snap, subject);
+    }
+  }
+  // Messages the guard does not decide on (COPY data, Bind, Describe, ...) stream as they
+  // arrive, so the input may end inside one; a statement text is held until it is whole.
+  if (!rest.empty() && (rest[0] == 'Q' || rest[0] == 'P')) __builtin_trap();
+  return 0;
+}
