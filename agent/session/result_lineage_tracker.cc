@@ -29,10 +29,10 @@ void RecordFields(std::string_view body, ResultShape* shape) {
 std::shared_ptr<const ResultLineageTracker::Analysis> ResultLineageTracker::Analyze(
     std::string_view sql) {
   if (!follow_lineage_) return nullptr;
+  if (cache_ != nullptr) return cache_->Analysis(sql);
   auto it = texts_.find(std::string(sql));
   if (it != texts_.end()) return it->second;
-  auto result =
-      std::make_shared<const Analysis>(Analysis{sql::AnalyzeLineage(sql), sql::Classify(sql)});
+  auto result = std::make_shared<const Analysis>(sql::AnalyzeStatement(sql));
   if (texts_.size() >= kMaxCachedTexts) texts_.clear();
   texts_.emplace(std::string(sql), result);
   return result;

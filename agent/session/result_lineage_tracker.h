@@ -38,6 +38,7 @@
 #include "agent/session/column_masks.h"
 #include "common/pgwire/backend_messages.h"
 #include "common/sql/classified_statement.h"
+#include "common/sql/classifier_cache.h"
 #include "common/sql/column_lineage.h"
 
 namespace warden::agent {
@@ -74,7 +75,10 @@ class ResultLineageTracker {
  public:
   // `follow_lineage`: analyse statement texts for their lineage; without it every shape's
   // lineage is null and the tracker only matches results to requests (result encodings).
-  explicit ResultLineageTracker(bool follow_lineage = true) : follow_lineage_(follow_lineage) {}
+  // `cache`, when given (it must outlive the tracker), supplies texts' analyses: the agent's
+  // shared cache, where the statement guard already put them, so a text is parsed once.
+  explicit ResultLineageTracker(bool follow_lineage = true, sql::ClassifierCache* cache = nullptr)
+      : follow_lineage_(follow_lineage), cache_(cache) {}
 
   // Requests awaiting answers; beyond this the tracker gives up (every result unknown).
   static constexpr size_t kMaxQueued = 100000;
@@ -124,10 +128,7 @@ class ResultLineageTracker {
     std::shared_ptr<const sql::ClassifiedStatement> classified;
   };
   // A text's lineage and classification.
-  struct Analysis {
-    sql::LineageResult lineage;
-    sql::ClassifiedBatch classified;
-  };
+  using Analysis = sql::StatementAnalysis;
   struct Item {
     Kind kind;
     std::string name;                       // statement, portal
@@ -162,6 +163,7 @@ class ResultLineageTracker {
   void Remember(Map& map, std::string name, V value);
 
   bool follow_lineage_;
+  sql::ClassifierCache* cache_;
   RowsEncoding rows_;
   std::deque<Item> queue_;
   // The shape Backend() returned last when its request was already answered: kept alive until
@@ -173,7 +175,7 @@ class ResultLineageTracker {
   // SQL-level names: DECLARE'd cursors and PREPARE'd statements.
   std::unordered_map<std::string, Statement> cursors_;
   std::unordered_map<std::string, Statement> prepared_;
-  std::unordered_map<std::string, std::shared_ptr<const Analysis>> texts_;
+  std::unordered_map<std::string, std::shared_ptr<const Analysis>> texts_;  // without cache_
 };
 
 }  // namespace warden::agent

@@ -85,6 +85,10 @@ class ResultMasker {
   ResultMasker(const PolicyHolder& policy, policy::Subject subject, std::string session_id,
                DecisionCounters* counters = nullptr, std::string hash_key = {});
 
+  // Statement texts' analyses come from `cache` (the agent's shared one, which must outlive the
+  // masker) instead of a parse of the masker's own. Set before the first byte.
+  void set_analysis_cache(sql::ClassifierCache* cache) { cache_ = cache; }
+
   // Database -> client. Appends to *out the bytes for the client, masked. An error means the
   // server's stream is not PostgreSQL framing (or a message is too large to mask): end the
   // session.
@@ -179,6 +183,7 @@ class ResultMasker {
   // Column masking state.
   bool tracking_ = false;          // following the client's statements (masking rules in force)
   bool tracking_lineage_ = false;  // ... and their lineage (column rules in force)
+  sql::ClassifierCache* cache_ = nullptr;
   ResultLineageTracker tracker_;
   MessageWalker frontend_walker_;
   std::string frontend_scratch_;

@@ -38,7 +38,7 @@ std::string ResultMasker::OnIdle() {
   if (!track) {
     if (tracking_) {
       tracking_ = false;
-      tracker_ = ResultLineageTracker();
+      tracker_ = ResultLineageTracker(true, cache_);
     }
     return {};
   }
@@ -46,7 +46,7 @@ std::string ResultMasker::OnIdle() {
     // From an idle moment on, every request and its answers are seen in order.
     tracking_ = true;
     tracking_lineage_ = plan_.columns();
-    tracker_ = ResultLineageTracker(tracking_lineage_);
+    tracker_ = ResultLineageTracker(tracking_lineage_, cache_);
     frontend_walker_ = MessageWalker();
     kinds_serial_ = ~uint64_t{0};  // the new tracker counts results from 0 again
   }

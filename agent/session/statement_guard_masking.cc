@@ -54,7 +54,8 @@ bool StatementGuard::UnknownLineageDenied(const v1::PolicySnapshot& snapshot, st
                                           policy::Decision* d) {
   RefreshMaskingFacts(snapshot);
   if (deny_unknown_policy_.empty()) return false;
-  const sql::LineageResult lineage = sql::AnalyzeLineage(sql);
+  const std::shared_ptr<const sql::StatementAnalysis> analysis = cache_.Analysis(sql);
+  const sql::LineageResult& lineage = analysis->lineage;
   std::string column;
   bool unknown = !lineage.parsed;
   for (const sql::StatementLineage& s : lineage.statements) {

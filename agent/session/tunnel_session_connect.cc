@@ -112,8 +112,10 @@ absl::Status TunnelSession::PrepareStartup() {
   HandshakeParams params;
   params.database = connection_->database();
   if (auto st = AddClientSettings(subject, &params); !st.ok()) return st;
-  seam_.SetMasker(
-      std::make_unique<ResultMasker>(*env_->policy, subject, session_id(), env_->decisions));
+  auto masker =
+      std::make_unique<ResultMasker>(*env_->policy, subject, session_id(), env_->decisions);
+  masker->set_analysis_cache(env_->classifier);  // the texts the guard analysed, parsed once
+  seam_.SetMasker(std::move(masker));
   auto guard = std::make_unique<StatementGuard>(*env_->policy, *env_->classifier,
                                                 std::move(subject), session_id(), env_->decisions);
   guard->set_max_statement_bytes(env_->max_statement_bytes);

@@ -9,6 +9,7 @@
 #include "common/sql/function_effects.h"
 #include "common/sql/large_stack.h"
 #include "common/sql/parse_tree.h"
+#include "common/sql/statement_analysis.h"
 #include "common/sql/tree_walker.h"
 #include "pg_query/pg_query.pb.h"
 
@@ -348,13 +349,6 @@ ClassifiedStatement ClassifyNode(const Node& node, Context* ctx) {
   return out;
 }
 
-uint64_t Fingerprint(const std::string& text) {
-  PgQueryFingerprintResult r = pg_query_fingerprint(text.c_str());
-  const uint64_t fp = r.error == nullptr ? r.fingerprint : 0;
-  pg_query_free_fingerprint_result(r);
-  return fp;
-}
-
 // Texts up to this size are classified on the caller's stack: nested as deeply as the grammar
 // allows (1+1+... filling 4 KB), they need 1 to 1.5 MB of it. Longer ones run on a helper
 // thread (large_stack.h) with room for libpg_query's printer (about 100 bytes per tree level, a
@@ -364,17 +358,20 @@ constexpr size_t kInlineTextBytes = 4096;
 
 size_t HelperStackBytes(size_t text_bytes) { return (32u << 20) + 128 * text_bytes; }
 
-// Why `sql` cannot be handed to the parser, or "" when it can.
-std::string RejectText(std::string_view sql) {
-  if (sql.size() > kMaxStatementBytes) {
-    return "statement text longer than " + std::to_string(kMaxStatementBytes) + " bytes";
-  }
-  if (sql.find('\0') != std::string_view::npos) return "statement text contains a NUL byte";
-  return "";
-}
-
 // A short statement's tree fits in the arena's first block, so the parse allocates nothing.
 constexpr size_t kArenaBlockBytes = 8192;
+
+void ClassifyTreeWith(const pg_query::ParseResult& tree, const PreparedStatements* prepared,
+                      ClassifiedBatch* batch) {
+  Context ctx;
+  ctx.session = prepared;
+  batch->statements.reserve(tree.stmts_size());
+  for (const pg_query::RawStmt& raw : tree.stmts()) {
+    batch->statements.push_back(ClassifyNode(raw.stmt(), &ctx));
+  }
+  batch->fingerprint = internal::TreeFingerprint(tree);
+  batch->parsed = true;
+}
 
 ClassifiedBatch ClassifyText(const std::string& text, const PreparedStatements* prepared) {
   ClassifiedBatch batch;
@@ -382,14 +379,7 @@ ClassifiedBatch ClassifyText(const std::string& text, const PreparedStatements* 
   google::protobuf::Arena arena(block, sizeof block);
   const pg_query::ParseResult* tree = ParseTree(text, &arena, &batch.parse_error);
   if (tree == nullptr) return batch;
-  Context ctx;
-  ctx.session = prepared;
-  batch.statements.reserve(tree->stmts_size());
-  for (const pg_query::RawStmt& raw : tree->stmts()) {
-    batch.statements.push_back(ClassifyNode(raw.stmt(), &ctx));
-  }
-  batch.fingerprint = Fingerprint(text);
-  batch.parsed = true;
+  ClassifyTreeWith(*tree, prepared, &batch);
   return batch;
 }
 
@@ -425,9 +415,25 @@ std::vector<PreparedChange> ChangesOfText(const std::string& text,
 
 }  // namespace
 
+namespace internal {
+
+std::string RejectText(std::string_view sql) {
+  if (sql.size() > kMaxStatementBytes) {
+    return "statement text longer than " + std::to_string(kMaxStatementBytes) + " bytes";
+  }
+  if (sql.find('\0') != std::string_view::npos) return "statement text contains a NUL byte";
+  return "";
+}
+
+void ClassifyTree(const pg_query::ParseResult& tree, ClassifiedBatch* out) {
+  ClassifyTreeWith(tree, nullptr, out);
+}
+
+}  // namespace internal
+
 ClassifiedBatch Classify(std::string_view sql, const PreparedStatements* prepared) {
   ClassifiedBatch batch;
-  batch.parse_error = RejectText(sql);
+  batch.parse_error = internal::RejectText(sql);
   if (!batch.parse_error.empty()) return batch;
   const std::string text(sql);  // libpg_query takes a C string
   if (text.size() <= kInlineTextBytes) return ClassifyText(text, prepared);
@@ -441,7 +447,7 @@ ClassifiedBatch Classify(std::string_view sql, const PreparedStatements* prepare
 std::vector<PreparedChange> PreparedChanges(std::string_view sql,
                                             const PreparedStatements& prepared) {
   std::vector<PreparedChange> out;
-  if (!RejectText(sql).empty()) return out;
+  if (!internal::RejectText(sql).empty()) return out;
   const std::string text(sql);
   if (text.size() <= kInlineTextBytes) return ChangesOfText(text, prepared);
   if (!RunOnLargeStack(HelperStackBytes(text.size()),

@@ -1,6 +1,8 @@
-// A bounded, thread-safe LRU of classifications keyed by the statement text with its constants
-// folded (constant_normalizer.h), so a repeated statement, even with other values (the common
-// case for applications and pgbench), costs a hash lookup, not a parse.
+// A bounded, thread-safe LRU of statement analyses (statement_analysis.h: classification and
+// column lineage from one parse) keyed by the statement text with its integer constants folded
+// (constant_normalizer.h), so a repeated statement, even with other values (the common case for
+// applications and pgbench), costs a hash lookup, not a parse; and the statement guard and the
+// result masker, which both need a text's analysis, share one parse of it.
 #pragma once
 
 #include <cstddef>
@@ -13,6 +15,7 @@
 #include <unordered_map>
 
 #include "common/sql/classified_statement.h"
+#include "common/sql/statement_analysis.h"
 
 namespace warden::sql {
 
@@ -32,8 +35,10 @@ class ClassifierCache {
   ClassifierCache(const ClassifierCache&) = delete;
   ClassifierCache& operator=(const ClassifierCache&) = delete;
 
-  // The classification of `sql` (Classify(sql) without session prepared statements). Results
-  // are immutable and stay valid after eviction.
+  // The analysis of `sql` (AnalyzeStatement(sql)). Results are immutable and stay valid after
+  // eviction.
+  std::shared_ptr<const StatementAnalysis> Analysis(std::string_view sql);
+  // Its classification (Classify(sql) without session prepared statements).
   std::shared_ptr<const ClassifiedBatch> Get(std::string_view sql);
 
   size_t size() const;
@@ -43,13 +48,13 @@ class ClassifierCache {
  private:
   struct Entry {
     std::string text;
-    std::shared_ptr<const ClassifiedBatch> batch;
+    std::shared_ptr<const StatementAnalysis> analysis;
     size_t bytes;
   };
   using Lru = std::list<Entry>;  // most recent first; nodes never move, so keys can view them
 
-  std::shared_ptr<const ClassifiedBatch> Lookup(std::string_view sql);
-  void Insert(std::string_view sql, std::shared_ptr<const ClassifiedBatch> batch);
+  std::shared_ptr<const StatementAnalysis> Lookup(std::string_view sql);
+  void Insert(std::string_view sql, std::shared_ptr<const StatementAnalysis> analysis);
 
   const Limits limits_;
   mutable std::mutex mu_;

@@ -8,6 +8,7 @@
 #include "common/sql/large_stack.h"
 #include "common/sql/lineage_analyzer.h"
 #include "common/sql/parse_tree.h"
+#include "common/sql/statement_analysis.h"
 
 namespace warden::sql {
 namespace {
@@ -183,16 +184,12 @@ Analyzed AnalyzeStatement(const Node& node, Analyzer* a) {
   return out;
 }
 
-LineageResult AnalyzeText(const std::string& text) {
+LineageResult LineageOfParsed(const pg_query::ParseResult& tree, size_t text_bytes) {
   LineageResult result;
-  alignas(16) char block[kArenaBlockBytes];
-  google::protobuf::Arena arena(block, sizeof block);
-  const pg_query::ParseResult* tree = ParseTree(text, &arena, &result.error);
-  if (tree == nullptr) return result;
-  Budget budget(BudgetUnits(text.size()));
+  Budget budget(BudgetUnits(text_bytes));
   Analyzer analyzer(&budget);
-  result.statements.reserve(tree->stmts_size());
-  for (const pg_query::RawStmt& raw : tree->stmts()) {
+  result.statements.reserve(tree.stmts_size());
+  for (const pg_query::RawStmt& raw : tree.stmts()) {
     Analyzed s = AnalyzeStatement(raw.stmt(), &analyzer);
     if (s.described && budget.exhausted()) {
       // Incomplete: the rows this describes are of unknown origin.
@@ -203,6 +200,15 @@ LineageResult AnalyzeText(const std::string& text) {
   }
   result.parsed = true;
   return result;
+}
+
+LineageResult AnalyzeText(const std::string& text) {
+  LineageResult result;
+  alignas(16) char block[kArenaBlockBytes];
+  google::protobuf::Arena arena(block, sizeof block);
+  const pg_query::ParseResult* tree = ParseTree(text, &arena, &result.error);
+  if (tree == nullptr) return result;
+  return LineageOfParsed(*tree, text.size());
 }
 
 void AppendItems(const OutputLineage& o, std::string* out) {
@@ -223,16 +229,20 @@ void AppendItems(const OutputLineage& o, std::string* out) {
 
 }  // namespace
 
+namespace internal {
+
+LineageResult LineageOfTree(const pg_query::ParseResult& tree, size_t text_bytes) {
+  return LineageOfParsed(tree, text_bytes);
+}
+
+size_t HelperStackBytes(size_t text_bytes) { return sql::HelperStackBytes(text_bytes); }
+
+}  // namespace internal
+
 LineageResult AnalyzeLineage(std::string_view sql) {
   LineageResult result;
-  if (sql.size() > kMaxStatementBytes) {
-    result.error = "statement text longer than " + std::to_string(kMaxStatementBytes) + " bytes";
-    return result;
-  }
-  if (sql.find('\0') != std::string_view::npos) {
-    result.error = "statement text contains a NUL byte";
-    return result;
-  }
+  result.error = internal::RejectText(sql);
+  if (!result.error.empty()) return result;
   const std::string text(sql);  // libpg_query takes a C string
   if (text.size() <= kInlineTextBytes) return AnalyzeText(text);
   if (!RunOnLargeStack(HelperStackBytes(text.size()), [&] { result = AnalyzeText(text); })) {

@@ -3,10 +3,12 @@
 #include <google/protobuf/io/coded_stream.h>
 #include <pg_query.h>
 
+#include <atomic>
 #include <string>
 #include <vector>
 
 #include "common/sql/json_tree_reader.h"
+#include "common/sql/statement_analysis.h"
 
 namespace warden::sql {
 namespace {
@@ -48,10 +50,15 @@ const pg_query::ParseResult* TreeFrom(const Result& r, google::protobuf::Arena* 
   return decode(tree) ? tree : nullptr;
 }
 
+std::atomic<uint64_t> parses{0};
+
 }  // namespace
+
+uint64_t ParseCount() { return parses.load(std::memory_order_relaxed); }
 
 const pg_query::ParseResult* ParseTree(const std::string& text, google::protobuf::Arena* arena,
                                        std::string* error) {
+  parses.fetch_add(1, std::memory_order_relaxed);
   PgQueryParseResult r = pg_query_parse(text.c_str());
   const pg_query::ParseResult* tree = TreeFrom(r, arena, error, [&](pg_query::ParseResult* t) {
     return ReadJsonTree(r.parse_tree, kMaxTreeDepth, t, error);

@@ -1,15 +1,17 @@
 // libFuzzer target for the classification cache key (common/sql/constant_normalizer.h), with
 // the real parser as the oracle: whenever a text gets a normalized key, the text and its key
 // must classify alike (every statement's tag, commands, class, relations, functions, WHERE-less
-// flag and opacity). A difference would let one text be enforced with another text's
-// classification. (pg_query's fingerprint may differ: it keeps integers that are not
-// constants, e.g. FETCH's count; texts sharing a key share the first one's fingerprint.)
+// flag and opacity) and have the same column lineage (the cache shares both, statement_analysis.h).
+// A difference would let one text be enforced, or masked, with another text's analysis. (pg_query's
+// fingerprint may differ: it keeps integers that are not constants, e.g. FETCH's count; texts
+// sharing a key share the first one's fingerprint.)
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
 #include "common/sql/classifier.h"
+#include "common/sql/column_lineage.h"
 #include "common/sql/constant_normalizer.h"
 
 namespace {
@@ -37,6 +39,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (original.statements.size() != normalized.statements.size()) __builtin_trap();
   for (size_t i = 0; i < original.statements.size(); ++i) {
     if (!SameStatement(original.statements[i], normalized.statements[i])) __builtin_trap();
+  }
+  const auto lineage = warden::sql::AnalyzeLineage(sql);
+  const auto key_lineage = warden::sql::AnalyzeLineage(*key);
+  if (lineage.parsed != key_lineage.parsed) __builtin_trap();
+  if (lineage.statements.size() != key_lineage.statements.size()) __builtin_trap();
+  for (size_t i = 0; i < lineage.statements.size(); ++i) {
+    if (warden::sql::DescribeLineage(lineage.statements[i]) !=
+        warden::sql::DescribeLineage(key_lineage.statements[i])) {
+      __builtin_trap();
+    }
   }
   return 0;
 }

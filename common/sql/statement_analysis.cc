@@ -1,0 +1,153 @@
+#include "common/sql/statement_analysis.h"
+
+#include <google/protobuf/arena.h>
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/message.h>
+#include <google/protobuf/reflection.h>
+
+#include <vector>
+
+#include "common/sql/large_stack.h"
+#include "common/sql/parse_tree.h"
+
+namespace warden::sql {
+
+namespace {
+
+// FNV-1a, 64 bits: stable across processes and builds (a fingerprint in one agent's log must
+// match another's), unlike absl::Hash, which is seeded per process.
+struct Fnv {
+  uint64_t h = 0xcbf29ce484222325ull;
+  void Bytes(const void* data, size_t n) {
+    const auto* p = static_cast<const unsigned char*>(data);
+    for (size_t i = 0; i < n; ++i) {
+      h ^= p[i];
+      h *= 0x100000001b3ull;
+    }
+  }
+  template <typename T>
+  void Value(T v) {
+    Bytes(&v, sizeof v);
+  }
+};
+
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+
+void HashMessage(const Message& m, Fnv* h);
+
+void HashField(const Message& m, const FieldDescriptor* f, int i, Fnv* h) {
+  const auto* r = m.GetReflection();
+  const bool rep = f->is_repeated();
+  switch (f->cpp_type()) {
+    case FieldDescriptor::CPPTYPE_MESSAGE:
+      HashMessage(rep ? r->GetRepeatedMessage(m, f, i) : r->GetMessage(m, f), h);
+      return;
+    case FieldDescriptor::CPPTYPE_STRING: {
+      std::string scratch;
+      const std::string& s = rep ? r->GetRepeatedStringReference(m, f, i, &scratch)
+                                 : r->GetStringReference(m, f, &scratch);
+      h->Value(s.size());
+      h->Bytes(s.data(), s.size());
+      return;
+    }
+    case FieldDescriptor::CPPTYPE_INT32:
+      h->Value(rep ? r->GetRepeatedInt32(m, f, i) : r->GetInt32(m, f));
+      return;
+    case FieldDescriptor::CPPTYPE_INT64:
+      h->Value(rep ? r->GetRepeatedInt64(m, f, i) : r->GetInt64(m, f));
+      return;
+    case FieldDescriptor::CPPTYPE_UINT32:
+      h->Value(rep ? r->GetRepeatedUInt32(m, f, i) : r->GetUInt32(m, f));
+      return;
+    case FieldDescriptor::CPPTYPE_UINT64:
+      h->Value(rep ? r->GetRepeatedUInt64(m, f, i) : r->GetUInt64(m, f));
+      return;
+    case FieldDescriptor::CPPTYPE_BOOL:
+      h->Value(rep ? r->GetRepeatedBool(m, f, i) : r->GetBool(m, f));
+      return;
+    case FieldDescriptor::CPPTYPE_ENUM:
+      h->Value(rep ? r->GetRepeatedEnumValue(m, f, i) : r->GetEnumValue(m, f));
+      return;
+    case FieldDescriptor::CPPTYPE_DOUBLE:
+      h->Value(rep ? r->GetRepeatedDouble(m, f, i) : r->GetDouble(m, f));
+      return;
+    case FieldDescriptor::CPPTYPE_FLOAT:
+      h->Value(rep ? r->GetRepeatedFloat(m, f, i) : r->GetFloat(m, f));
+      return;
+  }
+}
+
+// Field numbers say which node and member each value is (a Node's oneof member names the node
+// type), so the shape is hashed without type names. Positions and constants are left out.
+void HashMessage(const Message& m, Fnv* h) {
+  if (m.GetDescriptor()->name() == "A_Const") {
+    h->Value(uint32_t{0xC0C0});  // a constant, whatever its value
+    return;
+  }
+  std::vector<const FieldDescriptor*> fields;
+  m.GetReflection()->ListFields(m, &fields);
+  for (const FieldDescriptor* f : fields) {
+    if (f->name() == "location" || f->name() == "stmt_location" || f->name() == "stmt_len") {
+      continue;
+    }
+    h->Value(f->number());
+    if (f->is_repeated()) {
+      const int n = m.GetReflection()->FieldSize(m, f);
+      h->Value(n);
+      for (int i = 0; i < n; ++i) HashField(m, f, i, h);
+    } else {
+      HashField(m, f, 0, h);
+    }
+  }
+}
+
+constexpr size_t kArenaBlockBytes = 8192;
+
+void AnalyzeText(const std::string& text, StatementAnalysis* out) {
+  alignas(16) char block[kArenaBlockBytes];
+  google::protobuf::Arena arena(block, sizeof block);
+  std::string error;
+  const pg_query::ParseResult* tree = ParseTree(text, &arena, &error);
+  if (tree == nullptr) {
+    out->classified.parse_error = error;
+    out->lineage.error = std::move(error);
+    return;
+  }
+  internal::ClassifyTree(*tree, &out->classified);
+  out->lineage = internal::LineageOfTree(*tree, text.size());
+}
+
+}  // namespace
+
+StatementAnalysis AnalyzeStatement(std::string_view sql) {
+  StatementAnalysis out;
+  if (std::string problem = internal::RejectText(sql); !problem.empty()) {
+    out.classified.parse_error = problem;
+    out.lineage.error = std::move(problem);
+    return out;
+  }
+  const std::string text(sql);  // libpg_query takes a C string
+  if (text.size() <= internal::kInlineTextBytes) {
+    AnalyzeText(text, &out);
+    return out;
+  }
+  if (!RunOnLargeStack(internal::HelperStackBytes(text.size()), [&] { AnalyzeText(text, &out); })) {
+    out = StatementAnalysis{};
+    out.classified.parse_error = "no thread available to parse a long statement";
+    out.lineage.error = out.classified.parse_error;
+  }
+  return out;
+}
+
+namespace internal {
+
+uint64_t TreeFingerprint(const pg_query::ParseResult& tree) {
+  Fnv h;
+  HashMessage(tree, &h);
+  return h.h;
+}
+
+}  // namespace internal
+
+}  // namespace warden::sql
