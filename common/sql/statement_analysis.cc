@@ -5,6 +5,7 @@
 #include <google/protobuf/message.h>
 #include <google/protobuf/reflection.h>
 
+#include <unordered_map>
 #include <vector>
 
 #include "common/sql/large_stack.h"
@@ -78,27 +79,64 @@ void HashField(const Message& m, const FieldDescriptor* f, int i, Fnv* h) {
   }
 }
 
-// Field numbers say which node and member each value is (a Node's oneof member names the node
-// type), so the shape is hashed without type names. Positions and constants are left out.
-void HashMessage(const Message& m, Fnv* h) {
-  if (m.GetDescriptor()->name() == "A_Const") {
-    h->Value(uint32_t{0xC0C0});  // a constant, whatever its value
-    return;
-  }
-  std::vector<const FieldDescriptor*> fields;
-  m.GetReflection()->ListFields(m, &fields);
-  for (const FieldDescriptor* f : fields) {
+// What the hash reads of one message type: its plain fields and its oneofs (a Node is one oneof
+// of some 250 members; asking each for presence, as Reflection::ListFields does, would cost
+// more than the parse), without positions.
+struct TypeInfo {
+  bool constant = false;  // A_Const: hashed as "a constant", whatever its value
+  std::vector<const FieldDescriptor*> plain;
+  std::vector<const google::protobuf::OneofDescriptor*> oneofs;
+};
+
+const TypeInfo& InfoFor(const google::protobuf::Descriptor* d) {
+  // Per thread, so no lock: a few hundred entries at most, built as types are first met.
+  thread_local std::unordered_map<const google::protobuf::Descriptor*, TypeInfo> infos;
+  auto [it, added] = infos.try_emplace(d);
+  if (!added) return it->second;
+  TypeInfo& info = it->second;
+  info.constant = d->name() == "A_Const";
+  for (int i = 0; i < d->oneof_decl_count(); ++i) info.oneofs.push_back(d->oneof_decl(i));
+  for (int i = 0; i < d->field_count(); ++i) {
+    const FieldDescriptor* f = d->field(i);
+    if (f->containing_oneof() != nullptr) continue;
     if (f->name() == "location" || f->name() == "stmt_location" || f->name() == "stmt_len") {
       continue;
     }
-    h->Value(f->number());
-    if (f->is_repeated()) {
-      const int n = m.GetReflection()->FieldSize(m, f);
-      h->Value(n);
-      for (int i = 0; i < n; ++i) HashField(m, f, i, h);
-    } else {
-      HashField(m, f, 0, h);
+    info.plain.push_back(f);
+  }
+  return info;
+}
+
+void HashPresent(const Message& m, const FieldDescriptor* f, Fnv* h) {
+  h->Value(f->number());
+  if (f->is_repeated()) {
+    const int n = m.GetReflection()->FieldSize(m, f);
+    h->Value(n);
+    for (int i = 0; i < n; ++i) HashField(m, f, i, h);
+  } else {
+    HashField(m, f, 0, h);
+  }
+}
+
+// Field numbers say which node and member each value is (a Node's oneof member names the node
+// type), so the shape is hashed without type names. Positions and constants are left out.
+void HashMessage(const Message& m, Fnv* h) {
+  const TypeInfo& info = InfoFor(m.GetDescriptor());
+  if (info.constant) {
+    h->Value(uint32_t{0xC0C0});
+    return;
+  }
+  const auto* r = m.GetReflection();
+  for (const auto* o : info.oneofs) {
+    if (const FieldDescriptor* f = r->GetOneofFieldDescriptor(m, o)) HashPresent(m, f, h);
+  }
+  for (const FieldDescriptor* f : info.plain) {
+    if (f->is_repeated()
+            ? r->FieldSize(m, f) == 0
+            : f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE && !r->HasField(m, f)) {
+      continue;
     }
+    HashPresent(m, f, h);
   }
 }
 
