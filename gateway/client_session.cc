@@ -49,7 +49,8 @@ ClientSession::ClientSession(asio::ip::tcp::socket socket, GatewayContext& ctx)
   asio::error_code ec;
   auto ep = stream_.socket().remote_endpoint(ec);
   if (!ec) {
-    peer_ = absl::StrCat(ep.address().to_string(), ":", ep.port());
+    peer_address_ = ep.address().to_string();
+    peer_ = absl::StrCat(peer_address_, ":", ep.port());
   }
   stream_.socket().set_option(asio::ip::tcp::no_delay(true), ec);
 }
@@ -101,7 +102,8 @@ void ClientSession::OnPreAuthBytes() {
       case Step::kCancel: {
         // https://www.postgresql.org/docs/15/protocol-flow.html#id-1.10.6.7.9: no reply.
         const pgwire::CancelRequest& c = handshake_.cancel();
-        if (auto target = ctx_.sessions.FindByCancelKey(c.process_id, c.secret_key)) {
+        if (auto target =
+                ctx_.sessions.FindByCancelKey(c.process_id, c.secret_key, peer_address_)) {
           target->RequestCancel();
         }
         return Close();

@@ -98,7 +98,8 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   asio::any_io_executor executor_;
   net::MaybeTlsStream stream_;
   asio::steady_timer timer_;
-  std::string peer_;
+  std::string peer_;             // address:port
+  std::string peer_address_;     // address
   Admission::Ticket admission_;  // released once authenticated
   State state_ = State::kHandshake;
   bool stream_closed_ = false;

@@ -77,7 +77,7 @@ bool ClientSession::OnTunnelFrame(const tunnel::Frame& frame) {
         return false;
       }
       // The client's own Terminate ended it: closed quietly, as PostgreSQL closes.
-      if (close.sqlstate().empty() && close.message().empty()) {
+      if (state_ == State::kStreaming && close.sqlstate().empty() && close.message().empty()) {
         Close();
         return false;
       }

@@ -48,12 +48,23 @@ std::pair<int32_t, int32_t> SessionRegistry::AddCancelKey(int32_t backend_proces
   }
 }
 
-std::shared_ptr<ClientSession> SessionRegistry::FindByCancelKey(int32_t process_id,
-                                                                int32_t secret) {
+std::shared_ptr<ClientSession> SessionRegistry::FindByCancelKey(int32_t process_id, int32_t secret,
+                                                                const std::string& address) {
+  const auto now = std::chrono::steady_clock::now();
   std::lock_guard<std::mutex> lock(mu_);
+  FailedCancels& failed = failed_cancels_[address];
+  if (now - failed.since > std::chrono::minutes(1)) failed = {0, now};
+  if (failed.count >= kMaxFailedCancels) return nullptr;
   auto it = cancel_keys_.find({process_id, secret});
-  if (it == cancel_keys_.end()) return nullptr;
-  return it->second.lock();
+  if (it != cancel_keys_.end()) {
+    if (auto session = it->second.lock()) return session;
+  }
+  ++failed.count;
+  if (failed_cancels_.size() > 10000) {  // forget quiet addresses rather than grow
+    std::erase_if(failed_cancels_,
+                  [&](const auto& e) { return now - e.second.since > std::chrono::minutes(1); });
+  }
+  return nullptr;
 }
 
 void SessionRegistry::RemoveCancelKey(std::pair<int32_t, int32_t> key) {

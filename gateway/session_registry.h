@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -41,7 +42,13 @@ class SessionRegistry {
   // that pid. Backends of different databases may share a pid; the secret tells them apart.
   std::pair<int32_t, int32_t> AddCancelKey(int32_t backend_process_id,
                                            std::weak_ptr<ClientSession> session);
-  std::shared_ptr<ClientSession> FindByCancelKey(int32_t process_id, int32_t secret);
+  // The session a CancelRequest from `address` names, or null. The pid is visible to database
+  // users (pg_stat_activity), so the 32-bit secret is what stops a guesser: an address whose
+  // requests named no session kMaxFailedCancels times within a minute is ignored until the
+  // minute is over.
+  std::shared_ptr<ClientSession> FindByCancelKey(int32_t process_id, int32_t secret,
+                                                 const std::string& address);
+  static constexpr int kMaxFailedCancels = 100;
   void RemoveCancelKey(std::pair<int32_t, int32_t> key);
 
   void AddLive(std::shared_ptr<LiveStats> stats);
@@ -57,6 +64,11 @@ class SessionRegistry {
   std::mutex mu_;
   std::map<std::string, Waiting> waiting_;
   std::map<std::pair<int32_t, int32_t>, std::weak_ptr<ClientSession>> cancel_keys_;
+  struct FailedCancels {
+    int count = 0;
+    std::chrono::steady_clock::time_point since;
+  };
+  std::map<std::string, FailedCancels> failed_cancels_;  // by source address
   std::map<std::string, std::shared_ptr<LiveStats>> live_;
 };
 

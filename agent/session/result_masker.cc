@@ -65,7 +65,7 @@ bool ResultMasker::Hold(char tag) const {
   if (tracking_ || loader_.in_flight()) {
     // Every message answers some request: the tracker (or the catalog load) needs them all.
     // They are small, except rows, which are masked anyway.
-    return (tag != 'd' && tag != 'c') || copy_ != Copy::kNone || MasksStrayCopyData();
+    return (tag != 'd' && tag != 'c') || HoldCopy(tag);
   }
   switch (tag) {
     case 'Z':  // ReadyForQuery, RowDescription, CopyOutResponse: the policy version is checked
@@ -79,12 +79,25 @@ bool ResultMasker::Hold(char tag) const {
       return !compiled_ || plan_.active();
     case 'd':  // CopyData, CopyDone
     case 'c':
-      return copy_ != Copy::kNone || MasksStrayCopyData();
+      return HoldCopy(tag);
     case 'C':  // CommandComplete ends a refused COPY
       return copy_ == Copy::kRefused;
     default:
       return false;
   }
+}
+
+bool ResultMasker::HoldCopy(char tag) const {
+  switch (copy_) {
+    case Copy::kNone:
+      return MasksStrayCopyData();
+    case Copy::kPassing:
+      return tag == 'c';
+    case Copy::kMasking:
+    case Copy::kRefused:
+      return true;
+  }
+  return true;
 }
 
 absl::Status ResultMasker::OnMessage(std::string_view message, std::string* out) {
@@ -265,7 +278,7 @@ absl::Status ResultMasker::OnCopyOut(std::string_view message, std::string* out)
     return absl::OkStatus();
   }
   if (by_column) return OnCopyOutColumns(message, out);
-  if (plan_.content()) copy_ = Copy::kMasking;
+  copy_ = plan_.content() ? Copy::kMasking : Copy::kPassing;
   out->append(message);
   return absl::OkStatus();
 }
@@ -444,7 +457,13 @@ void ResultMasker::MaskCopyData(std::string_view message, std::string* out) {
     w.End();
     return;
   }
-  // Outside a COPY the server should send none; if it does, its text is scanned like any other.
+  // Outside a COPY the server should send none. If it does: redacted whole where its origin
+  // matters (column rules, withheld results), else scanned like any other text.
+  if (copy_ == Copy::kNone && (plan_.withhold || plan_.columns()) && !text.empty()) {
+    if (plan_.columns()) CountOne(first_column_rule_);
+    pgwire::Encode(pgwire::CopyData{masking::kRedactedText}, out);
+    return;
+  }
   if ((copy_ == Copy::kMasking || copy_ == Copy::kNone) && MaskPlainText(text, &copy_row_)) {
     pgwire::Encode(pgwire::CopyData{copy_row_}, out);
     return;

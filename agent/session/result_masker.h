@@ -111,7 +111,8 @@ class ResultMasker {
   uint64_t masked_values() const { return masked_values_; }
 
  private:
-  enum class Copy { kNone, kMasking, kRefused };
+  // kPassing: a COPY OUT whose rows need no masking (they stream; its CopyDone is held to end it).
+  enum class Copy { kNone, kPassing, kMasking, kRefused };
   enum class ColumnKind : uint8_t { kText, kBinaryText, kBinaryJsonb, kBinaryOther };
   // A DataRow value replaced: SQL NULL, or the text change_text_[begin, end).
   struct Change {
@@ -122,9 +123,11 @@ class ResultMasker {
   };
 
   bool Hold(char tag) const;
-  // CopyData outside a COPY OUT (a server that breaks the protocol) is held and scanned too
-  // while detectors or patterns are in force: no value passes unscanned.
-  bool MasksStrayCopyData() const { return !compiled_ || plan_.content(); }
+  bool HoldCopy(char tag) const;  // CopyData, CopyDone
+  // CopyData outside a COPY OUT (a server that breaks the protocol) is held while any masking
+  // is in force: scanned by detectors and patterns, or redacted whole under column rules (it has
+  // no column to trace) and when the rules withhold results. No value passes unmasked.
+  bool MasksStrayCopyData() const { return !compiled_ || plan_.active(); }
   static ColumnKind KindOf(uint32_t type_oid, int16_t format);
   // kinds_ for the rows of an Execute (tracker_.rows()), with the types shape_ knows.
   void KindsOfExecute(size_t ncolumns);

@@ -200,6 +200,32 @@ RuleSet::TextResult RuleSet::MaskText(std::string_view value) const {
   }
   result.outcome = TextResult::Outcome::kMasked;
   result.text = Replace(value, spans);
+  // What a strategy keeps can join its neighbours into something a detector finds again (a
+  // card's last four digits followed by more digits can be a new Luhn-valid number): scan the
+  // result again until nothing fires, so no value a rule fires on leaves. Each pass masks more;
+  // a value still firing after a few is redacted whole.
+  constexpr int kMaxPasses = 4;
+  for (int pass = 0; pass < kMaxPasses; ++pass) {
+    spans.clear();
+    FindSpans(result.text, spans);
+    if (spans.empty()) return result;
+    for (const TaggedSpan& s : spans) {
+      if (std::find(result.fired.begin(), result.fired.end(), s.rule) == result.fired.end()) {
+        result.fired.push_back(s.rule);
+      }
+      if (rules_[s.rule].strategy.kind == warden::v1::MASK_STRATEGY_NULL) {
+        std::sort(result.fired.begin(), result.fired.end());
+        result.outcome = TextResult::Outcome::kNull;
+        result.text.clear();
+        return result;
+      }
+    }
+    std::sort(result.fired.begin(), result.fired.end());
+    result.text = Replace(result.text, spans);
+  }
+  spans.clear();
+  FindSpans(result.text, spans);
+  if (!spans.empty()) result.text = kRedactedText;
   return result;
 }
 

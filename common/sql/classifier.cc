@@ -349,13 +349,11 @@ ClassifiedStatement ClassifyNode(const Node& node, Context* ctx) {
   return out;
 }
 
-// Texts up to this size are classified on the caller's stack: nested as deeply as the grammar
-// allows (1+1+... filling 4 KB), they need 1 to 1.5 MB of it. Longer ones run on a helper
-// thread (large_stack.h) with room for libpg_query's printer (about 100 bytes per tree level, a
-// level per 2 bytes of text) and for our decode and walk, which stop at kMaxTreeDepth. The
-// thread costs 50 to 200 us, against a millisecond or more to classify such a text.
-constexpr size_t kInlineTextBytes = 4096;
-
+// Texts up to internal::kInlineTextBytes are classified on the caller's stack: nested as deeply
+// as the grammar allows (1+1+... filling 4 KB), they need 1 to 1.5 MB of it. Longer ones run on
+// a helper thread (large_stack.h) with room for libpg_query's printer (about 100 bytes per tree
+// level, a level per 2 bytes of text) and for our decode and walk, which stop at kMaxTreeDepth.
+// The thread costs 50 to 200 us, against a millisecond or more to classify such a text.
 size_t HelperStackBytes(size_t text_bytes) { return (32u << 20) + 128 * text_bytes; }
 
 // A short statement's tree fits in the arena's first block, so the parse allocates nothing.
@@ -436,7 +434,7 @@ ClassifiedBatch Classify(std::string_view sql, const PreparedStatements* prepare
   batch.parse_error = internal::RejectText(sql);
   if (!batch.parse_error.empty()) return batch;
   const std::string text(sql);  // libpg_query takes a C string
-  if (text.size() <= kInlineTextBytes) return ClassifyText(text, prepared);
+  if (text.size() <= internal::kInlineTextBytes) return ClassifyText(text, prepared);
   if (!RunOnLargeStack(HelperStackBytes(text.size()),
                        [&] { batch = ClassifyText(text, prepared); })) {
     batch.parse_error = "no thread available to parse a long statement";
@@ -449,7 +447,7 @@ std::vector<PreparedChange> PreparedChanges(std::string_view sql,
   std::vector<PreparedChange> out;
   if (!internal::RejectText(sql).empty()) return out;
   const std::string text(sql);
-  if (text.size() <= kInlineTextBytes) return ChangesOfText(text, prepared);
+  if (text.size() <= internal::kInlineTextBytes) return ChangesOfText(text, prepared);
   if (!RunOnLargeStack(HelperStackBytes(text.size()),
                        [&] { out = ChangesOfText(text, prepared); })) {
     // The map could no longer mirror the server: forget it, so every EXECUTE is opaque rather

@@ -34,10 +34,13 @@ bool Mentions(std::string_view sql, std::string_view word) {
 }  // namespace
 
 std::optional<std::string> NormalizeConstants(std::string_view sql) {
-  // The few places where a constant's value does change a classification: EXPLAIN's option
-  // values (ANALYZE 0 / 'off' only plans the statement; ANALYZE 1 runs it), and UESCAPE, whose
+  // The few places where a constant's value does change an analysis: EXPLAIN's option values
+  // (ANALYZE 0 / 'off' only plans the statement; ANALYZE 1 runs it), COPY's (HEADER 0 / 1 says
+  // whether the first row is names or data, which masking must know), and UESCAPE, whose
   // string changes what a U&"..." name spells. Such texts are keyed exactly.
-  if (Mentions(sql, "explain") || Mentions(sql, "uescape")) return std::nullopt;
+  if (Mentions(sql, "explain") || Mentions(sql, "copy") || Mentions(sql, "uescape")) {
+    return std::nullopt;
+  }
   std::string out;
   out.reserve(sql.size());
   size_t i = 0;

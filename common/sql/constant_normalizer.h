@@ -1,8 +1,9 @@
 // A cache key for statement classification that is the same for texts differing only in their
 // integer constants: `SELECT abalance FROM pgbench_accounts WHERE aid = 4711` and `... aid = 42`
 // share one. Classification does not depend on an integer's value (rules match commands,
-// classes, relations, functions and WHERE-less writes: names and tree shapes), except for
-// EXPLAIN's option values, so texts mentioning EXPLAIN are keyed exactly. Strings are never
+// classes, relations, functions and WHERE-less writes: names and tree shapes), nor does column
+// lineage, except for EXPLAIN's and COPY's option values, so texts mentioning EXPLAIN or COPY
+// are keyed exactly. Strings are never
 // folded: besides constants they fill fields whose value matters (COPY's file name, a
 // function body, LOAD's library).
 //

@@ -56,11 +56,16 @@ int TestPolicies(const TestOptions& o, OutputFormat output) {
 
 int CheckPolicyTestsBeforeApply(AdminClient& admin,
                                 const std::vector<std::pair<std::string, std::string>>& texts) {
-  absl::StatusOr<v1::PolicySnapshot> snap = SnapshotFromTexts(texts);
-  // A file that does not parse is the control plane's to refuse, with its own error.
-  if (!snap.ok()) return kOk;
+  // A file that does not parse is the control plane's to refuse, with its own error; the others
+  // are tested (apply goes on past a refused file).
+  v1::PolicySnapshot snap;
+  snap.set_version(1);
+  for (const auto& text : texts) {
+    absl::StatusOr<v1::PolicySnapshot> one = SnapshotFromTexts({text});
+    if (one.ok()) *snap.add_policies() = one->policies(0);
+  }
   std::set<std::string> given;
-  for (const v1::Policy& p : snap->policies()) given.insert(p.name());
+  for (const v1::Policy& p : snap.policies()) given.insert(p.name());
   // The applied policies stay in force beside these: their tests pin what they decide, and an
   // edit elsewhere (a new deny or approval rule) must not change it quietly.
   v1::ListPoliciesResponse applied;
@@ -69,10 +74,10 @@ int CheckPolicyTestsBeforeApply(AdminClient& admin,
     return rc;
   }
   for (const v1::PolicyInfo& p : applied.policies()) {
-    if (!given.contains(p.spec().name())) *snap->add_policies() = p.spec();
+    if (!given.contains(p.spec().name())) *snap.add_policies() = p.spec();
   }
-  SortPolicies(*snap);
-  const v1::PolicyTestReport report = Run(*snap);
+  SortPolicies(snap);
+  const v1::PolicyTestReport report = Run(snap);
   std::vector<std::string> failures;
   for (const auto& r : report.results()) {
     if (r.passed()) continue;

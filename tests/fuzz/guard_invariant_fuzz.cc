@@ -7,9 +7,12 @@
 // the database's parse analysis).
 //
 // Decided alone, a text is read without the session's context, which the guard has: an
-// `EXECUTE` of a statement the session prepared (decided by its body), so texts that run a
-// prepared statement are left out of the check; and the guard's extra refusals (the function
-// catalog, parser settings, masked values, statement size) only make it stricter.
+// `EXECUTE` of a statement the session prepared (decided by its body), so such statements are
+// left out of the check (the rest of their text is not); and the guard's extra refusals (the
+// function catalog, parser settings, masked values, statement size) only make it stricter.
+// FunctionCall messages are not checked here (the guard decides them as the SELECT they amount
+// to; agent_statement_guard_test.cc covers them), nor are database answers fed in.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -80,12 +83,12 @@ bool IsDenialMarker(std::string_view sql) {
 void CheckForwarded(std::string_view sql, const v1::PolicySnapshot& snap,
                     const policy::Subject& subject) {
   if (IsDenialMarker(sql)) return;
-  const sql::ClassifiedBatch batch = sql::Classify(sql);
-  for (const auto& s : batch.statements) {
-    for (const std::string& c : s.commands) {
-      if (c == "EXECUTE") return;  // decided by the body the session prepared
-    }
-  }
+  sql::ClassifiedBatch batch = sql::Classify(sql);
+  // An EXECUTE is decided by the body the session prepared: the rest of the text is checked.
+  std::erase_if(batch.statements, [](const sql::ClassifiedStatement& s) {
+    return std::find(s.commands.begin(), s.commands.end(), "EXECUTE") != s.commands.end();
+  });
+  if (batch.parsed && batch.statements.empty()) return;
   const policy::Decision d = policy::Evaluate(snap, subject, batch);
   if (d.action != v1::ACTION_ALLOW) __builtin_trap();
 }
@@ -107,7 +110,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   *snap->add_policies() = *parsed;
   agent::PolicyHolder holder;
   holder.Install(snap);
-  static sql::ClassifierCache cache;  // shared, as between the agent's sessions
+  sql::ClassifierCache cache;  // per input, so a finding does not depend on earlier inputs
   const policy::Subject subject{"claude", {"ai"}, "demo"};
   agent::StatementGuard guard(holder, cache, subject, "ses_fuzz");
 

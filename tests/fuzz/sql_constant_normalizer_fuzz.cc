@@ -45,8 +45,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (lineage.parsed != key_lineage.parsed) __builtin_trap();
   if (lineage.statements.size() != key_lineage.statements.size()) __builtin_trap();
   for (size_t i = 0; i < lineage.statements.size(); ++i) {
-    if (warden::sql::DescribeLineage(lineage.statements[i]) !=
-        warden::sql::DescribeLineage(key_lineage.statements[i])) {
+    const auto& a = lineage.statements[i];
+    const auto& b = key_lineage.statements[i];
+    if (warden::sql::DescribeLineage(a) != warden::sql::DescribeLineage(b) ||
+        a.returns_rows != b.returns_rows || a.opaque != b.opaque || a.cursor != b.cursor ||
+        a.copy_format != b.copy_format || a.copy_header != b.copy_header ||
+        a.prepared != b.prepared || a.outputs.size() != b.outputs.size()) {
       __builtin_trap();
     }
   }

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "common/masking/detectors.h"
 #include "common/masking/rule_set.h"
 #include "common/masking/value_hasher.h"
 
@@ -237,4 +238,21 @@ TEST_CASE("rule set: custom patterns", "[masking][rules]") {
   r = set.MaskText("\xC3\xA9t\xC3\xA9 xx \xE2\x82\xAC");
   CHECK(r.text == "\xC3\xA9t\xC3\xA9 **** \xE2\x82\xAC");
   CHECK(set.MaskText("\xC3\xA9t\xC3\xA9").outcome == Outcome::kUnchanged);
+}
+
+TEST_CASE("rule set: what a strategy keeps never forms a new finding with its neighbours",
+          "[masking][rules]") {
+  const RuleSet set = Compile({{"cards",
+                                warden::v1::MASK_STRATEGY_PARTIAL,
+                                {},
+                                {warden::v1::DETECTOR_CREDIT_CARD},
+                                "",
+                                4}});
+  // The last four digits kept, followed by twelve more, are a Luhn-valid number of their own.
+  const RuleSet::TextResult r = set.MaskText("4242 4242 4242 4242 0000 0000 0000");
+  REQUIRE(r.outcome == RuleSet::TextResult::Outcome::kMasked);
+  std::vector<warden::masking::Span> spans;
+  warden::masking::FindDetectorSpans(warden::v1::DETECTOR_CREDIT_CARD, r.text, spans);
+  CHECK(spans.empty());
+  CHECK(r.text.find("4242 0000 0000 0000") == std::string::npos);
 }

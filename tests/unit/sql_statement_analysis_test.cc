@@ -101,3 +101,14 @@ masking:
   CHECK(run("SELECT id, email FROM customers WHERE id = 2") == 0);  // integers fold
   CHECK(run("SELECT name FROM customers") == 1);
 }
+
+TEST_CASE("texts that share a cache key share an analysis only where integers cannot matter") {
+  sql::ClassifierCache cache;
+  // COPY's HEADER 1 says the first row holds names, HEADER 0 that it is data to be masked.
+  auto with = cache.Analysis("COPY (SELECT ssn FROM people) TO STDOUT (FORMAT csv, HEADER 1)");
+  auto without = cache.Analysis("COPY (SELECT ssn FROM people) TO STDOUT (FORMAT csv, HEADER 0)");
+  REQUIRE(with->lineage.statements.size() == 1);
+  REQUIRE(without->lineage.statements.size() == 1);
+  CHECK(with->lineage.statements[0].copy_header);
+  CHECK_FALSE(without->lineage.statements[0].copy_header);
+}
