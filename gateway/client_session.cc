@@ -2,8 +2,6 @@
 
 #include <chrono>
 
-#include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/crypto/random.h"
 #include "common/log/log.h"

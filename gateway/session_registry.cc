@@ -52,14 +52,19 @@ std::shared_ptr<ClientSession> SessionRegistry::FindByCancelKey(int32_t process_
                                                                 const std::string& address) {
   const auto now = std::chrono::steady_clock::now();
   std::lock_guard<std::mutex> lock(mu_);
-  FailedCancels& failed = failed_cancels_[address];
-  if (now - failed.since > std::chrono::minutes(1)) failed = {0, now};
-  if (failed.count >= kMaxFailedCancels) return nullptr;
+  auto f = failed_cancels_.find(address);
+  if (f != failed_cancels_.end() && now - f->second.since > std::chrono::minutes(1)) {
+    failed_cancels_.erase(f);
+    f = failed_cancels_.end();
+  }
+  if (f != failed_cancels_.end() && f->second.count >= kMaxFailedCancels) return nullptr;
   auto it = cancel_keys_.find({process_id, secret});
   if (it != cancel_keys_.end()) {
     if (auto session = it->second.lock()) return session;
   }
-  ++failed.count;
+  // Only failures are remembered, so addresses that cancel their own queries leave no entry.
+  if (f == failed_cancels_.end()) f = failed_cancels_.emplace(address, FailedCancels{0, now}).first;
+  ++f->second.count;
   if (failed_cancels_.size() > 10000) {  // forget quiet addresses rather than grow
     std::erase_if(failed_cancels_,
                   [&](const auto& e) { return now - e.second.since > std::chrono::minutes(1); });

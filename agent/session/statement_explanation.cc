@@ -73,9 +73,8 @@ std::string Sources(const sql::OutputLineage& o) {
   return d.rfind(prefix, 0) == 0 ? d.substr(prefix.size()) : d;
 }
 
-void ExplainColumns(const std::string& text, const MaskingPlan& plan, bool deny_unknown,
+void ExplainColumns(const sql::LineageResult& lineage, const MaskingPlan& plan, bool deny_unknown,
                     v1::ExplainedStatement* out) {
-  const sql::LineageResult lineage = sql::AnalyzeLineage(text);
   if (!lineage.parsed || lineage.statements.empty()) return;
   const sql::StatementLineage& s = lineage.statements.front();
   if (!s.returns_rows) return;
@@ -140,7 +139,9 @@ v1::PolicyExplanation ExplainStatements(const v1::PolicySnapshot& snapshot,
   for (const std::string& text : statements) {
     v1::ExplainedStatement* e = out.add_statements();
     e->set_text(text);
-    const sql::ClassifiedBatch batch = sql::Classify(text);
+    // One parse for all of it: the guard DecideAlone runs reads the same cache.
+    const std::shared_ptr<const sql::StatementAnalysis> analysis = cache.Analysis(text);
+    const sql::ClassifiedBatch& batch = analysis->classified;
     if (!batch.parsed) e->set_parse_error(batch.parse_error);
     if (!batch.statements.empty()) {
       const sql::ClassifiedStatement& s = batch.statements.front();
@@ -154,7 +155,7 @@ v1::PolicyExplanation ExplainStatements(const v1::PolicySnapshot& snapshot,
       e->set_statement_class("unknown");
     }
     *e->mutable_decision() = ToExplained(DecideAlone(holder, cache, subject, text));
-    ExplainColumns(text, plan, !plan.deny_unknown_policy.empty(), e);
+    ExplainColumns(analysis->lineage, plan, !plan.deny_unknown_policy.empty(), e);
   }
   if (statements.size() > 1) {
     *out.mutable_batch() = ToExplained(DecideAlone(holder, cache, subject, whole));
