@@ -1,4 +1,4 @@
-// The agent's decision counters (DESIGN.md §4.7, issue 4 item 5): how many statements each
+// The agent's decision counters (DESIGN.md §4.7): how many statements each
 // (policy, rule) allowed, denied or held for approval, and how many result values each masking
 // rule masked, cumulative since the agent process started. One set per agent process, shared by
 // every session on every Asio thread; the control client reports snapshots to the control plane.
@@ -33,7 +33,7 @@ class DecisionCounters {
 
   // One decided message (a Query batch, Parse, FunctionCall, or an Execute re-check).
   void Count(std::string_view policy, std::string_view rule, v1::Action action);
-  // Values a masking rule replaced in results (issue 5 calls this; n = 0 is a no-op).
+  // Values a masking rule replaced in results (the result masker calls this; n = 0 is a no-op).
   void CountMasked(std::string_view policy, std::string_view masking_rule, uint64_t n);
 
   // The totals since start, sorted by policy, rule, then action (masked: policy, rule).

@@ -24,6 +24,7 @@
 
 #include "common/grpcutil/grpc_util.h"
 #include "common/net/maybe_tls_stream.h"
+#include "common/pgwire/message_boundary.h"
 #include "gateway/admission.h"
 #include "gateway/agent_links.h"
 #include "gateway/agent_tunnel.h"
@@ -117,6 +118,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   std::unique_ptr<AgentTunnel> tunnel_;
   bool tunnel_closed_ = false;
   std::pair<int32_t, int32_t> cancel_key_{0, 0};  // (process id, secret) in BackendKeyData
+  pgwire::MessageBoundaryTracker to_client_;      // what the agent relayed to the client
   std::shared_ptr<LiveStats> stats_ = std::make_shared<LiveStats>();
 };
 

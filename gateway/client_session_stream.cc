@@ -67,6 +67,7 @@ bool ClientSession::OnTunnelFrame(const tunnel::Frame& frame) {
       }
       if (frame.payload.empty()) return true;
       stats_->bytes_out.fetch_add(frame.payload.size(), std::memory_order_relaxed);
+      to_client_.Feed(frame.payload, [](char) {});
       writes_.push_back(Write{{}, frame.payload, /*resume_tunnel=*/true, nullptr});
       if (!writing_) PumpWrites();
       return false;
@@ -217,6 +218,14 @@ void ClientSession::Fail(const std::string& sqlstate, const std::string& message
     spdlog::info("session {} ({}): {} {}", session_id_, peer_, sqlstate, message);
   } else if (auto left_out = unauthenticated.Admit()) {
     spdlog::info("session - ({}): {} {}{}", peer_, sqlstate, message, log::LeftOut(*left_out));
+  }
+  // Inside a message the agent relayed (it sends whole ones, but one too large to hold back is
+  // relayed as it comes), a FATAL would be read as the rest of it: the connection just closes.
+  if (!to_client_.at_boundary()) {
+    spdlog::info("session {}: closed inside a message, without telling the client: {}", session_id_,
+                 message);
+    state_ = State::kClosed;
+    return Close();
   }
   state_ = State::kClosed;
   Send(pgwire::BuildErrorResponse("FATAL", sqlstate, message),

@@ -1,4 +1,4 @@
-// Which result columns column rules mask, and how (issue 5, items 2 and 3). Pure: a result's
+// Which result columns column rules mask, and how. Pure: a result's
 // RowDescription, its statement's lineage, the session's catalog snapshot and rules in; one
 // decision per column out. The masker makes it once per result shape and catalog state.
 //

@@ -1,5 +1,5 @@
 // One COPY OUT row of the default text or CSV format with some of its fields replaced, for
-// masking COPY ... TO STDOUT by column (issue 5). Pure.
+// masking COPY ... TO STDOUT by column. Pure.
 // https://www.postgresql.org/docs/15/sql-copy.html (File Formats). The server sends one row per
 // CopyData message, ended by a newline; text fields are tab separated with backslash escapes
 // and \N for NULL; CSV fields are comma separated, quoted with '"' (doubled inside) when they

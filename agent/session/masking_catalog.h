@@ -1,5 +1,5 @@
 // Which columns of the database's relations column masking covers, learnt from the database's
-// own catalog (issue 5): RowDescription names a result column by table OID and attribute
+// own catalog: RowDescription names a result column by table OID and attribute
 // number, and masking rules name columns by glob ("table.column", "schema.table.column",
 // "*.column", common/masking/column_glob.h), so the agent asks the catalog which (OID, attnum)
 // pairs the globs cover. Views are followed too: a view column computed from a masked column

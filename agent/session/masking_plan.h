@@ -1,4 +1,4 @@
-// The masking rules one session enforces under one policy snapshot, compiled (issue 5). Pure:
+// The masking rules one session enforces under one policy snapshot, compiled. Pure:
 // (snapshot, subject, key) -> plan; ResultMasker compiles one per snapshot version it sees.
 //
 // Rule order: the masking rules of the policies that apply to the subject, policies by name and

@@ -32,6 +32,7 @@ struct LedgerEffect {
   std::string target;             // kStatement: its SQL text; kPortal: the statement it binds
   int64_t version = 0;            // kStatement: the policy version the text was allowed under
   bool changes_prepared = false;  // kStatement: the text PREPAREs or DEALLOCATEs
+  bool needs_approval = false;    // kStatement: each Execute of it is held
   std::vector<sql::PreparedChange> prepared;  // kPrepared
 };
 

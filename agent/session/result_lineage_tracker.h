@@ -1,5 +1,5 @@
 // Which statement each result belongs to, so that column masking can follow the data of that
-// statement (issue 5, item 3). I/O-free: fed every message the database gets from the client
+// statement. I/O-free: fed every message the database gets from the client
 // and every message the database sends back, in order.
 //
 // PostgreSQL answers requests strictly in order

@@ -1,4 +1,4 @@
-// Result masking on the wire (issue 5): every value the database sends back passes the content
+// Result masking on the wire: every value the database sends back passes the content
 // detectors of the session's masking rules before it leaves the agent. Per session, I/O-free:
 // backend bytes in, bytes for the client out, one message at a time (message_walker.h); only
 // the messages that can carry values are held, and each only until it is complete.
@@ -12,7 +12,7 @@
 //    varchar, bpchar, name, json, xml, unknown; jsonb after its version byte), are rewritten
 //    with RuleSet::MaskText (a NULL outcome becomes SQL NULL). Any other binary value (an
 //    array, a record, bytea, ...) is scanned too; one that a detector fires on cannot be
-//    rewritten in its type, so it becomes NULL (issue 5: never passed through). A binary int4
+//    rewritten in its type, so it becomes NULL (never passed through). A binary int4
 //    cannot hold an email, so the common case finds nothing. Rows whose format cannot be
 //    told (an Execute of a portal no Bind made, such as a SQL cursor) are scanned as binary of
 //    unknown type: a value a detector fires on becomes NULL, never a text a binary decoder
@@ -30,7 +30,7 @@
 //    NotificationResponse: the payload (under column rules, redacted whole: it has no column
 //    to trace and any session, a trigger say, may put any value in it).
 //
-// Column rules (issue 5, items 2 and 3): each result column is masked whole by the first rule
+// Column rules: each result column is masked whole by the first rule
 // that names it or any source column that flows into it (column_masks.h), by its RowDescription
 // identity looked up in a catalog snapshot (masking_catalog.h, loaded in band by
 // catalog_loader.h) and by the lineage of the statement that produced it

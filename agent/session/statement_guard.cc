@@ -3,11 +3,9 @@
 #include <algorithm>
 #include <cstdint>
 
-#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "agent/session/fast_path_functions.h"
-#include "common/crypto/random.h"
 #include "common/log/log.h"
 #include "common/pgwire/pgwire.h"
 #include "common/sql/parser_settings.h"
@@ -54,14 +52,16 @@ StatementGuard::StatementGuard(const PolicyHolder& policy, sql::ClassifierCache&
       cache_(cache),
       subject_(std::move(subject)),
       session_id_(std::move(session_id)),
-      decisions_(decisions),
-      marker_prefix_(
-          absl::StrCat("warden_denied_", absl::BytesToHexString(crypto::RandomBytes(8)), "_")) {}
+      decisions_(decisions) {}
 
 absl::Status StatementGuard::Frontend(std::string_view in, std::string* out) {
   changes_before_bytes_ = catalog_changes_;
+  // While a statement is held, every message behind it is kept whole for the hold.
+  auto hold = [this](char tag, uint32_t length) {
+    return hold_.active() || HoldFrontend(tag, length);
+  };
   return WalkMessages(
-      in, out, kMaxHeldMessage, pgwire::IsFrontendTag, HoldFrontend,
+      in, out, kMaxHeldMessage, pgwire::IsFrontendTag, hold,
       [this](std::string_view m, std::string* o) { return DecideFrontendMessage(m, o); },
       frontend_);
 }
@@ -72,7 +72,7 @@ absl::Status StatementGuard::Backend(std::string_view in, std::string* out) {
   // ParameterStatus is held too: every one is checked against what the classifier assumes.
   // ReadyForQuery is held for the transaction status; all of the function catalog's answer.
   auto hold = [this](char tag, uint32_t length) {
-    return (tag == 'E' && !pending_.empty() && length - 4 <= kMaxHeldError) || tag == 'S' ||
+    return (tag == 'E' && !markers_.empty() && length - 4 <= kMaxHeldError) || tag == 'S' ||
            tag == 'Z' || function_loader_.in_flight();
   };
   auto any = [](char) { return true; };
@@ -114,7 +114,8 @@ void StatementGuard::Apply(LedgerEffect&& e) {
   switch (e.kind) {
     case LedgerEffect::Kind::kStatement:
       if (statements_.size() >= kMaxTracked) statements_.clear();
-      statements_[e.name] = Statement{std::move(e.target), e.version, e.changes_prepared};
+      statements_[e.name] =
+          Statement{std::move(e.target), e.version, e.changes_prepared, e.needs_approval};
       break;
     case LedgerEffect::Kind::kPortal:
       if (portals_.size() >= kMaxTracked) portals_.clear();
@@ -187,8 +188,9 @@ StatementGuard::Verdict StatementGuard::Decide(std::string_view sql, bool parsin
     Tally(d.policy, d.rule, d.action);
     spdlog::info("session {}: statement of {} bytes refused for {}", session_id_, sql.size(),
                  subject_.identity);
-    v.denied = true;
+    v.kind = Verdict::Kind::kDeny;
     v.denial = d.message;
+    v.decision = std::move(d);
     return v;
   }
   v.batch = WithCatalogEffects(ClassifyForSession(sql), &why_write);
@@ -208,6 +210,11 @@ StatementGuard::Verdict StatementGuard::Decide(std::string_view sql, bool parsin
        UnknownLineageDenied(*snapshot, sql, &d))) {
     d.action = v1::ACTION_DENY;
   }
+  if (release_) {
+    HoldRelease r = std::move(*release_);
+    release_.reset();
+    if (d.action != v1::ACTION_DENY) return Released(std::move(v), std::move(r));
+  }
   Tally(d.policy, d.rule, d.action);
   if (d.action == v1::ACTION_ALLOW) {
     NoteCatalogChanges(*v.batch);
@@ -215,22 +222,62 @@ StatementGuard::Verdict StatementGuard::Decide(std::string_view sql, bool parsin
   }
   if (!why_write.empty())
     absl::StrAppend(&d.message, " (this statement counts as a write: ", why_write, ")");
+  const bool hold = d.action == v1::ACTION_REQUIRE_APPROVAL && holds_enabled_;
   // The fingerprint, never the text: literals may be personal data.
-  spdlog::info("session {}: {} denied for {} by policy \"{}\" rule \"{}\" (fingerprint {:016x})",
+  spdlog::info("session {}: {} {} for {} by policy \"{}\" rule \"{}\" (fingerprint {:016x})",
                session_id_,
                d.action == v1::ACTION_REQUIRE_APPROVAL ? "statement needing approval" : "statement",
-               subject_.identity, d.policy, d.rule, v.batch->fingerprint);
-  v.denied = true;
-  v.denial = d.action == v1::ACTION_REQUIRE_APPROVAL
+               hold ? "held" : "denied", subject_.identity, d.policy, d.rule, v.batch->fingerprint);
+  v.kind = hold ? Verdict::Kind::kHold : Verdict::Kind::kDeny;
+  v.denial = d.action == v1::ACTION_REQUIRE_APPROVAL && !hold
                  ? absl::StrCat(d.message, " (approvals are not available yet, so it is refused)")
                  : d.message;
+  v.decision = std::move(d);
   return v;
 }
 
-bool StatementGuard::Denied(std::string_view sql, bool parsing, std::string* denial) {
-  Verdict v = Decide(sql, parsing);
-  if (v.denied) *denial = std::move(v.denial);
-  return v.denied;
+// A held message dispatched again: the releaser decides (a policy that now denies it still
+// wins). Counted when it was held.
+StatementGuard::Verdict StatementGuard::Released(Verdict v, HoldRelease r) {
+  if (r.forward) {
+    NoteCatalogChanges(*v.batch);
+    v.kind = Verdict::Kind::kAllow;
+    return v;
+  }
+  v.kind = Verdict::Kind::kDeny;
+  v.sqlstate = std::move(r.sqlstate);
+  v.denial = std::move(r.message);
+  return v;
+}
+
+absl::Status StatementGuard::BeginHold(std::string_view message, char type, std::string_view sql,
+                                       const Verdict& v) {
+  HoldFacts facts;
+  facts.message_type = type;
+  facts.statement = std::string(sql);
+  facts.policy = v.decision.policy;
+  facts.rule = v.decision.rule;
+  facts.message = v.decision.message;
+  facts.fingerprint = v.batch ? v.batch->fingerprint : 0;
+  facts.in_transaction = txn_status_ != 'I';
+  return hold_.Begin(message, std::move(facts));
+}
+
+absl::Status StatementGuard::Release(const HoldRelease& release, std::string* out) {
+  if (!hold_.active()) return absl::FailedPreconditionError("no statement is held");
+  const std::string held = hold_.Take();
+  // Whole messages, the held one first (the walker handed them over whole).
+  bool first = true;
+  for (std::string_view rest = held; rest.size() >= kHeaderSize;) {
+    const size_t size = size_t{pgwire::LoadBigEndian32(rest.data() + 1)} + 1;
+    if (first) release_ = release;
+    absl::Status st = DecideFrontendMessage(rest.substr(0, size), out);
+    release_.reset();
+    first = false;
+    if (!st.ok()) return st;
+    rest.remove_prefix(size);
+  }
+  return absl::OkStatus();
 }
 
 void StatementGuard::Tally(std::string_view policy, std::string_view rule, v1::Action action) {
@@ -263,7 +310,7 @@ std::optional<StatementGuard::Statement> StatementGuard::PortalStatement(
   }
   if (name == nullptr) return std::nullopt;
   if (const LedgerEffect* p = ledger_.Pending(LedgerEffect::Kind::kStatement, *name)) {
-    return Statement{p->target, p->version, p->changes_prepared};
+    return Statement{p->target, p->version, p->changes_prepared, p->needs_approval};
   }
   if (auto s = statements_.find(*name); s != statements_.end()) return s->second;
   return std::nullopt;
@@ -283,24 +330,24 @@ absl::Status StatementGuard::OnExecute(std::string_view message, std::string* ou
     e.prepared = sql::PreparedChanges(s->sql, prepared_);
     if (e.prepared.empty()) e.kind = LedgerEffect::Kind::kNone;
   }
-  std::string denial;
-  if (!s || s->version == now || !Denied(s->sql, /*parsing=*/false, &denial)) {
+  // Decided again when the policy changed since its Parse, and each time when it needs approval.
+  if (!s || (s->version == now && !s->needs_approval)) {
+    out->append(message);
+    return Expect(RequestLedger::Await::kCompletion, std::move(e));
+  }
+  Verdict v = Decide(s->sql, /*parsing=*/false);
+  if (v.kind == Verdict::Kind::kHold) return BeginHold(message, 'E', s->sql, v);
+  if (v.kind == Verdict::Kind::kAllow) {
     out->append(message);
     return Expect(RequestLedger::Await::kCompletion, std::move(e));
   }
   // A portal that cannot exist: the server fails this Execute and discards until Sync.
-  out->append(pgwire::BuildExecute(NewMarker(std::move(denial))));
+  out->append(pgwire::BuildExecute(markers_.New(std::move(v.sqlstate), std::move(v.denial))));
   return Expect(RequestLedger::Await::kCompletion);
 }
 
-std::string StatementGuard::NewMarker(std::string denial) {
-  std::string marker = absl::StrCat(marker_prefix_, next_denial_++);
-  pending_.emplace_back(marker, std::move(denial));
-  if (pending_.size() > kMaxPendingDenials) pending_.pop_front();
-  return marker;
-}
-
 absl::Status StatementGuard::DecideFrontendMessage(std::string_view message, std::string* out) {
+  if (hold_.active()) return hold_.Append(message);
   auto frame = pgwire::DecodeFrame(message, kMaxHeldMessage + 4);
   if (!frame.has_message()) return absl::InvalidArgumentError("malformed client message");
   // Bind and Execute come with every extended-protocol query: they are followed from their
@@ -336,8 +383,9 @@ absl::Status StatementGuard::DecideFrontendMessage(std::string_view message, std
 absl::Status StatementGuard::OnQuery(std::string_view message, std::string_view sql,
                                      std::string* out) {
   Verdict v = Decide(sql, /*parsing=*/true);
-  if (v.denied) {
-    out->append(pgwire::BuildQuery(absl::StrCat("SELECT NULL::\"", NewMarker(v.denial), "\"")));
+  if (v.kind == Verdict::Kind::kHold) return BeginHold(message, 'Q', sql, v);
+  if (v.denied()) {
+    out->append(pgwire::BuildQuery(markers_.FailingQuery(std::move(v.sqlstate), v.denial)));
     if (auto st = Expect(RequestLedger::Await::kCompletion); !st.ok()) return st;
     return Expect(RequestLedger::Await::kReady);
   }
@@ -361,13 +409,13 @@ absl::Status StatementGuard::OnQuery(std::string_view message, std::string_view 
 absl::Status StatementGuard::OnParse(std::string_view message, std::string_view name,
                                      std::string_view sql, std::string* out) {
   Verdict v = Decide(sql, /*parsing=*/true);
-  if (v.denied) {
+  if (v.denied()) {
     // The server drops the unnamed statement before parsing a new one; a named one it keeps.
     if (name.empty()) statements_.erase("");
-    out->append(
-        pgwire::BuildParse(name, absl::StrCat("SELECT NULL::\"", NewMarker(v.denial), "\"")));
+    out->append(pgwire::BuildParse(name, markers_.FailingQuery(std::move(v.sqlstate), v.denial)));
     return Expect(RequestLedger::Await::kParseComplete);
   }
+  // Needing approval, it may be parsed and described: running it (Execute) is what is held.
   out->append(message);
   LedgerEffect e;
   e.kind = LedgerEffect::Kind::kStatement;
@@ -375,6 +423,7 @@ absl::Status StatementGuard::OnParse(std::string_view message, std::string_view 
   e.target = std::string(sql);
   e.version = CurrentVersion();
   e.changes_prepared = ChangesPrepared(*v.batch);
+  e.needs_approval = v.kind == Verdict::Kind::kHold;
   return Expect(RequestLedger::Await::kParseComplete, std::move(e));
 }
 
@@ -390,6 +439,7 @@ absl::Status StatementGuard::OnFunctionCall(std::string_view message,
   PolicySnapshotPtr snapshot = policy_.Current();
   if (snapshot) RefreshMaskingFacts(*snapshot);
   std::string denial;
+  std::string sqlstate = "42501";
   if (!f) {
     Tally("", "fast-path-function-call", v1::ACTION_DENY);
     denial = absl::StrCat("fast-path call of function ", call.function_oid,
@@ -403,14 +453,20 @@ absl::Status StatementGuard::OnFunctionCall(std::string_view message,
                           f->name,
                           " returns large-object bytes unmasked: read it "
                           "with SELECT lo_get(...) instead");
-  } else if (!Denied(absl::StrCat("SELECT pg_catalog.", f->name, "()"), /*parsing=*/false,
-                     &denial)) {
-    out->append(message);
-    return Expect(RequestLedger::Await::kReady);
+  } else {
+    const std::string sql = absl::StrCat("SELECT pg_catalog.", f->name, "()");
+    Verdict v = Decide(sql, /*parsing=*/false);
+    if (v.kind == Verdict::Kind::kHold) return BeginHold(message, 'F', sql, v);
+    if (v.kind == Verdict::Kind::kAllow) {
+      out->append(message);
+      return Expect(RequestLedger::Await::kReady);
+    }
+    sqlstate = std::move(v.sqlstate);
+    denial = std::move(v.denial);
   }
   spdlog::info("session {}: fast-path function call {} refused for {}", session_id_,
                call.function_oid, subject_.identity);
-  out->append(pgwire::BuildQuery(absl::StrCat("SELECT NULL::\"", NewMarker(denial), "\"")));
+  out->append(pgwire::BuildQuery(markers_.FailingQuery(std::move(sqlstate), std::move(denial))));
   if (auto st = Expect(RequestLedger::Await::kCompletion); !st.ok()) return st;
   return Expect(RequestLedger::Await::kReady);
 }
@@ -420,16 +476,7 @@ void StatementGuard::DecideBackendMessage(std::string_view message, std::string*
   auto parsed = frame.has_message() ? pgwire::ParseBackend(frame.message())
                                     : absl::StatusOr<pgwire::BackendMessage>(frame.status());
   auto* err = parsed.ok() ? std::get_if<pgwire::ErrorResponse>(&*parsed) : nullptr;
-  if (err) {
-    std::string_view text = err->message();
-    for (auto it = pending_.begin(); it != pending_.end(); ++it) {
-      if (text.find(it->first) == std::string_view::npos) continue;
-      out->append(pgwire::BuildErrorResponse("ERROR", "42501", it->second));
-      // Earlier denials were skipped by the server (already discarding until Sync).
-      pending_.erase(pending_.begin(), it + 1);
-      return;
-    }
-  }
+  if (err && markers_.Rewrite(err->message(), out)) return;
   out->append(message);
 }
 

@@ -1,15 +1,11 @@
-// Statement policy on the wire (issue 4): every statement the client sends is classified and
+// Statement policy on the wire: every statement the client sends is classified and
 // decided before the database sees it. Pure and I/O-free: bytes in, bytes out.
 //
-// How a denial reaches the client: the denied Query, Parse or FunctionCall is replaced by a
-// statement that fails during parse analysis, `SELECT NULL::"<marker>"` (a type that cannot
-// exist), so the denied text never reaches the server. The server then answers at exactly the
-// point the client expects an answer (at Parse for the extended protocol), runs its own error
-// recovery (discard until Sync), and leaves an open transaction aborted, as a real error would.
-// On the way back, that error (recognised by its random, per-session marker) is replaced with
-// ErrorResponse 42501 naming the policy, the rule and its message. A statement allowed at Parse
-// is decided again at Execute when the policy changed in between; a refused Execute names a
-// portal that does not exist (the marker), so the server fails it at that point.
+// How a denial reaches the client: denial_markers.h (the denied text never reaches the server;
+// the client gets ErrorResponse 42501 naming the policy, the rule and its message at the point
+// it expects an answer). A statement allowed at Parse is decided again at Execute when the
+// policy changed in between. A statement that requires approval is held (statement_hold.h)
+// when holds are enabled, else refused.
 //
 // The guard also keeps the database reading text as the classifier does (parser_settings.h):
 // statements that would change standard_conforming_strings or client_encoding to an unsafe
@@ -39,9 +35,11 @@
 #include "agent/decision_counters.h"
 #include "agent/policy_holder.h"
 #include "agent/session/catalog_loader.h"
+#include "agent/session/denial_markers.h"
 #include "agent/session/function_catalog.h"
 #include "agent/session/message_walker.h"
 #include "agent/session/request_ledger.h"
+#include "agent/session/statement_hold.h"
 #include "common/pgwire/frontend_messages.h"
 #include "common/policy/evaluator.h"
 #include "common/sql/classifier.h"
@@ -64,9 +62,6 @@ class StatementGuard {
   // Named statements and portals tracked for the Execute re-check; beyond this many the
   // tracking starts afresh (what was allowed at Parse then runs without a re-check).
   static constexpr size_t kMaxTracked = 10000;
-  // Denials whose error has not come back yet; older ones are forgotten (the server skipped
-  // them because an earlier error in the same pipeline already put it in discard mode).
-  static constexpr size_t kMaxPendingDenials = 1024;
 
   // Every decision is also counted in *decisions, when given (it must outlive the guard).
   StatementGuard(const PolicyHolder& policy, sql::ClassifierCache& cache, policy::Subject subject,
@@ -105,14 +100,32 @@ class StatementGuard {
   // ahead of them when the function catalog must be reloaded, else empty.
   std::string OnIdle(std::chrono::steady_clock::time_point now);
 
+  // Holding (statement_hold.h). Off: a statement that requires approval is refused. On: it is
+  // held, its Query, Execute or FunctionCall and everything pipelined after it kept from the
+  // database until Release(); a Parse of it passes (parsing and describing run nothing), and
+  // each Execute of it is held again.
+  void set_holds_enabled(bool on) { holds_enabled_ = on; }
+  bool holding() const { return hold_.active(); }
+  const HoldFacts& held() const { return hold_.facts(); }
+  // Ends the hold as decided; appends to *out what now goes to the database: the held message
+  // as sent (forward) or the guard's failing replacement (refuse), then what was pipelined
+  // behind it, decided afresh (it may start a new hold). FailedPrecondition when nothing is held.
+  [[nodiscard]] absl::Status Release(const HoldRelease& release, std::string* out);
+  // Drops what is held (the client is gone, or the session ends): nothing of it is sent.
+  void Abandon() { hold_.Take(); }
+
   static constexpr auto kFunctionCatalogMaxAge = std::chrono::seconds(60);
   static constexpr auto kFunctionCatalogRetry = std::chrono::seconds(5);
 
  private:
   struct Verdict {
-    bool denied = false;
-    std::string denial;  // the client's message when denied
+    enum class Kind : uint8_t { kAllow, kDeny, kHold };
+    Kind kind = Kind::kAllow;
+    std::string denial;  // kDeny: the client's message
+    std::string sqlstate = "42501";
+    policy::Decision decision;  // what the policy said (kHold: the rule that holds it)
     std::shared_ptr<const sql::ClassifiedBatch> batch;
+    bool denied() const { return kind == Kind::kDeny; }
   };
   // Decides a Query or Parse text.
   // `parsing`: the database will parse the text next (Query, Parse), not run a statement it
@@ -131,8 +144,11 @@ class StatementGuard {
   // A message while the function catalog load is in flight: true when it was part of the
   // load's answer (then it is not the client's).
   bool OnFunctionCatalogMessage(std::string_view message);
-  // True (and the client's message in *denial) when the statement text is denied.
-  bool Denied(std::string_view sql, bool parsing, std::string* denial);
+  // The verdict for a held message dispatched again, as `r` decides it.
+  Verdict Released(Verdict v, HoldRelease r);
+  // Holds `message` (type 'Q', 'E' or 'F', running `sql`) as `v` says.
+  absl::Status BeginHold(std::string_view message, char type, std::string_view sql,
+                         const Verdict& v);
   // True (with *d naming the reason) when a policy with column rules says
   // `masking_unknown: deny` and the text has a result column of unknown origin.
   bool UnknownLineageDenied(const v1::PolicySnapshot& snapshot, std::string_view sql,
@@ -162,21 +178,19 @@ class StatementGuard {
     std::string sql;
     int64_t version = 0;
     bool changes_prepared = false;  // a SQL PREPARE or DEALLOCATE
+    bool needs_approval = false;    // each Execute is held (holds enabled)
   };
   // The statement a portal runs (pending Bind and Parse first, then confirmed ones).
   std::optional<Statement> PortalStatement(const std::string& portal) const;
   absl::Status DecideFrontendMessage(std::string_view message, std::string* out);
   void DecideBackendMessage(std::string_view message, std::string* out);
-  std::string NewMarker(std::string denial);
 
   const PolicyHolder& policy_;
   sql::ClassifierCache& cache_;
   policy::Subject subject_;
   std::string session_id_;
   DecisionCounters* decisions_;  // may be null
-  std::string marker_prefix_;    // "warden_denied_<random hex>_"
-  uint64_t next_denial_ = 0;
-  std::deque<std::pair<std::string, std::string>> pending_;  // marker -> client message
+  DenialMarkers markers_;
   MessageWalker frontend_;
   MessageWalker backend_;
   sql::PreparedStatements prepared_;  // SQL PREPAREs the server confirmed
@@ -184,6 +198,10 @@ class StatementGuard {
   std::unordered_map<std::string, Statement> statements_;
   std::unordered_map<std::string, std::string> portals_;
   RequestLedger ledger_;
+  StatementHold hold_;
+  bool holds_enabled_ = false;
+  // Set while a held message is dispatched again: its outcome, decided by the releaser.
+  std::optional<HoldRelease> release_;
   // A Bind or Execute was forwarded since the last Sync: something may have run that the
   // server has not reported on yet.
   bool ran_since_sync_ = false;

@@ -10,13 +10,53 @@ std::string TrafficSeam::StartFunctionCatalogLoad() {
 
 absl::Status TrafficSeam::FrontendBytes(std::string* bytes) {
   frontend_bytes_ += bytes->size();
+  switch (state()) {
+    case QueryState::kHeld:
+      return HeldBytes(bytes);
+    case QueryState::kReady:
+      return ClientBytes(bytes, /*ready=*/true);
+    case QueryState::kInQuery:
+    case QueryState::kCopyIn:
+    case QueryState::kCopyOut:
+      return ClientBytes(bytes, /*ready=*/false);
+  }
+  return absl::InternalError("unknown query state");
+}
+
+absl::Status TrafficSeam::HeldBytes(std::string* bytes) {
+  scratch_.clear();
+  if (auto st = guard_->Frontend(*bytes, &scratch_); !st.ok()) return st;
+  if (!scratch_.empty()) return absl::InternalError("bytes passed a held statement");
+  bytes->clear();
+  return absl::OkStatus();
+}
+
+absl::Status TrafficSeam::ClientBytes(std::string* bytes, bool ready) {
   if (guard_) {
     scratch_.clear();
     if (auto st = guard_->Frontend(*bytes, &scratch_); !st.ok()) return st;
     bytes->swap(scratch_);
   }
+  return AfterGuard(bytes, ready);
+}
+
+absl::Status TrafficSeam::ReleaseHold(const HoldRelease& release, std::string* out) {
+  if (state() != QueryState::kHeld) return absl::FailedPreconditionError("no statement is held");
+  const bool ready = phase_.state(/*held=*/false) == QueryState::kReady;
+  out->clear();
+  if (auto st = guard_->Release(release, out); !st.ok()) return st;
+  return AfterGuard(out, ready);
+}
+
+bool TrafficSeam::AbandonHold() {
+  if (state() != QueryState::kHeld) return false;
+  guard_->Abandon();
+  return true;
+}
+
+absl::Status TrafficSeam::AfterGuard(std::string* bytes, bool ready) {
   // Idle before these bytes: nothing outstanding, both directions at a message boundary.
-  const bool idle = awaiting_ready_ == 0 && !unsynced_ && !terminated_ && frontend_.at_boundary() &&
+  const bool idle = ready && !phase_.terminated() && frontend_.at_boundary() &&
                     backend_.at_boundary() && !bytes->empty() && (*bytes)[0] != 'X';
   // The agent's own queries, to go before the client's bytes: the guard's first (its answer is
   // taken out of the stream before the masker sees it), then the masker's.
@@ -28,31 +68,7 @@ absl::Status TrafficSeam::FrontendBytes(std::string* bytes) {
   }
   // What follows tracks the client's bytes the database gets (the agent's own queries and their
   // answers are the guard's and the masker's business: neither is seen here).
-  frontend_.Feed(*bytes, [this](char tag) {
-    switch (tag) {
-      case 'Q':  // Query
-      case 'F':  // FunctionCall
-        ++awaiting_ready_;
-        break;
-      case 'S':  // Sync
-        ++awaiting_ready_;
-        unsynced_ = false;
-        break;
-      case 'X':
-        terminated_ = true;
-        break;
-      case 'P':  // Parse, Bind, Describe, Execute, Close, Flush
-      case 'B':
-      case 'D':
-      case 'E':
-      case 'C':
-      case 'H':
-        unsynced_ = true;
-        break;
-      default:  // CopyData/CopyDone/CopyFail belong to the Query that started the COPY
-        break;
-    }
-  });
+  frontend_.Feed(*bytes, [this](char tag) { phase_.OnFrontend(tag); });
   if (!ahead.empty()) bytes->insert(0, ahead);
   return absl::OkStatus();
 }
@@ -70,15 +86,15 @@ absl::Status TrafficSeam::BackendBytes(std::string* bytes) {
     bytes->swap(scratch_);
   }
   backend_.Feed(*bytes, [this](char tag) {
-    if (tag == 'Z' && awaiting_ready_ > 0) --awaiting_ready_;
+    phase_.OnBackend(tag);
     if (guard_) guard_->OnServerMessage(tag);
   });
   return absl::OkStatus();
 }
 
 bool TrafficSeam::IdleForTerminate() const {
-  return !terminated_ && frontend_.at_boundary() && backend_.at_boundary() &&
-         awaiting_ready_ == 0 && !unsynced_;
+  return !phase_.terminated() && frontend_.at_boundary() && backend_.at_boundary() &&
+         phase_.state(/*held=*/false) == QueryState::kReady;
 }
 
 }  // namespace warden::agent

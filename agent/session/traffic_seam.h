@@ -3,8 +3,9 @@
 // passes BackendBytes() before it goes into a tunnel frame. Both get the buffer mutably so that
 // the next layer (statement enforcement, result masking, recording) can decode and rewrite
 // messages here without touching the pump: the statement guard, then the result masker on
-// what the database sends; it also follows message boundaries, to know whether the session is
-// idle.
+// what the database sends. It follows message boundaries and dispatches the client's bytes by
+// the session's query state (query_phase.h): ready (the agent's own queries may go first),
+// held (everything goes to the hold), or a query, a COPY in either direction under way.
 #pragma once
 
 #include <cstdint>
@@ -12,9 +13,10 @@
 #include <string>
 
 #include "absl/status/status.h"
-#include "agent/session/message_boundary.h"
+#include "agent/session/query_phase.h"
 #include "agent/session/result_masker.h"
 #include "agent/session/statement_guard.h"
+#include "common/pgwire/message_boundary.h"
 
 namespace warden::agent {
 
@@ -37,27 +39,41 @@ class TrafficSeam {
   std::string StartFunctionCatalogLoad();
   bool loading_function_catalog() const { return guard_ && guard_->loading_function_catalog(); }
 
-  // True when no request is outstanding: both directions are at a message boundary, every
-  // Query/Sync/FunctionCall has had its ReadyForQuery, no extended-protocol message waits for
-  // a Sync, and the client has not already sent Terminate. Then a Terminate ('X') ends the
-  // server's session cleanly
+  QueryState state() const { return phase_.state(guard_ && guard_->holding()); }
+  // The statement held (state() is kHeld), or nullptr.
+  const HoldFacts* held() const { return state() == QueryState::kHeld ? &guard_->held() : nullptr; }
+  // Ends the hold as decided: *out gets the bytes for the database now (the held message as
+  // sent or its failing replacement, then what was pipelined behind it, decided afresh).
+  // FailedPrecondition when nothing is held; another error ends the session.
+  [[nodiscard]] absl::Status ReleaseHold(const HoldRelease& release, std::string* out);
+  // Drops a held statement unsent (the client left, or the session ends); true if one was held.
+  bool AbandonHold();
+
+  // True when no request is outstanding at the database: both directions are at a message
+  // boundary, the query state (a hold aside: nothing of it was sent) is ready, and the client
+  // has not already sent Terminate. Then a Terminate ('X') ends the server's session cleanly
   // (https://www.postgresql.org/docs/15/protocol-flow.html#id-1.10.6.7.10).
   bool IdleForTerminate() const;
   // The client sent Terminate: the database closing the connection is the end it asked for.
-  bool client_terminated() const { return terminated_; }
+  bool client_terminated() const { return phase_.terminated(); }
 
   uint64_t frontend_bytes() const { return frontend_bytes_; }
   uint64_t backend_bytes() const { return backend_bytes_; }
 
  private:
+  // The client's bytes in each state: all to the hold; or through the guard, then the rest of
+  // the seam (`ready`: nothing was outstanding before them).
+  absl::Status HeldBytes(std::string* bytes);
+  absl::Status ClientBytes(std::string* bytes, bool ready);
+  // What the guard let through: the agent's own queries ahead when idle, the masker, the state.
+  absl::Status AfterGuard(std::string* bytes, bool ready);
+
   std::unique_ptr<StatementGuard> guard_;
   std::unique_ptr<ResultMasker> masker_;
   std::string scratch_;  // the guard's (then the masker's) output, swapped with the caller's buffer
-  MessageBoundaryTracker frontend_;
-  MessageBoundaryTracker backend_;
-  int64_t awaiting_ready_ = 0;  // Query/Sync/FunctionCall sent minus ReadyForQuery received
-  bool unsynced_ = false;       // an extended-protocol message since the last Sync
-  bool terminated_ = false;     // the client sent Terminate
+  pgwire::MessageBoundaryTracker frontend_;
+  pgwire::MessageBoundaryTracker backend_;
+  QueryPhase phase_;
   uint64_t frontend_bytes_ = 0;
   uint64_t backend_bytes_ = 0;
 };

@@ -209,6 +209,7 @@ void TunnelSession::ReadTunnel() {
         held_inbound_ = r.frame.payload;
         return;
       case tunnel::FrameType::kCancel:
+        if (seam_.state() == QueryState::kHeld) return WithdrawHold();
         SendCancel();
         continue;
       default:
@@ -231,10 +232,18 @@ void TunnelSession::ReadTunnel() {
 // ---- The pump.
 
 void TunnelSession::WriteUpstream(std::string_view client_bytes) {
-  upstream_out_.assign(client_bytes);
-  if (auto st = seam_.FrontendBytes(&upstream_out_); !st.ok()) {
+  std::string bytes(client_bytes);
+  if (auto st = seam_.FrontendBytes(&bytes); !st.ok()) {
+    // Past the bound a hold keeps: the client is told why.
+    if (absl::IsResourceExhausted(st)) return CloseTunnel("54000", std::string(st.message()));
     return CloseTunnel("08P01", absl::StrCat("protocol violation: ", st.message()));
   }
+  StartUpstreamWrite(std::move(bytes));
+}
+
+// Bytes for the database after the seam; the tunnel is read again once they are written.
+void TunnelSession::StartUpstreamWrite(std::string bytes) {
+  upstream_out_ = std::move(bytes);
   if (upstream_out_.empty()) return ReadTunnel();
   upstream_writing_ = true;
   upstream_.AsyncWrite(
@@ -279,8 +288,22 @@ void TunnelSession::ForwardBackendBytes() {
     if (absl::IsFailedPrecondition(st)) return CloseTunnel("08P01", std::string(st.message()));
     return CloseTunnel("08P01", absl::StrCat("the database broke the protocol: ", st.message()));
   }
+  // Whole messages only (a small trailing part waits for the rest): a kill or an error ending
+  // the session then follows a whole message, never lands inside a row the client is reading.
+  to_client_.Cut(&data_out_);
   if (data_out_.empty()) return ReadUpstream();
   QueueData();
+}
+
+// The client cancelled while its statement waits for a decision: nothing of it ran, so the
+// database gets no cancel; the client gets the cancel's error where the result would come.
+void TunnelSession::WithdrawHold() {
+  spdlog::info("session {}: the client cancelled its statement waiting for approval", session_id());
+  std::string bytes;
+  if (auto st = seam_.ReleaseHold(HoldRelease::Cancelled(), &bytes); !st.ok()) {
+    return CloseTunnel("08P01", absl::StrCat("protocol violation: ", st.message()));
+  }
+  StartUpstreamWrite(std::move(bytes));
 }
 
 void TunnelSession::SendCancel() {
@@ -300,6 +323,9 @@ void TunnelSession::CloseTunnel(const std::string& sqlstate, const std::string& 
   if (Stopping()) return;
   phase_ = Phase::kClosing;
   spdlog::info("session {}: closing tunnel: {} ({})", session_id(), message, sqlstate);
+  if (seam_.AbandonHold()) {
+    spdlog::info("session {}: its statement waiting for approval was withdrawn", session_id());
+  }
   upstream_.Close();
   resolver_.cancel();
   if (tunnel_gone_) return Finish();
@@ -326,6 +352,10 @@ void TunnelSession::GatewayGone(const std::string& why) {
   if (!why.empty()) spdlog::warn("session {}: tunnel: {}", session_id(), why);
   tunnel_.Close();
   tunnel_resolver_.cancel();
+  if (seam_.AbandonHold()) {
+    spdlog::info("session {}: the client left; its statement waiting for approval was withdrawn",
+                 session_id());
+  }
   bool polite = phase_ == Phase::kPumping && !upstream_writing_ && seam_.IdleForTerminate();
   if (phase_ != Phase::kDone) phase_ = Phase::kClosing;
   resolver_.cancel();

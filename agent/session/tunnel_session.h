@@ -33,6 +33,7 @@
 #include "agent/session/traffic_seam.h"
 #include "agent/session/upstream_handshake.h"
 #include "agent/session/upstream_stream.h"
+#include "common/pgwire/message_boundary.h"
 #include "common/sql/classifier_cache.h"
 #include "common/tunnel/tunnel_frame.h"
 #include "warden/v1/agent.pb.h"
@@ -125,6 +126,8 @@ class TunnelSession : public std::enable_shared_from_this<TunnelSession> {
   void OnTunnelWritten(asio::error_code ec, bool was_data, bool was_last, size_t payload);
   void ReadTunnel();
   void WriteUpstream(std::string_view client_bytes);
+  void StartUpstreamWrite(std::string bytes);
+  void WithdrawHold();
   void OnUpstreamWritten(asio::error_code ec);
   void ReadUpstream();
   void OnUpstreamData(asio::error_code ec, size_t n);
@@ -175,7 +178,8 @@ class TunnelSession : public std::enable_shared_from_this<TunnelSession> {
   };
   std::deque<Outgoing> tunnel_queue_;
   bool tunnel_writing_ = false;
-  std::string data_out_;      // database bytes after the seam, going out as data frames
+  std::string data_out_;  // database bytes after the seam, going out as data frames
+  pgwire::WholeMessageCutter to_client_{kMaxFrameBytes};
   bool data_queued_ = false;  // data_out_ is queued or being written
   size_t data_sent_ = 0;      // how much of data_out_ is written
   char data_header_[tunnel::kHeaderSize] = {};

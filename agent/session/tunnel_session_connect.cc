@@ -318,8 +318,9 @@ void TunnelSession::EnterPump() {
   if (backend_key_) ready.set_backend_process_id(backend_key_->process_id);
   handshake_.reset();  // the password is already wiped; drop the rest too
   QueueControl(tunnel::FrameType::kReady, ready);
-  if (!startup_out_.empty()) {
-    data_out_ = std::exchange(startup_out_, {});  // already through the seam
+  data_out_ = std::exchange(startup_out_, {});  // already through the seam
+  to_client_.Cut(&data_out_);
+  if (!data_out_.empty()) {
     QueueData();
   } else {
     ReadUpstream();

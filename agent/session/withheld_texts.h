@@ -1,4 +1,4 @@
-// Error and notice texts under column rules (issue 5, item 4). A failing cast, a constraint
+// Error and notice texts under column rules. A failing cast, a constraint
 // violation or a RAISE prints the value it touched ("invalid input syntax for type integer:
 // \"Customer 1\"", "Key (email)=(...) already exists", "Failing row contains (...)"), and a
 // column rule has no detector to find it there. So when the statement an error or notice

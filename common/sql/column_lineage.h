@@ -1,4 +1,4 @@
-// Column lineage of a statement's result, for masking that follows the data (issue 5, item 3).
+// Column lineage of a statement's result, for masking that follows the data.
 //
 // RowDescription names the table column behind a plain column reference, but says nothing (table
 // OID 0) about `upper(email)`, `email::text`, `row_to_json(c)`, `string_agg(email, ',')`, a CTE

@@ -202,7 +202,7 @@ def main():
             print(f"{name:9} 1M rows: SELECT {reads[(name, 'select')]:.2f} s, COPY "
                   f"{reads[(name, 'copy')]:.2f} s", flush=True)
 
-        # Masking (issue 5): the same reads with content detectors on every text value, and
+        # Masking: the same reads with content detectors on every text value, and
         # the time a 100-row result takes with and without them.
         import psycopg2
         small = "SELECT i, md5(i::text), 'user' || i || '@example.com' FROM generate_series(1, 100) i"

@@ -1,4 +1,4 @@
-"""Column masking's cost (issue 5), in one run on one PostgreSQL, through gateway and agent:
+"""Column masking's cost, in one run on one PostgreSQL, through gateway and agent:
 
   - a 1M-row table read whole (SELECT and COPY TO STDOUT) with two of its three columns masked
     by column rules, against the same reads with the rules removed (target: >= 0.7x);

@@ -1,4 +1,4 @@
-// Masking throughput on one core (issue 5: masking two columns of a 1M-row stream must keep
+// Masking throughput on one core (target: masking two columns of a 1M-row stream must keep
 // >= 0.7x the unmasked throughput, so content masking must run at well over a few million
 // values/s for values without trigger characters). Not run in CI: `masking_bench [N]`.
 //

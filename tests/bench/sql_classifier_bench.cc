@@ -1,4 +1,4 @@
-// Classifier throughput on one core (issue 4: >= 50,000 distinct short statements per second),
+// Classifier throughput on one core (target: >= 50,000 distinct short statements per second),
 // uncached and through ClassifierCache. Not run in CI: `sql_classifier_bench [N]`.
 #include <chrono>
 #include <cstdio>

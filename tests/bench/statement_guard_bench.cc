@@ -1,4 +1,4 @@
-// What statement enforcement costs per statement on the cached path (issue 4: classification
+// What statement enforcement costs per statement on the cached path (target: classification
 // may add at most 5% to pgbench -S throughput). Runs pgbench -S's exchange (a Query with a new
 // aid each time, then RowDescription, DataRow, CommandComplete, ReadyForQuery) through the
 // agent's TrafficSeam with and without a StatementGuard, on one thread. Run by hand:

@@ -2,9 +2,15 @@
 // client byte stream, fed in pieces of any size, and any policy built from the input, no
 // statement text that reaches the database is one the policy does not allow. Every Query and
 // Parse the guard lets through is decided again here, alone, with the policy evaluator: it must
-// be ALLOW (require_approval is refused until approvals exist), or be the guard's own
-// replacement for a denied statement (`SELECT NULL::"warden_denied_<hex>_<n>"`, which fails in
-// the database's parse analysis).
+// be ALLOW, or be the guard's own replacement for a denied statement
+// (`SELECT NULL::"warden_denied_<hex>_<n>"`, which fails in the database's parse analysis).
+//
+// Holds (statement_hold.h), when the input's bits turn them on: a statement that requires
+// approval is held, and released here by a rule the bits choose (refuse all, forward all, or
+// alternate). While a statement is held the guard lets nothing through; a Query that requires
+// approval reaches the database only as often as a held Query was forwarded (never when all are
+// refused). A Parse of such a statement passes (its Execute is what is held; the unit tests of
+// the hold cover Execute).
 //
 // Decided alone, a text is read without the session's context, which the guard has: an
 // `EXECUTE` of a statement the session prepared (decided by its body), so such statements are
@@ -58,6 +64,10 @@ std::string PolicyYaml(uint16_t bits) {
   if (bits & (1 << 10)) {
     y += "  - {name: hold-deletes, match: {commands: [DELETE]}, action: require_approval}\n";
   }
+  if (bits & (1 << 14)) {
+    y +=
+        "  - {name: hold-updates, match: {commands: [UPDATE, INSERT]}, action: require_approval}\n";
+  }
   if (bits & (1 << 11)) {
     y += "masking:\n  - {name: emails, columns: [\"*.email\"], strategy: redact}\n";
   }
@@ -80,17 +90,21 @@ bool IsDenialMarker(std::string_view sql) {
   return true;
 }
 
-void CheckForwarded(std::string_view sql, const v1::PolicySnapshot& snap,
-                    const policy::Subject& subject) {
-  if (IsDenialMarker(sql)) return;
+// Checks one statement text the database got; returns true when it is one that requires
+// approval (then allowed only as held and forwarded, or at Parse, by the caller).
+bool CheckForwarded(std::string_view sql, const v1::PolicySnapshot& snap,
+                    const policy::Subject& subject, bool holds) {
+  if (IsDenialMarker(sql)) return false;
   sql::ClassifiedBatch batch = sql::Classify(sql);
   // An EXECUTE is decided by the body the session prepared: the rest of the text is checked.
   std::erase_if(batch.statements, [](const sql::ClassifiedStatement& s) {
     return std::find(s.commands.begin(), s.commands.end(), "EXECUTE") != s.commands.end();
   });
-  if (batch.parsed && batch.statements.empty()) return;
+  if (batch.parsed && batch.statements.empty()) return false;
   const policy::Decision d = policy::Evaluate(snap, subject, batch);
+  if (holds && d.action == v1::ACTION_REQUIRE_APPROVAL) return true;
   if (d.action != v1::ACTION_ALLOW) __builtin_trap();
+  return false;
 }
 
 }  // namespace
@@ -113,13 +127,33 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   sql::ClassifierCache cache;  // per input, so a finding does not depend on earlier inputs
   const policy::Subject subject{"claude", {"ai"}, "demo"};
   agent::StatementGuard guard(holder, cache, subject, "ses_fuzz");
+  const int release_mode = (bits >> 12) & 3;  // 0: no holds; 1 refuse, 2 forward, 3 alternate
+  guard.set_holds_enabled(release_mode != 0);
+  size_t releases = 0;
+  size_t forwarded_queries = 0;
 
   std::string to_database;
-  while (!in.empty()) {
+  bool ended = false;
+  while (!in.empty() && !ended) {
     const std::string_view chunk = in.substr(0, piece);
     in.remove_prefix(chunk.size());
-    if (!guard.Frontend(chunk, &to_database).ok()) break;  // the session ends here
+    const bool was_holding = guard.holding();
+    const size_t before = to_database.size();
+    if (!guard.Frontend(chunk, &to_database).ok()) break;               // the session ends here
+    if (was_holding && to_database.size() != before) __builtin_trap();  // passed a hold
+    while (guard.holding()) {
+      const bool forward = release_mode == 2 || (release_mode == 3 && releases % 2 == 1);
+      ++releases;
+      if (forward && guard.held().message_type == 'Q') ++forwarded_queries;
+      const agent::HoldRelease r =
+          forward ? agent::HoldRelease::Forward() : agent::HoldRelease::Refuse("42501", "refused");
+      if (!guard.Release(r, &to_database).ok()) {
+        ended = true;
+        break;
+      }
+    }
   }
+  size_t approval_queries = 0;
   // What reached the database, framed as the server frames it: every Query and Parse allowed.
   // Other messages may be malformed inside (the server then refuses them with an error).
   std::string_view rest = to_database;
@@ -136,12 +170,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (message[0] != 'Q' && message[0] != 'P') continue;
     auto r = pgwire::DecodeFrontend(message);
     if (!r.has_message()) __builtin_trap();  // a statement text must be one the guard read
+    const bool holds = release_mode != 0;
     if (const auto* q = std::get_if<pgwire::Query>(&r.message())) {
-      CheckForwarded(q->sql, *snap, subject);
+      approval_queries += CheckForwarded(q->sql, *snap, subject, holds) ? 1 : 0;
     } else if (const auto* p = std::get_if<pgwire::Parse>(&r.message())) {
-      CheckForwarded(p->query, *snap, subject);
+      CheckForwarded(p->query, *snap, subject, holds);
     }
   }
+  if (approval_queries > forwarded_queries) __builtin_trap();  // one went without a release
   // Messages the guard does not decide on (COPY data, Bind, Describe, ...) stream as they
   // arrive, so the input may end inside one; a statement text is held until it is whole.
   if (!rest.empty() && (rest[0] == 'Q' || rest[0] == 'P')) __builtin_trap();

@@ -1,4 +1,4 @@
-"""Limits before authentication (issue 13, item 4): connections that have not authenticated are
+"""Limits before authentication: connections that have not authenticated are
 capped per listener and per source address and closed after a short deadline, agent hosts' tunnels
 draw on a reserve strangers cannot fill, and a flood never costs the gateway more than the caps
 in file descriptors. Floods come from other loopback addresses (127.0.0.2, ...) than the

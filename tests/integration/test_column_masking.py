@@ -1,4 +1,4 @@
-"""Column masking in the agent (issue 5, second step): a result column fed by a masked table
+"""Column masking in the agent: a result column fed by a masked table
 column -- directly or through casts, aliases, functions, JSON, aggregates, subqueries, CTEs,
 UNION, joins, CASE, views and a materialized view -- is masked whole by the first matching rule
 of the policy, on every path a client can read it: the simple protocol (psql), the extended

@@ -1,5 +1,5 @@
 """Every statement-policy decision is counted by policy, rule and action in the agent, reported
-over its control stream, and shown by `wardenctl decisions list` (issue 4, item 5)."""
+over its control stream, and shown by `wardenctl decisions list`."""
 import json
 
 import pytest

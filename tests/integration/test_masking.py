@@ -1,4 +1,4 @@
-"""Result masking by content detectors in the agent (issue 5, first step): with a masking policy
+"""Result masking by content detectors in the agent: with a masking policy
 on, no raw email, card number or SSN of the demo customers reaches a client, whatever path the
 values take (casts, functions, JSON, aggregates, COPY, errors, notices, NOTIFY, binary results);
 with the masking rules removed, the same queries show them."""

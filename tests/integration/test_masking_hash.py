@@ -1,4 +1,4 @@
-"""The deployment-wide masking key (issue 5, `hash` strategy): the control plane creates it once,
+"""The deployment-wide masking key (the `hash` strategy): the control plane creates it once,
 keeps it sealed with the master key, and sends it sealed to each agent with the policy snapshot.
 A hashed value is then the same 16 hex digits in every session and after an agent or control
 plane restart, different values hash differently, and the key itself appears in no store file,

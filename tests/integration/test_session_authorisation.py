@@ -1,4 +1,4 @@
-"""A session never outlives its authorisation (issue 13, item 2): revoking its token, the token
+"""A session never outlives its authorisation: revoking its token, the token
 expiring, withdrawing the last policy that grants its identity the connection, or deleting the
 connection ends the live sessions it opened within a second, with a FATAL naming the reason.
 Sessions authorized otherwise go on."""

@@ -1,12 +1,13 @@
-"""wardenctl sessions kill (issue 13, item 3): a live session ends within a second, even inside a
-long statement; its client gets FATAL 57P01 with the reason, its database backend goes away,
-and other sessions are untouched. An unknown id exits 5."""
+"""wardenctl sessions kill: a live session ends within a second in every query state (a long
+statement, a COPY streaming in either direction, idle); its client gets FATAL 57P01 with the
+reason, its database backend goes away, and other sessions are untouched. An unknown id exits
+5."""
 import json
 import time
 
 import pytest
 
-from pgraw import RawSession, errors, query
+from pgraw import RawSession, errors, message, query
 from warden_fixtures import direct_value
 from warden_stack import wait_until
 
@@ -37,7 +38,7 @@ def fatal_after(raw):
     with pytest.raises(ConnectionError) as e:
         raw.until_ready()
     errs = errors(e.value.messages)
-    assert len(errs) == 1, e.value.messages
+    assert len(errs) == 1, (len(e.value.messages), e.value.messages[-3:])
     return errs[0]
 
 
@@ -67,6 +68,55 @@ def test_kill_ends_a_session_inside_a_long_statement(data_path):
     finally:
         victim.close()
         bystander.close()
+
+
+def backends_copying(s):
+    return direct_value(s, "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'COPY %'")
+
+
+def kill_within_a_second(s, victim, victim_id):
+    started = time.monotonic()
+    s.ctl("sessions", "kill", victim_id, "--reason", "runaway copy")
+    fatal = fatal_after(victim)
+    elapsed = time.monotonic() - started
+    assert fatal["C"] == "57P01", fatal
+    assert fatal["M"] == "terminating connection due to administrator command: runaway copy"
+    print(f"kill during COPY -> FATAL at the client in {elapsed * 1000:.0f} ms")
+    assert elapsed < 1.0, elapsed
+    wait_until("the backend to end", lambda: backends_copying(s) == 0, timeout=2)
+    assert victim_id not in live_ids(s)
+
+
+def test_kill_ends_a_session_during_copy_in(data_path):
+    s = data_path
+    direct_value(s, "CREATE TABLE IF NOT EXISTS kill_copy_in (n int)")
+    victim, victim_id = open_session(s, live_ids(s))
+    try:
+        victim.send(query("COPY kill_copy_in FROM STDIN"))
+        tag, _ = victim.read()
+        assert tag == b"G", tag  # CopyInResponse: the client now streams rows
+        victim.send(b"".join(message(b"d", f"{i}\n".encode()) for i in range(1000)))
+        wait_until("the COPY to run in the database", lambda: backends_copying(s) == 1)
+        kill_within_a_second(s, victim, victim_id)
+        # The COPY never finished: none of its rows are in the table.
+        assert direct_value(s, "SELECT count(*) FROM kill_copy_in") == 0
+    finally:
+        victim.close()
+
+
+def test_kill_ends_a_session_during_copy_out(data_path):
+    s = data_path
+    victim, victim_id = open_session(s, live_ids(s))
+    try:
+        victim.send(query("COPY (SELECT g, pg_sleep(0.001) FROM generate_series(1, 1000000) g) "
+                          "TO STDOUT"))
+        tag, _ = victim.read()
+        assert tag == b"H", tag  # CopyOutResponse
+        tag, _ = victim.read()
+        assert tag == b"d", tag  # rows are streaming
+        kill_within_a_second(s, victim, victim_id)
+    finally:
+        victim.close()
 
 
 def test_kill_of_an_idle_session_and_json_output(data_path):

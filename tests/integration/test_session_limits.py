@@ -1,4 +1,4 @@
-"""Limits after authentication (issue 13, item 5): one identity's live sessions on a connection are
+"""Limits after authentication: one identity's live sessions on a connection are
 capped (wardenctl connections create --max-sessions-per-identity, default 64), so one identity
 or one token cannot take every database connection; the session past the cap is refused with
 53300 naming the limit, other identities are not affected, and closing a session frees its

@@ -1,5 +1,5 @@
 """Statement policy in the agent: denied statements never reach the database, the client gets
-the rule's message, and the same connection keeps working (issue 4)."""
+the rule's message, and the same connection keeps working."""
 import os
 import subprocess
 

@@ -1,4 +1,4 @@
-"""A user's own function is judged by the database's volatility (issue 12, item 3): a SELECT
+"""A user's own function is judged by the database's volatility: a SELECT
 that calls a VOLATILE function, directly, through an operator, a view or a row-security
 policy, may write, so a read-only subject cannot run it. Each denial is proved by the rows
 still being there; STABLE functions and built-ins still read."""

@@ -138,7 +138,7 @@ TEST_CASE("message boundaries: tags found across any split") {
   std::string stream = pgwire::BuildQuery("select 1") + pgwire::BuildSync() +
                        pgwire::BuildCopyData(std::string(300, 'x')) + pgwire::BuildTerminate();
   for (size_t cut = 0; cut <= stream.size(); ++cut) {
-    MessageBoundaryTracker t;
+    warden::pgwire::MessageBoundaryTracker t;
     std::string tags;
     t.Feed(std::string_view(stream).substr(0, cut), [&](char tag) { tags += tag; });
     CHECK(t.at_boundary() ==
@@ -146,6 +146,31 @@ TEST_CASE("message boundaries: tags found across any split") {
     t.Feed(std::string_view(stream).substr(cut), [&](char tag) { tags += tag; });
     CHECK(tags == "QSdX");
     CHECK(t.at_boundary());
+  }
+}
+
+TEST_CASE("whole messages: a relayed stream is cut only between messages") {
+  const std::string big = pgwire::BuildCopyData(std::string(5000, 'y'));
+  const std::string stream = pgwire::BuildCopyData("1\t2\n") + pgwire::BuildCopyData("3\t4\n") +
+                             big + pgwire::BuildCommandComplete("COPY 3");
+  for (size_t piece = 1; piece <= stream.size(); piece += (piece < 20 ? 1 : 97)) {
+    warden::pgwire::WholeMessageCutter cutter(1000);
+    std::string relayed;
+    for (size_t at = 0; at < stream.size(); at += piece) {
+      std::string chunk = stream.substr(at, piece);
+      cutter.Cut(&chunk);
+      relayed += chunk;
+      // Between two messages, unless the large one is under way.
+      warden::pgwire::MessageBoundaryTracker t;
+      t.Feed(relayed, [](char) {});
+      const bool in_big =
+          relayed.size() > stream.size() - big.size() - 12 && relayed.size() < stream.size() - 12;
+      CHECK((t.at_boundary() || in_big));
+      CHECK(cutter.at_boundary() == t.at_boundary());
+      CHECK(cutter.kept() <= 1000);
+    }
+    CHECK(relayed == stream);
+    CHECK(cutter.kept() == 0);
   }
 }
 

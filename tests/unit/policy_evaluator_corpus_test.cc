@@ -2,8 +2,8 @@
 // classified, evaluated, and sent through the agent's StatementGuard both as a simple Query and
 // as an extended-protocol Parse/Bind/Execute/Sync. An allowed message reaches the database byte
 // for byte; a refused one never does, and the client gets ErrorResponse 42501 carrying the
-// decision's message where the server would have answered. Every evasion class of issue 4 has
-// corpus lines (comments, case, several statements, data-modifying CTEs, EXPLAIN ANALYZE,
+// decision's message where the server would have answered. Every evasion class of statement policy
+// has corpus lines (comments, case, several statements, data-modifying CTEs, EXPLAIN ANALYZE,
 // PREPARE/EXECUTE, DO, function bodies, COPY PROGRAM and COPY (query), rules, triggers,
 // SELECT INTO, casts and wrapping functions, quoted and unicode-escaped identifiers, schema
 // qualification, dollar quoting, cursors, set_config, SET ROLE, server file functions).
