@@ -5,9 +5,9 @@
 #include <cstdlib>
 #include <thread>
 
-#include "agent/control_client.h"
-#include "agent/identity_key.h"
-#include "agent/session/session_runner.h"
+#include "agent/control/control_client.h"
+#include "agent/control/identity_key.h"
+#include "agent/runtime/session_runner.h"
 #include "common/crypto/sealed_box.h"
 #include "common/grpcutil/grpc_util.h"
 #include "common/log/log.h"

@@ -3,8 +3,9 @@
 // protobuf-c, which visits every one of Node's ~250 oneof members for every node it writes; that
 // packing was two thirds of the classifier's time (about 15 of 25 us for a short statement).
 // Printing JSON and reading it back here costs under half as much and yields the same tree
-// (tests/unit/sql_parse_tree_test.cc and the fuzzer compare the two): pg_query.proto names each
-// field with the key the JSON printer uses (json_name), so the reader needs no table of its own.
+// (tests/unit/common/sql/sql_parse_tree_test.cc and the fuzzer compare the two): pg_query.proto
+// names each field with the key the JSON printer uses (json_name), so the reader needs no table of
+// its own.
 //
 // One known difference: libpg_query's JSON printer writes an Integer node's value only when it
 // is positive, so negative integer constants (`-5`, an array bound of -1) read back as 0. The

@@ -1,6 +1,6 @@
 // wardenctl policies explain: what the agent would do with statements for an identity on a
 // connection, under policy files (-f, offline) or the applied policies. The decisions come from
-// the agent's own code (agent/session/statement_explanation.h).
+// the agent's own code (agent/postgres/statement_explanation.h).
 #include <algorithm>
 #include <iostream>
 #include <iterator>
@@ -8,7 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "agent/session/statement_explanation.h"
+#include "agent/postgres/statement_explanation.h"
 #include "common/log/log.h"
 #include "common/policy/policy_yaml.h"
 #include "common/sql/statement_split.h"

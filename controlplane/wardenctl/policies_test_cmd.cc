@@ -1,12 +1,12 @@
 // wardenctl policies test: runs the `tests:` of policy files offline, with the agent's own
-// decisions (agent/session/policy_tests.h), and the check `policies apply` makes first.
+// decisions (agent/postgres/policy_tests.h), and the check `policies apply` makes first.
 #include <iostream>
 #include <memory>
 #include <set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "agent/session/policy_tests.h"
+#include "agent/postgres/policy_tests.h"
 #include "common/log/log.h"
 #include "controlplane/wardenctl/commands.h"
 #include "controlplane/wardenctl/errors.h"

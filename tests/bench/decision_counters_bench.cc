@@ -8,7 +8,7 @@
 #include <thread>
 #include <vector>
 
-#include "agent/decision_counters.h"
+#include "agent/enforcement/decision_counters.h"
 
 namespace {
 

@@ -11,7 +11,7 @@
 #include <memory>
 #include <string>
 
-#include "agent/session/traffic_seam.h"
+#include "agent/postgres/traffic_seam.h"
 #include "common/pgwire/pgwire.h"
 #include "common/policy/policy_yaml.h"
 

@@ -1,12 +1,12 @@
-// The agent's checks on control-stream directives (agent/control_trust.h) over arbitrary bytes a
-// gateway could send: they never crash, and nothing opens without the control plane's
+// The agent's checks on control-stream directives (agent/control/control_trust.h) over arbitrary
+// bytes a gateway could send: they never crash, and nothing opens without the control plane's
 // signature (the fuzzer cannot forge one).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 
-#include "agent/control_trust.h"
+#include "agent/control/control_trust.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const warden::crypto::Ed25519KeyPair controlplane =

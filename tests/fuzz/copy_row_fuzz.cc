@@ -1,4 +1,4 @@
-// RewriteCopyRow (agent/session/copy_row.h) on arbitrary rows: never crashes, copies unmasked
+// RewriteCopyRow (agent/postgres/copy_row.h) on arbitrary rows: never crashes, copies unmasked
 // fields byte for byte, and rewriting its own output with identity masks changes nothing (what
 // it escapes or quotes, it splits back into the same values).
 #include <cstddef>
@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "agent/session/copy_row.h"
+#include "agent/postgres/copy_row.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 2) return 0;

@@ -25,8 +25,8 @@
 #include <string>
 #include <string_view>
 
-#include "agent/policy_holder.h"
-#include "agent/session/statement_guard.h"
+#include "agent/enforcement/policy_holder.h"
+#include "agent/postgres/statement_guard.h"
 #include "common/pgwire/pgwire.h"
 #include "common/policy/evaluator.h"
 #include "common/policy/policy_yaml.h"

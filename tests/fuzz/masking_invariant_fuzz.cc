@@ -14,8 +14,8 @@
 #include <string_view>
 #include <vector>
 
-#include "agent/policy_holder.h"
-#include "agent/session/result_masker.h"
+#include "agent/enforcement/policy_holder.h"
+#include "agent/postgres/result_masker.h"
 #include "common/masking/detectors.h"
 #include "common/pgwire/pgwire.h"
 #include "common/policy/policy_yaml.h"

@@ -1,0 +1,43 @@
+// Loads the masking catalog (masking_catalog.h) in band, on the client's own session
+// connection: the masker sends one simple Query at a moment the session is idle, ahead of the
+// client's next message, and swallows its answer (RowDescription, DataRows, CommandComplete or
+// ErrorResponse, ReadyForQuery), which the server sends before answering the client. Reading
+// the catalog as the session's own role and in its own transaction state is what makes it
+// right: it sees the tables this role can see, including its temporary ones, and the DDL of
+// its own committed transactions. I/O-free.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "agent/enforcement/masking_catalog.h"
+
+namespace warden::agent {
+
+class CatalogLoader {
+ public:
+  // The Query message for `sql`; the load is in flight from now on.
+  std::string Start(std::string_view sql);
+  bool in_flight() const { return in_flight_; }
+
+  // A whole backend message while in flight: false when it is not part of the load's answer
+  // (asynchronous messages: notices, notifications, parameter changes), which must reach the
+  // client. When the load's ReadyForQuery arrives the load is over: rows() and status() hold
+  // the outcome.
+  bool OnMessage(std::string_view message);
+
+  // OK when the query succeeded; the server's error (or a framing or size error) otherwise.
+  const absl::Status& status() const { return status_; }
+  const std::vector<CatalogRow>& rows() const { return rows_; }
+  void Clear();
+
+ private:
+  bool in_flight_ = false;
+  absl::Status status_;
+  std::vector<CatalogRow> rows_;
+};
+
+}  // namespace warden::agent

@@ -1,0 +1,483 @@
+#include "agent/postgres/statement_guard.h"
+
+#include <algorithm>
+#include <cstdint>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "agent/postgres/fast_path_functions.h"
+#include "common/log/log.h"
+#include "common/pgwire/pgwire.h"
+#include "common/sql/parser_settings.h"
+
+namespace warden::agent {
+
+namespace {
+
+constexpr size_t kHeaderSize = pgwire::kHeaderSize;
+// Server error messages larger than this are passed through rather than held.
+constexpr size_t kMaxHeldError = 1 << 20;
+
+// Query, Parse and FunctionCall are decided; Bind, Execute, Close and Sync are followed for the
+// Execute re-check and the request ledger.
+bool HoldFrontend(char tag, uint32_t) {
+  return tag == 'Q' || tag == 'P' || tag == 'F' || tag == 'B' || tag == 'E' || tag == 'C' ||
+         tag == 'S';
+}
+
+constexpr const char* kParserSettingsRule = "parser-settings";
+constexpr const char* kStatementSizeRule = "statement-size";
+
+bool ChangesPrepared(const sql::ClassifiedBatch& batch) {
+  return std::any_of(batch.statements.begin(), batch.statements.end(), [](const auto& s) {
+    return s.command_tag == "PREPARE" || absl::StartsWith(s.command_tag, "DEALLOCATE");
+  });
+}
+
+// The first C string of a message body, and what follows it.
+std::string_view CString(std::string_view* body) {
+  size_t nul = body->find('\0');
+  if (nul == std::string_view::npos) nul = body->size();
+  std::string_view s = body->substr(0, nul);
+  body->remove_prefix(std::min(body->size(), nul + 1));
+  return s;
+}
+
+}  // namespace
+
+StatementGuard::StatementGuard(const PolicyHolder& policy, sql::ClassifierCache& cache,
+                               policy::Subject subject, std::string session_id,
+                               DecisionCounters* decisions)
+    : policy_(policy),
+      cache_(cache),
+      subject_(std::move(subject)),
+      session_id_(std::move(session_id)),
+      decisions_(decisions) {}
+
+absl::Status StatementGuard::Frontend(std::string_view in, std::string* out) {
+  changes_before_bytes_ = catalog_changes_;
+  // While a statement is held, every message behind it is kept whole for the hold.
+  auto hold = [this](char tag, uint32_t length) {
+    return hold_.active() || HoldFrontend(tag, length);
+  };
+  return WalkMessages(
+      in, out, kMaxHeldMessage, pgwire::IsFrontendTag, hold,
+      [this](std::string_view m, std::string* o) { return DecideFrontendMessage(m, o); },
+      frontend_);
+}
+
+absl::Status StatementGuard::Backend(std::string_view in, std::string* out) {
+  // While no denial is outstanding nothing is held: ErrorResponses pass like everything else.
+  // A server error larger than kMaxHeldError cannot be one of ours (ours are short).
+  // ParameterStatus is held too: every one is checked against what the classifier assumes.
+  // ReadyForQuery is held for the transaction status; all of the function catalog's answer.
+  auto hold = [this](char tag, uint32_t length) {
+    return (tag == 'E' && !markers_.empty() && length - 4 <= kMaxHeldError) || tag == 'S' ||
+           tag == 'Z' || function_loader_.in_flight();
+  };
+  auto any = [](char) { return true; };
+  return WalkMessages(
+      in, out, kMaxHeldError, any, hold,
+      [this](std::string_view m, std::string* o) {
+        if (function_loader_.in_flight() && OnFunctionCatalogMessage(m)) return absl::OkStatus();
+        if (m[0] == 'Z' && m.size() > kHeaderSize) txn_status_ = m[kHeaderSize];
+        if (m[0] == 'S') {
+          if (auto st = CheckParameterStatus(m); !st.ok()) return st;
+          o->append(m);
+          return absl::OkStatus();
+        }
+        DecideBackendMessage(m, o);
+        return absl::OkStatus();
+      },
+      backend_);
+}
+
+absl::Status StatementGuard::CheckParameterStatus(std::string_view message) {
+  auto frame = pgwire::DecodeFrame(message, kMaxHeldError + 4);
+  auto parsed = frame.has_message() ? pgwire::ParseBackend(frame.message())
+                                    : absl::StatusOr<pgwire::BackendMessage>(frame.status());
+  auto* ps = parsed.ok() ? std::get_if<pgwire::ParameterStatus>(&*parsed) : nullptr;
+  if (ps == nullptr) return absl::InvalidArgumentError("malformed ParameterStatus");
+  std::string problem = sql::LexingSettingProblem(ps->name, ps->value);
+  if (problem.empty()) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      absl::StrCat("Warden ended the session: the database reports ", std::string(ps->name), "=",
+                   std::string(ps->value),
+                   ", and Warden no longer reads statements as the database does (", problem, ")"));
+}
+
+void StatementGuard::OnServerMessage(char tag) {
+  ledger_.OnServerMessage(tag, [this](LedgerEffect&& e) { Apply(std::move(e)); });
+}
+
+void StatementGuard::Apply(LedgerEffect&& e) {
+  switch (e.kind) {
+    case LedgerEffect::Kind::kStatement:
+      if (statements_.size() >= kMaxTracked) statements_.clear();
+      statements_[e.name] =
+          Statement{std::move(e.target), e.version, e.changes_prepared, e.needs_approval};
+      break;
+    case LedgerEffect::Kind::kPortal:
+      if (portals_.size() >= kMaxTracked) portals_.clear();
+      portals_[e.name] = std::move(e.target);
+      break;
+    case LedgerEffect::Kind::kPrepared:
+      for (const sql::PreparedChange& c : e.prepared) sql::ApplyPreparedChange(c, &prepared_);
+      break;
+    case LedgerEffect::Kind::kNone:
+      break;
+  }
+}
+
+absl::Status StatementGuard::Expect(RequestLedger::Await await, LedgerEffect effect) {
+  if (!ledger_.Expect(await, std::move(effect))) {
+    return absl::ResourceExhaustedError("too many requests sent without reading their results");
+  }
+  return absl::OkStatus();
+}
+
+std::shared_ptr<const sql::ClassifiedBatch> StatementGuard::ClassifyForSession(
+    std::string_view sql) {
+  std::shared_ptr<const sql::ClassifiedBatch> batch = cache_.Get(sql);
+  bool executes = std::any_of(batch->statements.begin(), batch->statements.end(),
+                              [](const auto& s) { return s.command_tag == "EXECUTE"; });
+  if (!executes || (prepared_.empty() && ledger_.size() == 0)) return batch;
+  // A name an unconfirmed PREPARE or DEALLOCATE may change is unknown until the server answers:
+  // EXECUTE of it is opaque.
+  const std::vector<std::string> pending = ledger_.PendingPreparedNames();
+  if (pending.empty()) {
+    return std::make_shared<const sql::ClassifiedBatch>(sql::Classify(sql, &prepared_));
+  }
+  sql::PreparedStatements known;
+  if (std::find(pending.begin(), pending.end(), "") == pending.end()) {
+    known = prepared_;
+    for (const std::string& name : pending) known.erase(name);
+  }
+  return std::make_shared<const sql::ClassifiedBatch>(sql::Classify(sql, &known));
+}
+
+std::string StatementGuard::ParserSettingsDenial(std::string_view sql, bool parsing,
+                                                 const sql::ClassifiedBatch& batch) const {
+  if (parsing && (ledger_.awaiting_ready() > 0 || ran_since_sync_) &&
+      sql::TextDependsOnLexingSettings(sql)) {
+    return "this statement holds a backslash or a non-ASCII byte and was sent before the "
+           "database answered an earlier request, which may have changed how the database "
+           "reads such text (standard_conforming_strings, client_encoding): send it after the "
+           "earlier result has arrived";
+  }
+  return sql::SettingChangeProblem(batch);
+}
+
+StatementGuard::Verdict StatementGuard::Decide(std::string_view sql, bool parsing) {
+  Verdict v;
+  std::string why_write;  // why a read counts as a write (function_catalog.h)
+  PolicySnapshotPtr snapshot = policy_.Current();
+  policy::Decision d;
+  if (sql.size() > max_statement_bytes_) {
+    // Refused before it is parsed: parsing is the costly part, and it runs on a thread other
+    // sessions share.
+    static const auto* const kNotParsed = new std::shared_ptr<const sql::ClassifiedBatch>(
+        std::make_shared<const sql::ClassifiedBatch>());
+    v.batch = *kNotParsed;
+    d.action = v1::ACTION_DENY;
+    d.rule = kStatementSizeRule;
+    d.message =
+        absl::StrCat("denied by Warden rule \"", kStatementSizeRule, "\": the statement is ",
+                     sql.size(), " bytes, more than this agent's limit of ", max_statement_bytes_,
+                     " (--max-statement-bytes): split it, or send data with COPY");
+    Tally(d.policy, d.rule, d.action);
+    spdlog::info("session {}: statement of {} bytes refused for {}", session_id_, sql.size(),
+                 subject_.identity);
+    v.kind = Verdict::Kind::kDeny;
+    v.denial = d.message;
+    v.decision = std::move(d);
+    return v;
+  }
+  v.batch = WithCatalogEffects(ClassifyForSession(sql), &why_write);
+  if (std::string problem = ParserSettingsDenial(sql, parsing, *v.batch); !problem.empty()) {
+    d.action = v1::ACTION_DENY;
+    d.rule = kParserSettingsRule;
+    d.message = absl::StrCat("denied by Warden rule \"", kParserSettingsRule, "\": ", problem);
+  } else if (!snapshot) {
+    d.action = v1::ACTION_DENY;
+    d.rule = "no-policy";
+    d.message = "no policy has reached this agent yet; nothing is allowed";
+  } else {
+    d = policy::Evaluate(*snapshot, subject_, *v.batch);
+  }
+  if (d.action == v1::ACTION_ALLOW && snapshot &&
+      (ComputedSettingDenied(*snapshot, *v.batch, &d) ||
+       UnknownLineageDenied(*snapshot, sql, &d))) {
+    d.action = v1::ACTION_DENY;
+  }
+  if (release_) {
+    HoldRelease r = std::move(*release_);
+    release_.reset();
+    if (d.action != v1::ACTION_DENY) return Released(std::move(v), std::move(r));
+  }
+  Tally(d.policy, d.rule, d.action);
+  if (d.action == v1::ACTION_ALLOW) {
+    NoteCatalogChanges(*v.batch);
+    return v;
+  }
+  if (!why_write.empty())
+    absl::StrAppend(&d.message, " (this statement counts as a write: ", why_write, ")");
+  const bool hold = d.action == v1::ACTION_REQUIRE_APPROVAL && holds_enabled_;
+  // The fingerprint, never the text: literals may be personal data.
+  spdlog::info("session {}: {} {} for {} by policy \"{}\" rule \"{}\" (fingerprint {:016x})",
+               session_id_,
+               d.action == v1::ACTION_REQUIRE_APPROVAL ? "statement needing approval" : "statement",
+               hold ? "held" : "denied", subject_.identity, d.policy, d.rule, v.batch->fingerprint);
+  v.kind = hold ? Verdict::Kind::kHold : Verdict::Kind::kDeny;
+  v.denial = d.action == v1::ACTION_REQUIRE_APPROVAL && !hold
+                 ? absl::StrCat(d.message, " (approvals are not available yet, so it is refused)")
+                 : d.message;
+  v.decision = std::move(d);
+  return v;
+}
+
+// A held message dispatched again: the releaser decides (a policy that now denies it still
+// wins). Counted when it was held.
+StatementGuard::Verdict StatementGuard::Released(Verdict v, HoldRelease r) {
+  if (r.forward) {
+    NoteCatalogChanges(*v.batch);
+    v.kind = Verdict::Kind::kAllow;
+    return v;
+  }
+  v.kind = Verdict::Kind::kDeny;
+  v.sqlstate = std::move(r.sqlstate);
+  v.denial = std::move(r.message);
+  return v;
+}
+
+absl::Status StatementGuard::BeginHold(std::string_view message, char type, std::string_view sql,
+                                       const Verdict& v) {
+  HoldFacts facts;
+  facts.message_type = type;
+  facts.statement = std::string(sql);
+  facts.policy = v.decision.policy;
+  facts.rule = v.decision.rule;
+  facts.message = v.decision.message;
+  facts.fingerprint = v.batch ? v.batch->fingerprint : 0;
+  facts.in_transaction = txn_status_ != 'I';
+  return hold_.Begin(message, std::move(facts));
+}
+
+absl::Status StatementGuard::Release(const HoldRelease& release, std::string* out) {
+  if (!hold_.active()) return absl::FailedPreconditionError("no statement is held");
+  const std::string held = hold_.Take();
+  // Whole messages, the held one first (the walker handed them over whole).
+  bool first = true;
+  for (std::string_view rest = held; rest.size() >= kHeaderSize;) {
+    const size_t size = size_t{pgwire::LoadBigEndian32(rest.data() + 1)} + 1;
+    if (first) release_ = release;
+    absl::Status st = DecideFrontendMessage(rest.substr(0, size), out);
+    release_.reset();
+    first = false;
+    if (!st.ok()) return st;
+    rest.remove_prefix(size);
+  }
+  return absl::OkStatus();
+}
+
+void StatementGuard::Tally(std::string_view policy, std::string_view rule, v1::Action action) {
+  ++(action == v1::ACTION_ALLOW ? counters_.allowed : counters_.denied);
+  if (decisions_) decisions_->Count(policy, rule, action);
+}
+
+int64_t StatementGuard::CurrentVersion() const {
+  PolicySnapshotPtr snapshot = policy_.Current();
+  return snapshot ? snapshot->version() : -1;
+}
+
+absl::Status StatementGuard::OnBind(std::string_view message) {
+  std::string_view body = message.substr(kHeaderSize);
+  LedgerEffect e;
+  e.kind = LedgerEffect::Kind::kPortal;
+  e.name = std::string(CString(&body));
+  e.target = std::string(CString(&body));
+  ran_since_sync_ = true;  // parameter input functions run
+  return Expect(RequestLedger::Await::kBindComplete, std::move(e));
+}
+
+std::optional<StatementGuard::Statement> StatementGuard::PortalStatement(
+    const std::string& portal) const {
+  const std::string* name = nullptr;
+  if (const LedgerEffect* b = ledger_.Pending(LedgerEffect::Kind::kPortal, portal)) {
+    name = &b->target;
+  } else if (auto p = portals_.find(portal); p != portals_.end()) {
+    name = &p->second;
+  }
+  if (name == nullptr) return std::nullopt;
+  if (const LedgerEffect* p = ledger_.Pending(LedgerEffect::Kind::kStatement, *name)) {
+    return Statement{p->target, p->version, p->changes_prepared, p->needs_approval};
+  }
+  if (auto s = statements_.find(*name); s != statements_.end()) return s->second;
+  return std::nullopt;
+}
+
+absl::Status StatementGuard::OnExecute(std::string_view message, std::string* out) {
+  std::string_view body = message.substr(kHeaderSize);
+  std::string portal(CString(&body));
+  ran_since_sync_ = true;
+  std::optional<Statement> s = PortalStatement(portal);
+  int64_t now = CurrentVersion();
+  LedgerEffect e;
+  if (s && s->changes_prepared) {
+    // A SQL PREPARE or DEALLOCATE run through the extended protocol: applied when its
+    // CommandComplete confirms it.
+    e.kind = LedgerEffect::Kind::kPrepared;
+    e.prepared = sql::PreparedChanges(s->sql, prepared_);
+    if (e.prepared.empty()) e.kind = LedgerEffect::Kind::kNone;
+  }
+  // Decided again when the policy changed since its Parse, and each time when it needs approval.
+  if (!s || (s->version == now && !s->needs_approval)) {
+    out->append(message);
+    return Expect(RequestLedger::Await::kCompletion, std::move(e));
+  }
+  Verdict v = Decide(s->sql, /*parsing=*/false);
+  if (v.kind == Verdict::Kind::kHold) return BeginHold(message, 'E', s->sql, v);
+  if (v.kind == Verdict::Kind::kAllow) {
+    out->append(message);
+    return Expect(RequestLedger::Await::kCompletion, std::move(e));
+  }
+  // A portal that cannot exist: the server fails this Execute and discards until Sync.
+  out->append(pgwire::BuildExecute(markers_.New(std::move(v.sqlstate), std::move(v.denial))));
+  return Expect(RequestLedger::Await::kCompletion);
+}
+
+absl::Status StatementGuard::DecideFrontendMessage(std::string_view message, std::string* out) {
+  if (hold_.active()) return hold_.Append(message);
+  auto frame = pgwire::DecodeFrame(message, kMaxHeldMessage + 4);
+  if (!frame.has_message()) return absl::InvalidArgumentError("malformed client message");
+  // Bind and Execute come with every extended-protocol query: they are followed from their
+  // leading names alone, without decoding parameters.
+  switch (frame.message().tag) {
+    case 'B':
+      out->append(message);
+      return OnBind(message);
+    case 'E':
+      return OnExecute(message, out);
+    case 'S':
+      out->append(message);
+      ran_since_sync_ = false;
+      return Expect(RequestLedger::Await::kReady);
+    default:
+      break;
+  }
+  auto parsed = pgwire::ParseFrontend(frame.message());
+  if (!parsed.ok()) return parsed.status();
+  if (auto* f = std::get_if<pgwire::FunctionCall>(&*parsed))
+    return OnFunctionCall(message, *f, out);
+  if (auto* q = std::get_if<pgwire::Query>(&*parsed)) return OnQuery(message, q->sql, out);
+  if (auto* p = std::get_if<pgwire::Parse>(&*parsed))
+    return OnParse(message, p->name, p->query, out);
+  if (auto* c = std::get_if<pgwire::Close>(&*parsed)) {
+    if (c->kind == 'S') statements_.erase(std::string(c->name));
+    if (c->kind == 'P') portals_.erase(std::string(c->name));
+  }
+  out->append(message);
+  return absl::OkStatus();
+}
+
+absl::Status StatementGuard::OnQuery(std::string_view message, std::string_view sql,
+                                     std::string* out) {
+  Verdict v = Decide(sql, /*parsing=*/true);
+  if (v.kind == Verdict::Kind::kHold) return BeginHold(message, 'Q', sql, v);
+  if (v.denied()) {
+    out->append(pgwire::BuildQuery(markers_.FailingQuery(std::move(v.sqlstate), v.denial)));
+    if (auto st = Expect(RequestLedger::Await::kCompletion); !st.ok()) return st;
+    return Expect(RequestLedger::Await::kReady);
+  }
+  out->append(message);
+  // One CommandComplete per statement; PREPARE and DEALLOCATE apply at theirs.
+  const auto& stmts = v.batch->statements;
+  std::vector<sql::PreparedChange> changes;
+  if (ChangesPrepared(*v.batch)) changes = sql::PreparedChanges(sql, prepared_);
+  size_t next = 0;
+  for (size_t i = 0; i < stmts.size(); ++i) {
+    LedgerEffect e;
+    for (; next < changes.size() && changes[next].statement_index == i; ++next) {
+      e.kind = LedgerEffect::Kind::kPrepared;
+      e.prepared.push_back(std::move(changes[next]));
+    }
+    if (auto st = Expect(RequestLedger::Await::kCompletion, std::move(e)); !st.ok()) return st;
+  }
+  return Expect(RequestLedger::Await::kReady);
+}
+
+absl::Status StatementGuard::OnParse(std::string_view message, std::string_view name,
+                                     std::string_view sql, std::string* out) {
+  Verdict v = Decide(sql, /*parsing=*/true);
+  if (v.denied()) {
+    // The server drops the unnamed statement before parsing a new one; a named one it keeps.
+    if (name.empty()) statements_.erase("");
+    out->append(pgwire::BuildParse(name, markers_.FailingQuery(std::move(v.sqlstate), v.denial)));
+    return Expect(RequestLedger::Await::kParseComplete);
+  }
+  // Needing approval, it may be parsed and described: running it (Execute) is what is held.
+  out->append(message);
+  LedgerEffect e;
+  e.kind = LedgerEffect::Kind::kStatement;
+  e.name = std::string(name);
+  e.target = std::string(sql);
+  e.version = CurrentVersion();
+  e.changes_prepared = ChangesPrepared(*v.batch);
+  e.needs_approval = v.kind == Verdict::Kind::kHold;
+  return Expect(RequestLedger::Await::kParseComplete, std::move(e));
+}
+
+// FunctionCall (fast path) names a function by OID. The large-object functions libpq calls this
+// way are decided exactly as `SELECT pg_catalog.fn()` would be (lo_open and loread read, lowrite
+// and lo_unlink write, lo_import and lo_export touch server files); any other function is
+// refused. Under masking, a fast-path read of large-object content is refused: its bytes would
+// bypass the masker, which sees rows, not FunctionCallResponse. A refused call is replaced by a
+// failing Query, which gives the client what it expects: ErrorResponse, then ReadyForQuery.
+absl::Status StatementGuard::OnFunctionCall(std::string_view message,
+                                            const pgwire::FunctionCall& call, std::string* out) {
+  std::optional<FastPathFunction> f = FastPathFunctionByOid(call.function_oid);
+  PolicySnapshotPtr snapshot = policy_.Current();
+  if (snapshot) RefreshMaskingFacts(*snapshot);
+  std::string denial;
+  std::string sqlstate = "42501";
+  if (!f) {
+    Tally("", "fast-path-function-call", v1::ACTION_DENY);
+    denial = absl::StrCat("fast-path call of function ", call.function_oid,
+                          " refused: only the large-object functions may be called this way "
+                          "through Warden; call the function in a statement");
+  } else if (f->returns_data && snapshot && !masking_policy_.empty()) {
+    Tally(masking_policy_, "masked-values", v1::ACTION_DENY);
+    denial = absl::StrCat("denied by policy \"", masking_policy_,
+                          "\" rule \"masked-values\": this policy masks result values, and a "
+                          "fast-path ",
+                          f->name,
+                          " returns large-object bytes unmasked: read it "
+                          "with SELECT lo_get(...) instead");
+  } else {
+    const std::string sql = absl::StrCat("SELECT pg_catalog.", f->name, "()");
+    Verdict v = Decide(sql, /*parsing=*/false);
+    if (v.kind == Verdict::Kind::kHold) return BeginHold(message, 'F', sql, v);
+    if (v.kind == Verdict::Kind::kAllow) {
+      out->append(message);
+      return Expect(RequestLedger::Await::kReady);
+    }
+    sqlstate = std::move(v.sqlstate);
+    denial = std::move(v.denial);
+  }
+  spdlog::info("session {}: fast-path function call {} refused for {}", session_id_,
+               call.function_oid, subject_.identity);
+  out->append(pgwire::BuildQuery(markers_.FailingQuery(std::move(sqlstate), std::move(denial))));
+  if (auto st = Expect(RequestLedger::Await::kCompletion); !st.ok()) return st;
+  return Expect(RequestLedger::Await::kReady);
+}
+
+void StatementGuard::DecideBackendMessage(std::string_view message, std::string* out) {
+  auto frame = pgwire::DecodeFrame(message, kMaxHeldError + 4);
+  auto parsed = frame.has_message() ? pgwire::ParseBackend(frame.message())
+                                    : absl::StatusOr<pgwire::BackendMessage>(frame.status());
+  auto* err = parsed.ok() ? std::get_if<pgwire::ErrorResponse>(&*parsed) : nullptr;
+  if (err && markers_.Rewrite(err->message(), out)) return;
+  out->append(message);
+}
+
+}  // namespace warden::agent

@@ -1,0 +1,225 @@
+// Statement policy on the wire: every statement the client sends is classified and
+// decided before the database sees it. Pure and I/O-free: bytes in, bytes out.
+//
+// How a denial reaches the client: denial_markers.h (the denied text never reaches the server;
+// the client gets ErrorResponse 42501 naming the policy, the rule and its message at the point
+// it expects an answer). A statement allowed at Parse is decided again at Execute when the
+// policy changed in between. A statement that requires approval is held (statement_hold.h)
+// when holds are enabled, else refused.
+//
+// The guard also keeps the database reading text as the classifier does (parser_settings.h):
+// statements that would change standard_conforming_strings or client_encoding to an unsafe
+// value are refused, a text whose reading depends on them is refused while an earlier request
+// is unanswered (rule "parser-settings"), and a ParameterStatus reporting an unsafe value ends
+// the session.
+//
+// A read that calls a user-defined function the database declares VOLATILE (or one the agent
+// does not know) is decided as a write (function_catalog.h). The function catalog is loaded at
+// start-up, before the client's first statement (StartFunctionCatalogLoad), and again in band
+// at an idle moment outside a transaction block (OnIdle) after this session ran DDL, after a
+// failed load, and every kFunctionCatalogMaxAge; its answer is taken out of the server's
+// stream here. Until a reload after DDL has completed, the catalog counts as stale.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "agent/enforcement/decision_counters.h"
+#include "agent/enforcement/function_catalog.h"
+#include "agent/enforcement/policy_holder.h"
+#include "agent/enforcement/statement_hold.h"
+#include "agent/postgres/catalog_loader.h"
+#include "agent/postgres/denial_markers.h"
+#include "agent/postgres/message_walker.h"
+#include "agent/postgres/request_ledger.h"
+#include "common/pgwire/frontend_messages.h"
+#include "common/policy/evaluator.h"
+#include "common/sql/classifier.h"
+#include "common/sql/classifier_cache.h"
+
+namespace warden::agent {
+
+// This session's decisions (the agent-wide totals by policy, rule and action are in
+// DecisionCounters).
+struct GuardCounters {
+  uint64_t allowed = 0;
+  uint64_t denied = 0;  // denied or refused for approval
+};
+
+class StatementGuard {
+ public:
+  // Largest client message the guard holds while waiting for the rest of it (a Query or Parse
+  // must be whole to be decided). COPY data is streamed, not held.
+  static constexpr size_t kMaxHeldMessage = 64 << 20;
+  // Named statements and portals tracked for the Execute re-check; beyond this many the
+  // tracking starts afresh (what was allowed at Parse then runs without a re-check).
+  static constexpr size_t kMaxTracked = 10000;
+
+  // Every decision is also counted in *decisions, when given (it must outlive the guard).
+  StatementGuard(const PolicyHolder& policy, sql::ClassifierCache& cache, policy::Subject subject,
+                 std::string session_id, DecisionCounters* decisions = nullptr);
+
+  // Client -> database. Appends to *out every whole message that may pass, denied statements
+  // replaced; keeps a trailing partial message for the next call. An error means the client
+  // broke the protocol: end the session.
+  [[nodiscard]] absl::Status Frontend(std::string_view in, std::string* out);
+
+  // Database -> client. Appends to *out the bytes for the client, with the errors of denied
+  // statements rewritten. Passes bytes through untouched while no denial is outstanding. An
+  // error means the server's stream is not PostgreSQL framing: end the session.
+  [[nodiscard]] absl::Status Backend(std::string_view in, std::string* out);
+
+  // A message the database sent reached the client (called with its tag, after the agent's
+  // own queries were taken out): confirms the requests it answers.
+  void OnServerMessage(char tag);
+
+  // Checks a ParameterStatus ('S') message: an error (FailedPrecondition, the text for the
+  // client) when it reports a setting the classifier cannot read under.
+  [[nodiscard]] static absl::Status CheckParameterStatus(std::string_view message);
+
+  const GuardCounters& counters() const { return counters_; }
+
+  // Statement texts longer than this are refused before they are parsed (rule
+  // "statement-size").
+  static constexpr size_t kDefaultMaxStatementBytes = 1 << 20;
+  void set_max_statement_bytes(size_t n) { max_statement_bytes_ = n; }
+
+  // The function catalog (statement_guard_functions.cc). The Query that loads it, to be sent
+  // to the database now (ahead of any client byte); its answer is taken out of Backend().
+  std::string StartFunctionCatalogLoad(std::chrono::steady_clock::time_point now);
+  bool loading_function_catalog() const { return function_loader_.in_flight(); }
+  // Called before client bytes are forwarded while no request is outstanding: a Query to send
+  // ahead of them when the function catalog must be reloaded, else empty.
+  std::string OnIdle(std::chrono::steady_clock::time_point now);
+
+  // Holding (statement_hold.h). Off: a statement that requires approval is refused. On: it is
+  // held, its Query, Execute or FunctionCall and everything pipelined after it kept from the
+  // database until Release(); a Parse of it passes (parsing and describing run nothing), and
+  // each Execute of it is held again.
+  void set_holds_enabled(bool on) { holds_enabled_ = on; }
+  bool holding() const { return hold_.active(); }
+  const HoldFacts& held() const { return hold_.facts(); }
+  // Ends the hold as decided; appends to *out what now goes to the database: the held message
+  // as sent (forward) or the guard's failing replacement (refuse), then what was pipelined
+  // behind it, decided afresh (it may start a new hold). FailedPrecondition when nothing is held.
+  [[nodiscard]] absl::Status Release(const HoldRelease& release, std::string* out);
+  // Drops what is held (the client is gone, or the session ends): nothing of it is sent.
+  void Abandon() { hold_.Take(); }
+
+  static constexpr auto kFunctionCatalogMaxAge = std::chrono::seconds(60);
+  static constexpr auto kFunctionCatalogRetry = std::chrono::seconds(5);
+
+ private:
+  struct Verdict {
+    enum class Kind : uint8_t { kAllow, kDeny, kHold };
+    Kind kind = Kind::kAllow;
+    std::string denial;  // kDeny: the client's message
+    std::string sqlstate = "42501";
+    policy::Decision decision;  // what the policy said (kHold: the rule that holds it)
+    std::shared_ptr<const sql::ClassifiedBatch> batch;
+    bool denied() const { return kind == Kind::kDeny; }
+  };
+  // Decides a Query or Parse text.
+  // `parsing`: the database will parse the text next (Query, Parse), not run a statement it
+  // already parsed (the Execute re-check).
+  Verdict Decide(std::string_view sql, bool parsing);
+  // Why the text is refused to keep the database reading it as the classifier does, or "".
+  std::string ParserSettingsDenial(std::string_view sql, bool parsing,
+                                   const sql::ClassifiedBatch& batch) const;
+  std::shared_ptr<const sql::ClassifiedBatch> ClassifyForSession(std::string_view sql);
+  // `batch` with every read, transaction or session statement that may change state through a
+  // user-defined function, operator or view made a write; *why says why (the first such).
+  std::shared_ptr<const sql::ClassifiedBatch> WithCatalogEffects(
+      std::shared_ptr<const sql::ClassifiedBatch> batch, std::string* why) const;
+  // Counts an allowed batch that may change the function catalog (DDL, opaque code).
+  void NoteCatalogChanges(const sql::ClassifiedBatch& batch);
+  // A message while the function catalog load is in flight: true when it was part of the
+  // load's answer (then it is not the client's).
+  bool OnFunctionCatalogMessage(std::string_view message);
+  // The verdict for a held message dispatched again, as `r` decides it.
+  Verdict Released(Verdict v, HoldRelease r);
+  // Holds `message` (type 'Q', 'E' or 'F', running `sql`) as `v` says.
+  absl::Status BeginHold(std::string_view message, char type, std::string_view sql,
+                         const Verdict& v);
+  // True (with *d naming the reason) when a policy with column rules says
+  // `masking_unknown: deny` and the text has a result column of unknown origin.
+  bool UnknownLineageDenied(const v1::PolicySnapshot& snapshot, std::string_view sql,
+                            policy::Decision* d);
+  // True (with *d naming the reason) when a masked subject's statement sets a setting to a
+  // computed value: settings are read back raw (ParameterStatus, SHOW, other sessions), so a
+  // masked value must not get into one.
+  bool ComputedSettingDenied(const v1::PolicySnapshot& snapshot, const sql::ClassifiedBatch& batch,
+                             policy::Decision* d);
+  // deny_unknown_policy_ and masking_policy_ for the snapshot's version.
+  void RefreshMaskingFacts(const v1::PolicySnapshot& snapshot);
+  // Counts one decided message, in this session and agent-wide.
+  void Tally(std::string_view policy, std::string_view rule, v1::Action action);
+  // The policy version a statement allowed now was decided under.
+  int64_t CurrentVersion() const;
+  absl::Status OnBind(std::string_view message);
+  absl::Status OnFunctionCall(std::string_view message, const pgwire::FunctionCall& call,
+                              std::string* out);
+  // Execute: re-decides the portal's statement if the policy changed since its Parse.
+  absl::Status OnExecute(std::string_view message, std::string* out);
+  absl::Status OnQuery(std::string_view message, std::string_view sql, std::string* out);
+  absl::Status OnParse(std::string_view message, std::string_view name, std::string_view sql,
+                       std::string* out);
+  absl::Status Expect(RequestLedger::Await await, LedgerEffect effect = {});
+  void Apply(LedgerEffect&& effect);
+  struct Statement {
+    std::string sql;
+    int64_t version = 0;
+    bool changes_prepared = false;  // a SQL PREPARE or DEALLOCATE
+    bool needs_approval = false;    // each Execute is held (holds enabled)
+  };
+  // The statement a portal runs (pending Bind and Parse first, then confirmed ones).
+  std::optional<Statement> PortalStatement(const std::string& portal) const;
+  absl::Status DecideFrontendMessage(std::string_view message, std::string* out);
+  void DecideBackendMessage(std::string_view message, std::string* out);
+
+  const PolicyHolder& policy_;
+  sql::ClassifierCache& cache_;
+  policy::Subject subject_;
+  std::string session_id_;
+  DecisionCounters* decisions_;  // may be null
+  DenialMarkers markers_;
+  MessageWalker frontend_;
+  MessageWalker backend_;
+  sql::PreparedStatements prepared_;  // SQL PREPAREs the server confirmed
+  // Confirmed by the server: Parse name -> text, Bind portal -> statement name.
+  std::unordered_map<std::string, Statement> statements_;
+  std::unordered_map<std::string, std::string> portals_;
+  RequestLedger ledger_;
+  StatementHold hold_;
+  bool holds_enabled_ = false;
+  // Set while a held message is dispatched again: its outcome, decided by the releaser.
+  std::optional<HoldRelease> release_;
+  // A Bind or Execute was forwarded since the last Sync: something may have run that the
+  // server has not reported on yet.
+  bool ran_since_sync_ = false;
+  GuardCounters counters_;
+  size_t max_statement_bytes_ = kDefaultMaxStatementBytes;
+  int64_t deny_unknown_version_ = -1;  // the snapshot the two below were found in
+  std::string deny_unknown_policy_;
+  std::string masking_policy_;  // the first applicable policy with masking rules, if any
+  // The function catalog: absent until loaded (and after a failed load): then every function
+  // that is not a built-in counts as a possible write.
+  CatalogLoader function_loader_;
+  std::optional<FunctionCatalog> functions_;
+  uint64_t catalog_changes_ = 0;       // batches allowed that may change the catalog
+  uint64_t changes_before_bytes_ = 0;  // catalog_changes_ before the last Frontend() call
+  uint64_t loading_changes_ = 0;       // catalog_changes_ the load in flight was sent after
+  uint64_t loaded_changes_ = 0;        // ... when the loaded catalog was sent for
+  std::chrono::steady_clock::time_point function_load_at_{};  // last load sent
+  char txn_status_ = 'I';                                     // from the last ReadyForQuery
+};
+
+}  // namespace warden::agent

@@ -1,0 +1,32 @@
+# Fails when a source file includes a folder above its own. Run by the build (cmake -P) with
+#   ROOT    the directory whose folders are layers, PREFIX their include prefix ("agent"),
+#   LAYERS  "folder:allowed,allowed" entries separated by "|": a file in `folder` may include
+#           its own folder and the allowed ones, nothing else under PREFIX/.
+string(REPLACE "|" ";" LAYERS "${LAYERS}")
+foreach(entry ${LAYERS})
+  set(allowed_csv "")
+  string(REPLACE ":" ";" parts "${entry}")
+  list(GET parts 0 folder)
+  set(allowed "")
+  list(LENGTH parts n)
+  if(n GREATER 1)
+    list(GET parts 1 allowed_csv)
+    string(REPLACE "," ";" allowed "${allowed_csv}")
+  endif()
+  list(APPEND allowed ${folder})
+  file(GLOB sources ${ROOT}/${folder}/*.h ${ROOT}/${folder}/*.cc ${ROOT}/${folder}/*.inc)
+  foreach(source ${sources})
+    file(STRINGS ${source} includes REGEX "^#include \"${PREFIX}/")
+    foreach(line ${includes})
+      string(REGEX REPLACE "^#include \"${PREFIX}/([^/\"]+)/.*" "\\1" used "${line}")
+      if(used STREQUAL line)
+        message(FATAL_ERROR "${source}: ${line}: includes ${PREFIX}/ outside its folders")
+      endif()
+      list(FIND allowed ${used} at)
+      if(at EQUAL -1)
+        message(FATAL_ERROR "${source}: ${line}: ${PREFIX}/${folder} may include only "
+                            "${PREFIX}/{${allowed_csv}} and itself (the layers point down)")
+      endif()
+    endforeach()
+  endforeach()
+endforeach()
