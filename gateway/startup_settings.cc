@@ -2,7 +2,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "common/sql/parser_settings.h"
+#include "common/sql/classify/parser_settings.h"
 
 namespace warden::gateway {
 namespace {

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Regenerates common/sql/builtin_functions_pg15.inc: the names of PostgreSQL's built-in
+# Regenerates common/sql/classify/builtin_functions_pg15.inc: the names of PostgreSQL's built-in
 # functions (pg_catalog, created by initdb), which the agent needs to tell a built-in from a
 # function a user created after it loaded its function catalog (function_catalog.h).
 #
 # Usage: scripts/gen-builtin-functions.sh PSQL_ARGS...   e.g. -h /tmp/pg -p 5432 -d postgres
 # against a freshly initialised PostgreSQL 15 cluster (no extensions installed).
 set -euo pipefail
-out="$(dirname "$0")/../common/sql/builtin_functions_pg15.inc"
+out="$(dirname "$0")/../common/sql/classify/builtin_functions_pg15.inc"
 version=$(psql "$@" -AtXc "SHOW server_version_num")
 names=$(psql "$@" -AtXc "SELECT DISTINCT p.proname::pg_catalog.text COLLATE \"C\"
   FROM pg_catalog.pg_proc p

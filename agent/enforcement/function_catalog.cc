@@ -4,7 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/masking/column_glob.h"
-#include "common/sql/builtin_functions.h"
+#include "common/sql/classify/builtin_functions.h"
 
 namespace warden::agent {
 namespace {

@@ -1,8 +1,8 @@
 // Which user-defined functions can change state, learnt from the database's own catalog: a
 // SELECT that calls a function the database declares VOLATILE (pg_proc.provolatile = 'v') may
 // write (`SELECT purge_orders()` deletes rows), so it is not a read. Built-ins are judged by name
-// instead (common/sql/function_effects.h): most volatile built-ins (random, clock_timestamp, ...)
-// change nothing another statement can see.
+// instead (common/sql/classify/function_effects.h): most volatile built-ins (random,
+// clock_timestamp, ...) change nothing another statement can see.
 //
 // Two pure halves (DESIGN.md §4.3): FunctionCatalogQuery() is the one SELECT the session sends
 // (at start-up, before the client's first statement, and again in band: catalog_loader.h);
@@ -39,7 +39,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "agent/enforcement/masking_catalog.h"
-#include "common/sql/classified_statement.h"
+#include "common/sql/classify/classified_statement.h"
 
 namespace warden::agent {
 

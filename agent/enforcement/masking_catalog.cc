@@ -8,7 +8,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "common/masking/column_glob.h"
-#include "common/sql/column_lineage.h"
+#include "common/sql/lineage/column_lineage.h"
 
 namespace warden::agent {
 namespace {

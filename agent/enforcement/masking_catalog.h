@@ -4,7 +4,7 @@
 // "*.column", common/masking/column_glob.h), so the agent asks the catalog which (OID, attnum)
 // pairs the globs cover. Views are followed too: a view column computed from a masked column
 // is masked by that column's rule, found by analysing the view's definition with the lineage
-// analysis (common/sql/column_lineage.h), views of views until nothing changes.
+// analysis (common/sql/lineage/column_lineage.h), views of views until nothing changes.
 //
 // Two pure halves (DESIGN.md §4.3): MaskingCatalogQuery() writes the one SELECT the session
 // sends; MaskingCatalog::Build() turns its rows into lookups. The session does the I/O.

@@ -6,8 +6,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
-#include "common/sql/parser_settings.h"
-#include "common/sql/session_settings.h"
+#include "common/sql/classify/parser_settings.h"
+#include "common/sql/classify/session_settings.h"
 
 namespace warden::agent {
 

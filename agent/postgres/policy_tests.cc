@@ -7,7 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "agent/postgres/statement_explanation.h"
 #include "common/policy/policy_yaml.h"
-#include "common/sql/statement_split.h"
+#include "common/sql/parse/statement_split.h"
 
 namespace warden::agent {
 

@@ -20,7 +20,7 @@
 #include <string_view>
 #include <vector>
 
-#include "common/sql/classifier.h"
+#include "common/sql/classify/classifier.h"
 
 namespace warden::agent {
 

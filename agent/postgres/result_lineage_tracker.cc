@@ -4,7 +4,7 @@
 #include <utility>
 
 #include "common/pgwire/pgwire.h"
-#include "common/sql/classifier.h"
+#include "common/sql/classify/classifier.h"
 
 namespace warden::agent {
 

@@ -37,9 +37,9 @@
 
 #include "agent/enforcement/column_masks.h"
 #include "common/pgwire/backend_messages.h"
-#include "common/sql/classified_statement.h"
 #include "common/sql/classifier_cache.h"
-#include "common/sql/column_lineage.h"
+#include "common/sql/classify/classified_statement.h"
+#include "common/sql/lineage/column_lineage.h"
 
 namespace warden::agent {
 

@@ -9,11 +9,11 @@
 #include "agent/enforcement/policy_holder.h"
 #include "agent/postgres/lone_statement.h"
 #include "common/policy/policy_yaml.h"
-#include "common/sql/builtin_functions.h"
-#include "common/sql/classifier.h"
 #include "common/sql/classifier_cache.h"
-#include "common/sql/column_lineage.h"
-#include "common/sql/function_effects.h"
+#include "common/sql/classify/builtin_functions.h"
+#include "common/sql/classify/classifier.h"
+#include "common/sql/classify/function_effects.h"
+#include "common/sql/lineage/column_lineage.h"
 
 namespace warden::agent {
 

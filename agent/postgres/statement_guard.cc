@@ -8,7 +8,7 @@
 #include "agent/postgres/fast_path_functions.h"
 #include "common/log/log.h"
 #include "common/pgwire/pgwire.h"
-#include "common/sql/parser_settings.h"
+#include "common/sql/classify/parser_settings.h"
 
 namespace warden::agent {
 

@@ -42,8 +42,8 @@
 #include "agent/postgres/request_ledger.h"
 #include "common/pgwire/frontend_messages.h"
 #include "common/policy/evaluator.h"
-#include "common/sql/classifier.h"
 #include "common/sql/classifier_cache.h"
+#include "common/sql/classify/classifier.h"
 
 namespace warden::agent {
 

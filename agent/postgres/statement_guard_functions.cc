@@ -3,7 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "agent/postgres/statement_guard.h"
 #include "common/log/log.h"
-#include "common/sql/function_effects.h"
+#include "common/sql/classify/function_effects.h"
 
 namespace warden::agent {
 

@@ -5,7 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "agent/postgres/statement_guard.h"
-#include "common/sql/column_lineage.h"
+#include "common/sql/lineage/column_lineage.h"
 
 namespace warden::agent {
 

@@ -1,7 +1,7 @@
 #include "agent/postgres/withheld_texts.h"
 
 #include "absl/strings/str_cat.h"
-#include "common/sql/lineage_functions.h"
+#include "common/sql/lineage/lineage_functions.h"
 
 namespace warden::agent {
 

@@ -23,7 +23,7 @@
 
 #include "agent/enforcement/masking_catalog.h"
 #include "common/masking/rule_set.h"
-#include "common/sql/classified_statement.h"
+#include "common/sql/classify/classified_statement.h"
 
 namespace warden::agent {
 

@@ -9,7 +9,7 @@
 #include "common/log/log.h"
 #include "common/pgwire/framing.h"
 #include "common/pgwire/startup.h"
-#include "common/sql/parser_settings.h"
+#include "common/sql/classify/parser_settings.h"
 
 namespace warden::agent {
 

@@ -66,7 +66,7 @@
 #include <string>
 #include <vector>
 
-#include "common/sql/classified_statement.h"
+#include "common/sql/classify/classified_statement.h"
 #include "warden/v1/policy.pb.h"
 
 namespace warden::policy {

@@ -1,7 +1,7 @@
 #include "common/sql/classifier_cache.h"
 
-#include "common/sql/classifier.h"
-#include "common/sql/constant_normalizer.h"
+#include "common/sql/classify/classifier.h"
+#include "common/sql/classify/constant_normalizer.h"
 
 namespace warden::sql {
 namespace {

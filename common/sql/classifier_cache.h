@@ -14,7 +14,7 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "common/sql/classified_statement.h"
+#include "common/sql/classify/classified_statement.h"
 #include "common/sql/statement_analysis.h"
 
 namespace warden::sql {

@@ -11,7 +11,7 @@
 #include "agent/postgres/statement_explanation.h"
 #include "common/log/log.h"
 #include "common/policy/policy_yaml.h"
-#include "common/sql/statement_split.h"
+#include "common/sql/parse/statement_split.h"
 #include "common/util/files.h"
 #include "controlplane/wardenctl/commands.h"
 #include "controlplane/wardenctl/errors.h"

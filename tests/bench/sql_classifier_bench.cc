@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "common/sql/classifier.h"
 #include "common/sql/classifier_cache.h"
-#include "common/sql/column_lineage.h"
+#include "common/sql/classify/classifier.h"
+#include "common/sql/lineage/column_lineage.h"
 #include "common/sql/statement_analysis.h"
 
 namespace {

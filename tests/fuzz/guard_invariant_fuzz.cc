@@ -30,8 +30,8 @@
 #include "common/pgwire/pgwire.h"
 #include "common/policy/evaluator.h"
 #include "common/policy/policy_yaml.h"
-#include "common/sql/classifier.h"
 #include "common/sql/classifier_cache.h"
+#include "common/sql/classify/classifier.h"
 #include "spdlog/spdlog.h"
 
 namespace {

@@ -9,8 +9,8 @@
 #include <string>
 #include <string_view>
 
-#include "common/sql/classifier.h"
-#include "common/sql/parse_tree.h"
+#include "common/sql/classify/classifier.h"
+#include "common/sql/parse/parse_tree.h"
 
 namespace {
 

@@ -1,5 +1,5 @@
-// libFuzzer target for the classification cache key (common/sql/constant_normalizer.h), with
-// the real parser as the oracle: whenever a text gets a normalized key, the text and its key
+// libFuzzer target for the classification cache key (common/sql/classify/constant_normalizer.h),
+// with the real parser as the oracle: whenever a text gets a normalized key, the text and its key
 // must classify alike (every statement's tag, commands, class, relations, functions, WHERE-less
 // flag and opacity) and have the same column lineage (the cache shares both, statement_analysis.h).
 // A difference would let one text be enforced, or masked, with another text's analysis. (pg_query's
@@ -10,9 +10,9 @@
 #include <string>
 #include <string_view>
 
-#include "common/sql/classifier.h"
-#include "common/sql/column_lineage.h"
-#include "common/sql/constant_normalizer.h"
+#include "common/sql/classify/classifier.h"
+#include "common/sql/classify/constant_normalizer.h"
+#include "common/sql/lineage/column_lineage.h"
 
 namespace {
 

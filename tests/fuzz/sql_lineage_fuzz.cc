@@ -9,8 +9,8 @@
 #include <string_view>
 #include <vector>
 
-#include "common/sql/classifier.h"
-#include "common/sql/column_lineage.h"
+#include "common/sql/classify/classifier.h"
+#include "common/sql/lineage/column_lineage.h"
 
 namespace {
 

@@ -11,8 +11,8 @@
 #include <string>
 #include <string_view>
 
-#include "common/sql/classifier.h"
-#include "common/sql/parser_settings.h"
+#include "common/sql/classify/classifier.h"
+#include "common/sql/classify/parser_settings.h"
 
 // libpg_query's copy of the server's GUC (src/backend/parser/scan.l), one per thread.
 extern "C" __thread bool standard_conforming_strings;

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "common/sql/parser_settings.h"
+#include "common/sql/classify/parser_settings.h"
 #include "gateway/startup_settings.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -9,7 +9,7 @@
 
 #include "agent/enforcement/masking_catalog.h"
 #include "common/masking/rule_set.h"
-#include "common/sql/column_lineage.h"
+#include "common/sql/lineage/column_lineage.h"
 
 using namespace warden;
 using agent::CatalogRow;

@@ -3,8 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include "agent/enforcement/function_catalog.h"
-#include "common/sql/builtin_functions.h"
-#include "common/sql/classifier.h"
+#include "common/sql/classify/builtin_functions.h"
+#include "common/sql/classify/classifier.h"
 #include "guard_fixtures.h"
 
 namespace {

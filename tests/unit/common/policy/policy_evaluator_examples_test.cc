@@ -1,6 +1,6 @@
 // The shipped example policies (deploy/policies) and evasions expressed as classified
 // statements, through the evaluator.
-#include "common/sql/classifier.h"
+#include "common/sql/classify/classifier.h"
 #include "tests/unit/common/policy/evaluator_fixtures.h"
 
 using namespace evaluator_fixtures;

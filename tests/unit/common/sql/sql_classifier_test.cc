@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "common/policy/command_tags.h"
-#include "common/sql/classifier.h"
+#include "common/sql/classify/classifier.h"
 #include "tests/unit/common/sql/sql_corpus.h"
 
 namespace warden::sql {

@@ -1,9 +1,9 @@
-// The classification cache key (common/sql/constant_normalizer.h): constants fold, everything
-// the scan does not fully model is keyed exactly (nullopt).
+// The classification cache key (common/sql/classify/constant_normalizer.h): constants fold,
+// everything the scan does not fully model is keyed exactly (nullopt).
 #include <catch2/catch.hpp>
 
-#include "common/sql/classifier.h"
-#include "common/sql/constant_normalizer.h"
+#include "common/sql/classify/classifier.h"
+#include "common/sql/classify/constant_normalizer.h"
 
 using warden::sql::NormalizeConstants;
 

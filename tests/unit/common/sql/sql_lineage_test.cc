@@ -1,4 +1,4 @@
-// Column lineage (common/sql/column_lineage.h): which source columns flow into each output
+// Column lineage (common/sql/lineage/column_lineage.h): which source columns flow into each output
 // column, for masking that a cast, an alias, a function or a CTE cannot walk around. Each
 // expectation is DescribeLineage()'s form: "name <- t.col schema.t.col row(t) *(t) ?", outputs
 // joined by " | ".
@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "common/sql/classifier.h"  // kMaxStatementBytes
-#include "common/sql/column_lineage.h"
+#include "common/sql/lineage/column_lineage.h"
+#include "common/sql/parse/parse_limits.h"
 
 namespace warden::sql {
 namespace {

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "common/sql/json_tree_reader.h"
-#include "common/sql/parse_tree.h"
+#include "common/sql/parse/json_tree_reader.h"
+#include "common/sql/parse/parse_tree.h"
 #include "tests/unit/common/sql/sql_corpus.h"
 
 namespace warden::sql {

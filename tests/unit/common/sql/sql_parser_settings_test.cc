@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
-#include "common/sql/classifier.h"
-#include "common/sql/parser_settings.h"
+#include "common/sql/classify/classifier.h"
+#include "common/sql/classify/parser_settings.h"
 
 using namespace warden::sql;
 using Scope = SettingChange::Scope;

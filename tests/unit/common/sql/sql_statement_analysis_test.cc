@@ -9,8 +9,8 @@
 #include "agent/postgres/statement_guard.h"
 #include "common/pgwire/pgwire.h"
 #include "common/policy/policy_yaml.h"
-#include "common/sql/classifier.h"
 #include "common/sql/classifier_cache.h"
+#include "common/sql/classify/classifier.h"
 #include "common/sql/statement_analysis.h"
 
 namespace {

@@ -1,7 +1,7 @@
-// Splitting a text into statements as the parser sees them (common/sql/statement_split.h).
+// Splitting a text into statements as the parser sees them (common/sql/parse/statement_split.h).
 #include <catch2/catch.hpp>
 
-#include "common/sql/statement_split.h"
+#include "common/sql/parse/statement_split.h"
 
 using warden::sql::SplitStatements;
 

@@ -1,0 +1,115 @@
+#include "common/sql/classify/constant_normalizer.h"
+
+namespace warden::sql {
+
+namespace {
+
+// Characters that continue an identifier or keyword in PostgreSQL's lexer (ident_cont: letters,
+// digits, '_', '$' and every byte >= 0x80).
+bool IdentChar(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '$' || c >= 0x80;
+}
+
+bool Digit(unsigned char c) { return c >= '0' && c <= '9'; }
+
+// What may stand right after a constant for it to be one whole token: not an identifier
+// character (123abc), not '.', 'e' (1.5, 1e3: left alone), not a quote.
+bool EndsConstant(std::string_view sql, size_t i) {
+  if (i >= sql.size()) return true;
+  auto c = static_cast<unsigned char>(sql[i]);
+  return !IdentChar(c) && c != '.' && c != '\'' && c != '"';
+}
+
+// Case-insensitive search for an ASCII word (lower case) anywhere, even inside identifiers.
+bool Mentions(std::string_view sql, std::string_view word) {
+  for (size_t i = 0; i + word.size() <= sql.size(); ++i) {
+    size_t k = 0;
+    while (k < word.size() && (static_cast<unsigned char>(sql[i + k]) | 0x20) == word[k]) ++k;
+    if (k == word.size()) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::optional<std::string> NormalizeConstants(std::string_view sql) {
+  // The few places where a constant's value does change an analysis: EXPLAIN's option values
+  // (ANALYZE 0 / 'off' only plans the statement; ANALYZE 1 runs it), COPY's (HEADER 0 / 1 says
+  // whether the first row is names or data, which masking must know), and UESCAPE, whose
+  // string changes what a U&"..." name spells. Such texts are keyed exactly.
+  if (Mentions(sql, "explain") || Mentions(sql, "copy") || Mentions(sql, "uescape")) {
+    return std::nullopt;
+  }
+  std::string out;
+  out.reserve(sql.size());
+  size_t i = 0;
+  while (i < sql.size()) {
+    const auto c = static_cast<unsigned char>(sql[i]);
+    const bool after_ident = i > 0 && IdentChar(static_cast<unsigned char>(sql[i - 1]));
+    if (c == '\\') return std::nullopt;  // escapes: standard_conforming_strings decides
+    if (c == '-' && i + 1 < sql.size() && sql[i + 1] == '-') return std::nullopt;  // comment
+    if (c == '/' && i + 1 < sql.size() && sql[i + 1] == '*') return std::nullopt;  // comment
+    if (c == '$') {
+      // $1, $2, ...: parameters, kept as they are. Any other '$' may open a dollar quote.
+      if (after_ident || i + 1 >= sql.size() || !Digit(static_cast<unsigned char>(sql[i + 1]))) {
+        return std::nullopt;
+      }
+      size_t j = i + 1;
+      while (j < sql.size() && Digit(static_cast<unsigned char>(sql[j]))) ++j;
+      out.append(sql.substr(i, j - i));
+      i = j;
+      continue;
+    }
+    if (c == '&' && i + 1 < sql.size() && (sql[i + 1] == '"' || sql[i + 1] == '\'')) {
+      return std::nullopt;  // U&"..." and U&'...' have escapes of their own
+    }
+    if (c == '"') {
+      // A quoted identifier: copied as is ("" inside is an escaped quote).
+      size_t j = i + 1;
+      for (;;) {
+        if (j >= sql.size()) return std::nullopt;
+        if (sql[j] == '"') {
+          if (j + 1 < sql.size() && sql[j + 1] == '"') {
+            j += 2;
+            continue;
+          }
+          break;
+        }
+        ++j;
+      }
+      out.append(sql.substr(i, j + 1 - i));
+      i = j + 1;
+      continue;
+    }
+    if (c == '\'') {
+      // A string constant is copied as it is: strings also fill fields that are not constants
+      // (COPY's file name, a function body, LOAD's library), where their value does matter.
+      if (after_ident) return std::nullopt;  // E'', B'', X'', N'': escapes of their own
+      size_t close = sql.find('\'', i + 1);
+      if (close == std::string_view::npos) return std::nullopt;
+      if (close + 1 < sql.size() && sql[close + 1] == '\'') return std::nullopt;  // 'it''s'
+      std::string_view body = sql.substr(i + 1, close - i - 1);
+      if (body.find('\\') != std::string_view::npos) return std::nullopt;
+      out.append(sql.substr(i, close + 1 - i));
+      i = close + 1;
+      continue;
+    }
+    if (Digit(c) && !after_ident) {
+      size_t j = i;
+      while (j < sql.size() && Digit(static_cast<unsigned char>(sql[j]))) ++j;
+      if (EndsConstant(sql, j)) {
+        out += '0';
+      } else {
+        out.append(sql.substr(i, j - i));  // 1.5, 1e3, 12abc: kept exactly
+      }
+      i = j;
+      continue;
+    }
+    out.push_back(static_cast<char>(c));
+    ++i;
+  }
+  return out;
+}
+
+}  // namespace warden::sql
