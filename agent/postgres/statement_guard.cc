@@ -26,7 +26,6 @@ bool HoldFrontend(char tag, uint32_t) {
 }
 
 constexpr const char* kParserSettingsRule = "parser-settings";
-constexpr const char* kStatementSizeRule = "statement-size";
 
 bool ChangesPrepared(const sql::ClassifiedBatch& batch) {
   return std::any_of(batch.statements.begin(), batch.statements.end(), [](const auto& s) {
@@ -50,9 +49,8 @@ StatementGuard::StatementGuard(const PolicyHolder& policy, sql::ClassifierCache&
                                DecisionCounters* decisions)
     : policy_(policy),
       cache_(cache),
-      subject_(std::move(subject)),
-      session_id_(std::move(session_id)),
-      decisions_(decisions) {}
+      session_id_(session_id),
+      decider_(std::move(subject), std::move(session_id), cache, decisions) {}
 
 absl::Status StatementGuard::Frontend(std::string_view in, std::string* out) {
   changes_before_bytes_ = catalog_changes_;
@@ -136,8 +134,7 @@ absl::Status StatementGuard::Expect(RequestLedger::Await await, LedgerEffect eff
   return absl::OkStatus();
 }
 
-std::shared_ptr<const sql::ClassifiedBatch> StatementGuard::ClassifyForSession(
-    std::string_view sql) {
+std::shared_ptr<const sql::ClassifiedBatch> StatementGuard::Classify(std::string_view sql) {
   std::shared_ptr<const sql::ClassifiedBatch> batch = cache_.Get(sql);
   bool executes = std::any_of(batch->statements.begin(), batch->statements.end(),
                               [](const auto& s) { return s.command_tag == "EXECUTE"; });
@@ -156,97 +153,29 @@ std::shared_ptr<const sql::ClassifiedBatch> StatementGuard::ClassifyForSession(
   return std::make_shared<const sql::ClassifiedBatch>(sql::Classify(sql, &known));
 }
 
-std::string StatementGuard::ParserSettingsDenial(std::string_view sql, bool parsing,
-                                                 const sql::ClassifiedBatch& batch) const {
-  if (parsing && (ledger_.awaiting_ready() > 0 || ran_since_sync_) &&
+ProtocolRefusal StatementGuard::ProtocolProblem(std::string_view sql,
+                                                const sql::ClassifiedBatch& batch) {
+  std::string problem;
+  if (parsing_ && (ledger_.awaiting_ready() > 0 || ran_since_sync_) &&
       sql::TextDependsOnLexingSettings(sql)) {
-    return "this statement holds a backslash or a non-ASCII byte and was sent before the "
-           "database answered an earlier request, which may have changed how the database "
-           "reads such text (standard_conforming_strings, client_encoding): send it after the "
-           "earlier result has arrived";
-  }
-  return sql::SettingChangeProblem(batch);
-}
-
-StatementGuard::Verdict StatementGuard::Decide(std::string_view sql, bool parsing) {
-  Verdict v;
-  std::string why_write;  // why a read counts as a write (function_catalog.h)
-  PolicySnapshotPtr snapshot = policy_.Current();
-  policy::Decision d;
-  if (sql.size() > max_statement_bytes_) {
-    // Refused before it is parsed: parsing is the costly part, and it runs on a thread other
-    // sessions share.
-    static const auto* const kNotParsed = new std::shared_ptr<const sql::ClassifiedBatch>(
-        std::make_shared<const sql::ClassifiedBatch>());
-    v.batch = *kNotParsed;
-    d.action = v1::ACTION_DENY;
-    d.rule = kStatementSizeRule;
-    d.message =
-        absl::StrCat("denied by Warden rule \"", kStatementSizeRule, "\": the statement is ",
-                     sql.size(), " bytes, more than this agent's limit of ", max_statement_bytes_,
-                     " (--max-statement-bytes): split it, or send data with COPY");
-    Tally(d.policy, d.rule, d.action);
-    spdlog::info("session {}: statement of {} bytes refused for {}", session_id_, sql.size(),
-                 subject_.identity);
-    v.kind = Verdict::Kind::kDeny;
-    v.denial = d.message;
-    v.decision = std::move(d);
-    return v;
-  }
-  v.batch = WithCatalogEffects(ClassifyForSession(sql), &why_write);
-  if (std::string problem = ParserSettingsDenial(sql, parsing, *v.batch); !problem.empty()) {
-    d.action = v1::ACTION_DENY;
-    d.rule = kParserSettingsRule;
-    d.message = absl::StrCat("denied by Warden rule \"", kParserSettingsRule, "\": ", problem);
-  } else if (!snapshot) {
-    d.action = v1::ACTION_DENY;
-    d.rule = "no-policy";
-    d.message = "no policy has reached this agent yet; nothing is allowed";
+    problem =
+        "this statement holds a backslash or a non-ASCII byte and was sent before the "
+        "database answered an earlier request, which may have changed how the database "
+        "reads such text (standard_conforming_strings, client_encoding): send it after the "
+        "earlier result has arrived";
   } else {
-    d = policy::Evaluate(*snapshot, subject_, *v.batch);
+    problem = sql::SettingChangeProblem(batch);
   }
-  if (d.action == v1::ACTION_ALLOW && snapshot &&
-      (ComputedSettingDenied(*snapshot, *v.batch, &d) ||
-       UnknownLineageDenied(*snapshot, sql, &d))) {
-    d.action = v1::ACTION_DENY;
-  }
-  if (release_) {
-    HoldRelease r = std::move(*release_);
-    release_.reset();
-    if (d.action != v1::ACTION_DENY) return Released(std::move(v), std::move(r));
-  }
-  Tally(d.policy, d.rule, d.action);
-  if (d.action == v1::ACTION_ALLOW) {
-    NoteCatalogChanges(*v.batch);
-    return v;
-  }
-  if (!why_write.empty())
-    absl::StrAppend(&d.message, " (this statement counts as a write: ", why_write, ")");
-  const bool hold = d.action == v1::ACTION_REQUIRE_APPROVAL && holds_enabled_;
-  // The fingerprint, never the text: literals may be personal data.
-  spdlog::info("session {}: {} {} for {} by policy \"{}\" rule \"{}\" (fingerprint {:016x})",
-               session_id_,
-               d.action == v1::ACTION_REQUIRE_APPROVAL ? "statement needing approval" : "statement",
-               hold ? "held" : "denied", subject_.identity, d.policy, d.rule, v.batch->fingerprint);
-  v.kind = hold ? Verdict::Kind::kHold : Verdict::Kind::kDeny;
-  v.denial = d.action == v1::ACTION_REQUIRE_APPROVAL && !hold
-                 ? absl::StrCat(d.message, " (approvals are not available yet, so it is refused)")
-                 : d.message;
-  v.decision = std::move(d);
-  return v;
+  if (problem.empty()) return {};
+  return {kParserSettingsRule,
+          absl::StrCat("denied by Warden rule \"", kParserSettingsRule, "\": ", problem)};
 }
 
-// A held message dispatched again: the releaser decides (a policy that now denies it still
-// wins). Counted when it was held.
-StatementGuard::Verdict StatementGuard::Released(Verdict v, HoldRelease r) {
-  if (r.forward) {
-    NoteCatalogChanges(*v.batch);
-    v.kind = Verdict::Kind::kAllow;
-    return v;
-  }
-  v.kind = Verdict::Kind::kDeny;
-  v.sqlstate = std::move(r.sqlstate);
-  v.denial = std::move(r.message);
+Verdict StatementGuard::Decide(std::string_view sql, bool parsing) {
+  parsing_ = parsing;
+  PolicySnapshotPtr snapshot = policy_.Current();  // one snapshot for the whole decision
+  Verdict v = decider_.Decide(sql, snapshot.get(), *this, &release_);
+  if (v.kind == Verdict::Kind::kAllow) NoteCatalogChanges(*v.batch);
   return v;
 }
 
@@ -278,11 +207,6 @@ absl::Status StatementGuard::Release(const HoldRelease& release, std::string* ou
     rest.remove_prefix(size);
   }
   return absl::OkStatus();
-}
-
-void StatementGuard::Tally(std::string_view policy, std::string_view rule, v1::Action action) {
-  ++(action == v1::ACTION_ALLOW ? counters_.allowed : counters_.denied);
-  if (decisions_) decisions_->Count(policy, rule, action);
 }
 
 int64_t StatementGuard::CurrentVersion() const {
@@ -437,17 +361,17 @@ absl::Status StatementGuard::OnFunctionCall(std::string_view message,
                                             const pgwire::FunctionCall& call, std::string* out) {
   std::optional<FastPathFunction> f = FastPathFunctionByOid(call.function_oid);
   PolicySnapshotPtr snapshot = policy_.Current();
-  if (snapshot) RefreshMaskingFacts(*snapshot);
+  const std::string masking_policy = snapshot ? decider_.MaskingPolicy(*snapshot) : "";
   std::string denial;
   std::string sqlstate = "42501";
   if (!f) {
-    Tally("", "fast-path-function-call", v1::ACTION_DENY);
+    decider_.Tally("", "fast-path-function-call", v1::ACTION_DENY);
     denial = absl::StrCat("fast-path call of function ", call.function_oid,
                           " refused: only the large-object functions may be called this way "
                           "through Warden; call the function in a statement");
-  } else if (f->returns_data && snapshot && !masking_policy_.empty()) {
-    Tally(masking_policy_, "masked-values", v1::ACTION_DENY);
-    denial = absl::StrCat("denied by policy \"", masking_policy_,
+  } else if (f->returns_data && !masking_policy.empty()) {
+    decider_.Tally(masking_policy, "masked-values", v1::ACTION_DENY);
+    denial = absl::StrCat("denied by policy \"", masking_policy,
                           "\" rule \"masked-values\": this policy masks result values, and a "
                           "fast-path ",
                           f->name,
@@ -465,7 +389,7 @@ absl::Status StatementGuard::OnFunctionCall(std::string_view message,
     denial = std::move(v.denial);
   }
   spdlog::info("session {}: fast-path function call {} refused for {}", session_id_,
-               call.function_oid, subject_.identity);
+               call.function_oid, decider_.subject().identity);
   out->append(pgwire::BuildQuery(markers_.FailingQuery(std::move(sqlstate), std::move(denial))));
   if (auto st = Expect(RequestLedger::Await::kCompletion); !st.ok()) return st;
   return Expect(RequestLedger::Await::kReady);

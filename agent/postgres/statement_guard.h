@@ -1,5 +1,10 @@
-// Statement policy on the wire: every statement the client sends is classified and
-// decided before the database sees it. Pure and I/O-free: bytes in, bytes out.
+// Statement policy on the PostgreSQL wire: every statement the client sends is decided before
+// the database sees it. Pure and I/O-free: bytes in, bytes out. The guard is the protocol
+// adapter: it finds the statements in Query, Parse, Execute and FunctionCall messages, pins one
+// policy snapshot per statement, and asks the protocol-neutral StatementDecider
+// (agent/enforcement/statement_decider.h) for a verdict, giving it the session's view
+// (prepared statements, the function catalog, parser settings); it turns the verdict into
+// bytes: passed as sent, replaced by a failing stand-in, or held.
 //
 // How a denial reaches the client: denial_markers.h (the denied text never reaches the server;
 // the client gets ErrorResponse 42501 naming the policy, the rule and its message at the point
@@ -35,6 +40,7 @@
 #include "agent/enforcement/decision_counters.h"
 #include "agent/enforcement/function_catalog.h"
 #include "agent/enforcement/policy_holder.h"
+#include "agent/enforcement/statement_decider.h"
 #include "agent/enforcement/statement_hold.h"
 #include "agent/postgres/catalog_loader.h"
 #include "agent/postgres/denial_markers.h"
@@ -47,14 +53,7 @@
 
 namespace warden::agent {
 
-// This session's decisions (the agent-wide totals by policy, rule and action are in
-// DecisionCounters).
-struct GuardCounters {
-  uint64_t allowed = 0;
-  uint64_t denied = 0;  // denied or refused for approval
-};
-
-class StatementGuard {
+class StatementGuard : private SessionView {
  public:
   // Largest client message the guard holds while waiting for the rest of it (a Query or Parse
   // must be whole to be decided). COPY data is streamed, not held.
@@ -85,12 +84,12 @@ class StatementGuard {
   // client) when it reports a setting the classifier cannot read under.
   [[nodiscard]] static absl::Status CheckParameterStatus(std::string_view message);
 
-  const GuardCounters& counters() const { return counters_; }
+  const GuardCounters& counters() const { return decider_.counters(); }
 
   // Statement texts longer than this are refused before they are parsed (rule
   // "statement-size").
-  static constexpr size_t kDefaultMaxStatementBytes = 1 << 20;
-  void set_max_statement_bytes(size_t n) { max_statement_bytes_ = n; }
+  static constexpr size_t kDefaultMaxStatementBytes = StatementDecider::kDefaultMaxStatementBytes;
+  void set_max_statement_bytes(size_t n) { decider_.set_max_statement_bytes(n); }
 
   // The function catalog (statement_guard_functions.cc). The Query that loads it, to be sent
   // to the database now (ahead of any client byte); its answer is taken out of Backend().
@@ -104,7 +103,7 @@ class StatementGuard {
   // held, its Query, Execute or FunctionCall and everything pipelined after it kept from the
   // database until Release(); a Parse of it passes (parsing and describing run nothing), and
   // each Execute of it is held again.
-  void set_holds_enabled(bool on) { holds_enabled_ = on; }
+  void set_holds_enabled(bool on) { decider_.set_holds_enabled(on); }
   bool holding() const { return hold_.active(); }
   const HoldFacts& held() const { return hold_.facts(); }
   // Ends the hold as decided; appends to *out what now goes to the database: the held message
@@ -118,50 +117,25 @@ class StatementGuard {
   static constexpr auto kFunctionCatalogRetry = std::chrono::seconds(5);
 
  private:
-  struct Verdict {
-    enum class Kind : uint8_t { kAllow, kDeny, kHold };
-    Kind kind = Kind::kAllow;
-    std::string denial;  // kDeny: the client's message
-    std::string sqlstate = "42501";
-    policy::Decision decision;  // what the policy said (kHold: the rule that holds it)
-    std::shared_ptr<const sql::ClassifiedBatch> batch;
-    bool denied() const { return kind == Kind::kDeny; }
-  };
-  // Decides a Query or Parse text.
+  // Decides a statement text under the policy now in force (statement_decider.h).
   // `parsing`: the database will parse the text next (Query, Parse), not run a statement it
   // already parsed (the Execute re-check).
   Verdict Decide(std::string_view sql, bool parsing);
-  // Why the text is refused to keep the database reading it as the classifier does, or "".
-  std::string ParserSettingsDenial(std::string_view sql, bool parsing,
-                                   const sql::ClassifiedBatch& batch) const;
-  std::shared_ptr<const sql::ClassifiedBatch> ClassifyForSession(std::string_view sql);
-  // `batch` with every read, transaction or session statement that may change state through a
-  // user-defined function, operator or view made a write; *why says why (the first such).
-  std::shared_ptr<const sql::ClassifiedBatch> WithCatalogEffects(
-      std::shared_ptr<const sql::ClassifiedBatch> batch, std::string* why) const;
+  // SessionView, for the decider: the text classified with the session's prepared statements;
+  // the parser-settings refusal (the database must read the text as the classifier does); the
+  // function catalog.
+  std::shared_ptr<const sql::ClassifiedBatch> Classify(std::string_view sql) override;
+  ProtocolRefusal ProtocolProblem(std::string_view sql, const sql::ClassifiedBatch& batch) override;
+  const FunctionCatalog* functions() const override { return functions_ ? &*functions_ : nullptr; }
+  bool functions_stale() const override { return catalog_changes_ != loaded_changes_; }
   // Counts an allowed batch that may change the function catalog (DDL, opaque code).
   void NoteCatalogChanges(const sql::ClassifiedBatch& batch);
   // A message while the function catalog load is in flight: true when it was part of the
   // load's answer (then it is not the client's).
   bool OnFunctionCatalogMessage(std::string_view message);
-  // The verdict for a held message dispatched again, as `r` decides it.
-  Verdict Released(Verdict v, HoldRelease r);
   // Holds `message` (type 'Q', 'E' or 'F', running `sql`) as `v` says.
   absl::Status BeginHold(std::string_view message, char type, std::string_view sql,
                          const Verdict& v);
-  // True (with *d naming the reason) when a policy with column rules says
-  // `masking_unknown: deny` and the text has a result column of unknown origin.
-  bool UnknownLineageDenied(const v1::PolicySnapshot& snapshot, std::string_view sql,
-                            policy::Decision* d);
-  // True (with *d naming the reason) when a masked subject's statement sets a setting to a
-  // computed value: settings are read back raw (ParameterStatus, SHOW, other sessions), so a
-  // masked value must not get into one.
-  bool ComputedSettingDenied(const v1::PolicySnapshot& snapshot, const sql::ClassifiedBatch& batch,
-                             policy::Decision* d);
-  // deny_unknown_policy_ and masking_policy_ for the snapshot's version.
-  void RefreshMaskingFacts(const v1::PolicySnapshot& snapshot);
-  // Counts one decided message, in this session and agent-wide.
-  void Tally(std::string_view policy, std::string_view rule, v1::Action action);
   // The policy version a statement allowed now was decided under.
   int64_t CurrentVersion() const;
   absl::Status OnBind(std::string_view message);
@@ -187,9 +161,9 @@ class StatementGuard {
 
   const PolicyHolder& policy_;
   sql::ClassifierCache& cache_;
-  policy::Subject subject_;
   std::string session_id_;
-  DecisionCounters* decisions_;  // may be null
+  StatementDecider decider_;
+  bool parsing_ = false;  // of the text being decided (for ProtocolProblem)
   DenialMarkers markers_;
   MessageWalker frontend_;
   MessageWalker backend_;
@@ -199,17 +173,11 @@ class StatementGuard {
   std::unordered_map<std::string, std::string> portals_;
   RequestLedger ledger_;
   StatementHold hold_;
-  bool holds_enabled_ = false;
   // Set while a held message is dispatched again: its outcome, decided by the releaser.
   std::optional<HoldRelease> release_;
   // A Bind or Execute was forwarded since the last Sync: something may have run that the
   // server has not reported on yet.
   bool ran_since_sync_ = false;
-  GuardCounters counters_;
-  size_t max_statement_bytes_ = kDefaultMaxStatementBytes;
-  int64_t deny_unknown_version_ = -1;  // the snapshot the two below were found in
-  std::string deny_unknown_policy_;
-  std::string masking_policy_;  // the first applicable policy with masking rules, if any
   // The function catalog: absent until loaded (and after a failed load): then every function
   // that is not a built-in counts as a possible write.
   CatalogLoader function_loader_;

@@ -60,25 +60,4 @@ void StatementGuard::NoteCatalogChanges(const sql::ClassifiedBatch& batch) {
   }
 }
 
-std::shared_ptr<const sql::ClassifiedBatch> StatementGuard::WithCatalogEffects(
-    std::shared_ptr<const sql::ClassifiedBatch> batch, std::string* why) const {
-  static const FunctionCatalog* const kNone = new FunctionCatalog(*FunctionCatalog::Build({}));
-  const FunctionCatalog& catalog = functions_ ? *functions_ : *kNone;
-  const bool stale = !functions_ || catalog_changes_ != loaded_changes_;
-  std::shared_ptr<sql::ClassifiedBatch> raised;
-  for (size_t i = 0; i < batch->statements.size(); ++i) {
-    const sql::ClassifiedStatement& s = batch->statements[i];
-    const v1::StatementClass write =
-        sql::RaiseClass(s.statement_class, sql::FunctionEffect::kWritesData);
-    if (write == s.statement_class) continue;  // already a write or more
-    std::string reason = catalog.PossibleWrite(s, stale);
-    if (reason.empty()) continue;
-    if (!raised) raised = std::make_shared<sql::ClassifiedBatch>(*batch);
-    raised->statements[i].statement_class = write;
-    if (why->empty()) *why = std::move(reason);
-  }
-  if (!raised) return batch;
-  return raised;
-}
-
 }  // namespace warden::agent
