@@ -24,7 +24,8 @@ std::string DenialMarkers::FailingQuery(std::string sqlstate, std::string messag
 
 bool DenialMarkers::Rewrite(std::string_view text, std::string* out) {
   for (auto it = pending_.begin(); it != pending_.end(); ++it) {
-    if (text.find(it->marker) == std::string_view::npos) continue;
+    // Quoted, as the server names a type or a portal: marker _1 must not match _10.
+    if (text.find(absl::StrCat(it->marker, "\"")) == std::string_view::npos) continue;
     out->append(pgwire::BuildErrorResponse("ERROR", it->sqlstate, it->message));
     pending_.erase(pending_.begin(), it + 1);
     return true;

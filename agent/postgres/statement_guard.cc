@@ -106,18 +106,19 @@ absl::Status StatementGuard::CheckParameterStatus(std::string_view message) {
 
 void StatementGuard::OnServerMessage(char tag) {
   ledger_.OnServerMessage(tag, [this](LedgerEffect&& e) { Apply(std::move(e)); });
+  // Outside a transaction block no portal is left: each one ends with its transaction.
+  if (tag == 'Z' && txn_status_ == 'I') portals_.clear();
 }
 
 void StatementGuard::Apply(LedgerEffect&& e) {
   switch (e.kind) {
     case LedgerEffect::Kind::kStatement:
-      if (statements_.size() >= kMaxTracked) statements_.clear();
       statements_[e.name] =
           Statement{std::move(e.target), e.version, e.changes_prepared, e.needs_approval};
       break;
     case LedgerEffect::Kind::kPortal:
-      if (portals_.size() >= kMaxTracked) portals_.clear();
-      portals_[e.name] = std::move(e.target);
+      portals_[e.name] =
+          Statement{std::move(e.target), e.version, e.changes_prepared, e.needs_approval};
       break;
     case LedgerEffect::Kind::kPrepared:
       for (const sql::PreparedChange& c : e.prepared) sql::ApplyPreparedChange(c, &prepared_);
@@ -194,14 +195,23 @@ absl::Status StatementGuard::BeginHold(std::string_view message, char type, std:
 
 absl::Status StatementGuard::Release(const HoldRelease& release, std::string* out) {
   if (!hold_.active()) return absl::FailedPreconditionError("no statement is held");
+  const char type = hold_.facts().message_type;
   const std::string held = hold_.Take();
   // Whole messages, the held one first (the walker handed them over whole).
   bool first = true;
   for (std::string_view rest = held; rest.size() >= kHeaderSize;) {
     const size_t size = size_t{pgwire::LoadBigEndian32(rest.data() + 1)} + 1;
-    if (first) release_ = release;
-    absl::Status st = DecideFrontendMessage(rest.substr(0, size), out);
-    release_.reset();
+    absl::Status st;
+    if (first && !release.forward) {
+      // Refused: the stand-in is written from what was held, not decided again (whatever the
+      // session's state says now, the held statement must not run).
+      st = RefuseHeld(type, release);
+      if (st.ok()) out->append(refused_);
+    } else {
+      if (first) release_ = release;  // forward, unless the policy now denies it
+      st = DecideFrontendMessage(rest.substr(0, size), out);
+      release_.reset();
+    }
     first = false;
     if (!st.ok()) return st;
     rest.remove_prefix(size);
@@ -209,35 +219,65 @@ absl::Status StatementGuard::Release(const HoldRelease& release, std::string* ou
   return absl::OkStatus();
 }
 
+absl::Status StatementGuard::RefuseHeld(char type, const HoldRelease& release) {
+  refused_.clear();
+  if (type == 'E') {
+    // A portal that cannot exist: the server fails this Execute and discards until Sync.
+    refused_ = pgwire::BuildExecute(markers_.New(release.sqlstate, release.message));
+    return Expect(RequestLedger::Await::kCompletion);
+  }
+  // A Query or a FunctionCall: ErrorResponse, then ReadyForQuery.
+  refused_ = pgwire::BuildQuery(markers_.FailingQuery(release.sqlstate, release.message));
+  if (auto st = Expect(RequestLedger::Await::kCompletion); !st.ok()) return st;
+  return Expect(RequestLedger::Await::kReady);
+}
+
 int64_t StatementGuard::CurrentVersion() const {
   PolicySnapshotPtr snapshot = policy_.Current();
   return snapshot ? snapshot->version() : -1;
 }
 
+// A portal keeps the statement it was bound to, even when that statement's name is parsed
+// again before the portal runs: what it runs is captured here, at Bind.
 absl::Status StatementGuard::OnBind(std::string_view message) {
   std::string_view body = message.substr(kHeaderSize);
   LedgerEffect e;
   e.kind = LedgerEffect::Kind::kPortal;
   e.name = std::string(CString(&body));
-  e.target = std::string(CString(&body));
+  if (!e.name.empty() && !portals_.contains(e.name) && portals_.size() >= kMaxTracked) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "more than ", kMaxTracked, " named portals in one transaction: Warden tracks no more"));
+  }
+  // A statement Warden never saw parsed (its Parse failed) leaves the portal with nothing to
+  // re-decide: the server fails its Bind.
+  const std::string statement(CString(&body));
+  e.version = CurrentVersion();
+  if (std::optional<Statement> s = NamedStatement(statement)) {
+    e.target = std::move(s->sql);
+    e.version = s->version;
+    e.changes_prepared = s->changes_prepared;
+    e.needs_approval = s->needs_approval;
+  }
   ran_since_sync_ = true;  // parameter input functions run
   return Expect(RequestLedger::Await::kBindComplete, std::move(e));
 }
 
-std::optional<StatementGuard::Statement> StatementGuard::PortalStatement(
-    const std::string& portal) const {
-  const std::string* name = nullptr;
-  if (const LedgerEffect* b = ledger_.Pending(LedgerEffect::Kind::kPortal, portal)) {
-    name = &b->target;
-  } else if (auto p = portals_.find(portal); p != portals_.end()) {
-    name = &p->second;
-  }
-  if (name == nullptr) return std::nullopt;
-  if (const LedgerEffect* p = ledger_.Pending(LedgerEffect::Kind::kStatement, *name)) {
+std::optional<StatementGuard::Statement> StatementGuard::NamedStatement(
+    const std::string& name) const {
+  if (const LedgerEffect* p = ledger_.Pending(LedgerEffect::Kind::kStatement, name)) {
     return Statement{p->target, p->version, p->changes_prepared, p->needs_approval};
   }
-  if (auto s = statements_.find(*name); s != statements_.end()) return s->second;
+  if (auto s = statements_.find(name); s != statements_.end()) return s->second;
   return std::nullopt;
+}
+
+std::optional<StatementGuard::Statement> StatementGuard::PortalStatement(
+    const std::string& portal) const {
+  if (const LedgerEffect* b = ledger_.Pending(LedgerEffect::Kind::kPortal, portal)) {
+    return Statement{b->target, b->version, b->changes_prepared, b->needs_approval};
+  }
+  if (auto p = portals_.find(portal); p != portals_.end()) return p->second;
+  return std::nullopt;  // a SQL cursor (decided at its DECLARE), or no portal at all
 }
 
 absl::Status StatementGuard::OnExecute(std::string_view message, std::string* out) {
@@ -255,7 +295,7 @@ absl::Status StatementGuard::OnExecute(std::string_view message, std::string* ou
     if (e.prepared.empty()) e.kind = LedgerEffect::Kind::kNone;
   }
   // Decided again when the policy changed since its Parse, and each time when it needs approval.
-  if (!s || (s->version == now && !s->needs_approval)) {
+  if (!s || s->sql.empty() || (s->version == now && !s->needs_approval)) {
     out->append(message);
     return Expect(RequestLedger::Await::kCompletion, std::move(e));
   }
@@ -332,6 +372,13 @@ absl::Status StatementGuard::OnQuery(std::string_view message, std::string_view 
 
 absl::Status StatementGuard::OnParse(std::string_view message, std::string_view name,
                                      std::string_view sql, std::string* out) {
+  if (!name.empty() && !statements_.contains(std::string(name)) &&
+      statements_.size() >= kMaxTracked) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("more than ", kMaxTracked,
+                     " named prepared statements on one connection: Warden tracks no more; "
+                     "close the ones no longer needed"));
+  }
   Verdict v = Decide(sql, /*parsing=*/true);
   if (v.denied()) {
     // The server drops the unnamed statement before parsing a new one; a named one it keeps.

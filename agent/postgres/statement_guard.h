@@ -58,8 +58,9 @@ class StatementGuard : private SessionView {
   // Largest client message the guard holds while waiting for the rest of it (a Query or Parse
   // must be whole to be decided). COPY data is streamed, not held.
   static constexpr size_t kMaxHeldMessage = 64 << 20;
-  // Named statements and portals tracked for the Execute re-check; beyond this many the
-  // tracking starts afresh (what was allowed at Parse then runs without a re-check).
+  // Named statements (per connection) and portals (per transaction) tracked for the Execute
+  // re-check; a client that creates more has its session ended (ResourceExhausted), so nothing
+  // runs without its re-check.
   static constexpr size_t kMaxTracked = 10000;
 
   // Every decision is also counted in *decisions, when given (it must outlive the guard).
@@ -154,8 +155,12 @@ class StatementGuard : private SessionView {
     bool changes_prepared = false;  // a SQL PREPARE or DEALLOCATE
     bool needs_approval = false;    // each Execute is held (holds enabled)
   };
-  // The statement a portal runs (pending Bind and Parse first, then confirmed ones).
+  // The statement a portal runs, as bound (a pending Bind first, then confirmed ones).
   std::optional<Statement> PortalStatement(const std::string& portal) const;
+  // The statement a name stands for now (a pending Parse first, then confirmed ones).
+  std::optional<Statement> NamedStatement(const std::string& name) const;
+  // The stand-in for a refused held message of `type` into refused_, expected in the ledger.
+  absl::Status RefuseHeld(char type, const HoldRelease& release);
   absl::Status DecideFrontendMessage(std::string_view message, std::string* out);
   void DecideBackendMessage(std::string_view message, std::string* out);
 
@@ -170,9 +175,10 @@ class StatementGuard : private SessionView {
   sql::PreparedStatements prepared_;  // SQL PREPAREs the server confirmed
   // Confirmed by the server: Parse name -> text, Bind portal -> statement name.
   std::unordered_map<std::string, Statement> statements_;
-  std::unordered_map<std::string, std::string> portals_;
+  std::unordered_map<std::string, Statement> portals_;  // in this transaction
   RequestLedger ledger_;
   StatementHold hold_;
+  std::string refused_;  // RefuseHeld's output
   // Set while a held message is dispatched again: its outcome, decided by the releaser.
   std::optional<HoldRelease> release_;
   // A Bind or Execute was forwarded since the last Sync: something may have run that the

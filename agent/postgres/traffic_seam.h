@@ -46,6 +46,8 @@ class TrafficSeam {
   // sent or its failing replacement, then what was pipelined behind it, decided afresh).
   // FailedPrecondition when nothing is held; another error ends the session.
   [[nodiscard]] absl::Status ReleaseHold(const HoldRelease& release, std::string* out);
+  // True while a request the database got is unanswered (a hold aside).
+  bool database_busy() const { return phase_.state(/*held=*/false) != QueryState::kReady; }
   // Drops a held statement unsent (the client left, or the session ends); true if one was held.
   bool AbandonHold();
 

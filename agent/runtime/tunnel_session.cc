@@ -209,7 +209,12 @@ void TunnelSession::ReadTunnel() {
         held_inbound_ = r.frame.payload;
         return;
       case tunnel::FrameType::kCancel:
-        if (seam_.state() == QueryState::kHeld) return WithdrawHold();
+        if (seam_.state() == QueryState::kHeld) {
+          // What runs before the held statement is cancelled as PostgreSQL would cancel it;
+          // the held one is withdrawn.
+          if (seam_.database_busy()) SendCancel();
+          return WithdrawHold();
+        }
         SendCancel();
         continue;
       default:

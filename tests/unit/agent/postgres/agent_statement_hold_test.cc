@@ -292,3 +292,48 @@ TEST_CASE("hold: query states follow COPY in both directions", "[hold]") {
   s.Back(pgwire::BuildReadyForQuery('I'));
   CHECK(s.seam.state() == QueryState::kReady);
 }
+
+TEST_CASE("hold: a portal runs what it was bound to, even after its statement name is reused",
+          "[hold]") {
+  Seam s;
+  // The unnamed statement is parsed again after the Bind: the portal still runs the DELETE.
+  const std::string before = pgwire::BuildParse("", "DELETE FROM orders WHERE id = $1") +
+                             pgwire::BuildBind("p", "", {}, {std::string_view("1")}, {}) +
+                             pgwire::BuildParse("", "SELECT 1");
+  const std::string run = pgwire::BuildExecute("p") + pgwire::BuildSync();
+  CHECK(s.Front(before + run) == before);
+  REQUIRE(s.seam.state() == QueryState::kHeld);
+  CHECK(s.seam.held()->statement == "DELETE FROM orders WHERE id = $1");
+  // The same once the server confirmed the Parse and the Bind.
+  Seam t;
+  CHECK(t.Front(before) == before);
+  t.Back(pgwire::BuildParseComplete() + pgwire::BuildBindComplete() + pgwire::BuildParseComplete());
+  CHECK(t.Front(run).empty());
+  CHECK(t.seam.state() == QueryState::kHeld);
+}
+
+TEST_CASE("hold: more named statements than the guard tracks end the session", "[hold]") {
+  Seam s;
+  absl::Status st;
+  size_t n = 0;
+  for (; st.ok() && n <= agent::StatementGuard::kMaxTracked; ++n) {
+    std::string bytes = pgwire::BuildParse("s" + std::to_string(n), "SELECT 1");
+    st = s.seam.FrontendBytes(&bytes);
+    std::string answer = pgwire::BuildParseComplete();
+    if (st.ok()) REQUIRE(s.seam.BackendBytes(&answer).ok());
+  }
+  CHECK(n == agent::StatementGuard::kMaxTracked + 1);
+  CHECK(absl::IsResourceExhausted(st));
+  CHECK_THAT(std::string(st.message()), Catch::Contains("named prepared statements"));
+}
+
+TEST_CASE("hold: each refusal's error is its own (marker 1 is not marker 10)", "[hold]") {
+  Seam s;
+  std::vector<std::string> outs;
+  for (int i = 0; i < 11; ++i) {
+    CHECK(s.Front(kDelete).empty());
+    outs.push_back(s.Release(HoldRelease::Refuse("42501", "refusal " + std::to_string(i))));
+  }
+  // The server answers the eleventh first (say); it must not be taken for the second.
+  CHECK(s.ClientErrorForQuery(outs[10]).message() == std::string_view("refusal 10"));
+}
