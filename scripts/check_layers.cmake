@@ -2,6 +2,7 @@
 #   ROOT    the directory whose folders are layers, PREFIX their include prefix ("agent"),
 #   LAYERS  "folder:allowed,allowed" entries separated by "|": a file in `folder` may include
 #           its own folder and the allowed ones, nothing else under PREFIX/.
+cmake_minimum_required(VERSION 3.25)  # a -P script sets no policies otherwise (CMP0007)
 string(REPLACE "|" ";" LAYERS "${LAYERS}")
 foreach(entry ${LAYERS})
   set(allowed_csv "")

@@ -59,7 +59,6 @@ class StatementHold {
 
   bool active() const { return active_; }
   const HoldFacts& facts() const { return facts_; }
-  size_t held_bytes() const { return bytes_.size(); }
 
   // Holds `message` (a whole client message) with what it waits for. Not while active.
   [[nodiscard]] absl::Status Begin(std::string_view message, HoldFacts facts);

@@ -2,22 +2,6 @@
 
 namespace warden::agent {
 
-const char* QueryStateName(QueryState state) {
-  switch (state) {
-    case QueryState::kReady:
-      return "ready";
-    case QueryState::kInQuery:
-      return "in-query";
-    case QueryState::kCopyIn:
-      return "copy-in";
-    case QueryState::kCopyOut:
-      return "copy-out";
-    case QueryState::kHeld:
-      return "held";
-  }
-  return "unknown";
-}
-
 void QueryPhase::OnFrontend(char tag) {
   switch (tag) {
     case 'Q':  // Query

@@ -19,8 +19,6 @@ namespace warden::agent {
 
 enum class QueryState : uint8_t { kReady, kInQuery, kCopyIn, kCopyOut, kHeld };
 
-const char* QueryStateName(QueryState state);
-
 class QueryPhase {
  public:
   // A client message the database gets, by tag.

@@ -237,18 +237,18 @@ void TunnelSession::ReadTunnel() {
 // ---- The pump.
 
 void TunnelSession::WriteUpstream(std::string_view client_bytes) {
-  std::string bytes(client_bytes);
-  if (auto st = seam_.FrontendBytes(&bytes); !st.ok()) {
+  upstream_out_.assign(client_bytes);  // the buffer's capacity is reused chunk after chunk
+  if (auto st = seam_.FrontendBytes(&upstream_out_); !st.ok()) {
     // Past the bound a hold keeps: the client is told why.
     if (absl::IsResourceExhausted(st)) return CloseTunnel("54000", std::string(st.message()));
     return CloseTunnel("08P01", absl::StrCat("protocol violation: ", st.message()));
   }
-  StartUpstreamWrite(std::move(bytes));
+  StartUpstreamWrite();
 }
 
-// Bytes for the database after the seam; the tunnel is read again once they are written.
-void TunnelSession::StartUpstreamWrite(std::string bytes) {
-  upstream_out_ = std::move(bytes);
+// upstream_out_ (bytes for the database after the seam) out; the tunnel is read again once
+// they are written.
+void TunnelSession::StartUpstreamWrite() {
   if (upstream_out_.empty()) return ReadTunnel();
   upstream_writing_ = true;
   upstream_.AsyncWrite(
@@ -300,15 +300,14 @@ void TunnelSession::ForwardBackendBytes() {
   QueueData();
 }
 
-// The client cancelled while its statement waits for a decision: nothing of it ran, so the
-// database gets no cancel; the client gets the cancel's error where the result would come.
+// The client cancelled while its statement waits for a decision: nothing of it ran; the client
+// gets the cancel's error where the result would come.
 void TunnelSession::WithdrawHold() {
   spdlog::info("session {}: the client cancelled its statement waiting for approval", session_id());
-  std::string bytes;
-  if (auto st = seam_.ReleaseHold(HoldRelease::Cancelled(), &bytes); !st.ok()) {
+  if (auto st = seam_.ReleaseHold(HoldRelease::Cancelled(), &upstream_out_); !st.ok()) {
     return CloseTunnel("08P01", absl::StrCat("protocol violation: ", st.message()));
   }
-  StartUpstreamWrite(std::move(bytes));
+  StartUpstreamWrite();
 }
 
 void TunnelSession::SendCancel() {

@@ -126,7 +126,7 @@ class TunnelSession : public std::enable_shared_from_this<TunnelSession> {
   void OnTunnelWritten(asio::error_code ec, bool was_data, bool was_last, size_t payload);
   void ReadTunnel();
   void WriteUpstream(std::string_view client_bytes);
-  void StartUpstreamWrite(std::string bytes);
+  void StartUpstreamWrite();
   void WithdrawHold();
   void OnUpstreamWritten(asio::error_code ec);
   void ReadUpstream();
