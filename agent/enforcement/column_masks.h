@@ -12,8 +12,8 @@
 //    column when the catalog knows the relation's column order.
 // It is of unknown origin (kUnknown: masked whole, or the statement denied, as the policy says)
 // when the lineage cannot tell (a user function, a procedure's OUT parameters, a statement the
-// tracker could not identify) and RowDescription does not name it, or when RowDescription names
-// a relation without a catalog snapshot to look it up in.
+// request ledger could not identify) and RowDescription does not name it, or when RowDescription
+// names a relation without a catalog snapshot to look it up in.
 #pragma once
 
 #include <cstddef>

@@ -1,41 +1,402 @@
+// The queue and the matching of responses to requests (request_ledger.h); names and result
+// shapes are in request_ledger_shapes.cc.
 #include "agent/postgres/request_ledger.h"
+
+#include <algorithm>
+#include <optional>
+#include <utility>
+
+#include "common/pgwire/pgwire.h"
+#include "common/pgwire/reader.h"
 
 namespace warden::agent {
 
-bool RequestLedger::Expect(Await await, LedgerEffect effect) {
-  if (entries_.size() >= kMaxEntries) return false;
-  if (await == Await::kReady) ++awaiting_ready_;
-  entries_.push_back(Entry{await, std::move(effect)});
+namespace {
+
+// The SQLSTATE of an ErrorResponse body: its 'C' field.
+std::string SqlStateOf(std::string_view body) {
+  while (!body.empty() && body[0] != '\0') {
+    const char code = body[0];
+    const size_t nul = body.find('\0', 1);
+    if (nul == std::string_view::npos) break;
+    if (code == 'C') return std::string(body.substr(1, nul - 1));
+    body.remove_prefix(nul + 1);
+  }
+  return {};
+}
+
+// A CommandComplete body's tag.
+std::string_view CommandTagOf(std::string_view body) {
+  const size_t nul = body.find('\0');
+  return nul == std::string_view::npos ? body : body.substr(0, nul);
+}
+
+// Bind's portal, statement and result formats, read without decoding its parameters (a Bind
+// comes with every extended-protocol query). False when it is malformed.
+bool ReadBind(std::string_view body, std::string_view* portal, std::string_view* statement,
+              std::vector<int16_t>* formats) {
+  pgwire::BodyReader r('B', body);
+  size_t n = 0;
+  int16_t code = 0;
+  if (!r.ReadCString(portal).ok() || !r.ReadCString(statement).ok()) return false;
+  if (!r.ReadCount16("parameter formats", 2, &n).ok()) return false;
+  for (size_t i = 0; i < n; ++i) {
+    if (!r.ReadInt16(&code).ok()) return false;
+  }
+  if (!r.ReadCount16("parameters", 4, &n).ok()) return false;
+  std::optional<std::string_view> value;
+  for (size_t i = 0; i < n; ++i) {
+    if (!r.ReadNullableBytes(&value).ok()) return false;
+  }
+  if (!r.ReadCount16("result formats", 2, &n).ok()) return false;
+  formats->resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    if (!r.ReadInt16(&(*formats)[i]).ok()) return false;
+  }
+  return r.Finish().ok();
+}
+
+}  // namespace
+
+RequestLedger::RequestLedger(sql::ClassifierCache* cache, Clock clock)
+    : cache_(cache),
+      clock_(clock ? std::move(clock) : [] { return std::chrono::steady_clock::now(); }) {}
+
+void RequestLedger::Push(Request r) {
+  if (AwaitsReady(r.kind)) ++awaiting_ready_;
+  queue_.push_back(std::move(r));
+}
+
+void RequestLedger::Pop() {
+  if (AwaitsReady(queue_.front().kind)) --awaiting_ready_;
+  queue_.pop_front();
+}
+
+bool RequestLedger::OnClientMessage(char tag, std::string_view body, RequestNote note) {
+  switch (tag) {
+    case 'c':  // CopyDone, CopyFail: the client's COPY data ends
+    case 'f':
+      if (copy_ == Copy::kIn) copy_ = Copy::kNone;
+      return true;
+    case 'X':
+      terminated_ = true;
+      return true;
+    case 'H':  // Flush: no answer of its own
+      unsynced_ = true;
+      return true;
+    case 'Q':
+    case 'P':
+    case 'B':
+    case 'D':
+    case 'E':
+    case 'C':
+    case 'S':
+    case 'F':
+      break;
+    default:  // CopyData
+      return true;
+  }
+  if (queue_.size() >= kMaxEntries) return false;
+  Request r{Kind::kSync};
+  r.action = note.action;
+  r.rule = std::move(note.rule);
+  r.effects = std::move(note.effects);
+  if (recording()) r.sent = clock_();
+  // A message the server cannot parse still gets its answer in order (an error): followed by
+  // its kind, with nothing known of it. A denial's stand-in is not analysed (each one is a new
+  // text): what answers it is the denial (ResultShape::refusal).
+  const bool forward = note.action == RequestAction::kForward;
+  std::optional<pgwire::FrontendMessage> parsed;
+  if (tag != 'B' && tag != 'S') {
+    if (auto p = pgwire::ParseFrontend(pgwire::Frame{tag, body}); p.ok()) parsed = std::move(*p);
+  }
+  const pgwire::FrontendMessage* m = parsed ? &*parsed : nullptr;
+  if (tag == 'S') {
+    unsynced_ = false;
+  } else if (tag != 'Q' && tag != 'F') {
+    unsynced_ = true;
+  }
+  switch (tag) {
+    case 'Q': {
+      r.kind = Kind::kQuery;
+      const auto* q = m ? std::get_if<pgwire::Query>(m) : nullptr;
+      if (q && forward) r.texts = note.analysis ? std::move(note.analysis) : Analyze(q->sql);
+      if (q && recording()) r.text = std::string(q->sql);
+      break;
+    }
+    case 'P': {
+      r.kind = Kind::kParse;
+      const auto* p = m ? std::get_if<pgwire::Parse>(m) : nullptr;
+      if (p) r.name = std::string(p->name);
+      // The extended protocol allows one statement per Parse; more is the server's error.
+      std::shared_ptr<const Analysis> texts;
+      if (p && forward) texts = note.analysis ? std::move(note.analysis) : Analyze(p->query);
+      r.shape = ShapeOf(Resolve(StatementOf(texts, 0)));
+      break;
+    }
+    case 'B': {
+      r.kind = Kind::kBind;
+      std::string_view portal;
+      std::string_view statement;
+      std::vector<int16_t> formats;
+      if (ReadBind(body, &portal, &statement, &formats)) {
+        r.name = std::string(portal);
+        r.statement = std::string(statement);
+        // All text, the common case, shares one empty list.
+        static const auto kAllText = std::make_shared<const std::vector<int16_t>>();
+        r.formats =
+            formats.empty() ? kAllText : std::make_shared<const std::vector<int16_t>>(formats);
+      }
+      break;
+    }
+    case 'D': {
+      const auto* d = m ? std::get_if<pgwire::Describe>(m) : nullptr;
+      r.kind = d && d->kind == 'S' ? Kind::kDescribeStatement : Kind::kDescribePortal;
+      if (d) r.name = std::string(d->name);
+      break;
+    }
+    case 'E':
+      r.kind = Kind::kExecute;
+      if (const auto* e = m ? std::get_if<pgwire::Execute>(m) : nullptr) {
+        r.name = std::string(e->portal);
+      }
+      r.text = std::move(note.statement);
+      break;
+    case 'C':
+      r.kind = Kind::kClose;
+      break;
+    case 'S':
+      r.kind = Kind::kSync;
+      break;
+    case 'F':
+      r.kind = Kind::kFunctionCall;
+      r.text = std::move(note.statement);
+      break;
+    default:
+      break;
+  }
+  Push(std::move(r));
   return true;
 }
 
-void RequestLedger::DropUntilReady(bool including) {
-  // A ReadyForQuery no request of ours asked for (the one ending start-up) changes nothing.
-  if (including && awaiting_ready_ == 0) return;
-  while (!entries_.empty()) {
-    if (entries_.front().await == Await::kReady) {
-      if (!including) return;
-      --awaiting_ready_;
-      entries_.pop_front();
-      return;
-    }
-    entries_.pop_front();
+void RequestLedger::UpdateCopy(char tag) {
+  switch (tag) {
+    case 'G':  // CopyInResponse, CopyBothResponse
+    case 'W':
+      copy_ = Copy::kIn;
+      break;
+    case 'H':  // CopyOutResponse
+      copy_ = Copy::kOut;
+      break;
+    case 'c':  // CopyDone from the server
+      if (copy_ == Copy::kOut) copy_ = Copy::kNone;
+      break;
+    case 'E':  // an error ends a COPY in either direction
+    case 'Z':
+      copy_ = Copy::kNone;
+      break;
+    default:
+      break;
   }
 }
 
+QueryState RequestLedger::state(bool held) const {
+  if (held) return QueryState::kHeld;
+  if (copy_ == Copy::kIn) return QueryState::kCopyIn;
+  if (copy_ == Copy::kOut) return QueryState::kCopyOut;
+  if (awaiting_ready_ > 0 || unsynced_) return QueryState::kInQuery;
+  return QueryState::kReady;
+}
+
+ResultShape* RequestLedger::OnServerMessage(char tag, std::string_view body, size_t size,
+                                            bool whole) {
+  UpdateCopy(tag);
+  switch (tag) {
+    case 'N':  // asynchronous: notices, notifications, parameter changes
+    case 'A':
+    case 'S':
+      return nullptr;
+    case 'Z':
+      OnReady(whole && !body.empty() ? body[0] : '\0');
+      return nullptr;
+    default:
+      break;
+  }
+  if (queue_.empty()) return nullptr;
+  Request& r = queue_.front();
+  r.bytes += size;
+  if (r.kind == Kind::kQuery) return OnQueryMessage(r, tag, body, whole);
+  if (r.kind == Kind::kFunctionCall) {
+    // FunctionCallResponse or ErrorResponse, then ReadyForQuery.
+    if (tag == 'V' || tag == 'E') Finish(r, {}, tag == 'E' ? body : std::string_view());
+    return nullptr;
+  }
+  return OnExtendedMessage(r, tag, body, whole);
+}
+
+ResultShape* RequestLedger::OnQueryMessage(Request& r, char tag, std::string_view body,
+                                           bool whole) {
+  switch (tag) {
+    case 'T': {
+      ResultShape* shape = QueryShape(r).get();
+      RecordFields(whole ? body : std::string_view(), shape);
+      StartRows(RowsEncoding::kRowDescription, nullptr);
+      return shape;
+    }
+    case 'D':
+    case 'd':
+      ++r.rows;
+      return QueryShape(r).get();
+    case 'H':
+      return QueryShape(r).get();
+    case 'C': {
+      const std::string_view command = whole ? CommandTagOf(body) : std::string_view();
+      current_ = r.shape;  // outlives the reset below for the caller
+      Confirm(r, r.index);
+      OnQueryStatementComplete(r, command);
+      Finish(r, command, {});
+      ++r.index;
+      r.shape.reset();
+      return current_.get();
+    }
+    case 'I':  // EmptyQueryResponse
+      Finish(r, {}, {});
+      ++r.index;
+      r.shape.reset();
+      return nullptr;
+    case 'E':  // the statements after it do not run; ReadyForQuery ends the Query
+      Finish(r, {}, whole ? body : std::string_view());
+      return nullptr;
+    default:
+      return nullptr;
+  }
+}
+
+void RequestLedger::SkipToSync() {
+  while (!queue_.empty() && !AwaitsReady(queue_.front().kind)) Pop();
+}
+
+ResultShape* RequestLedger::OnExtendedMessage(Request& r, char tag, std::string_view body,
+                                              bool whole) {
+  if (tag == 'E') {
+    if (r.kind == Kind::kExecute) Finish(r, {}, whole ? body : std::string_view());
+    SkipToSync();
+    return nullptr;
+  }
+  switch (r.kind) {
+    case Kind::kParse:
+      if (tag == '1') {
+        OnParseComplete(r);
+        Pop();
+      }
+      return nullptr;
+    case Kind::kBind:
+      if (tag == '2') {
+        OnBindComplete(r);
+        Pop();
+      }
+      return nullptr;
+    case Kind::kDescribeStatement:
+    case Kind::kDescribePortal:
+      return OnDescribed(r, tag, body, whole);
+    case Kind::kExecute: {
+      if (!r.started) {
+        r.started = true;
+        Portal portal = FindPortal(r.name);
+        r.shape = std::move(portal.shape);
+        const auto source = portal.formats ? RowsEncoding::kBind : RowsEncoding::kUnknown;
+        StartRows(source, std::move(portal.formats));
+      }
+      if (tag == 'D' || tag == 'd') ++r.rows;
+      if (tag == 'C' || tag == 's' || tag == 'I') {
+        const std::string_view command =
+            tag == 'C' && whole ? CommandTagOf(body) : std::string_view();
+        if (tag == 'C') Confirm(r, 0);
+        Finish(r, command, {});
+        current_ = std::move(r.shape);  // outlives the pop for the caller
+        Pop();
+        return tag == 'C' ? current_.get() : nullptr;
+      }
+      return r.shape.get();
+    }
+    case Kind::kClose:
+      if (tag == '3') Pop();
+      return nullptr;
+    default:
+      return nullptr;
+  }
+}
+
+void RequestLedger::OnReady(char status) {
+  // A ReadyForQuery no request asked for (the one ending start-up) answers nothing. Otherwise
+  // it answers the first Query, Sync or FunctionCall; anything before it was skipped.
+  while (awaiting_ready_ > 0 && !queue_.empty()) {
+    const bool last = AwaitsReady(queue_.front().kind);
+    Pop();
+    if (last) break;
+  }
+  if (listener_) listener_->OnReadyForQuery(status);
+}
+
+void RequestLedger::Confirm(Request& r, size_t effect) {
+  if (effect >= r.effects.size() || r.effects[effect].kind == LedgerEffect::Kind::kNone) return;
+  if (listener_) listener_->OnConfirmed(std::move(r.effects[effect]));
+  r.effects[effect].kind = LedgerEffect::Kind::kNone;
+}
+
+void RequestLedger::Finish(Request& r, std::string_view command_tag, std::string_view error_body) {
+  if (recording()) {
+    const auto now = clock_();
+    StatementFacts f;
+    f.request = r.kind == Kind::kQuery ? 'Q' : r.kind == Kind::kExecute ? 'E' : 'F';
+    f.action = r.action;
+    f.sql = r.text;
+    f.index = r.index;
+    f.rule = r.rule;
+    f.command_tag = command_tag;
+    f.rows = r.rows;
+    f.sqlstate = error_body.empty() ? std::string() : SqlStateOf(error_body);
+    f.bytes = r.bytes;
+    f.duration = now - std::max(r.sent, last_answer_);
+    last_answer_ = now;
+    sink_(f);
+  }
+  r.rows = 0;
+  r.bytes = 0;
+}
+
 const LedgerEffect* RequestLedger::Pending(LedgerEffect::Kind kind, std::string_view name) const {
-  for (auto it = entries_.rbegin(); it != entries_.rend(); ++it) {
-    if (it->effect.kind == kind && it->effect.name == name) return &it->effect;
+  for (auto it = queue_.rbegin(); it != queue_.rend(); ++it) {
+    for (auto e = it->effects.rbegin(); e != it->effects.rend(); ++e) {
+      if (e->kind == kind && e->name == name) return &*e;
+    }
   }
   return nullptr;
 }
 
 std::vector<std::string> RequestLedger::PendingPreparedNames() const {
   std::vector<std::string> names;
-  for (const Entry& e : entries_) {
-    for (const sql::PreparedChange& c : e.effect.prepared) names.push_back(c.all ? "" : c.name);
+  for (const Request& r : queue_) {
+    for (const LedgerEffect& e : r.effects) {
+      for (const sql::PreparedChange& c : e.prepared) names.push_back(c.all ? "" : c.name);
+    }
   }
   return names;
+}
+
+absl::Status FeedClientBytes(std::string_view in, MessageWalker& walker, RequestLedger& ledger) {
+  std::string none;
+  // COPY data is streamed past; every other message is small or a statement text.
+  return WalkMessages(
+      in, &none, 64 << 20, pgwire::IsFrontendTag, [](char tag, uint32_t) { return tag != 'd'; },
+      [&ledger](std::string_view m, std::string*) {
+        if (!ledger.OnClientMessage(m[0], m.substr(pgwire::kHeaderSize))) {
+          return absl::ResourceExhaustedError(
+              "too many requests sent without reading their results");
+        }
+        return absl::OkStatus();
+      },
+      walker);
 }
 
 }  // namespace warden::agent

@@ -53,7 +53,12 @@ ResultMasker::ResultMasker(const PolicyHolder& policy, policy::Subject subject,
 
 absl::Status ResultMasker::Backend(std::string_view in, std::string* out) {
   auto any = [](char) { return true; };  // framing is checked; tags are the client's to judge
-  auto hold = [this](char tag, uint32_t) { return Hold(tag); };
+  // Every message goes to the ledger: a held one whole (OnMessage), the rest by their header.
+  auto hold = [this](char tag, uint32_t length) {
+    if (Hold(tag)) return true;
+    ledger_->OnServerMessage(tag, {}, size_t{length} + 1, /*whole=*/false);
+    return false;
+  };
   absl::Status st = WalkMessages(
       in, out, kMaxHeldMessage, any, hold,
       [this](std::string_view m, std::string* o) { return OnMessage(m, o); }, walker_);
@@ -62,9 +67,8 @@ absl::Status ResultMasker::Backend(std::string_view in, std::string* out) {
 }
 
 bool ResultMasker::Hold(char tag) const {
-  if (tracking_ || loader_.in_flight()) {
-    // Every message answers some request: the tracker (or the catalog load) needs them all.
-    // They are small, except rows, which are masked anyway.
+  if (loader_.in_flight()) {
+    // Every message may answer the catalog load. They are small, except rows.
     return (tag != 'd' && tag != 'c') || HoldCopy(tag);
   }
   switch (tag) {
@@ -80,8 +84,8 @@ bool ResultMasker::Hold(char tag) const {
     case 'd':  // CopyData, CopyDone
     case 'c':
       return HoldCopy(tag);
-    case 'C':  // CommandComplete ends a refused COPY
-      return copy_ == Copy::kRefused;
+    case 'C':  // CommandComplete ends a refused COPY; its tag is the ledger's (and small)
+      return true;
     default:
       return false;
   }
@@ -107,14 +111,14 @@ absl::Status ResultMasker::OnMessage(std::string_view message, std::string* out)
     if (!loader_.in_flight()) OnCatalogLoaded();
     return absl::OkStatus();
   }
-  if (tracking_lineage_ && (tag == 'E' || tag == 'N')) {
-    notice_shape_ = tracker_.Answering();  // before the error moves the tracker on
-    notice_committed_ = tracker_.CommittedWith();
+  if (plan_.columns() && (tag == 'E' || tag == 'N')) {
+    notice_shape_ = ledger_->Answering();  // before the error moves the ledger on
+    notice_committed_ = ledger_->CommittedWith();
   }
+  ResultShape* shape =
+      ledger_->OnServerMessage(tag, message.substr(kHeaderSize), message.size(), /*whole=*/true);
   // CopyData belongs to the COPY its CopyOutResponse started (shape_ stays).
-  if (tracking_ && tag != 'A' && tag != 'N' && tag != 'S' && tag != 'd') {
-    shape_ = tracker_.Backend(tag, message.substr(kHeaderSize));
-  }
+  if (tag != 'A' && tag != 'N' && tag != 'S' && tag != 'd') shape_ = shape;
   if (copy_ == Copy::kRefused) {
     // The client already has its ErrorResponse: the rest of the COPY is dropped, through the
     // CommandComplete (or the server's own error) that ends it.
@@ -131,7 +135,7 @@ absl::Status ResultMasker::OnMessage(std::string_view message, std::string* out)
       if (!compiled_) Refresh();
       return MaskDataRow(message, out);
     case 'C':
-      if (tracking_) OnCommandComplete(message);
+      OnCommandComplete(message);
       break;
     case 'd':
       if (!compiled_) Refresh();
@@ -217,7 +221,7 @@ ResultMasker::ColumnKind ResultMasker::KindOf(uint32_t type_oid, int16_t format)
 }
 
 void ResultMasker::KindsOfExecute(size_t ncolumns) {
-  const RowsEncoding& rows = tracker_.rows();
+  const RowsEncoding& rows = ledger_->rows();
   kinds_serial_ = rows.serial;
   kinds_.clear();
   const bool typed = shape_ && shape_->described && shape_->fields.size() == ncolumns;
@@ -298,8 +302,8 @@ absl::Status ResultMasker::MaskDataRow(std::string_view message, std::string* ou
   changes_.clear();
   change_text_.clear();
   const std::vector<ColumnMask>* masks = plan_.columns() ? &MasksFor(shape_, n) : nullptr;
-  if (tracking_ && tracker_.rows().serial != kinds_serial_ &&
-      tracker_.rows().source != RowsEncoding::kRowDescription) {
+  if (ledger_->rows().serial != kinds_serial_ &&
+      ledger_->rows().source != RowsEncoding::kRowDescription) {
     KindsOfExecute(n);  // the rows of an Execute: as its Bind asked
   }
   for (size_t i = 0; i < n; ++i) {

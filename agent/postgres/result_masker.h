@@ -7,7 +7,7 @@
 //  - DataRow: each value, by the format and type of its column: as the RowDescription before
 //    the rows says, or for the rows of an Execute, in the result formats its Bind asked for
 //    (a client re-executing a statement it described once skips Describe; the statement's
-//    types come from its last RowDescription: result_lineage_tracker.h follows the requests).
+//    types come from its last RowDescription: request_ledger.h follows the requests).
 //    Text-format values, and binary values of types whose binary form is their text (text,
 //    varchar, bpchar, name, json, xml, unknown; jsonb after its version byte), are rewritten
 //    with RuleSet::MaskText (a NULL outcome becomes SQL NULL). Any other binary value (an
@@ -34,7 +34,7 @@
 // that names it or any source column that flows into it (column_masks.h), by its RowDescription
 // identity looked up in a catalog snapshot (masking_catalog.h, loaded in band by
 // catalog_loader.h) and by the lineage of the statement that produced it
-// (result_lineage_tracker.h follows the client's requests for that). The masked value is the
+// (request_ledger.h follows the client's requests for that). The masked value is the
 // rule's strategy output where the column's type is text-like, else NULL. A column of unknown
 // origin is redacted whole (counted under the first column rule); `masking_unknown: deny`
 // refuses such statements before they run (statement_guard.h). COPY rows in the default text or
@@ -67,7 +67,8 @@
 #include "agent/enforcement/policy_holder.h"
 #include "agent/postgres/catalog_loader.h"
 #include "agent/postgres/message_walker.h"
-#include "agent/postgres/result_lineage_tracker.h"
+#include "agent/postgres/request_ledger.h"
+#include "common/pgwire/backend_messages.h"
 #include "common/pgwire/framing.h"
 #include "common/policy/evaluator.h"
 
@@ -87,7 +88,11 @@ class ResultMasker {
 
   // Statement texts' analyses come from `cache` (the agent's shared one, which must outlive the
   // masker) instead of a parse of the masker's own. Set before the first byte.
-  void set_analysis_cache(sql::ClassifierCache* cache) { cache_ = cache; }
+  void set_analysis_cache(sql::ClassifierCache* cache) { own_ledger_.set_analysis_cache(cache); }
+  // Follows the session's requests in `ledger` (the session's one, which must outlive the
+  // masker) instead of its own: the masker feeds it every server message as it walks them
+  // (the client's messages are entered by whoever forwards them). Set before the first byte.
+  void UseLedger(RequestLedger* ledger) { ledger_ = ledger; }
 
   // Database -> client. Appends to *out the bytes for the client, masked. An error means the
   // server's stream is not PostgreSQL framing (or a message is too large to mask): end the
@@ -95,13 +100,12 @@ class ResultMasker {
   [[nodiscard]] absl::Status Backend(std::string_view in, std::string* out);
 
   // Client -> database, as the database gets them (after the statement guard), so that results
-  // can be matched to their statements. Observes only.
+  // can be matched to their statements: for a masker on its own ledger. Observes only.
   [[nodiscard]] absl::Status Frontend(std::string_view in);
 
   // Called before client bytes are forwarded while no request is outstanding and both
-  // directions are at a message boundary: starts or stops following statements as the rules
-  // need, and returns a Query message to send ahead of the client's bytes when the catalog
-  // must be (re)loaded (empty otherwise).
+  // directions are at a message boundary: picks up new rules, and returns a Query message to
+  // send ahead of the client's bytes when the catalog must be (re)loaded (empty otherwise).
   std::string OnIdle();
 
   static constexpr auto kCatalogMaxAge = std::chrono::seconds(60);
@@ -129,7 +133,7 @@ class ResultMasker {
   // no column to trace) and when the rules withhold results. No value passes unmasked.
   bool MasksStrayCopyData() const { return !compiled_ || plan_.active(); }
   static ColumnKind KindOf(uint32_t type_oid, int16_t format);
-  // kinds_ for the rows of an Execute (tracker_.rows()), with the types shape_ knows.
+  // kinds_ for the rows of an Execute (ledger_->rows()), with the types shape_ knows.
   void KindsOfExecute(size_t ncolumns);
   // Column masking (result_masker_columns.cc).
   void OnCatalogLoaded();
@@ -184,12 +188,9 @@ class ResultMasker {
   Copy copy_ = Copy::kNone;
 
   // Column masking state.
-  bool tracking_ = false;          // following the client's statements (masking rules in force)
-  bool tracking_lineage_ = false;  // ... and their lineage (column rules in force)
-  sql::ClassifierCache* cache_ = nullptr;
-  ResultLineageTracker tracker_;
+  RequestLedger own_ledger_;
+  RequestLedger* ledger_ = &own_ledger_;
   MessageWalker frontend_walker_;
-  std::string frontend_scratch_;
   CatalogLoader loader_;
   std::optional<MaskingCatalog> catalog_;
   int64_t catalog_version_ = -2;  // the plan version the catalog was built for
@@ -197,11 +198,11 @@ class ResultMasker {
   std::chrono::steady_clock::time_point catalog_at_{};  // loaded or last failed
   uint64_t generation_ = 1;  // bumps when the plan or the catalog changes (ResultShape stamp)
   char txn_status_ = 'I';
-  ResultShape* shape_ = nullptr;               // the rows being sent (tracker's), null when unknown
+  ResultShape* shape_ = nullptr;               // the rows being sent (ledger's), null when unknown
   std::vector<ColumnMask> masks_;              // the current rows' column plan
   ResultShape unknown_shape_;                  // stands for rows no statement could be found for
   std::shared_ptr<ResultShape> notice_shape_;  // the statement an error or notice answers
-  // The statements whose implicit commit it may come from too (ResultLineageTracker).
+  // The statements whose implicit commit it may come from too (RequestLedger::CommittedWith).
   std::vector<std::shared_ptr<const sql::ClassifiedStatement>> notice_committed_;
   // COPY OUT masked by column: the plan, the format, and a CSV header row still to come.
   std::vector<ColumnMask> copy_masks_;
@@ -211,7 +212,7 @@ class ResultMasker {
   bool copy_csv_ = false;
   bool copy_header_ = false;
   // Per column of the rows being sent: as the latest RowDescription says, or for an Execute's
-  // rows as its Bind asked (kinds_serial_ is the tracker's result serial they were made for).
+  // rows as its Bind asked (kinds_serial_ is the ledger's result serial they were made for).
   std::vector<ColumnKind> kinds_;
   uint64_t kinds_serial_ = 0;
   // Scratch reused by every DataRow, so that an unchanged row allocates nothing.

@@ -11,45 +11,12 @@
 
 namespace warden::agent {
 
-namespace {
-// The largest client message followed whole (a Query or Parse text): the guard's limit.
-constexpr size_t kMaxFollowedMessage = 64 << 20;
-}  // namespace
-
 absl::Status ResultMasker::Frontend(std::string_view in) {
-  if (!tracking_) return absl::OkStatus();
-  frontend_scratch_.clear();
-  auto any = [](char) { return true; };
-  // COPY data is streamed past; every other message is small or a statement text.
-  auto hold = [](char tag, uint32_t) { return tag != 'd'; };
-  return WalkMessages(
-      in, &frontend_scratch_, kMaxFollowedMessage, any, hold,
-      [this](std::string_view m, std::string*) {
-        tracker_.Frontend(m[0], m.substr(pgwire::kHeaderSize));
-        return absl::OkStatus();
-      },
-      frontend_walker_);
+  return FeedClientBytes(in, frontend_walker_, *ledger_);
 }
 
 std::string ResultMasker::OnIdle() {
   Refresh();
-  // Content rules need each result's formats, column rules also its statement's lineage.
-  const bool track = plan_.columns() || plan_.content();
-  if (!track) {
-    if (tracking_) {
-      tracking_ = false;
-      tracker_ = ResultLineageTracker(true, cache_);
-    }
-    return {};
-  }
-  if (!tracking_ || tracking_lineage_ != plan_.columns()) {
-    // From an idle moment on, every request and its answers are seen in order.
-    tracking_ = true;
-    tracking_lineage_ = plan_.columns();
-    tracker_ = ResultLineageTracker(tracking_lineage_, cache_);
-    frontend_walker_ = MessageWalker();
-    kinds_serial_ = ~uint64_t{0};  // the new tracker counts results from 0 again
-  }
   if (!plan_.columns() || loader_.in_flight() || txn_status_ != 'I') return {};
   const auto now = std::chrono::steady_clock::now();
   if (catalog_version_ == plan_.version) {
@@ -117,6 +84,7 @@ const std::vector<ColumnMask>& ResultMasker::MasksFor(ResultShape* shape, size_t
 }
 
 std::optional<std::string> ResultMasker::WithheldReason(const pgwire::NoticeFields& fields) {
+  if (notice_shape_ && notice_shape_->refusal) return std::nullopt;  // Warden's own denial
   std::string_view sqlstate;
   bool has_position = false;
   for (const pgwire::NoticeField& f : fields.fields) {
@@ -124,10 +92,10 @@ std::optional<std::string> ResultMasker::WithheldReason(const pgwire::NoticeFiel
     has_position |= f.code == 'P';
   }
   const sql::ClassifiedStatement* statement =
-      tracking_lineage_ && notice_shape_ ? notice_shape_->classified.get() : nullptr;
+      plan_.columns() && notice_shape_ ? notice_shape_->classified.get() : nullptr;
   const MaskingCatalog* catalog = catalog_ && !catalog_stale_ ? &*catalog_ : nullptr;
   auto reason = agent::WithholdReason(sqlstate, has_position, statement, catalog, *plan_.values);
-  for (size_t i = 0; !reason && tracking_lineage_ && i < notice_committed_.size(); ++i) {
+  for (size_t i = 0; !reason && plan_.columns() && i < notice_committed_.size(); ++i) {
     reason = agent::WithholdReason(sqlstate, has_position, notice_committed_[i].get(), catalog,
                                    *plan_.values);
   }

@@ -18,12 +18,9 @@ constexpr size_t kHeaderSize = pgwire::kHeaderSize;
 // Server error messages larger than this are passed through rather than held.
 constexpr size_t kMaxHeldError = 1 << 20;
 
-// Query, Parse and FunctionCall are decided; Bind, Execute, Close and Sync are followed for the
-// Execute re-check and the request ledger.
-bool HoldFrontend(char tag, uint32_t) {
-  return tag == 'Q' || tag == 'P' || tag == 'F' || tag == 'B' || tag == 'E' || tag == 'C' ||
-         tag == 'S';
-}
+// Query, Parse and FunctionCall are decided; the other messages are followed for the Execute
+// re-check and entered in the request ledger whole. COPY data is streamed past.
+bool HoldFrontend(char tag, uint32_t) { return tag != 'd'; }
 
 constexpr const char* kParserSettingsRule = "parser-settings";
 
@@ -31,6 +28,17 @@ bool ChangesPrepared(const sql::ClassifiedBatch& batch) {
   return std::any_of(batch.statements.begin(), batch.statements.end(), [](const auto& s) {
     return s.command_tag == "PREPARE" || absl::StartsWith(s.command_tag, "DEALLOCATE");
   });
+}
+
+RequestNote NoteOf(LedgerEffect e) {
+  RequestNote note;
+  if (e.kind != LedgerEffect::Kind::kNone) note.effects.push_back(std::move(e));
+  return note;
+}
+
+// The ledger's note for a denial's stand-in.
+RequestNote Refusal(const Verdict& v) {
+  return RequestNote{RequestAction::kReplaceError, v.decision.rule};
 }
 
 // The first C string of a message body, and what follows it.
@@ -50,7 +58,16 @@ StatementGuard::StatementGuard(const PolicyHolder& policy, sql::ClassifierCache&
     : policy_(policy),
       cache_(cache),
       session_id_(session_id),
-      decider_(std::move(subject), std::move(session_id), cache, decisions) {}
+      decider_(std::move(subject), std::move(session_id), cache, decisions) {
+  own_ledger_.set_analysis_cache(&cache_);
+  own_ledger_.set_listener(this);
+}
+
+void StatementGuard::UseLedger(RequestLedger* ledger) {
+  ledger_ = ledger;
+  ledger_->set_analysis_cache(&cache_);
+  ledger_->set_listener(this);
+}
 
 absl::Status StatementGuard::Frontend(std::string_view in, std::string* out) {
   changes_before_bytes_ = catalog_changes_;
@@ -104,13 +121,11 @@ absl::Status StatementGuard::CheckParameterStatus(std::string_view message) {
                    ", and Warden no longer reads statements as the database does (", problem, ")"));
 }
 
-void StatementGuard::OnServerMessage(char tag) {
-  ledger_.OnServerMessage(tag, [this](LedgerEffect&& e) { Apply(std::move(e)); });
-  // Outside a transaction block no portal is left: each one ends with its transaction.
-  if (tag == 'Z' && txn_status_ == 'I') portals_.clear();
+void StatementGuard::OnReadyForQuery(char status) {
+  if ((status != '\0' ? status : txn_status_) == 'I') portals_.clear();
 }
 
-void StatementGuard::Apply(LedgerEffect&& e) {
+void StatementGuard::OnConfirmed(LedgerEffect&& e) {
   switch (e.kind) {
     case LedgerEffect::Kind::kStatement:
       statements_[e.name] =
@@ -128,21 +143,23 @@ void StatementGuard::Apply(LedgerEffect&& e) {
   }
 }
 
-absl::Status StatementGuard::Expect(RequestLedger::Await await, LedgerEffect effect) {
-  if (!ledger_.Expect(await, std::move(effect))) {
+absl::Status StatementGuard::Emit(std::string_view message, RequestNote note, std::string* out) {
+  out->append(message);
+  if (!ledger_->OnClientMessage(message[0], message.substr(kHeaderSize), std::move(note))) {
     return absl::ResourceExhaustedError("too many requests sent without reading their results");
   }
   return absl::OkStatus();
 }
 
 std::shared_ptr<const sql::ClassifiedBatch> StatementGuard::Classify(std::string_view sql) {
-  std::shared_ptr<const sql::ClassifiedBatch> batch = cache_.Get(sql);
+  last_analysis_ = cache_.Analysis(sql);
+  std::shared_ptr<const sql::ClassifiedBatch> batch(last_analysis_, &last_analysis_->classified);
   bool executes = std::any_of(batch->statements.begin(), batch->statements.end(),
                               [](const auto& s) { return s.command_tag == "EXECUTE"; });
-  if (!executes || (prepared_.empty() && ledger_.size() == 0)) return batch;
+  if (!executes || (prepared_.empty() && ledger_->size() == 0)) return batch;
   // A name an unconfirmed PREPARE or DEALLOCATE may change is unknown until the server answers:
   // EXECUTE of it is opaque.
-  const std::vector<std::string> pending = ledger_.PendingPreparedNames();
+  const std::vector<std::string> pending = ledger_->PendingPreparedNames();
   if (pending.empty()) {
     return std::make_shared<const sql::ClassifiedBatch>(sql::Classify(sql, &prepared_));
   }
@@ -157,7 +174,7 @@ std::shared_ptr<const sql::ClassifiedBatch> StatementGuard::Classify(std::string
 ProtocolRefusal StatementGuard::ProtocolProblem(std::string_view sql,
                                                 const sql::ClassifiedBatch& batch) {
   std::string problem;
-  if (parsing_ && (ledger_.awaiting_ready() > 0 || ran_since_sync_) &&
+  if (parsing_ && (ledger_->awaiting_ready() > 0 || ran_since_sync_) &&
       sql::TextDependsOnLexingSettings(sql)) {
     problem =
         "this statement holds a backslash or a non-ASCII byte and was sent before the "
@@ -174,6 +191,7 @@ ProtocolRefusal StatementGuard::ProtocolProblem(std::string_view sql,
 
 Verdict StatementGuard::Decide(std::string_view sql, bool parsing) {
   parsing_ = parsing;
+  last_analysis_.reset();
   PolicySnapshotPtr snapshot = policy_.Current();  // one snapshot for the whole decision
   Verdict v = decider_.Decide(sql, snapshot.get(), *this, &release_);
   if (v.kind == Verdict::Kind::kAllow) NoteCatalogChanges(*v.batch);
@@ -205,8 +223,7 @@ absl::Status StatementGuard::Release(const HoldRelease& release, std::string* ou
     if (first && !release.forward) {
       // Refused: the stand-in is written from what was held, not decided again (whatever the
       // session's state says now, the held statement must not run).
-      st = RefuseHeld(type, release);
-      if (st.ok()) out->append(refused_);
+      st = RefuseHeld(type, release, out);
     } else {
       if (first) release_ = release;  // forward, unless the policy now denies it
       st = DecideFrontendMessage(rest.substr(0, size), out);
@@ -219,17 +236,16 @@ absl::Status StatementGuard::Release(const HoldRelease& release, std::string* ou
   return absl::OkStatus();
 }
 
-absl::Status StatementGuard::RefuseHeld(char type, const HoldRelease& release) {
-  refused_.clear();
+absl::Status StatementGuard::RefuseHeld(char type, const HoldRelease& release, std::string* out) {
+  RequestNote note{RequestAction::kReplaceError, hold_.facts().rule};
   if (type == 'E') {
     // A portal that cannot exist: the server fails this Execute and discards until Sync.
-    refused_ = pgwire::BuildExecute(markers_.New(release.sqlstate, release.message));
-    return Expect(RequestLedger::Await::kCompletion);
+    return Emit(pgwire::BuildExecute(markers_.New(release.sqlstate, release.message)),
+                std::move(note), out);
   }
   // A Query or a FunctionCall: ErrorResponse, then ReadyForQuery.
-  refused_ = pgwire::BuildQuery(markers_.FailingQuery(release.sqlstate, release.message));
-  if (auto st = Expect(RequestLedger::Await::kCompletion); !st.ok()) return st;
-  return Expect(RequestLedger::Await::kReady);
+  return Emit(pgwire::BuildQuery(markers_.FailingQuery(release.sqlstate, release.message)),
+              std::move(note), out);
 }
 
 int64_t StatementGuard::CurrentVersion() const {
@@ -239,7 +255,7 @@ int64_t StatementGuard::CurrentVersion() const {
 
 // A portal keeps the statement it was bound to, even when that statement's name is parsed
 // again before the portal runs: what it runs is captured here, at Bind.
-absl::Status StatementGuard::OnBind(std::string_view message) {
+absl::Status StatementGuard::OnBind(std::string_view message, std::string* out) {
   std::string_view body = message.substr(kHeaderSize);
   LedgerEffect e;
   e.kind = LedgerEffect::Kind::kPortal;
@@ -259,12 +275,12 @@ absl::Status StatementGuard::OnBind(std::string_view message) {
     e.needs_approval = s->needs_approval;
   }
   ran_since_sync_ = true;  // parameter input functions run
-  return Expect(RequestLedger::Await::kBindComplete, std::move(e));
+  return Emit(message, NoteOf(std::move(e)), out);
 }
 
 std::optional<StatementGuard::Statement> StatementGuard::NamedStatement(
     const std::string& name) const {
-  if (const LedgerEffect* p = ledger_.Pending(LedgerEffect::Kind::kStatement, name)) {
+  if (const LedgerEffect* p = ledger_->Pending(LedgerEffect::Kind::kStatement, name)) {
     return Statement{p->target, p->version, p->changes_prepared, p->needs_approval};
   }
   if (auto s = statements_.find(name); s != statements_.end()) return s->second;
@@ -273,7 +289,7 @@ std::optional<StatementGuard::Statement> StatementGuard::NamedStatement(
 
 std::optional<StatementGuard::Statement> StatementGuard::PortalStatement(
     const std::string& portal) const {
-  if (const LedgerEffect* b = ledger_.Pending(LedgerEffect::Kind::kPortal, portal)) {
+  if (const LedgerEffect* b = ledger_->Pending(LedgerEffect::Kind::kPortal, portal)) {
     return Statement{b->target, b->version, b->changes_prepared, b->needs_approval};
   }
   if (auto p = portals_.find(portal); p != portals_.end()) return p->second;
@@ -295,19 +311,20 @@ absl::Status StatementGuard::OnExecute(std::string_view message, std::string* ou
     if (e.prepared.empty()) e.kind = LedgerEffect::Kind::kNone;
   }
   // Decided again when the policy changed since its Parse, and each time when it needs approval.
+  RequestNote note = NoteOf(std::move(e));
+  if (s && ledger_->recording()) note.statement = s->sql;
   if (!s || s->sql.empty() || (s->version == now && !s->needs_approval)) {
-    out->append(message);
-    return Expect(RequestLedger::Await::kCompletion, std::move(e));
+    return Emit(message, std::move(note), out);
   }
   Verdict v = Decide(s->sql, /*parsing=*/false);
   if (v.kind == Verdict::Kind::kHold) return BeginHold(message, 'E', s->sql, v);
-  if (v.kind == Verdict::Kind::kAllow) {
-    out->append(message);
-    return Expect(RequestLedger::Await::kCompletion, std::move(e));
-  }
+  if (v.kind == Verdict::Kind::kAllow) return Emit(message, std::move(note), out);
   // A portal that cannot exist: the server fails this Execute and discards until Sync.
-  out->append(pgwire::BuildExecute(markers_.New(std::move(v.sqlstate), std::move(v.denial))));
-  return Expect(RequestLedger::Await::kCompletion);
+  note.effects.clear();
+  note.action = RequestAction::kReplaceError;
+  note.rule = v.decision.rule;
+  return Emit(pgwire::BuildExecute(markers_.New(std::move(v.sqlstate), std::move(v.denial))),
+              std::move(note), out);
 }
 
 absl::Status StatementGuard::DecideFrontendMessage(std::string_view message, std::string* out) {
@@ -318,14 +335,12 @@ absl::Status StatementGuard::DecideFrontendMessage(std::string_view message, std
   // leading names alone, without decoding parameters.
   switch (frame.message().tag) {
     case 'B':
-      out->append(message);
-      return OnBind(message);
+      return OnBind(message, out);
     case 'E':
       return OnExecute(message, out);
     case 'S':
-      out->append(message);
       ran_since_sync_ = false;
-      return Expect(RequestLedger::Await::kReady);
+      return Emit(message, {}, out);
     default:
       break;
   }
@@ -340,8 +355,7 @@ absl::Status StatementGuard::DecideFrontendMessage(std::string_view message, std
     if (c->kind == 'S') statements_.erase(std::string(c->name));
     if (c->kind == 'P') portals_.erase(std::string(c->name));
   }
-  out->append(message);
-  return absl::OkStatus();
+  return Emit(message, {}, out);
 }
 
 absl::Status StatementGuard::OnQuery(std::string_view message, std::string_view sql,
@@ -349,25 +363,23 @@ absl::Status StatementGuard::OnQuery(std::string_view message, std::string_view 
   Verdict v = Decide(sql, /*parsing=*/true);
   if (v.kind == Verdict::Kind::kHold) return BeginHold(message, 'Q', sql, v);
   if (v.denied()) {
-    out->append(pgwire::BuildQuery(markers_.FailingQuery(std::move(v.sqlstate), v.denial)));
-    if (auto st = Expect(RequestLedger::Await::kCompletion); !st.ok()) return st;
-    return Expect(RequestLedger::Await::kReady);
+    return Emit(pgwire::BuildQuery(markers_.FailingQuery(std::move(v.sqlstate), v.denial)),
+                Refusal(v), out);
   }
-  out->append(message);
   // One CommandComplete per statement; PREPARE and DEALLOCATE apply at theirs.
-  const auto& stmts = v.batch->statements;
-  std::vector<sql::PreparedChange> changes;
-  if (ChangesPrepared(*v.batch)) changes = sql::PreparedChanges(sql, prepared_);
-  size_t next = 0;
-  for (size_t i = 0; i < stmts.size(); ++i) {
-    LedgerEffect e;
-    for (; next < changes.size() && changes[next].statement_index == i; ++next) {
+  RequestNote note;
+  note.analysis = std::move(last_analysis_);
+  if (ChangesPrepared(*v.batch)) {
+    std::vector<sql::PreparedChange> changes = sql::PreparedChanges(sql, prepared_);
+    note.effects.resize(v.batch->statements.size());
+    for (sql::PreparedChange& c : changes) {
+      if (c.statement_index >= note.effects.size()) continue;
+      LedgerEffect& e = note.effects[c.statement_index];
       e.kind = LedgerEffect::Kind::kPrepared;
-      e.prepared.push_back(std::move(changes[next]));
+      e.prepared.push_back(std::move(c));
     }
-    if (auto st = Expect(RequestLedger::Await::kCompletion, std::move(e)); !st.ok()) return st;
   }
-  return Expect(RequestLedger::Await::kReady);
+  return Emit(message, std::move(note), out);
 }
 
 absl::Status StatementGuard::OnParse(std::string_view message, std::string_view name,
@@ -383,11 +395,10 @@ absl::Status StatementGuard::OnParse(std::string_view message, std::string_view 
   if (v.denied()) {
     // The server drops the unnamed statement before parsing a new one; a named one it keeps.
     if (name.empty()) statements_.erase("");
-    out->append(pgwire::BuildParse(name, markers_.FailingQuery(std::move(v.sqlstate), v.denial)));
-    return Expect(RequestLedger::Await::kParseComplete);
+    return Emit(pgwire::BuildParse(name, markers_.FailingQuery(std::move(v.sqlstate), v.denial)),
+                Refusal(v), out);
   }
   // Needing approval, it may be parsed and described: running it (Execute) is what is held.
-  out->append(message);
   LedgerEffect e;
   e.kind = LedgerEffect::Kind::kStatement;
   e.name = std::string(name);
@@ -395,7 +406,9 @@ absl::Status StatementGuard::OnParse(std::string_view message, std::string_view 
   e.version = CurrentVersion();
   e.changes_prepared = ChangesPrepared(*v.batch);
   e.needs_approval = v.kind == Verdict::Kind::kHold;
-  return Expect(RequestLedger::Await::kParseComplete, std::move(e));
+  RequestNote note = NoteOf(std::move(e));
+  note.analysis = std::move(last_analysis_);
+  return Emit(message, std::move(note), out);
 }
 
 // FunctionCall (fast path) names a function by OID. The large-object functions libpq calls this
@@ -411,12 +424,14 @@ absl::Status StatementGuard::OnFunctionCall(std::string_view message,
   const std::string masking_policy = snapshot ? decider_.MaskingPolicy(*snapshot) : "";
   std::string denial;
   std::string sqlstate = "42501";
+  std::string rule = "fast-path-function-call";
   if (!f) {
     decider_.Tally("", "fast-path-function-call", v1::ACTION_DENY);
     denial = absl::StrCat("fast-path call of function ", call.function_oid,
                           " refused: only the large-object functions may be called this way "
                           "through Warden; call the function in a statement");
   } else if (f->returns_data && !masking_policy.empty()) {
+    rule = "masked-values";
     decider_.Tally(masking_policy, "masked-values", v1::ACTION_DENY);
     denial = absl::StrCat("denied by policy \"", masking_policy,
                           "\" rule \"masked-values\": this policy masks result values, and a "
@@ -429,17 +444,18 @@ absl::Status StatementGuard::OnFunctionCall(std::string_view message,
     Verdict v = Decide(sql, /*parsing=*/false);
     if (v.kind == Verdict::Kind::kHold) return BeginHold(message, 'F', sql, v);
     if (v.kind == Verdict::Kind::kAllow) {
-      out->append(message);
-      return Expect(RequestLedger::Await::kReady);
+      RequestNote note;
+      if (ledger_->recording()) note.statement = sql;
+      return Emit(message, std::move(note), out);
     }
+    rule = v.decision.rule;
     sqlstate = std::move(v.sqlstate);
     denial = std::move(v.denial);
   }
   spdlog::info("session {}: fast-path function call {} refused for {}", session_id_,
                call.function_oid, decider_.subject().identity);
-  out->append(pgwire::BuildQuery(markers_.FailingQuery(std::move(sqlstate), std::move(denial))));
-  if (auto st = Expect(RequestLedger::Await::kCompletion); !st.ok()) return st;
-  return Expect(RequestLedger::Await::kReady);
+  return Emit(pgwire::BuildQuery(markers_.FailingQuery(std::move(sqlstate), std::move(denial))),
+              RequestNote{RequestAction::kReplaceError, std::move(rule)}, out);
 }
 
 void StatementGuard::DecideBackendMessage(std::string_view message, std::string* out) {

@@ -53,7 +53,7 @@
 
 namespace warden::agent {
 
-class StatementGuard : private SessionView {
+class StatementGuard : private SessionView, private LedgerListener {
  public:
   // Largest client message the guard holds while waiting for the rest of it (a Query or Parse
   // must be whole to be decided). COPY data is streamed, not held.
@@ -77,9 +77,13 @@ class StatementGuard : private SessionView {
   // error means the server's stream is not PostgreSQL framing: end the session.
   [[nodiscard]] absl::Status Backend(std::string_view in, std::string* out);
 
-  // A message the database sent reached the client (called with its tag, after the agent's
-  // own queries were taken out): confirms the requests it answers.
-  void OnServerMessage(char tag);
+  // Follows the session's requests in `ledger` (the session's one, which must outlive the guard)
+  // instead of its own: every message the guard lets through is entered there with what was
+  // decided, and its confirmations come back from there. Set before the first byte.
+  void UseLedger(RequestLedger* ledger);
+  // A message the database sent reached the client, by tag (the agent's own queries taken out):
+  // for a guard on its own ledger, which nothing else feeds.
+  void OnServerMessage(char tag) { ledger_->OnServerMessage(tag, {}, 0, /*whole=*/false); }
 
   // Checks a ParameterStatus ('S') message: an error (FailedPrecondition, the text for the
   // client) when it reports a setting the classifier cannot read under.
@@ -139,7 +143,7 @@ class StatementGuard : private SessionView {
                          const Verdict& v);
   // The policy version a statement allowed now was decided under.
   int64_t CurrentVersion() const;
-  absl::Status OnBind(std::string_view message);
+  absl::Status OnBind(std::string_view message, std::string* out);
   absl::Status OnFunctionCall(std::string_view message, const pgwire::FunctionCall& call,
                               std::string* out);
   // Execute: re-decides the portal's statement if the policy changed since its Parse.
@@ -147,8 +151,12 @@ class StatementGuard : private SessionView {
   absl::Status OnQuery(std::string_view message, std::string_view sql, std::string* out);
   absl::Status OnParse(std::string_view message, std::string_view name, std::string_view sql,
                        std::string* out);
-  absl::Status Expect(RequestLedger::Await await, LedgerEffect effect = {});
-  void Apply(LedgerEffect&& effect);
+  // Appends `message` to *out and enters it in the ledger with `note`.
+  absl::Status Emit(std::string_view message, RequestNote note, std::string* out);
+  // LedgerListener: a confirmed effect changes the guard's view of the session; outside a
+  // transaction block no portal is left (each one ends with its transaction).
+  void OnConfirmed(LedgerEffect&& effect) override;
+  void OnReadyForQuery(char status) override;
   struct Statement {
     std::string sql;
     int64_t version = 0;
@@ -159,8 +167,8 @@ class StatementGuard : private SessionView {
   std::optional<Statement> PortalStatement(const std::string& portal) const;
   // The statement a name stands for now (a pending Parse first, then confirmed ones).
   std::optional<Statement> NamedStatement(const std::string& name) const;
-  // The stand-in for a refused held message of `type` into refused_, expected in the ledger.
-  absl::Status RefuseHeld(char type, const HoldRelease& release);
+  // The stand-in for a refused held message of `type`, to *out and the ledger.
+  absl::Status RefuseHeld(char type, const HoldRelease& release, std::string* out);
   absl::Status DecideFrontendMessage(std::string_view message, std::string* out);
   void DecideBackendMessage(std::string_view message, std::string* out);
 
@@ -176,9 +184,11 @@ class StatementGuard : private SessionView {
   // Confirmed by the server: Parse name -> text, Bind portal -> statement name.
   std::unordered_map<std::string, Statement> statements_;
   std::unordered_map<std::string, Statement> portals_;  // in this transaction
-  RequestLedger ledger_;
+  RequestLedger own_ledger_;
+  RequestLedger* ledger_ = &own_ledger_;
+  // The analysis of the text Decide() classified last (its note for the ledger), or null.
+  std::shared_ptr<const sql::StatementAnalysis> last_analysis_;
   StatementHold hold_;
-  std::string refused_;  // RefuseHeld's output
   // Set while a held message is dispatched again: its outcome, decided by the releaser.
   std::optional<HoldRelease> release_;
   // A Bind or Execute was forwarded since the last Sync: something may have run that the

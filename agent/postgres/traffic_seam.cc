@@ -42,7 +42,7 @@ absl::Status TrafficSeam::ClientBytes(std::string* bytes, bool ready) {
 
 absl::Status TrafficSeam::ReleaseHold(const HoldRelease& release, std::string* out) {
   if (state() != QueryState::kHeld) return absl::FailedPreconditionError("no statement is held");
-  const bool ready = phase_.state(/*held=*/false) == QueryState::kReady;
+  const bool ready = ledger_.state(/*held=*/false) == QueryState::kReady;
   out->clear();
   if (auto st = guard_->Release(release, out); !st.ok()) return st;
   return AfterGuard(out, ready);
@@ -56,19 +56,20 @@ bool TrafficSeam::AbandonHold() {
 
 absl::Status TrafficSeam::AfterGuard(std::string* bytes, bool ready) {
   // Idle before these bytes: nothing outstanding, both directions at a message boundary.
-  const bool idle = ready && !phase_.terminated() && frontend_.at_boundary() &&
+  const bool idle = ready && !ledger_.terminated() && frontend_.at_boundary() &&
                     backend_.at_boundary() && !bytes->empty() && (*bytes)[0] != 'X';
   // The agent's own queries, to go before the client's bytes: the guard's first (its answer is
   // taken out of the stream before the masker sees it), then the masker's.
   std::string ahead;
   if (guard_ && idle) ahead = guard_->OnIdle(std::chrono::steady_clock::now());
-  if (masker_) {
-    if (idle) ahead += masker_->OnIdle();
-    if (auto st = masker_->Frontend(*bytes); !st.ok()) return st;
+  if (masker_ && idle) ahead += masker_->OnIdle();
+  // The guard entered what it let through in the ledger; without one, the seam does. (The
+  // agent's own queries and their answers are the guard's and the masker's business: neither
+  // is in the ledger.)
+  if (!guard_) {
+    if (auto st = FeedClientBytes(*bytes, client_walker_, ledger_); !st.ok()) return st;
   }
-  // What follows tracks the client's bytes the database gets (the agent's own queries and their
-  // answers are the guard's and the masker's business: neither is seen here).
-  frontend_.Feed(*bytes, [this](char tag) { phase_.OnFrontend(tag); });
+  frontend_.Feed(*bytes, [](char) {});
   if (!ahead.empty()) bytes->insert(0, ahead);
   return absl::OkStatus();
 }
@@ -85,16 +86,16 @@ absl::Status TrafficSeam::BackendBytes(std::string* bytes) {
     if (auto st = masker_->Backend(*bytes, &scratch_); !st.ok()) return st;
     bytes->swap(scratch_);
   }
+  // The masker fed the ledger each message as it walked them; without one, the seam does.
   backend_.Feed(*bytes, [this](char tag) {
-    phase_.OnBackend(tag);
-    if (guard_) guard_->OnServerMessage(tag);
+    if (!masker_) ledger_.OnServerMessage(tag, {}, 0, /*whole=*/false);
   });
   return absl::OkStatus();
 }
 
 bool TrafficSeam::IdleForTerminate() const {
-  return !phase_.terminated() && frontend_.at_boundary() && backend_.at_boundary() &&
-         phase_.state(/*held=*/false) == QueryState::kReady;
+  return !ledger_.terminated() && frontend_.at_boundary() && backend_.at_boundary() &&
+         ledger_.state(/*held=*/false) == QueryState::kReady;
 }
 
 }  // namespace warden::agent

@@ -3,9 +3,11 @@
 // passes BackendBytes() before it goes into a tunnel frame. Both get the buffer mutably so that
 // the next layer (statement enforcement, result masking, recording) can decode and rewrite
 // messages here without touching the pump: the statement guard, then the result masker on
-// what the database sends. It follows message boundaries and dispatches the client's bytes by
-// the session's query state (query_phase.h): ready (the agent's own queries may go first),
-// held (everything goes to the hold), or a query, a COPY in either direction under way.
+// what the database sends. It owns the session's one request ledger (request_ledger.h), which
+// the guard feeds with what it lets through and the masker with what the database answers,
+// follows message boundaries, and dispatches the client's bytes by the session's query state
+// (query_phase.h): ready (the agent's own queries may go first), held (everything goes to the
+// hold), or a query, a COPY in either direction under way.
 #pragma once
 
 #include <cstdint>
@@ -24,9 +26,15 @@ class TrafficSeam {
  public:
   // Enforces statement policy from now on (set once the session's identity is known, before
   // any client byte reaches the database).
-  void SetGuard(std::unique_ptr<StatementGuard> guard) { guard_ = std::move(guard); }
+  void SetGuard(std::unique_ptr<StatementGuard> guard) {
+    guard_ = std::move(guard);
+    guard_->UseLedger(&ledger_);
+  }
   // Masks result values from now on, on what the guard lets through (set with the guard).
-  void SetMasker(std::unique_ptr<ResultMasker> masker) { masker_ = std::move(masker); }
+  void SetMasker(std::unique_ptr<ResultMasker> masker) {
+    masker_ = std::move(masker);
+    masker_->UseLedger(&ledger_);
+  }
 
   // Client -> database. Called on the session's executor, in order. An error means the client
   // broke the protocol: end the session.
@@ -39,7 +47,7 @@ class TrafficSeam {
   std::string StartFunctionCatalogLoad();
   bool loading_function_catalog() const { return guard_ && guard_->loading_function_catalog(); }
 
-  QueryState state() const { return phase_.state(guard_ && guard_->holding()); }
+  QueryState state() const { return ledger_.state(guard_ && guard_->holding()); }
   // The statement held (state() is kHeld), or nullptr.
   const HoldFacts* held() const { return state() == QueryState::kHeld ? &guard_->held() : nullptr; }
   // Ends the hold as decided: *out gets the bytes for the database now (the held message as
@@ -47,7 +55,7 @@ class TrafficSeam {
   // FailedPrecondition when nothing is held; another error ends the session.
   [[nodiscard]] absl::Status ReleaseHold(const HoldRelease& release, std::string* out);
   // True while a request the database got is unanswered (a hold aside).
-  bool database_busy() const { return phase_.state(/*held=*/false) != QueryState::kReady; }
+  bool database_busy() const { return ledger_.state(/*held=*/false) != QueryState::kReady; }
   // Drops a held statement unsent (the client left, or the session ends); true if one was held.
   bool AbandonHold();
 
@@ -57,7 +65,9 @@ class TrafficSeam {
   // (https://www.postgresql.org/docs/15/protocol-flow.html#id-1.10.6.7.10).
   bool IdleForTerminate() const;
   // The client sent Terminate: the database closing the connection is the end it asked for.
-  bool client_terminated() const { return phase_.terminated(); }
+  bool client_terminated() const { return ledger_.terminated(); }
+  // The session's requests (facts of each statement: RequestLedger::set_facts_sink).
+  RequestLedger& ledger() { return ledger_; }
 
   uint64_t frontend_bytes() const { return frontend_bytes_; }
   uint64_t backend_bytes() const { return backend_bytes_; }
@@ -75,7 +85,8 @@ class TrafficSeam {
   std::string scratch_;  // the guard's (then the masker's) output, swapped with the caller's buffer
   pgwire::MessageBoundaryTracker frontend_;
   pgwire::MessageBoundaryTracker backend_;
-  QueryPhase phase_;
+  RequestLedger ledger_;
+  MessageWalker client_walker_;  // feeds the ledger when no guard does
   uint64_t frontend_bytes_ = 0;
   uint64_t backend_bytes_ = 0;
 };

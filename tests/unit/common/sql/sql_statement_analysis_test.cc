@@ -5,7 +5,7 @@
 #include <string>
 
 #include "agent/enforcement/policy_holder.h"
-#include "agent/postgres/result_lineage_tracker.h"
+#include "agent/postgres/request_ledger.h"
 #include "agent/postgres/statement_guard.h"
 #include "common/pgwire/pgwire.h"
 #include "common/policy/policy_yaml.h"
@@ -84,14 +84,14 @@ masking:
   holder.Install(snap);
   sql::ClassifierCache cache;
   agent::StatementGuard guard(holder, cache, policy::Subject{"claude", {}, "demo"}, "ses_t");
-  agent::ResultLineageTracker tracker(true, &cache);
+  agent::RequestLedger ledger(&cache);
 
   auto run = [&](const std::string& text) {
     const uint64_t before = sql::ParseCount();
     std::string out;
     REQUIRE(guard.Frontend(pgwire::BuildQuery(text), &out).ok());
     REQUIRE(out == pgwire::BuildQuery(text));  // allowed, as sent
-    tracker.Frontend('Q', out.substr(pgwire::kHeaderSize));
+    REQUIRE(ledger.OnClientMessage('Q', out.substr(pgwire::kHeaderSize)));
     return sql::ParseCount() - before;
   };
   // Decided (classification, then the lineage check of masking_unknown: deny), then followed
