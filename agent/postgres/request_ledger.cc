@@ -97,7 +97,8 @@ bool RequestLedger::OnClientMessage(char tag, std::string_view body, RequestNote
       return true;
   }
   if (queue_.size() >= kMaxEntries) return false;
-  Request r{Kind::kSync};
+  Request r;
+  r.kind = Kind::kSync;
   r.action = note.action;
   r.rule = std::move(note.rule);
   r.effects = std::move(note.effects);

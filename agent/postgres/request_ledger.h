@@ -190,7 +190,7 @@ class RequestLedger {
     std::shared_ptr<const std::vector<int16_t>> formats;  // null: unknown
   };
   struct Request {
-    Kind kind;
+    Kind kind = Kind::kSync;
     RequestAction action = RequestAction::kForward;
     std::string name;                       // statement (Parse), portal (Bind, Execute, Describe)
     std::string text;                       // Query, Parse: its text; Execute, F: note.statement

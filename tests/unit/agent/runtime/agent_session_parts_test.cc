@@ -178,27 +178,27 @@ TEST_CASE("seam: idle only when every request has its ReadyForQuery") {
   TrafficSeam seam;
   CHECK(seam.IdleForTerminate());
   std::string q = pgwire::BuildQuery("select 1");
-  seam.FrontendBytes(&q);
+  REQUIRE(seam.FrontendBytes(&q).ok());
   CHECK(!seam.IdleForTerminate());
   std::string rows = pgwire::BuildCommandComplete("SELECT 1") + pgwire::BuildReadyForQuery('I');
   std::string half = rows.substr(0, rows.size() - 1), rest = rows.substr(rows.size() - 1);
-  seam.BackendBytes(&half);
+  REQUIRE(seam.BackendBytes(&half).ok());
   CHECK(!seam.IdleForTerminate());
-  seam.BackendBytes(&rest);
+  REQUIRE(seam.BackendBytes(&rest).ok());
   CHECK(seam.IdleForTerminate());
 
   std::string parse = pgwire::BuildParse("", "select 1");
-  seam.FrontendBytes(&parse);
+  REQUIRE(seam.FrontendBytes(&parse).ok());
   CHECK(!seam.IdleForTerminate());  // no Sync yet
   std::string sync = pgwire::BuildSync();
-  seam.FrontendBytes(&sync);
+  REQUIRE(seam.FrontendBytes(&sync).ok());
   CHECK(!seam.IdleForTerminate());
   std::string z = pgwire::BuildParseComplete() + pgwire::BuildReadyForQuery('I');
-  seam.BackendBytes(&z);
+  REQUIRE(seam.BackendBytes(&z).ok());
   CHECK(seam.IdleForTerminate());
 
   std::string x = pgwire::BuildTerminate();
-  seam.FrontendBytes(&x);
+  REQUIRE(seam.FrontendBytes(&x).ok());
   CHECK(!seam.IdleForTerminate());  // the client already said goodbye
   CHECK(seam.frontend_bytes() == q.size() + parse.size() + sync.size() + x.size());
 }
