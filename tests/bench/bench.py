@@ -1,218 +1,175 @@
 #!/usr/bin/env python3
-"""Warden data-path benchmark: direct PostgreSQL vs PgBouncer (session mode) vs Warden
-(gateway + agent), measured in the same run on the same PostgreSQL. Prints ratios; absolute
-numbers on a shared 2-core machine are noise, ratios within one run are the signal.
+"""Warden data-path benchmark: direct PostgreSQL vs PgBouncer (session mode, client TLS) vs
+Warden (gateway + agent, client TLS), measured in the same run on the same PostgreSQL. Prints
+ratios; absolute numbers on a shared 2-core machine are noise, ratios within one run are the
+signal.
 
 Beside them it measures the floor of Warden's shape on this machine: two relay_floor processes
 chained (tests/bench/relay_floor.cc), which move bytes and do nothing else, without and with TLS
 on the link between them. No gateway-plus-agent design can beat that chain, so warden/floor says
 how much of the gap to PgBouncer is Warden's own work and how much the extra hop.
 
-Usage: /usr/bin/python3 tests/bench/bench.py [--seconds N] [--rounds N] [--sessions N]
+For every pgbench -S run it also reads the CPU time (user+system) each process on the path
+used, and prints it per transaction; one extra run profiles the agent with perf and prints the
+share of its samples spent in statement enforcement and masking (--no-perf skips it).
+
+It runs copies of the binaries in build/bin taken when it starts, so a rebuild during the run
+does not change what is measured.
+
+Usage: /usr/bin/python3 tests/bench/bench.py [--seconds N] [--rounds N] [--sessions N] [--no-perf]
 """
 import argparse
-import os
-import re
 import shutil
-import signal
+import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "integration"))
-from warden_stack import BIN_DIR, Stack, free_port, wait_until, write_secret  # noqa: E402
-import warden_fixtures  # noqa: E402
+from bench_processes import (cpu_counters, snapshot_binaries, start_demo_stack,
+                             start_pgbouncer, start_relay_floor, stop_pgbouncer)
+from bench_clients import (Target, client_env, client_tls, hold_idle_sessions,
+                           per_query_ms, pgbench, rss_kb, timed_read)
+from bench_perf import profile_agent
+# bench_processes has put tests/integration on sys.path.
+from warden_stack import Stack
+import warden_fixtures
+
+SETTINGS = [(mode, clients) for mode in ("simple", "extended") for clients in (1, 8)]
 
 
-def start_pgbouncer(s):
-    d = Path(tempfile.mkdtemp(prefix="warden-pgb-"))
-    port = free_port()
-    write_secret(d / "userlist.txt", f'"app" "{s.pg_password}"\n')
-    (d / "pgbouncer.ini").write_text(f"""[databases]
-demo = host=127.0.0.1 port={s.pg_port} dbname=demo
-[pgbouncer]
-listen_addr = 127.0.0.1
-listen_port = {port}
-auth_type = scram-sha-256
-auth_file = {d}/userlist.txt
-pool_mode = session
-max_client_conn = 1000
-default_pool_size = 600
-unix_socket_dir =
-logfile = {d}/pgbouncer.log
-pidfile = {d}/pgbouncer.pid
-""")
-    shutil.chown(d, "postgres")
-    for f in d.iterdir():
-        shutil.chown(f, "postgres")
-    subprocess.run(["runuser", "-u", "postgres", "--", "pgbouncer", "-d", str(d / "pgbouncer.ini")],
-                   check=True)
-    wait_until("pgbouncer", lambda: Stack._port_open(f"127.0.0.1:{port}"))
-    return d, port
+# -- measuring and reporting ----------------------------------------------------------------
+
+def pgbench_with_cpu(target, counters, *args, seconds):
+    """One pgbench run and, for each process in `counters`, the CPU it used during the run in
+    microseconds per transaction pgbench reported (connection setup and teardown included,
+    which is small against a run of several seconds)."""
+    before = {label: read() for label, read in counters.items()}
+    run = pgbench(target, *args, seconds=seconds)
+    after = {label: read() for label, read in counters.items()}
+    per_tx = {label: (after[label] - before[label]) / run.transactions * 1e6
+              for label in counters}
+    per_tx["total"] = sum(per_tx.values())
+    return run, per_tx
 
 
-def stop_pgbouncer(d):
-    """Ends the PgBouncer start_pgbouncer started (its pid file names it), and nothing else."""
-    try:
-        pid = int((d / "pgbouncer.pid").read_text().strip())
-    except (OSError, ValueError):
-        return
-    try:
-        os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    if not wait_until_gone(pid, 10):
-        os.kill(pid, signal.SIGKILL)
+def print_cpu_table(cpu, rounds):
+    """cpu[(target, mode, clients)] is a list of {process: µs per transaction}, one per round;
+    prints the median of each process over the rounds."""
+    def median(target, mode, clients, label):
+        return statistics.median(r[label] for r in cpu[(target, mode, clients)])
+
+    print(f"\nCPU per -S transaction (µs of user+system CPU, /proc/PID/stat, per transaction "
+          f"pgbench reported; median of {rounds}):")
+    print("  " + f"{'target':10} {'process':13}" +
+          "".join(f"{f'{m} c={c}':>14}" for m, c in SETTINGS))
+    for target in ("warden", "pgbouncer", "floor+tls", "floor", "direct"):
+        labels = list(cpu[(target, *SETTINGS[0])][0])
+        for label in labels:
+            if label == "total" and len(labels) == 2:
+                continue  # direct: the total is PostgreSQL alone
+            print("  " + f"{target:10} {label:13}" +
+                  "".join(f"{median(target, m, c, label):14.1f}" for m, c in SETTINGS))
+    for mode, clients in SETTINGS:
+        def m(target, label):
+            return median(target, mode, clients, label)
+        print(f"CPU per -S transaction (µs), -M {mode} c={clients}: gateway "
+              f"{m('warden', 'gateway'):.1f}, agent {m('warden', 'agent'):.1f}, pgbouncer "
+              f"{m('pgbouncer', 'pgbouncer'):.1f}, floor+tls relays "
+              f"{m('floor+tls', 'client relay'):.1f} + {m('floor+tls', 'db relay'):.1f}, floor "
+              f"relays {m('floor', 'client relay'):.1f} + {m('floor', 'db relay'):.1f}; "
+              f"postgres {m('direct', 'postgres'):.1f} direct, {m('pgbouncer', 'postgres'):.1f} "
+              f"via pgbouncer, {m('warden', 'postgres'):.1f} via warden")
 
 
-def wait_until_gone(pid, seconds):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
-        time.sleep(0.05)
-    return False
-
-
-def start_relay_floor(s, procs, tls):
-    """Two relay_floor processes chained in front of the database; returns the first's port.
-    With tls, the link between them is TLS with the stack's dev certificates, as the tunnel."""
-    certs = s.dir / "certs"
-    second, first = free_port(), free_port()
-    for listen, to, extra in (
-            (second, s.pg_port,
-             ["--tls-server", str(certs / "server.crt"), str(certs / "server.key")] if tls else []),
-            (first, second, ["--tls-client", str(certs / "ca.crt")] if tls else [])):
-        procs.append(subprocess.Popen([str(BIN_DIR / "relay_floor"), "--listen", str(listen),
-                                       "--to", str(to), *extra], stdout=subprocess.DEVNULL))
-        wait_until("relay_floor", lambda: Stack._port_open(f"127.0.0.1:{listen}"))
-    return first
-
-
-def pgbench(port, password, *args, seconds):
-    env = {**os.environ, "PGPASSWORD": password}
-    res = subprocess.run(["pgbench", "-h", "127.0.0.1", "-p", str(port), "-U", "app",
-                          "-T", str(seconds), "-n", *args, "demo"],
-                         capture_output=True, text=True, env=env, timeout=seconds * 3 + 60)
-    if res.returncode != 0:
-        raise RuntimeError(res.stderr)
-    tps = float(re.search(r"tps = ([\d.]+)", res.stdout).group(1))
-    lat = float(re.search(r"latency average = ([\d.]+) ms", res.stdout).group(1))
-    return tps, lat
-
-
-def timed_read(port, password, sql):
-    env = {**os.environ, "PGPASSWORD": password}
-    t = time.monotonic()
-    with open(os.devnull, "wb") as null:
-        subprocess.run(["psql", "-X", "-q", "-h", "127.0.0.1", "-p", str(port), "-U", "app",
-                        "-d", "demo", "-c", sql], stdout=null, check=True, env=env, timeout=600)
-    return time.monotonic() - t
-
-
-def start_demo_stack(s):
-    """Control plane, gateway, agent edge-1 and a PostgreSQL registered as connection `demo`,
-    which group ai-agents may use (no statement rules, no masking)."""
-    s.start_controlplane()
-    s.start_gateway()
-    s.start_agent("edge-1", s.create_agent("edge-1"))
-    wait_until("agent", lambda: s.agent_current("edge-1"))
-    s.start_postgres()
-    s.ctl("connections", "create", "demo", "--agent", "edge-1", "--host", "127.0.0.1",
-          "--port", str(s.pg_port), "--database", "demo", "--tls-mode", "disable")
-    s.ctl("credentials", "set", "demo", "--username", "app", "--password-stdin",
-          input=s.pg_password)
-    warden_fixtures.apply_policy_and_wait(s, warden_fixtures.GRANT_DEMO, "grant.yaml")
-
-
-def per_query_ms(s, token, sql, n=300):
-    """Milliseconds per run of `sql` through Warden on one warm connection, and its rows."""
-    import psycopg2
-    conn = psycopg2.connect(s.gateway_dsn(token))
-    cur = conn.cursor()
-    cur.execute(sql)
-    cur.fetchall()
-    t = time.perf_counter()
-    for _ in range(n):
-        cur.execute(sql)
-        rows = cur.fetchall()
-    conn.close()
-    return (time.perf_counter() - t) / n * 1000, rows
-
-
-def rss_kb(pid):
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
-
+# -- the benchmark ---------------------------------------------------------------------------
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--seconds", type=int, default=10, help="length of each pgbench run")
     ap.add_argument("--rounds", type=int, default=3,
                     help="pgbench runs per target and setting, interleaved; the median counts")
-    ap.add_argument("--sessions", type=int, default=500)
+    ap.add_argument("--sessions", type=int, default=500,
+                    help="sessions held open at once through Warden for the memory figures")
+    ap.add_argument("--no-perf", dest="perf", action="store_false",
+                    help="skip the perf profile of the agent (on by default)")
     args = ap.parse_args()
     s = Stack(Path(tempfile.mkdtemp(prefix="warden-bench-")))
-    relays = []
+    relay_procs = []
     pgb_dir = None
+    failed = False
     try:
-        start_demo_stack(s)
+        snapshot_binaries(s.dir / "bin")
+        # The idle-sessions part holds --sessions sessions of one identity at once: raise the
+        # per-identity cap above that, with room for sessions closed just before whose end the
+        # gateway has not reported yet (they still count against the cap).
+        start_demo_stack(s, max_sessions_per_identity=max(64, args.sessions + 64))
         agent_pid = s.procs["agent-edge-1"].pid
         gw_pid = s.procs["gateway"].pid
         fresh = (rss_kb(agent_pid), rss_kb(gw_pid))  # connected, policy applied, no traffic yet
         token = s.ctl("tokens", "create", "--identity", "bench", "--group", "ai-agents",
                       "--ttl", "2h").stdout.strip()
-        pgb_dir, pgb_port = start_pgbouncer(s)
-        env = {**os.environ, "PGPASSWORD": s.pg_password}
+        pgb_dir = Path(tempfile.mkdtemp(prefix="warden-pgb-"))
+        pgb_port, pgb_pid = start_pgbouncer(s, pgb_dir)
         subprocess.run(["pgbench", "-i", "-s", "10", "-q", "-h", "127.0.0.1", "-p",
-                        str(s.pg_port), "-U", "app", "demo"], check=True, env=env,
-                       capture_output=True)
-        targets = {"direct": (s.pg_port, s.pg_password), "pgbouncer": (pgb_port, s.pg_password),
-                   "warden": (s.pg_gateway_port, token)}
-        floors = {"floor": (start_relay_floor(s, relays, tls=False), s.pg_password),
-                  "floor+tls": (start_relay_floor(s, relays, tls=True), s.pg_password)}
-        runs = {}
+                        str(s.pg_port), "-U", "app", "demo"], check=True,
+                       env=client_env(s.pg_password, "disable"), capture_output=True)
+        targets = {"direct": Target(s.pg_port, s.pg_password, "disable"),
+                   "pgbouncer": Target(pgb_port, s.pg_password, "require"),
+                   "warden": Target(s.pg_gateway_port, token, "require")}
+        relays = {}
+        floors = {}
+        for name, tls in (("floor", False), ("floor+tls", True)):
+            port, relays[name] = start_relay_floor(s, relay_procs, tls=tls)
+            floors[name] = Target(port, s.pg_password, "disable")
+        print("client TLS: " + ", ".join(f"{name} {client_tls(t)}"
+                                         for name, t in {**targets, **floors}.items()),
+              flush=True)
+        counters = cpu_counters(s, pgb_pid, relays)
+
+        runs, cpu = {}, {}
         for r in range(args.rounds):
-            for mode in ("simple", "extended"):
-                for clients in (1, 8):
-                    for name, (port, pw) in {**targets, **floors}.items():
-                        res = pgbench(port, pw, "-S", "-M", mode, "-c", str(clients), "-j",
-                                      str(min(clients, 2)), seconds=args.seconds)
-                        runs.setdefault((name, mode, clients), []).append(res)
-                        print(f"round {r + 1}: {name:9} -S -M {mode:8} c={clients}: tps "
-                              f"{res[0]:9.0f}  latency {res[1]:.3f} ms", flush=True)
+            for mode, clients in SETTINGS:
+                for name, target in {**targets, **floors}.items():
+                    res, per_tx = pgbench_with_cpu(
+                        target, counters[name], "-S", "-M", mode, "-c", str(clients), "-j",
+                        str(min(clients, 2)), seconds=args.seconds)
+                    runs.setdefault((name, mode, clients), []).append(res)
+                    cpu.setdefault((name, mode, clients), []).append(per_tx)
+                    print(f"round {r + 1}: {name:9} -S -M {mode:8} c={clients}: tps "
+                          f"{res.tps:9.0f}  latency {res.latency_ms:.3f} ms  CPU/tx "
+                          + ", ".join(f"{k} {v:.1f}" for k, v in per_tx.items()) + " µs",
+                          flush=True)
         # The median run by tps, with its own latency.
         results = {k: sorted(v)[len(v) // 2] for k, v in runs.items()}
-        for p in relays:
+        for p in relay_procs:
             p.terminate()
             p.wait(timeout=10)
+        print_cpu_table(cpu, args.rounds)
+
+        if args.perf:
+            profile_agent(agent_pid, targets["warden"], args.seconds, s.dir / "agent.perf.data")
+
         big_select = "SELECT i, md5(i::text) FROM generate_series(1, 1000000) i"
         big_copy = f"COPY ({big_select}) TO STDOUT"
         reads = {}
-        for name, (port, pw) in targets.items():
-            reads[(name, "select")] = timed_read(port, pw, big_select)
-            reads[(name, "copy")] = timed_read(port, pw, big_copy)
+        print()
+        for name, t in targets.items():
+            reads[(name, "select")] = timed_read(t.port, t.password, big_select, t.sslmode)
+            reads[(name, "copy")] = timed_read(t.port, t.password, big_copy, t.sslmode)
             print(f"{name:9} 1M rows: SELECT {reads[(name, 'select')]:.2f} s, COPY "
                   f"{reads[(name, 'copy')]:.2f} s", flush=True)
 
         # Masking: the same reads with content detectors on every text value, and
         # the time a 100-row result takes with and without them.
-        import psycopg2
         small = "SELECT i, md5(i::text), 'user' || i || '@example.com' FROM generate_series(1, 100) i"
         plain_ms, plain_rows = per_query_ms(s, token, small)
         warden_fixtures.apply_policy_and_wait(s, warden_fixtures.MASKING, "masking.yaml")
         masked_ms, masked_rows = per_query_ms(s, token, small)
         assert "@example.com" not in repr(masked_rows) and "@example.com" in repr(plain_rows)
-        port, pw = targets["warden"]
-        reads[("masked", "select")] = timed_read(port, pw, big_select)
-        reads[("masked", "copy")] = timed_read(port, pw, big_copy)
+        t = targets["warden"]
+        reads[("masked", "select")] = timed_read(t.port, t.password, big_select, t.sslmode)
+        reads[("masked", "copy")] = timed_read(t.port, t.password, big_copy, t.sslmode)
         print(f"warden, masking on: 1M rows: SELECT {reads[('masked', 'select')]:.2f} s, COPY "
               f"{reads[('masked', 'copy')]:.2f} s; 100-row result {masked_ms:.3f} ms "
               f"(off: {plain_ms:.3f} ms)", flush=True)
@@ -220,12 +177,12 @@ def main():
         print(f"\nRatios (same run, median of {args.rounds}):")
         for mode in ("simple", "extended"):
             for c in (1, 8):
-                w, b, d, f, ft = (results[(t, mode, c)][0] for t in
+                w, b, d, f, ft = (results[(t, mode, c)].tps for t in
                                   ("warden", "pgbouncer", "direct", "floor", "floor+tls"))
                 print(f"  -S -M {mode:8} c={c}: warden/pgbouncer tps {w / b:.2f}, "
                       f"warden/direct {w / d:.2f}; floor/pgbouncer {f / b:.2f}, "
                       f"floor+tls/pgbouncer {ft / b:.2f}, warden/floor+tls {w / ft:.2f}")
-            w, b, d, f, ft = (results[(t, mode, 1)][1] for t in
+            w, b, d, f, ft = (results[(t, mode, 1)].latency_ms for t in
                               ("warden", "pgbouncer", "direct", "floor", "floor+tls"))
             added_b = max(b - d, 1e-6)
             print(f"  -M {mode:8} c=1 added latency: warden {w - d:.3f} ms, pgbouncer {b - d:.3f} "
@@ -238,26 +195,29 @@ def main():
         print(f"  100-row result: masking adds {masked_ms - plain_ms:.3f} ms")
 
         idle = (rss_kb(agent_pid), rss_kb(gw_pid))  # after the runs above: caches are warm
-        conns = [psycopg2.connect(s.gateway_dsn(token)) for _ in range(args.sessions)]
-        for c in conns:
-            c.cursor().execute("SELECT 1")
-        held = (rss_kb(agent_pid), rss_kb(gw_pid))
-        ok = sum(1 for c in conns if c.closed == 0)
-        for c in conns:
-            c.close()
+        ok, error, held = hold_idle_sessions(s, token, args.sessions, (agent_pid, gw_pid))
         print(f"\nMemory: agent idle {fresh[0] / 1024:.1f} MB before any session and "
               f"{idle[0] / 1024:.1f} MB after the runs above; gateway idle "
               f"{fresh[1] / 1024:.1f} MB and {idle[1] / 1024:.1f} MB")
+        per_session = [(h - i) / max(ok, 1) for h, i in zip(held, idle)]
         print(f"  with {ok}/{args.sessions} open sessions: agent {held[0] / 1024:.1f} MB "
-              f"({(held[0] - idle[0]) / args.sessions:.0f} KB/session), gateway "
-              f"{held[1] / 1024:.1f} MB ({(held[1] - idle[1]) / args.sessions:.0f} KB/session)")
+              f"({per_session[0]:.0f} KB/session), gateway {held[1] / 1024:.1f} MB "
+              f"({per_session[1]:.0f} KB/session) (target <= 256 KB each)")
+        if error:
+            failed = True
+            print(f"  {args.sessions - ok} sessions failed; the first: {error}")
     finally:
-        for p in relays:
+        for p in relay_procs:
             if p.poll() is None:
                 p.kill()
+                p.wait()
         s.stop_all()
         if pgb_dir:
             stop_pgbouncer(pgb_dir)
+        # The copies of the binaries and the profile (hundreds of MB); the logs stay.
+        shutil.rmtree(s.dir / "bin", ignore_errors=True)
+        (s.dir / "agent.perf.data").unlink(missing_ok=True)
+    sys.exit(1 if failed else 0)
 
 
 if __name__ == "__main__":

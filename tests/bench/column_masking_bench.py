@@ -12,7 +12,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from bench import per_query_ms, start_demo_stack, timed_read  # noqa: E402
+from bench_clients import per_query_ms, timed_read  # noqa: E402
+from bench_processes import start_demo_stack  # noqa: E402
 sys.path.insert(0, str(HERE.parent / "integration"))
 from warden_stack import Stack  # noqa: E402
 import warden_fixtures  # noqa: E402
