@@ -70,13 +70,21 @@ void RequestLedger::Push(Request r) {
 void RequestLedger::Pop() {
   if (AwaitsReady(queue_.front().kind)) --awaiting_ready_;
   queue_.pop_front();
+  while (!queue_.empty() && queue_.front().kind == Kind::kCopyEnd) queue_.pop_front();
 }
 
 bool RequestLedger::OnClientMessage(char tag, std::string_view body, RequestNote note) {
   switch (tag) {
     case 'c':  // CopyDone, CopyFail: the client's COPY data ends
     case 'f':
-      if (copy_ == Copy::kIn) copy_ = Copy::kNone;
+      if (copy_ == Copy::kIn) {
+        copy_ = Copy::kNone;
+      } else if (!queue_.empty() && queue_.size() < kMaxEntries) {
+        // Sent before the server said CopyInResponse: marks which Syncs came before it.
+        Request end;
+        end.kind = Kind::kCopyEnd;
+        queue_.push_back(std::move(end));
+      }
       return true;
     case 'X':
       terminated_ = true;
@@ -84,14 +92,20 @@ bool RequestLedger::OnClientMessage(char tag, std::string_view body, RequestNote
     case 'H':  // Flush: no answer of its own
       unsynced_ = true;
       return true;
+    case 'S':
+      // In copy-in mode the server ignores Sync (and Flush); after an extended-protocol error
+      // a Sync is what it waits for.
+      if (copy_ == Copy::kIn) return true;
+      ignoring_till_sync_ = false;
+      break;
     case 'Q':
     case 'P':
     case 'B':
     case 'D':
     case 'E':
     case 'C':
-    case 'S':
     case 'F':
+      if (ignoring_till_sync_) return true;  // discarded by the server: no answer comes
       break;
     default:  // CopyData
       return true;
@@ -165,6 +179,10 @@ bool RequestLedger::OnClientMessage(char tag, std::string_view body, RequestNote
       break;
     case 'C':
       r.kind = Kind::kClose;
+      if (const auto* c = m ? std::get_if<pgwire::Close>(m) : nullptr) {
+        r.name = std::string(c->name);
+        r.statement = std::string(1, c->kind);
+      }
       break;
     case 'S':
       r.kind = Kind::kSync;
@@ -185,6 +203,7 @@ void RequestLedger::UpdateCopy(char tag) {
     case 'G':  // CopyInResponse, CopyBothResponse
     case 'W':
       copy_ = Copy::kIn;
+      DropSyncsSentDuringCopyIn();
       break;
     case 'H':  // CopyOutResponse
       copy_ = Copy::kOut;
@@ -274,7 +293,21 @@ ResultShape* RequestLedger::OnQueryMessage(Request& r, char tag, std::string_vie
 }
 
 void RequestLedger::SkipToSync() {
-  while (!queue_.empty() && !AwaitsReady(queue_.front().kind)) Pop();
+  while (!queue_.empty() && queue_.front().kind != Kind::kSync) Pop();
+  if (queue_.empty()) ignoring_till_sync_ = true;
+}
+
+void RequestLedger::DropSyncsSentDuringCopyIn() {
+  // The front request is the COPY; what follows it up to the client's CopyEnd was sent in
+  // copy-in mode. (Anything but a Sync there aborts the COPY; its error comes in order.)
+  for (size_t i = 1; i < queue_.size() && queue_[i].kind != Kind::kCopyEnd;) {
+    if (queue_[i].kind == Kind::kSync) {
+      --awaiting_ready_;
+      queue_.erase(queue_.begin() + static_cast<ptrdiff_t>(i));
+    } else {
+      ++i;
+    }
+  }
 }
 
 ResultShape* RequestLedger::OnExtendedMessage(Request& r, char tag, std::string_view body,
@@ -321,7 +354,10 @@ ResultShape* RequestLedger::OnExtendedMessage(Request& r, char tag, std::string_
       return r.shape.get();
     }
     case Kind::kClose:
-      if (tag == '3') Pop();
+      if (tag == '3') {
+        OnCloseComplete(r);
+        Pop();
+      }
       return nullptr;
     default:
       return nullptr;
@@ -336,13 +372,19 @@ void RequestLedger::OnReady(char status) {
     Pop();
     if (last) break;
   }
+  if (status == 'I') {
+    // Outside a transaction block no portal is left, and no cursor but one declared WITH HOLD
+    // (forgotten too: its rows are then of unknown origin, which fails closed).
+    portals_.clear();
+    cursors_.clear();
+  }
   if (listener_) listener_->OnReadyForQuery(status);
 }
 
 void RequestLedger::Confirm(Request& r, size_t effect) {
   if (effect >= r.effects.size() || r.effects[effect].kind == LedgerEffect::Kind::kNone) return;
   if (listener_) listener_->OnConfirmed(std::move(r.effects[effect]));
-  r.effects[effect].kind = LedgerEffect::Kind::kNone;
+  r.effects[effect] = LedgerEffect{};  // confirmed: no longer pending
 }
 
 void RequestLedger::Finish(Request& r, std::string_view command_tag, std::string_view error_body) {
@@ -379,6 +421,7 @@ std::vector<std::string> RequestLedger::PendingPreparedNames() const {
   std::vector<std::string> names;
   for (const Request& r : queue_) {
     for (const LedgerEffect& e : r.effects) {
+      if (e.kind != LedgerEffect::Kind::kPrepared) continue;
       for (const sql::PreparedChange& c : e.prepared) names.push_back(c.all ? "" : c.name);
     }
   }

@@ -115,7 +115,7 @@ class RequestLedger {
  public:
   using Clock = std::function<std::chrono::steady_clock::time_point()>;
   // More unanswered requests than this end the session (the client pipelines without reading).
-  static constexpr size_t kMaxEntries = 1 << 18;
+  static constexpr size_t kMaxEntries = 1 << 19;
   // Names of statements, portals, cursors and SQL-prepared statements kept for the masker.
   static constexpr size_t kMaxNames = 10000;
   static constexpr size_t kMaxCachedTexts = 512;
@@ -178,6 +178,9 @@ class RequestLedger {
     kClose,
     kSync,
     kFunctionCall,
+    // The client's CopyDone or CopyFail, kept only to know which Syncs it sent before it (the
+    // server ignores those if they arrive in copy-in mode): no answer of its own.
+    kCopyEnd,
   };
   using Analysis = sql::StatementAnalysis;
   // One statement of an analysed text.
@@ -194,7 +197,7 @@ class RequestLedger {
     RequestAction action = RequestAction::kForward;
     std::string name;                       // statement (Parse), portal (Bind, Execute, Describe)
     std::string text;                       // Query, Parse: its text; Execute, F: note.statement
-    std::string statement;                  // Bind: the statement bound
+    std::string statement;                  // Bind: the statement bound; Close: "S" or "P"
     std::string rule;                       // kReplaceError
     std::shared_ptr<const Analysis> texts;  // Query
     size_t index = 0;                       // Query: the statement being answered
@@ -216,8 +219,13 @@ class RequestLedger {
   // Request in front answered by `tag`: the matching for each kind.
   ResultShape* OnQueryMessage(Request& r, char tag, std::string_view body, bool whole);
   ResultShape* OnExtendedMessage(Request& r, char tag, std::string_view body, bool whole);
-  // After an error in the extended protocol: drop requests up to (not including) the Sync.
+  // After an error in the extended protocol: the server discards every message up to the next
+  // Sync (Query and FunctionCall too): drop them, or if none is queued yet, discard what the
+  // client sends until its Sync.
   void SkipToSync();
+  // CopyInResponse: the Syncs the client sent before its CopyDone or CopyFail reach the server
+  // in copy-in mode, which ignores them.
+  void DropSyncsSentDuringCopyIn();
   // ReadyForQuery: the first request awaiting it is answered, with any before it.
   void OnReady(char status);
   void Confirm(Request& r, size_t effect);
@@ -239,6 +247,7 @@ class RequestLedger {
   void OnQueryStatementComplete(Request& r, std::string_view tag);
   void OnParseComplete(Request& r);
   void OnBindComplete(Request& r);
+  void OnCloseComplete(Request& r);
   ResultShape* OnDescribed(Request& r, char tag, std::string_view body, bool whole);
   // The columns of a RowDescription body into `shape` (none when the body is not at hand).
   static void RecordFields(std::string_view body, ResultShape* shape);
@@ -253,6 +262,7 @@ class RequestLedger {
   size_t awaiting_ready_ = 0;
   bool unsynced_ = false;  // an extended-protocol message since the last Sync
   bool terminated_ = false;
+  bool ignoring_till_sync_ = false;  // the server discards the client's messages until a Sync
   enum class Copy : uint8_t { kNone, kIn, kOut };
   Copy copy_ = Copy::kNone;
   std::chrono::steady_clock::time_point last_answer_{};  // when the database last finished one

@@ -132,6 +132,17 @@ void RequestLedger::OnBindComplete(Request& r) {
   Remember(portals_, std::move(r.name), Portal{std::move(shape), std::move(r.formats)});
 }
 
+void RequestLedger::OnCloseComplete(Request& r) {
+  // Statements and portals share their namespaces with SQL PREPARE and DECLARE.
+  if (r.statement == "S") {
+    statements_.erase(r.name);
+    prepared_.erase(r.name);
+  } else if (r.statement == "P") {
+    portals_.erase(r.name);
+    cursors_.erase(r.name);
+  }
+}
+
 ResultShape* RequestLedger::OnDescribed(Request& r, char tag, std::string_view body, bool whole) {
   if (tag != 'T' && tag != 'n') return nullptr;  // ParameterDescription: the rest follows
   const bool portal = r.kind == Kind::kDescribePortal;

@@ -111,8 +111,10 @@ absl::Status ResultMasker::OnMessage(std::string_view message, std::string* out)
     if (!loader_.in_flight()) OnCatalogLoaded();
     return absl::OkStatus();
   }
-  if (plan_.columns() && (tag == 'E' || tag == 'N')) {
-    notice_shape_ = ledger_->Answering();  // before the error moves the ledger on
+  if (tag == 'E' || tag == 'N') {
+    // Before the error moves the ledger on; for every one, so that rules that change before it
+    // is judged (Refresh) never judge it by an older statement's.
+    notice_shape_ = ledger_->Answering();
     notice_committed_ = ledger_->CommittedWith();
   }
   ResultShape* shape =

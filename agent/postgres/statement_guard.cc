@@ -208,6 +208,11 @@ absl::Status StatementGuard::BeginHold(std::string_view message, char type, std:
   facts.message = v.decision.message;
   facts.fingerprint = v.batch ? v.batch->fingerprint : 0;
   facts.in_transaction = txn_status_ != 'I';
+  spdlog::info("session {}: {} held until a decision (policy \"{}\" rule \"{}\")", session_id_,
+               type == 'Q'   ? "Query"
+               : type == 'E' ? "Execute"
+                             : "FunctionCall",
+               facts.policy, facts.rule);
   return hold_.Begin(message, std::move(facts));
 }
 
@@ -345,7 +350,12 @@ absl::Status StatementGuard::DecideFrontendMessage(std::string_view message, std
       break;
   }
   auto parsed = pgwire::ParseFrontend(frame.message());
-  if (!parsed.ok()) return parsed.status();
+  if (!parsed.ok()) {
+    // A statement must be read to be decided; any other message the server judges itself.
+    const char tag = frame.message().tag;
+    if (tag == 'Q' || tag == 'P' || tag == 'F') return parsed.status();
+    return Emit(message, {}, out);
+  }
   if (auto* f = std::get_if<pgwire::FunctionCall>(&*parsed))
     return OnFunctionCall(message, *f, out);
   if (auto* q = std::get_if<pgwire::Query>(&*parsed)) return OnQuery(message, q->sql, out);

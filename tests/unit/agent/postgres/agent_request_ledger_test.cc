@@ -216,3 +216,107 @@ TEST_CASE("ledger: a client pipelining without reading ends at the bound", "[led
   }
   CHECK(accepted == RequestLedger::kMaxEntries);
 }
+
+TEST_CASE("ledger: Syncs the client sent into a COPY FROM STDIN are the server's to ignore",
+          "[ledger]") {
+  // libpq's PQexecParams("COPY ... FROM STDIN"): P B D E S, then after CopyInResponse the data,
+  // CopyDone and a second Sync. The first Sync reaches the server in copy-in mode, which ignores
+  // it: one ReadyForQuery answers both.
+  Fixture f;
+  f.Client(pgwire::BuildParse("", "COPY t FROM STDIN"));
+  f.Client(pgwire::BuildBind("", "", {}, {}, {}));
+  f.Client(pgwire::BuildDescribe('P', ""));
+  f.Client(pgwire::BuildExecute(""));
+  f.Client(pgwire::BuildSync());
+  f.Server(pgwire::BuildParseComplete() + pgwire::BuildBindComplete() + pgwire::BuildNoData() +
+           pgwire::BuildCopyInResponse(0, {0}));
+  CHECK(f.ledger.state(false) == QueryState::kCopyIn);
+  f.Client(pgwire::BuildCopyData("1\n"));
+  f.Client(pgwire::BuildSync());  // sent during copy-in: ignored by the server too
+  f.Client(pgwire::BuildCopyDone());
+  f.Client(pgwire::BuildSync());
+  f.Server(pgwire::BuildCommandComplete("COPY 1") + pgwire::BuildReadyForQuery('I'));
+  CHECK(f.ledger.size() == 0);
+  CHECK(f.ledger.awaiting_ready() == 0);
+  CHECK(f.ledger.state(false) == QueryState::kReady);
+  // The next exchange's answers confirm its own requests, not a stale Sync's.
+  f.Client(pgwire::BuildParse("a", "SELECT 1"), With({"a"}));
+  f.Client(pgwire::BuildSync());
+  f.Server(pgwire::BuildParseComplete() + pgwire::BuildReadyForQuery('I'));
+  CHECK(f.listener.applied == std::vector<std::string>{"a"});
+  CHECK(f.ledger.size() == 0);
+
+  // The same with the client's CopyDone and Sync pipelined before the CopyInResponse arrives.
+  f.Client(pgwire::BuildParse("", "COPY t FROM STDIN"));
+  f.Client(pgwire::BuildBind("", "", {}, {}, {}));
+  f.Client(pgwire::BuildExecute(""));
+  f.Client(pgwire::BuildSync());
+  f.Client(pgwire::BuildCopyData("1\n"));
+  f.Client(pgwire::BuildCopyDone());
+  f.Client(pgwire::BuildSync());
+  f.Server(pgwire::BuildParseComplete() + pgwire::BuildBindComplete() +
+           pgwire::BuildCopyInResponse(0, {0}) + pgwire::BuildCommandComplete("COPY 1") +
+           pgwire::BuildReadyForQuery('I'));
+  CHECK(f.ledger.size() == 0);
+  CHECK(f.ledger.state(false) == QueryState::kReady);
+}
+
+TEST_CASE("ledger: after an extended-protocol error the server discards everything until Sync",
+          "[ledger]") {
+  Fixture f;
+  // A Query pipelined behind a failing Parse is discarded too: the ReadyForQuery answers the
+  // Sync, and nothing stale is left to take the next exchange's answers.
+  f.Client(pgwire::BuildParse("", "SELEC 1"));
+  f.Client(pgwire::BuildQuery("SELECT 1"));
+  f.Client(pgwire::BuildSync());
+  f.Server(pgwire::BuildErrorResponse("ERROR", "42601", "syntax error") +
+           pgwire::BuildReadyForQuery('I'));
+  CHECK(f.ledger.size() == 0);
+  f.Client(pgwire::BuildParse("s1", "DELETE FROM t"), With({"s1"}));
+  f.Client(pgwire::BuildSync());
+  f.Server(pgwire::BuildParseComplete() + pgwire::BuildReadyForQuery('I'));
+  CHECK(f.listener.applied == std::vector<std::string>{"s1"});
+
+  // The error comes before the client sent its Sync: what it sends meanwhile is discarded.
+  f.Client(pgwire::BuildParse("", "SELEC 1"));
+  f.Server(pgwire::BuildErrorResponse("ERROR", "42601", "syntax error"));
+  f.Client(pgwire::BuildParse("s2", "SELECT 2"), With({"s2"}));
+  f.Client(pgwire::BuildQuery("SELECT 3"));
+  CHECK(f.ledger.size() == 0);
+  f.Client(pgwire::BuildSync());
+  f.Server(pgwire::BuildReadyForQuery('I'));
+  CHECK(f.ledger.size() == 0);
+  CHECK(f.ledger.state(false) == QueryState::kReady);
+  CHECK(f.listener.applied == std::vector<std::string>{"s1"});
+}
+
+TEST_CASE("ledger: portals end with their transaction and closed names are forgotten", "[ledger]") {
+  Fixture f;
+  auto run_portal = [&f](const std::string& portal) {
+    f.Client(pgwire::BuildExecute(portal));
+    f.Client(pgwire::BuildSync());
+    auto* shape = f.ledger.OnServerMessage('D', {}, 0, /*whole=*/false);
+    f.Server(pgwire::BuildCommandComplete("SELECT 1") + pgwire::BuildReadyForQuery('T'));
+    return shape && shape->lineage != nullptr;
+  };
+  f.Client(pgwire::BuildQuery("BEGIN"));
+  f.Server(pgwire::BuildCommandComplete("BEGIN") + pgwire::BuildReadyForQuery('T'));
+  f.Client(pgwire::BuildParse("s", "SELECT 'x'::text AS a"));
+  f.Client(pgwire::BuildBind("c", "s", {}, {}, {}));
+  f.Client(pgwire::BuildSync());
+  f.Server(pgwire::BuildParseComplete() + pgwire::BuildBindComplete() +
+           pgwire::BuildReadyForQuery('T'));
+  CHECK(run_portal("c"));  // in its transaction: the statement it was bound to
+  f.Client(pgwire::BuildQuery("COMMIT"));
+  f.Server(pgwire::BuildCommandComplete("COMMIT") + pgwire::BuildReadyForQuery('I'));
+  CHECK_FALSE(run_portal("c"));  // gone with it: a cursor of that name is another's rows
+
+  // Close: a statement name closed is no longer the statement it was.
+  f.Client(pgwire::BuildClose('S', "s"));
+  f.Client(pgwire::BuildSync());
+  f.Server(pgwire::BuildCloseComplete() + pgwire::BuildReadyForQuery('I'));
+  f.Client(pgwire::BuildBind("d", "s", {}, {}, {}));
+  f.Client(pgwire::BuildSync());
+  f.Server(pgwire::BuildBindComplete() + pgwire::BuildReadyForQuery('T'));
+  CHECK_FALSE(run_portal("d"));
+}
