@@ -76,11 +76,14 @@ Verdict StatementDecider::Decide(std::string_view sql, const v1::PolicySnapshot*
   if (!why_write.empty())
     absl::StrAppend(&d.message, " (this statement counts as a write: ", why_write, ")");
   const bool hold = d.action == v1::ACTION_REQUIRE_APPROVAL && holds_enabled_;
-  // The fingerprint, never the text: literals may be personal data.
-  spdlog::info("session {}: {} {} for {} by policy \"{}\" rule \"{}\" (fingerprint {:016x})",
+  // The fingerprint, never the text: literals may be personal data. Whether a statement that
+  // needs approval is held is the adapter's to say (a Parse of it passes; its Execute is held).
+  spdlog::info("session {}: {} for {} by policy \"{}\" rule \"{}\" (fingerprint {:016x})",
                session_id_,
-               d.action == v1::ACTION_REQUIRE_APPROVAL ? "statement needing approval" : "statement",
-               hold ? "held" : "denied", subject_.identity, d.policy, d.rule, v.batch->fingerprint);
+               hold                                      ? "statement needs approval"
+               : d.action == v1::ACTION_REQUIRE_APPROVAL ? "statement needing approval denied"
+                                                         : "statement denied",
+               subject_.identity, d.policy, d.rule, v.batch->fingerprint);
   v.kind = hold ? Verdict::Kind::kHold : Verdict::Kind::kDeny;
   v.denial = d.action == v1::ACTION_REQUIRE_APPROVAL && !hold
                  ? absl::StrCat(d.message, " (approvals are not available yet, so it is refused)")
