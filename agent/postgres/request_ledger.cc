@@ -13,16 +13,11 @@ namespace warden::agent {
 
 namespace {
 
-// The SQLSTATE of an ErrorResponse body: its 'C' field.
+// The SQLSTATE of an ErrorResponse body (empty when it is not one).
 std::string SqlStateOf(std::string_view body) {
-  while (!body.empty() && body[0] != '\0') {
-    const char code = body[0];
-    const size_t nul = body.find('\0', 1);
-    if (nul == std::string_view::npos) break;
-    if (code == 'C') return std::string(body.substr(1, nul - 1));
-    body.remove_prefix(nul + 1);
-  }
-  return {};
+  auto m = pgwire::ParseBackend(pgwire::Frame{'E', body});
+  const auto* e = m.ok() ? std::get_if<pgwire::ErrorResponse>(&*m) : nullptr;
+  return e ? std::string(e->sqlstate()) : std::string();
 }
 
 // A CommandComplete body's tag.

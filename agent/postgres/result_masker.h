@@ -86,9 +86,6 @@ class ResultMasker {
   ResultMasker(const PolicyHolder& policy, policy::Subject subject, std::string session_id,
                DecisionCounters* counters = nullptr, std::string hash_key = {});
 
-  // Statement texts' analyses come from `cache` (the agent's shared one, which must outlive the
-  // masker) instead of a parse of the masker's own. Set before the first byte.
-  void set_analysis_cache(sql::ClassifierCache* cache) { own_ledger_.set_analysis_cache(cache); }
   // Follows the session's requests in `ledger` (the session's one, which must outlive the
   // masker) instead of its own: the masker feeds it every server message as it walks them
   // (the client's messages are entered by whoever forwards them). Set before the first byte.

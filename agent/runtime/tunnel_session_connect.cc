@@ -114,7 +114,6 @@ absl::Status TunnelSession::PrepareStartup() {
   if (auto st = AddClientSettings(subject, &params); !st.ok()) return st;
   auto masker =
       std::make_unique<ResultMasker>(*env_->policy, subject, session_id(), env_->decisions);
-  masker->set_analysis_cache(env_->classifier);  // the texts the guard analysed, parsed once
   seam_.SetMasker(std::move(masker));
   auto guard = std::make_unique<StatementGuard>(*env_->policy, *env_->classifier,
                                                 std::move(subject), session_id(), env_->decisions);
