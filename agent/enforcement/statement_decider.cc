@@ -43,7 +43,8 @@ Verdict StatementDecider::TooLarge(std::string_view sql) {
   return v;
 }
 
-Verdict StatementDecider::Decide(std::string_view sql, const v1::PolicySnapshot* snapshot,
+Verdict StatementDecider::Decide(std::string_view sql,
+                                 const std::shared_ptr<const v1::PolicySnapshot>& snapshot,
                                  SessionView& session, std::optional<HoldRelease>* release) {
   if (sql.size() > max_statement_bytes_) return TooLarge(sql);
   Verdict v;
@@ -59,7 +60,7 @@ Verdict StatementDecider::Decide(std::string_view sql, const v1::PolicySnapshot*
     d.rule = "no-policy";
     d.message = "no policy has reached this agent yet; nothing is allowed";
   } else {
-    d = policy::Evaluate(*snapshot, subject_, *v.batch);
+    d = policy::Evaluate(Applicable(snapshot), subject_, *v.batch);
   }
   if (d.action == v1::ACTION_ALLOW && snapshot &&
       (ComputedSettingDenied(*snapshot, *v.batch, &d) ||
@@ -131,6 +132,15 @@ std::shared_ptr<const sql::ClassifiedBatch> StatementDecider::WithCatalogEffects
   }
   if (!raised) return batch;
   return raised;
+}
+
+const std::vector<const v1::Policy*>& StatementDecider::Applicable(
+    const std::shared_ptr<const v1::PolicySnapshot>& snapshot) {
+  if (applicable_in_ != snapshot) {
+    applicable_ = policy::ApplicablePolicies(*snapshot, subject_);
+    applicable_in_ = snapshot;
+  }
+  return applicable_;
 }
 
 void StatementDecider::RefreshMaskingFacts(const v1::PolicySnapshot& snapshot) {

@@ -79,11 +79,11 @@ class StatementDecider {
   StatementDecider(policy::Subject subject, std::string session_id, sql::ClassifierCache& cache,
                    DecisionCounters* decisions = nullptr);
 
-  // Decides `sql` under `snapshot` (pinned by the caller for this statement; null when no
-  // policy has arrived). `release`, when set, is the releaser's decision on a held statement
+  // Decides `sql` under `snapshot` (the one in force for this statement; null when no policy
+  // has arrived). `release`, when set, is the releaser's decision on a held statement
   // dispatched again; it is consumed.
-  Verdict Decide(std::string_view sql, const v1::PolicySnapshot* snapshot, SessionView& session,
-                 std::optional<HoldRelease>* release = nullptr);
+  Verdict Decide(std::string_view sql, const std::shared_ptr<const v1::PolicySnapshot>& snapshot,
+                 SessionView& session, std::optional<HoldRelease>* release = nullptr);
 
   // The first applicable policy that masks values under `snapshot`, or "".
   const std::string& MaskingPolicy(const v1::PolicySnapshot& snapshot);
@@ -109,6 +109,9 @@ class StatementDecider {
                             policy::Decision* d);
   // deny_unknown_policy_ and masking_policy_ for the snapshot's version.
   void RefreshMaskingFacts(const v1::PolicySnapshot& snapshot);
+  // The policies that apply to the subject under `snapshot`: found once per snapshot.
+  const std::vector<const v1::Policy*>& Applicable(
+      const std::shared_ptr<const v1::PolicySnapshot>& snapshot);
 
   policy::Subject subject_;
   std::string session_id_;
@@ -120,6 +123,10 @@ class StatementDecider {
   int64_t masking_facts_version_ = -1;  // the snapshot the two below were found in
   std::string deny_unknown_policy_;
   std::string masking_policy_;
+  // applicable_ points into applicable_in_, which is kept alive for it (and so compared by
+  // address without an old address ever being reused).
+  std::shared_ptr<const v1::PolicySnapshot> applicable_in_;
+  std::vector<const v1::Policy*> applicable_;
 };
 
 }  // namespace warden::agent

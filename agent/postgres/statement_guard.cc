@@ -192,8 +192,9 @@ ProtocolRefusal StatementGuard::ProtocolProblem(std::string_view sql,
 Verdict StatementGuard::Decide(std::string_view sql, bool parsing) {
   parsing_ = parsing;
   last_analysis_.reset();
-  PolicySnapshotPtr snapshot = policy_.Current();  // one snapshot for the whole decision
-  Verdict v = decider_.Decide(sql, snapshot.get(), *this, &release_);
+  const PolicySnapshotPtr& snapshot = Snapshot();  // one snapshot for the whole decision
+  decided_version_ = snapshot ? snapshot->version() : -1;
+  Verdict v = decider_.Decide(sql, snapshot, *this, &release_);
   if (v.kind == Verdict::Kind::kAllow) NoteCatalogChanges(*v.batch);
   return v;
 }
@@ -253,9 +254,9 @@ absl::Status StatementGuard::RefuseHeld(char type, const HoldRelease& release, s
               std::move(note), out);
 }
 
-int64_t StatementGuard::CurrentVersion() const {
-  PolicySnapshotPtr snapshot = policy_.Current();
-  return snapshot ? snapshot->version() : -1;
+const PolicySnapshotPtr& StatementGuard::Snapshot() {
+  if (!snapshot_ || snapshot_->version() != policy_.version()) snapshot_ = policy_.Current();
+  return snapshot_;
 }
 
 // A portal keeps the statement it was bound to, even when that statement's name is parsed
@@ -413,7 +414,7 @@ absl::Status StatementGuard::OnParse(std::string_view message, std::string_view 
   e.kind = LedgerEffect::Kind::kStatement;
   e.name = std::string(name);
   e.target = std::string(sql);
-  e.version = CurrentVersion();
+  e.version = decided_version_;
   e.changes_prepared = ChangesPrepared(*v.batch);
   e.needs_approval = v.kind == Verdict::Kind::kHold;
   RequestNote note = NoteOf(std::move(e));
@@ -430,7 +431,7 @@ absl::Status StatementGuard::OnParse(std::string_view message, std::string_view 
 absl::Status StatementGuard::OnFunctionCall(std::string_view message,
                                             const pgwire::FunctionCall& call, std::string* out) {
   std::optional<FastPathFunction> f = FastPathFunctionByOid(call.function_oid);
-  PolicySnapshotPtr snapshot = policy_.Current();
+  const PolicySnapshotPtr& snapshot = Snapshot();
   const std::string masking_policy = snapshot ? decider_.MaskingPolicy(*snapshot) : "";
   std::string denial;
   std::string sqlstate = "42501";

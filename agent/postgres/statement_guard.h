@@ -141,8 +141,10 @@ class StatementGuard : private SessionView, private LedgerListener {
   // Holds `message` (type 'Q', 'E' or 'F', running `sql`) as `v` says.
   absl::Status BeginHold(std::string_view message, char type, std::string_view sql,
                          const Verdict& v);
-  // The policy version a statement allowed now was decided under.
-  int64_t CurrentVersion() const;
+  // The policy version in force now (a statement decided under an older one is decided again).
+  int64_t CurrentVersion() const { return policy_.version(); }
+  // The snapshot in force, read again only when its version changed (no lock per statement).
+  const PolicySnapshotPtr& Snapshot();
   absl::Status OnBind(std::string_view message, std::string* out);
   absl::Status OnFunctionCall(std::string_view message, const pgwire::FunctionCall& call,
                               std::string* out);
@@ -173,6 +175,9 @@ class StatementGuard : private SessionView, private LedgerListener {
   void DecideBackendMessage(std::string_view message, std::string* out);
 
   const PolicyHolder& policy_;
+  PolicySnapshotPtr snapshot_;  // see Snapshot()
+  // The version the last Decide() decided under (-1: no policy yet).
+  int64_t decided_version_ = -1;
   sql::ClassifierCache& cache_;
   std::string session_id_;
   StatementDecider decider_;

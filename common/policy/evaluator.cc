@@ -4,6 +4,7 @@
 #include "common/policy/evaluator.h"
 
 #include <algorithm>
+#include <optional>
 #include <string_view>
 
 #include "absl/strings/str_cat.h"
@@ -217,7 +218,11 @@ std::vector<const Policy*> ApplicablePolicies(const v1::PolicySnapshot& snapshot
 
 Decision Evaluate(const v1::PolicySnapshot& snapshot, const Subject& subject,
                   const sql::ClassifiedBatch& batch) {
-  std::vector<const Policy*> policies = ApplicablePolicies(snapshot, subject);
+  return Evaluate(ApplicablePolicies(snapshot, subject), subject, batch);
+}
+
+Decision Evaluate(const std::vector<const Policy*>& policies, const Subject& subject,
+                  const sql::ClassifiedBatch& batch) {
   if (policies.empty()) {
     Decision d;
     d.action = v1::ACTION_DENY;
@@ -228,10 +233,13 @@ Decision Evaluate(const v1::PolicySnapshot& snapshot, const Subject& subject,
     return d;
   }
   const Policy* read_only = FirstWhere(policies, [](const Policy& p) { return p.read_only(); });
-  Policy connection_lock;  // names the lock when the connection, not a policy, is read-only
+  // Names the lock when the connection, not a policy, is read-only; built only then (this runs
+  // for every statement).
+  std::optional<Policy> connection_lock;
   if (read_only == nullptr && subject.connection_read_only) {
-    connection_lock.set_name(absl::StrCat("connection:", subject.connection));
-    read_only = &connection_lock;
+    connection_lock.emplace();
+    connection_lock->set_name(absl::StrCat("connection:", subject.connection));
+    read_only = &*connection_lock;
   }
 
   if (!batch.parsed) {

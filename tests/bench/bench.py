@@ -6,8 +6,9 @@ signal.
 
 Beside them it measures the floor of Warden's shape on this machine: two relay_floor processes
 chained (tests/bench/relay_floor.cc), which move bytes and do nothing else, without and with TLS
-on the link between them. No gateway-plus-agent design can beat that chain, so warden/floor says
-how much of the gap to PgBouncer is Warden's own work and how much the extra hop.
+on the link between them, and with TLS on the client's link too (floor+ctls: every TLS endpoint
+Warden's path has). No gateway-plus-agent design can beat that chain, so warden/floor says how
+much of the gap to PgBouncer is Warden's own work and how much the extra hop.
 
 For every pgbench -S run it also reads the CPU time (user+system) each process on the path
 used, and prints it per transaction; one extra run profiles the agent with perf and prints the
@@ -63,7 +64,7 @@ def print_cpu_table(cpu, rounds):
           f"pgbench reported; median of {rounds}):")
     print("  " + f"{'target':10} {'process':13}" +
           "".join(f"{f'{m} c={c}':>14}" for m, c in SETTINGS))
-    for target in ("warden", "pgbouncer", "floor+tls", "floor", "direct"):
+    for target in ("warden", "pgbouncer", "floor+ctls", "floor+tls", "floor", "direct"):
         labels = list(cpu[(target, *SETTINGS[0])][0])
         for label in labels:
             if label == "total" and len(labels) == 2:
@@ -75,7 +76,9 @@ def print_cpu_table(cpu, rounds):
             return median(target, mode, clients, label)
         print(f"CPU per -S transaction (µs), -M {mode} c={clients}: gateway "
               f"{m('warden', 'gateway'):.1f}, agent {m('warden', 'agent'):.1f}, pgbouncer "
-              f"{m('pgbouncer', 'pgbouncer'):.1f}, floor+tls relays "
+              f"{m('pgbouncer', 'pgbouncer'):.1f}, floor+ctls relays "
+              f"{m('floor+ctls', 'client relay'):.1f} + {m('floor+ctls', 'db relay'):.1f}, "
+              f"floor+tls relays "
               f"{m('floor+tls', 'client relay'):.1f} + {m('floor+tls', 'db relay'):.1f}, floor "
               f"relays {m('floor', 'client relay'):.1f} + {m('floor', 'db relay'):.1f}; "
               f"postgres {m('direct', 'postgres'):.1f} direct, {m('pgbouncer', 'postgres'):.1f} "
@@ -119,9 +122,10 @@ def main():
                    "warden": Target(s.pg_gateway_port, token, "require")}
         relays = {}
         floors = {}
-        for name, tls in (("floor", False), ("floor+tls", True)):
-            port, relays[name] = start_relay_floor(s, relay_procs, tls=tls)
-            floors[name] = Target(port, s.pg_password, "disable")
+        for name, tls, ctls in (("floor", False, False), ("floor+tls", True, False),
+                                ("floor+ctls", True, True)):
+            port, relays[name] = start_relay_floor(s, relay_procs, tls=tls, client_tls=ctls)
+            floors[name] = Target(port, s.pg_password, "require" if ctls else "disable")
         print("client TLS: " + ", ".join(f"{name} {client_tls(t)}"
                                          for name, t in {**targets, **floors}.items()),
               flush=True)
@@ -136,7 +140,7 @@ def main():
                         str(min(clients, 2)), seconds=args.seconds)
                     runs.setdefault((name, mode, clients), []).append(res)
                     cpu.setdefault((name, mode, clients), []).append(per_tx)
-                    print(f"round {r + 1}: {name:9} -S -M {mode:8} c={clients}: tps "
+                    print(f"round {r + 1}: {name:10} -S -M {mode:8} c={clients}: tps "
                           f"{res.tps:9.0f}  latency {res.latency_ms:.3f} ms  CPU/tx "
                           + ", ".join(f"{k} {v:.1f}" for k, v in per_tx.items()) + " µs",
                           flush=True)
@@ -157,7 +161,7 @@ def main():
         for name, t in targets.items():
             reads[(name, "select")] = timed_read(t.port, t.password, big_select, t.sslmode)
             reads[(name, "copy")] = timed_read(t.port, t.password, big_copy, t.sslmode)
-            print(f"{name:9} 1M rows: SELECT {reads[(name, 'select')]:.2f} s, COPY "
+            print(f"{name:10} 1M rows: SELECT {reads[(name, 'select')]:.2f} s, COPY "
                   f"{reads[(name, 'copy')]:.2f} s", flush=True)
 
         # Masking: the same reads with content detectors on every text value, and
@@ -177,11 +181,13 @@ def main():
         print(f"\nRatios (same run, median of {args.rounds}):")
         for mode in ("simple", "extended"):
             for c in (1, 8):
-                w, b, d, f, ft = (results[(t, mode, c)].tps for t in
-                                  ("warden", "pgbouncer", "direct", "floor", "floor+tls"))
+                w, b, d, f, ft, fc = (results[(t, mode, c)].tps for t in
+                                      ("warden", "pgbouncer", "direct", "floor", "floor+tls",
+                                       "floor+ctls"))
                 print(f"  -S -M {mode:8} c={c}: warden/pgbouncer tps {w / b:.2f}, "
                       f"warden/direct {w / d:.2f}; floor/pgbouncer {f / b:.2f}, "
-                      f"floor+tls/pgbouncer {ft / b:.2f}, warden/floor+tls {w / ft:.2f}")
+                      f"floor+tls/pgbouncer {ft / b:.2f}, warden/floor+tls {w / ft:.2f}, "
+                      f"floor+ctls/floor+tls {fc / ft:.2f}, warden/floor+ctls {w / fc:.2f}")
             w, b, d, f, ft = (results[(t, mode, 1)].latency_ms for t in
                               ("warden", "pgbouncer", "direct", "floor", "floor+tls"))
             added_b = max(b - d, 1e-6)

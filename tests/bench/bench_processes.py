@@ -172,18 +172,22 @@ def wait_until_gone(pid, seconds):
     return False
 
 
-def start_relay_floor(s, procs, tls):
+def start_relay_floor(s, procs, tls, client_tls=False):
     """Two relay_floor processes chained in front of the database; returns the first's port and
     the two processes by role. With tls, the link between them is TLS with the stack's dev
-    certificates, as the tunnel. Every process started is appended to `procs` at once, so the
-    caller stops it even if the next one fails to start."""
+    certificates, as the tunnel; with client_tls the first also answers a client's SSLRequest
+    and serves TLS with the gateway's certificate, as the gateway does. Every process started is
+    appended to `procs` at once, so the caller stops it even if the next one fails to start."""
     certs = s.dir / "certs"
     second, first = free_port(), free_port()
     roles = {}
     for role, listen, to, extra in (
             ("db relay", second, s.pg_port,
              ["--tls-server", str(certs / "server.crt"), str(certs / "server.key")] if tls else []),
-            ("client relay", first, second, ["--tls-client", str(certs / "ca.crt")] if tls else [])):
+            ("client relay", first, second,
+             (["--tls-client", str(certs / "ca.crt")] if tls else []) +
+             (["--pg-client-tls", str(certs / "server.crt"), str(certs / "server.key")]
+              if client_tls else []))):
         roles[role] = subprocess.Popen([str(warden_stack.BIN_DIR / "relay_floor"), "--listen",
                                         str(listen), "--to", str(to), *extra],
                                        stdout=subprocess.DEVNULL)

@@ -5,10 +5,14 @@
 // -> database. bench.py measures this chain beside PgBouncer and Warden in the same run, so the
 // ratios show how much of Warden's gap is the extra process hop itself and how much is Warden.
 //
-//   relay_floor --listen PORT --to PORT [--tls-client CA_FILE | --tls-server CERT KEY]
+//   relay_floor --listen PORT --to PORT [--tls-client CA_FILE] [--tls-server CERT KEY]
+//               [--pg-client-tls CERT KEY]
 //
 // --tls-client: connections this relay dials are TLS (server certificate checked against CA).
 // --tls-server: connections this relay accepts are TLS with CERT and KEY.
+// --pg-client-tls: a PostgreSQL client that opens with SSLRequest gets 'S' and TLS with CERT
+// and KEY, as from the gateway; one that does not is relayed in plain text. With it the chain
+// does every TLS endpoint Warden's path does (client link and tunnel), and nothing else.
 // A benchmark tool, not product code: it trusts its peers and blocks while a write drains.
 // OpenSSL's socket BIO reads a record with two read(2) calls (header, body); Warden reads
 // whole bursts into a memory BIO, so the TLS floor is, if anything, a little pessimistic.
@@ -125,6 +129,26 @@ int Listen(int port) {
   return fd;
 }
 
+SSL_CTX* ServerContext(const char* cert, const char* key) {
+  SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
+  if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1 ||
+      SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1) {
+    Die("certificate or key");
+  }
+  return ctx;
+}
+
+// Reads a PostgreSQL SSLRequest if that is how the client opened (blocking, like the handshakes)
+// and answers it: true when TLS is to follow.
+bool AnswerSslRequest(int fd) {
+  unsigned char head[8];
+  ssize_t n = recv(fd, head, sizeof head, MSG_PEEK | MSG_WAITALL);
+  static const unsigned char kSslRequest[8] = {0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f};
+  if (n != 8 || std::memcmp(head, kSslRequest, 8) != 0) return false;
+  recv(fd, head, sizeof head, MSG_WAITALL);
+  return send(fd, "S", 1, MSG_NOSIGNAL) == 1;
+}
+
 int Dial(int port) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};
@@ -146,6 +170,7 @@ int main(int argc, char** argv) {
   int listen_port = 0, to_port = 0;
   SSL_CTX* client_ctx = nullptr;
   SSL_CTX* server_ctx = nullptr;
+  SSL_CTX* pg_ctx = nullptr;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--listen" && i + 1 < argc) {
@@ -157,15 +182,15 @@ int main(int argc, char** argv) {
       if (SSL_CTX_load_verify_locations(client_ctx, argv[++i], nullptr) != 1) Die("CA file");
       SSL_CTX_set_verify(client_ctx, SSL_VERIFY_PEER, nullptr);
     } else if (a == "--tls-server" && i + 2 < argc) {
-      server_ctx = SSL_CTX_new(TLS_server_method());
-      if (SSL_CTX_use_certificate_chain_file(server_ctx, argv[++i]) != 1 ||
-          SSL_CTX_use_PrivateKey_file(server_ctx, argv[++i], SSL_FILETYPE_PEM) != 1) {
-        Die("certificate or key");
-      }
+      server_ctx = ServerContext(argv[i + 1], argv[i + 2]);
+      i += 2;
+    } else if (a == "--pg-client-tls" && i + 2 < argc) {
+      pg_ctx = ServerContext(argv[i + 1], argv[i + 2]);
+      i += 2;
     } else {
       std::fprintf(stderr,
-                   "usage: relay_floor --listen PORT --to PORT [--tls-client CA | --tls-server "
-                   "CERT KEY]\n");
+                   "usage: relay_floor --listen PORT --to PORT [--tls-client CA] [--tls-server "
+                   "CERT KEY] [--pg-client-tls CERT KEY]\n");
       return 2;
     }
   }
@@ -206,8 +231,12 @@ int main(int argc, char** argv) {
         // (a port probe that connects and leaves) loses only its own connection.
         End a{in, nullptr, out}, b{out, nullptr, in};
         bool ok = true;
-        if (server_ctx) {
-          a.ssl = SSL_new(server_ctx);
+        SSL_CTX* accept_ctx = server_ctx;
+        if (accept_ctx == nullptr && pg_ctx != nullptr && AnswerSslRequest(in)) {
+          accept_ctx = pg_ctx;
+        }
+        if (accept_ctx) {
+          a.ssl = SSL_new(accept_ctx);
           SSL_set_fd(a.ssl, in);
           ok = SSL_accept(a.ssl) == 1;
         }

@@ -61,7 +61,7 @@ struct World {
   std::shared_ptr<v1::PolicySnapshot> snapshot = Snapshot(kPolicy);
 
   Verdict Decide(std::string_view sql, std::optional<HoldRelease>* release = nullptr) {
-    return decider.Decide(sql, snapshot.get(), session, release);
+    return decider.Decide(sql, snapshot, session, release);
   }
 };
 
