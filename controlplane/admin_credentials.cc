@@ -1,5 +1,10 @@
-// AdminService's own credentials: admin tokens. Rotating one without downtime is create, switch
-// wardenctl's config over, revoke the old one; the last working token cannot be revoked.
+// AdminService's own credentials: admin tokens, each with the identity that presents it and its
+// roles. Rotating one without downtime is create, switch wardenctl's config over, revoke the old
+// one; the last working token with role admin cannot be revoked.
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/log/log.h"
 #include "common/util/status_macros.h"
 #include "controlplane/admin_call.h"
@@ -7,15 +12,52 @@
 
 namespace warden::controlplane {
 
+namespace {
+
+// The new token's info from the request: roles default to admin; an approver must name the
+// identity its decisions are recorded under.
+absl::StatusOr<v1::AdminTokenInfo> AdminTokenSpec(const v1::CreateAdminTokenRequest& req) {
+  RETURN_IF_ERROR(ValidateName("admin token", req.name()));
+  v1::AdminTokenInfo spec;
+  spec.set_name(req.name());
+  if (!req.identity().empty()) RETURN_IF_ERROR(ValidateName("identity", req.identity()));
+  spec.set_identity(req.identity());
+  for (const std::string& g : req.groups()) {
+    RETURN_IF_ERROR(ValidateName("group", g));
+    spec.add_groups(g);
+  }
+  static const std::set<std::string> kRoles = {"admin", "approver", "auditor"};
+  std::set<std::string> roles;
+  for (const std::string& r : req.roles()) {
+    if (!kRoles.contains(r)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("role \"", r, "\" is not one of ", absl::StrJoin(kRoles, ", ")));
+    }
+    if (roles.insert(r).second) spec.add_roles(r);
+  }
+  if (roles.empty()) spec.add_roles("admin");
+  if (roles.contains("approver") && spec.identity().empty()) {
+    return absl::InvalidArgumentError(
+        "a token with role approver needs --identity: every approval is recorded under who "
+        "gave it, and a requester may never approve their own statement");
+  }
+  return spec;
+}
+
+}  // namespace
+
 grpc::Status AdminServiceImpl::CreateAdminToken(grpc::ServerContext* ctx,
                                                 const v1::CreateAdminTokenRequest* req,
                                                 v1::CreateAdminTokenResponse* resp) {
   ADMIN_CALL(ctx, {
-    RETURN_IF_ERROR(ValidateName("admin token", req->name()));
-    ASSIGN_OR_RETURN(auto created, stores_.admin_tokens.CreateListed(req->name()));
+    ASSIGN_OR_RETURN(v1::AdminTokenInfo spec, AdminTokenSpec(*req));
+    ASSIGN_OR_RETURN(auto created, stores_.admin_tokens.CreateListed(spec));
     *resp->mutable_info() = std::move(created.first);
     resp->set_token(std::move(created.second));
-    spdlog::info("admin token {} ({}) created", resp->info().id(), req->name());
+    spdlog::info(
+        "admin token {} ({}) created by {} with roles {}{}", resp->info().id(), req->name(),
+        caller.name(), absl::StrJoin(resp->info().roles(), ","),
+        resp->info().identity().empty() ? "" : absl::StrCat(" for ", resp->info().identity()));
     return absl::OkStatus();
   });
 }

@@ -67,7 +67,7 @@ grpc::Status AdminServiceImpl::CreateAgent(grpc::ServerContext* ctx,
 
 grpc::Status AdminServiceImpl::ListAgents(grpc::ServerContext* ctx, const v1::ListAgentsRequest*,
                                           v1::ListAgentsResponse* resp) {
-  ADMIN_CALL(ctx, {
+  READ_CALL(ctx, {
     ASSIGN_OR_RETURN(auto agents, stores_.agents.List());
     for (auto& a : agents) *resp->add_agents() = std::move(a);
     ASSIGN_OR_RETURN(int64_t v, stores_.policies.CurrentVersion());
@@ -136,7 +136,7 @@ grpc::Status AdminServiceImpl::CreateGateway(grpc::ServerContext* ctx,
 grpc::Status AdminServiceImpl::ListGateways(grpc::ServerContext* ctx,
                                             const v1::ListGatewaysRequest*,
                                             v1::ListGatewaysResponse* resp) {
-  ADMIN_CALL(ctx, {
+  READ_CALL(ctx, {
     ASSIGN_OR_RETURN(auto gateways, stores_.gateways.List());
     for (auto& g : gateways) *resp->add_gateways() = std::move(g);
     return absl::OkStatus();

@@ -1,9 +1,12 @@
 #include "controlplane/admin_service.h"
 
+#include <algorithm>
 #include <set>
+#include <string_view>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/crypto/token.h"
 #include "common/grpcutil/grpc_util.h"
 #include "common/log/log.h"
@@ -60,21 +63,41 @@ absl::Status ValidateName(absl::string_view kind, absl::string_view name) {
                    "'.', starting with a letter or digit"));
 }
 
-absl::Status AdminServiceImpl::CheckAdmin(const grpc::ServerContext& ctx) {
+absl::Status GrantsAccess(const v1::AdminTokenInfo& token, AdminAccess need) {
+  auto has = [&](std::string_view role) {
+    return std::find(token.roles().begin(), token.roles().end(), role) != token.roles().end();
+  };
+  if (has("admin")) return absl::OkStatus();
+  if (need == AdminAccess::kRead && has("auditor")) return absl::OkStatus();
+  if (need == AdminAccess::kApprove && has("approver")) return absl::OkStatus();
+  const char* needed = need == AdminAccess::kRead      ? "admin or auditor"
+                       : need == AdminAccess::kApprove ? "admin or approver"
+                                                       : "admin";
+  return absl::PermissionDeniedError(
+      absl::StrCat("admin token \"", token.name(), "\" (", token.id(), ") has role ",
+                   token.roles().empty() ? std::string("none") : absl::StrJoin(token.roles(), ", "),
+                   "; this call needs role ", needed,
+                   " (an admin issues one with: wardenctl admin-tokens create NAME --role ROLE)"));
+}
+
+absl::StatusOr<v1::AdminTokenInfo> AdminServiceImpl::CheckAccess(const grpc::ServerContext& ctx,
+                                                                 AdminAccess need) {
   auto token = grpcutil::BearerToken(ctx);
   if (!token) {
     return absl::UnauthenticatedError(
         "missing admin token: send \"authorization: Bearer <admin token>\"");
   }
-  absl::Status st = stores_.admin_tokens.Authenticate(*token);
+  absl::StatusOr<v1::AdminTokenInfo> info = stores_.admin_tokens.Authenticate(*token);
+  absl::Status st = info.ok() ? GrantsAccess(*info, need) : info.status();
   static log::RateLimit limit;  // whoever reaches the port can cause these
   if (!st.ok()) {
     if (auto left_out = limit.Admit()) {
       spdlog::warn("admin call refused from {}: {}{}", ctx.peer(), st.message(),
                    log::LeftOut(*left_out));
     }
+    return st;
   }
-  return st;
+  return info;
 }
 
 grpc::Status AdminServiceImpl::CreateConnection(grpc::ServerContext* ctx,
@@ -96,7 +119,7 @@ grpc::Status AdminServiceImpl::CreateConnection(grpc::ServerContext* ctx,
 grpc::Status AdminServiceImpl::ListConnections(grpc::ServerContext* ctx,
                                                const v1::ListConnectionsRequest*,
                                                v1::ListConnectionsResponse* resp) {
-  ADMIN_CALL(ctx, {
+  READ_CALL(ctx, {
     ASSIGN_OR_RETURN(auto list, stores_.connections.List());
     for (auto& c : list) *resp->add_connections() = std::move(c);
     return absl::OkStatus();
@@ -106,7 +129,7 @@ grpc::Status AdminServiceImpl::ListConnections(grpc::ServerContext* ctx,
 grpc::Status AdminServiceImpl::GetConnection(grpc::ServerContext* ctx,
                                              const v1::GetConnectionRequest* req,
                                              v1::GetConnectionResponse* resp) {
-  ADMIN_CALL(ctx, {
+  READ_CALL(ctx, {
     ASSIGN_OR_RETURN(*resp->mutable_connection(), stores_.connections.Get(req->name()));
     return absl::OkStatus();
   });
@@ -164,7 +187,7 @@ grpc::Status AdminServiceImpl::ApplyPolicy(grpc::ServerContext* ctx,
 grpc::Status AdminServiceImpl::ListPolicies(grpc::ServerContext* ctx,
                                             const v1::ListPoliciesRequest*,
                                             v1::ListPoliciesResponse* resp) {
-  ADMIN_CALL(ctx, {
+  READ_CALL(ctx, {
     ASSIGN_OR_RETURN(auto list, stores_.policies.List());
     for (auto& p : list) *resp->add_policies() = std::move(p);
     ASSIGN_OR_RETURN(int64_t v, stores_.policies.CurrentVersion());
@@ -175,7 +198,7 @@ grpc::Status AdminServiceImpl::ListPolicies(grpc::ServerContext* ctx,
 
 grpc::Status AdminServiceImpl::GetPolicy(grpc::ServerContext* ctx, const v1::GetPolicyRequest* req,
                                          v1::GetPolicyResponse* resp) {
-  ADMIN_CALL(ctx, {
+  READ_CALL(ctx, {
     ASSIGN_OR_RETURN(*resp->mutable_policy(), stores_.policies.Get(req->name()));
     return absl::OkStatus();
   });
@@ -218,7 +241,7 @@ grpc::Status AdminServiceImpl::CreateToken(grpc::ServerContext* ctx,
 grpc::Status AdminServiceImpl::ListTokens(grpc::ServerContext* ctx,
                                           const v1::ListTokensRequest* req,
                                           v1::ListTokensResponse* resp) {
-  ADMIN_CALL(ctx, {
+  READ_CALL(ctx, {
     ASSIGN_OR_RETURN(auto list, stores_.tokens.List(req->identity()));
     for (auto& t : list) *resp->add_tokens() = std::move(t);
     return absl::OkStatus();
@@ -239,7 +262,7 @@ grpc::Status AdminServiceImpl::RevokeToken(grpc::ServerContext* ctx,
 grpc::Status AdminServiceImpl::ListSessions(grpc::ServerContext* ctx,
                                             const v1::ListSessionsRequest*,
                                             v1::ListSessionsResponse* resp) {
-  ADMIN_CALL(ctx, {
+  READ_CALL(ctx, {
     for (auto& s : sessions_.List()) *resp->add_sessions() = std::move(s);
     return absl::OkStatus();
   });
@@ -283,7 +306,7 @@ grpc::Status AdminServiceImpl::KillSession(grpc::ServerContext* ctx,
 grpc::Status AdminServiceImpl::GetDecisionStats(grpc::ServerContext* ctx,
                                                 const v1::GetDecisionStatsRequest* req,
                                                 v1::GetDecisionStatsResponse* resp) {
-  ADMIN_CALL(ctx, {
+  READ_CALL(ctx, {
     // Only agents that exist now: a deleted agent's last report is not shown.
     ASSIGN_OR_RETURN(auto agents, stores_.agents.List());
     std::set<std::string> names;

@@ -11,6 +11,13 @@
 
 namespace warden::controlplane {
 
+// What an AdminService call does, for the roles that may make it (admin.proto).
+enum class AdminAccess {
+  kAdmin,    // changes something, or reads secrets' metadata (admin tokens)
+  kRead,     // only reads: admin or auditor
+  kApprove,  // the approval queue: admin or approver
+};
+
 class AdminServiceImpl final : public v1::AdminService::Service {
  public:
   // controlplane_key: the public key agents pin (CreateAgentResponse.controlplane_key).
@@ -80,7 +87,8 @@ class AdminServiceImpl final : public v1::AdminService::Service {
                                 v1::GetDecisionStatsResponse*) override;
 
  private:
-  absl::Status CheckAdmin(const grpc::ServerContext& ctx);
+  // The caller's admin token, if it is valid and one of its roles grants `need`.
+  absl::StatusOr<v1::AdminTokenInfo> CheckAccess(const grpc::ServerContext& ctx, AdminAccess need);
   // Ends the live sessions `why` names and wakes the agent streams to carry it out.
   void EndSessions(const LiveSessions::EndReason& why);
   // After a policy change: ends the sessions no policy grants access any more.
@@ -96,5 +104,10 @@ class AdminServiceImpl final : public v1::AdminService::Service {
 // Names of agents, connections and identities: what fits in a URL, a log line and a
 // PostgreSQL database name without quoting.
 absl::Status ValidateName(absl::string_view kind, absl::string_view name);
+
+// Whether an admin token's roles grant `need`: "admin" grants everything, "auditor" kRead,
+// "approver" kApprove. PermissionDenied otherwise, naming the token, its roles and the role
+// the call needs.
+absl::Status GrantsAccess(const v1::AdminTokenInfo& token, AdminAccess need);
 
 }  // namespace warden::controlplane

@@ -7,6 +7,7 @@
 #include "absl/status/statusor.h"
 #include "common/crypto/keyring.h"
 #include "controlplane/store/agent_store.h"
+#include "controlplane/store/approval_store.h"
 #include "controlplane/store/connection_store.h"
 #include "controlplane/store/database.h"
 #include "controlplane/store/gateway_store.h"
@@ -26,7 +27,8 @@ struct Stores {
         admin_tokens(*db),
         policies(*db),
         server_keys(*db, keyring),
-        gateways(*db) {}
+        gateways(*db),
+        approvals(*db) {}
 
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<Stores>> Open(
       const std::string& db_path, const std::string& master_key_file) {
@@ -46,6 +48,7 @@ struct Stores {
   store::PolicyStore policies;
   store::ServerKeyStore server_keys;
   store::GatewayStore gateways;
+  store::ApprovalStore approvals;
 };
 
 }  // namespace warden::controlplane

@@ -41,13 +41,16 @@ constexpr std::string_view kMaskingKeys[] = {"name",    "columns",  "detectors",
                                              "pattern", "strategy", "keep_last"};
 constexpr std::string_view kRecordingKeys[] = {"enabled", "include_results", "max_result_rows"};
 constexpr std::string_view kApprovalKeys[] = {"approver_groups", "approver_identities",
-                                              "timeout_seconds"};
+                                              "timeout_seconds", "approvals_required",
+                                              "max_window_seconds"};
 
 constexpr uint32_t kMaxKeepLast = 32;
 constexpr uint32_t kDefaultMaxResultRows = 100;
 constexpr uint32_t kMaxResultRows = 1000000;
 constexpr uint32_t kDefaultApprovalTimeoutSeconds = 300;
 constexpr uint32_t kMaxApprovalTimeoutSeconds = 86400;
+constexpr uint32_t kMaxApprovalsRequired = 10;
+constexpr uint32_t kMaxApprovalWindowSeconds = 7 * 86400;
 
 // Command tags: letters and spaces, upper-cased, runs of spaces collapsed ("drop  table" ->
 // "DROP TABLE"), so they compare equal to the tags the classifier produces.
@@ -302,6 +305,16 @@ absl::Status ParseApproval(const YamlReader& r, const YamlField& f, Policy& poli
                      r.Uint(t->value, "approval.timeout_seconds", 1, kMaxApprovalTimeoutSeconds));
     approval.set_timeout_seconds(seconds);
   }
+  if (const YamlField* n = map.Find("approvals_required")) {
+    ASSIGN_OR_RETURN(const uint32_t count,
+                     r.Uint(n->value, "approval.approvals_required", 1, kMaxApprovalsRequired));
+    approval.set_approvals_required(count);
+  }
+  if (const YamlField* w = map.Find("max_window_seconds")) {
+    ASSIGN_OR_RETURN(const uint32_t seconds,
+                     r.Uint(w->value, "approval.max_window_seconds", 0, kMaxApprovalWindowSeconds));
+    approval.set_max_window_seconds(seconds);
+  }
   return absl::OkStatus();
 }
 
@@ -346,6 +359,7 @@ absl::StatusOr<Policy> ParseRoot(const YamlReader& r, const YAML::Node& root) {
   if (const YamlField* f = map.Find("recording")) RETURN_IF_ERROR(ParseRecording(r, *f, policy));
   // The approval timeout is always concrete, so enforcement never sees a zero timeout.
   policy.mutable_approval()->set_timeout_seconds(kDefaultApprovalTimeoutSeconds);
+  policy.mutable_approval()->set_approvals_required(1);
   if (const YamlField* f = map.Find("approval")) RETURN_IF_ERROR(ParseApproval(r, *f, policy));
   if (const YamlField* f = map.Find("tests")) RETURN_IF_ERROR(ParsePolicyTests(r, *f, policy));
   return policy;

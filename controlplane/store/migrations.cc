@@ -122,6 +122,26 @@ CREATE TABLE gateway_tokens (
   created_at INTEGER NOT NULL,
   expires_at INTEGER NOT NULL DEFAULT 0);
 )sql",
+      // 5: admin tokens name who presents them and what they may do (AdminTokenInfo); the
+      // tokens issued before keep doing everything.
+      R"sql(
+ALTER TABLE admin_tokens ADD COLUMN identity TEXT NOT NULL DEFAULT '';
+ALTER TABLE admin_tokens ADD COLUMN groups TEXT NOT NULL DEFAULT '';
+ALTER TABLE admin_tokens ADD COLUMN roles TEXT NOT NULL DEFAULT 'admin';
+)sql",
+      // 6: the approval queue (approval_store.h).
+      R"sql(
+CREATE TABLE approval_requests (
+  id INTEGER PRIMARY KEY,
+  public_id TEXT NOT NULL UNIQUE,
+  state INTEGER NOT NULL,
+  session_id TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  body BLOB NOT NULL);
+CREATE INDEX approval_requests_by_state ON approval_requests (state, expires_at);
+CREATE INDEX approval_requests_by_session ON approval_requests (session_id);
+)sql",
   };
   return kMigrations;
 }

@@ -1,5 +1,7 @@
 #include "controlplane/store/token_store.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -119,50 +121,76 @@ absl::StatusOr<Principal> TokenStore::Authenticate(const std::string& token) {
   return Principal{stmt.Text(1), SplitGroups(stmt.Text(2)), stmt.Text(0), stmt.Int(4)};
 }
 
+namespace {
+
+// Tokens that may still administer: revoking the last one would lock everybody out.
+constexpr char kWorkingAdmins[] =
+    "SELECT count(*) FROM admin_tokens WHERE revoked_at = 0 AND (',' || roles || ',') LIKE "
+    "'%,admin,%'";
+
+constexpr char kSelectAdmin[] =
+    "SELECT public_id, name, created_at, revoked_at, identity, groups, roles FROM admin_tokens ";
+
+v1::AdminTokenInfo AdminInfoOf(Statement& stmt) {
+  v1::AdminTokenInfo t;
+  t.set_id(stmt.Text(0));
+  t.set_name(stmt.Text(1));
+  t.set_created_unix(stmt.Int(2));
+  t.set_revoked_unix(stmt.Int(3));
+  t.set_identity(stmt.Text(4));
+  for (std::string& g : SplitGroups(stmt.Text(5))) t.add_groups(std::move(g));
+  for (std::string& r : SplitGroups(stmt.Text(6))) t.add_roles(std::move(r));
+  return t;
+}
+
+}  // namespace
+
 absl::StatusOr<int64_t> AdminTokenStore::CountActive() {
   std::lock_guard<std::mutex> lock(db_.mu());
-  ASSIGN_OR_RETURN(auto stmt,
-                   db_.Prepare("SELECT COUNT(*) FROM admin_tokens WHERE revoked_at = 0"));
+  ASSIGN_OR_RETURN(auto stmt, db_.Prepare(kWorkingAdmins));
   ASSIGN_OR_RETURN(bool row, stmt.Step());
   return row ? stmt.Int(0) : 0;
 }
 
 absl::StatusOr<std::string> AdminTokenStore::Create(const std::string& name) {
-  ASSIGN_OR_RETURN(auto created, CreateListed(name));
+  v1::AdminTokenInfo spec;
+  spec.set_name(name);
+  spec.add_roles("admin");
+  ASSIGN_OR_RETURN(auto created, CreateListed(spec));
   return std::move(created.second);
 }
 
 absl::StatusOr<std::pair<v1::AdminTokenInfo, std::string>> AdminTokenStore::CreateListed(
-    const std::string& name) {
+    const v1::AdminTokenInfo& spec) {
   std::string token = crypto::GenerateToken(crypto::kAdminTokenPrefix);
-  v1::AdminTokenInfo info;
+  v1::AdminTokenInfo info = spec;
   info.set_id(crypto::GeneratePublicId("adm_"));
-  info.set_name(name);
   info.set_created_unix(NowUnix());
+  info.set_revoked_unix(0);
   std::lock_guard<std::mutex> lock(db_.mu());
   ASSIGN_OR_RETURN(auto stmt, db_.Prepare("INSERT INTO admin_tokens (public_id, name, token_hash, "
-                                          "created_at) VALUES (?, ?, ?, ?)"));
+                                          "created_at, identity, groups, roles) VALUES (?, ?, ?, "
+                                          "?, ?, ?, ?)"));
   RETURN_IF_ERROR(stmt.Bind(1, info.id())
-                      .Bind(2, name)
+                      .Bind(2, info.name())
                       .Bind(3, crypto::HashToken(token))
                       .Bind(4, info.created_unix())
+                      .Bind(5, info.identity())
+                      .Bind(6, absl::StrJoin(info.groups(), ","))
+                      .Bind(7, absl::StrJoin(info.roles(), ","))
                       .Run());
   return std::make_pair(std::move(info), std::move(token));
 }
 
 absl::StatusOr<std::vector<v1::AdminTokenInfo>> AdminTokenStore::List() {
   std::lock_guard<std::mutex> lock(db_.mu());
-  ASSIGN_OR_RETURN(auto stmt, db_.Prepare("SELECT public_id, name, created_at, revoked_at FROM "
-                                          "admin_tokens ORDER BY created_at, public_id"));
+  ASSIGN_OR_RETURN(auto stmt,
+                   db_.Prepare(absl::StrCat(kSelectAdmin, "ORDER BY created_at, public_id")));
   std::vector<v1::AdminTokenInfo> out;
   for (;;) {
     ASSIGN_OR_RETURN(bool row, stmt.Step());
     if (!row) break;
-    v1::AdminTokenInfo& t = out.emplace_back();
-    t.set_id(stmt.Text(0));
-    t.set_name(stmt.Text(1));
-    t.set_created_unix(stmt.Int(2));
-    t.set_revoked_unix(stmt.Int(3));
+    out.push_back(AdminInfoOf(stmt));
   }
   return out;
 }
@@ -171,26 +199,24 @@ absl::StatusOr<v1::AdminTokenInfo> AdminTokenStore::Revoke(const std::string& id
   std::lock_guard<std::mutex> lock(db_.mu());
   Database::Tx tx(db_);
   RETURN_IF_ERROR(tx.begin_status());
-  ASSIGN_OR_RETURN(auto find, db_.Prepare("SELECT name, created_at, revoked_at, (SELECT count(*) "
-                                          "FROM admin_tokens WHERE revoked_at = 0) FROM "
-                                          "admin_tokens WHERE public_id = ?"));
+  ASSIGN_OR_RETURN(auto find, db_.Prepare(absl::StrCat(kSelectAdmin, "WHERE public_id = ?")));
   find.Bind(1, id);
   ASSIGN_OR_RETURN(bool row, find.Step());
   if (!row) {
     return absl::NotFoundError(
         absl::StrCat("admin token ", id, " not found (wardenctl admin-tokens list)"));
   }
-  v1::AdminTokenInfo info;
-  info.set_id(id);
-  info.set_name(find.Text(0));
-  info.set_created_unix(find.Int(1));
-  info.set_revoked_unix(find.Int(2));
+  v1::AdminTokenInfo info = AdminInfoOf(find);
   if (info.revoked_unix() != 0) return info;  // revoking twice changes nothing
-  if (find.Int(3) <= 1) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("admin token ", id,
-                     " is the last one that works: create another first "
-                     "(wardenctl admin-tokens create NAME)"));
+  if (std::find(info.roles().begin(), info.roles().end(), "admin") != info.roles().end()) {
+    ASSIGN_OR_RETURN(auto count, db_.Prepare(kWorkingAdmins));
+    ASSIGN_OR_RETURN(bool counted, count.Step());
+    if (counted && count.Int(0) <= 1) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("admin token ", id,
+                       " is the last working one with role admin: create another first "
+                       "(wardenctl admin-tokens create NAME)"));
+    }
   }
   info.set_revoked_unix(NowUnix());
   ASSIGN_OR_RETURN(auto upd,
@@ -200,15 +226,15 @@ absl::StatusOr<v1::AdminTokenInfo> AdminTokenStore::Revoke(const std::string& id
   return info;
 }
 
-absl::Status AdminTokenStore::Authenticate(const std::string& token) {
+absl::StatusOr<v1::AdminTokenInfo> AdminTokenStore::Authenticate(const std::string& token) {
   std::lock_guard<std::mutex> lock(db_.mu());
-  ASSIGN_OR_RETURN(auto stmt, db_.Prepare("SELECT revoked_at FROM admin_tokens WHERE "
-                                          "token_hash = ?"));
+  ASSIGN_OR_RETURN(auto stmt, db_.Prepare(absl::StrCat(kSelectAdmin, "WHERE token_hash = ?")));
   stmt.Bind(1, crypto::HashToken(token));
   ASSIGN_OR_RETURN(bool row, stmt.Step());
   if (!row) return absl::UnauthenticatedError("admin token not recognised");
-  if (stmt.Int(0) != 0) return absl::UnauthenticatedError("admin token has been revoked");
-  return absl::OkStatus();
+  v1::AdminTokenInfo info = AdminInfoOf(stmt);
+  if (info.revoked_unix() != 0) return absl::UnauthenticatedError("admin token has been revoked");
+  return info;
 }
 
 }  // namespace warden::store

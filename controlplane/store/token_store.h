@@ -47,14 +47,17 @@ class AdminTokenStore {
   explicit AdminTokenStore(Database& db) : db_(db) {}
 
   [[nodiscard]] absl::StatusOr<int64_t> CountActive();
-  // Returns the new token (shown once).
+  // A token with role "admin" and nobody's identity (the set-up token); returns it (shown once).
   [[nodiscard]] absl::StatusOr<std::string> Create(const std::string& name);
-  [[nodiscard]] absl::Status Authenticate(const std::string& token);
-  // Returns the info and the new token (shown once).
+  // Who presents `token` and what they may do (its info: identity, groups, roles).
+  [[nodiscard]] absl::StatusOr<v1::AdminTokenInfo> Authenticate(const std::string& token);
+  // `spec` gives the name, identity, groups and roles (validated by the caller). Returns the
+  // info and the new token (shown once).
   [[nodiscard]] absl::StatusOr<std::pair<v1::AdminTokenInfo, std::string>> CreateListed(
-      const std::string& name);
+      const v1::AdminTokenInfo& spec);
   [[nodiscard]] absl::StatusOr<std::vector<v1::AdminTokenInfo>> List();
-  // FailedPrecondition for the last working admin token: nobody could administer any more.
+  // FailedPrecondition for the last working token with role admin: nobody could administer
+  // any more.
   [[nodiscard]] absl::StatusOr<v1::AdminTokenInfo> Revoke(const std::string& id);
 
  private:

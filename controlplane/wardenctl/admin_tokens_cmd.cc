@@ -1,8 +1,12 @@
-// wardenctl admin-tokens create|list|revoke: the tokens wardenctl itself presents. To rotate:
-// create a new one, put it in the config's token_file, revoke the old one by its id.
+// wardenctl admin-tokens create|list|revoke: the tokens wardenctl itself presents, each with the
+// identity that presents it and its roles (admin, approver, auditor). To rotate: create a new
+// one, put it in the config's token_file, revoke the old one by its id.
 #include <iostream>
 #include <memory>
+#include <string>
+#include <vector>
 
+#include "absl/strings/str_join.h"
 #include "controlplane/wardenctl/commands.h"
 #include "controlplane/wardenctl/errors.h"
 
@@ -10,15 +14,26 @@ namespace warden::wardenctl {
 
 namespace {
 
-int CreateAdminToken(AdminClient& admin, OutputFormat output, const std::string& name) {
+struct CreateArgs {
+  std::string name;
+  std::string identity;
+  std::vector<std::string> groups;
+  std::vector<std::string> roles;
+};
+
+int CreateAdminToken(AdminClient& admin, OutputFormat output, const CreateArgs& args) {
   v1::CreateAdminTokenRequest request;
-  request.set_name(name);
+  request.set_name(args.name);
+  request.set_identity(args.identity);
+  for (const std::string& g : args.groups) request.add_groups(g);
+  for (const std::string& r : args.roles) request.add_roles(r);
   v1::CreateAdminTokenResponse response;
   if (int rc = admin.Call(&AdminStub::CreateAdminToken, request, &response); rc != kOk) return rc;
   if (output == OutputFormat::kJson) return PrintJson(response);
   // Only the token on stdout, so that TOKEN=$(wardenctl admin-tokens create NAME) works.
   std::cout << response.token() << "\n";
-  std::cerr << "admin token " << response.info().id() << " (" << name
+  std::cerr << "admin token " << response.info().id() << " (" << args.name << ", role "
+            << absl::StrJoin(response.info().roles(), ", ")
             << ") created. Save it now: it is not shown again.\n";
   return kOk;
 }
@@ -30,10 +45,12 @@ int ListAdminTokens(AdminClient& admin, OutputFormat output) {
     return rc;
   }
   if (output == OutputFormat::kJson) return PrintJson(response);
-  Table table({"ID", "NAME", "STATUS", "CREATED"});
+  Table table({"ID", "NAME", "IDENTITY", "GROUPS", "ROLES", "STATUS", "CREATED"});
   absl::Time now = absl::Now();
   for (const v1::AdminTokenInfo& t : response.tokens()) {
-    table.AddRow({t.id(), t.name(), t.revoked_unix() == 0 ? "active" : "revoked",
+    table.AddRow({t.id(), t.name(), t.identity().empty() ? "-" : t.identity(),
+                  t.groups().empty() ? "-" : absl::StrJoin(t.groups(), ","),
+                  absl::StrJoin(t.roles(), ","), t.revoked_unix() == 0 ? "active" : "revoked",
                   FormatRelative(t.created_unix(), now)});
   }
   std::cout << table.Render();
@@ -58,12 +75,23 @@ void RegisterAdminTokenCommands(Cli& cli) {
                                      "switch, revoke the old one)");
   tokens->require_subcommand(1);
 
-  auto name = std::make_shared<std::string>();
+  auto args = std::make_shared<CreateArgs>();
   CLI::App* create =
       Cli::AddCommand(tokens, "create", "Issue an admin token and print it (shown once)");
-  create->add_option("name", *name, "What the token is for, e.g. ci or alice")->required();
-  cli.SetAction(create, [name](AdminClient& admin, OutputFormat output) {
-    return CreateAdminToken(admin, output, *name);
+  create->add_option("name", args->name, "What the token is for, e.g. ci or alice")->required();
+  create->add_option("--identity", args->identity,
+                     "Who presents it: approvals made with it are recorded under this identity "
+                     "(required with --role approver)");
+  create->add_option("--group", args->groups,
+                     "A group of that identity, for policies whose approvers name groups "
+                     "(repeatable)");
+  create
+      ->add_option("--role", args->roles,
+                   "admin (every call), approver (the approval queue) or auditor (read only); "
+                   "repeatable; default admin")
+      ->check(CLI::IsMember({"admin", "approver", "auditor"}));
+  cli.SetAction(create, [args](AdminClient& admin, OutputFormat output) {
+    return CreateAdminToken(admin, output, *args);
   });
 
   CLI::App* list = Cli::AddCommand(tokens, "list", "List admin tokens (never the secrets)");

@@ -15,7 +15,7 @@ const char kExitCodeHelp[] =
     "  0  success\n"
     "  1  other error\n"
     "  2  usage or configuration error (bad flags, no token or server, unreadable file)\n"
-    "  3  the control plane rejected the admin token\n"
+    "  3  the control plane rejected the admin token, or its roles do not allow the call\n"
     "  4  the control plane could not be reached\n"
     "  5  not found\n"
     "  6  already exists\n"
@@ -31,6 +31,7 @@ ExitCode ExitCodeFor(grpc::StatusCode code) {
     case grpc::StatusCode::OK:
       return kOk;
     case grpc::StatusCode::UNAUTHENTICATED:
+    case grpc::StatusCode::PERMISSION_DENIED:
       return kUnauthenticated;
     case grpc::StatusCode::UNAVAILABLE:
       return kUnavailable;

@@ -15,7 +15,8 @@ enum ExitCode : int {
   kOk = 0,
   kError = 1,            // anything not listed below
   kUsage = 2,            // bad flags or arguments, missing or unreadable configuration or input
-  kUnauthenticated = 3,  // the control plane rejected the admin token
+  kUnauthenticated = 3,  // the control plane rejected the admin token, or its roles do not allow
+                         // the call
   kUnavailable = 4,      // the control plane could not be reached
   kNotFound = 5,         // the named object does not exist
   kAlreadyExists = 6,    // an object with that name already exists

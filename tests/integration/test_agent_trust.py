@@ -188,7 +188,7 @@ def test_admin_token_rotation(running_stack):
     assert res.returncode == 3 and "revoked" in res.stderr
     last = s.ctl("admin-tokens", "revoke", new["info"]["id"], "--token", new["token"],
                  check=False)
-    assert last.returncode == 7 and "last one that works" in last.stderr
+    assert last.returncode == 7 and "last working one with role admin" in last.stderr
     assert new["token"] not in s.log("controlplane")
 
 

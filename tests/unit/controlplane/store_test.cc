@@ -206,3 +206,104 @@ TEST_CASE("the masking key is created once, sealed at rest, and tampering is det
     REQUIRE(absl::IsDataLoss(s->server_keys.MaskingKey().status()));
   }
 }
+
+TEST_CASE("admin tokens carry identity, groups and roles; the last admin stays", "[store]") {
+  TempStore t;
+  auto s = t.Open();
+  auto setup = s->admin_tokens.Create("bootstrap");
+  REQUIRE(setup.ok());
+  warden::v1::AdminTokenInfo spec;
+  spec.set_name("alice");
+  spec.set_identity("alice");
+  spec.add_groups("dba");
+  spec.add_groups("oncall");
+  spec.add_roles("approver");
+  auto alice = s->admin_tokens.CreateListed(spec);
+  REQUIRE(alice.ok());
+
+  auto who = s->admin_tokens.Authenticate(alice->second);
+  REQUIRE(who.ok());
+  CHECK(who->identity() == "alice");
+  CHECK(std::vector<std::string>(who->groups().begin(), who->groups().end()) ==
+        std::vector<std::string>{"dba", "oncall"});
+  CHECK(std::vector<std::string>(who->roles().begin(), who->roles().end()) ==
+        std::vector<std::string>{"approver"});
+  auto boot = s->admin_tokens.Authenticate(*setup);
+  REQUIRE(boot.ok());
+  CHECK(boot->roles_size() == 1);
+  CHECK(boot->roles(0) == "admin");
+  CHECK(boot->identity().empty());
+
+  // An approver does not count as a way to administer: the only admin cannot be revoked.
+  CHECK(*s->admin_tokens.CountActive() == 1);
+  auto last = s->admin_tokens.Revoke(boot->id());
+  CHECK(last.status().code() == absl::StatusCode::kFailedPrecondition);
+  CHECK(s->admin_tokens.Revoke(who->id()).ok());
+  CHECK(s->admin_tokens.Authenticate(alice->second).status().code() ==
+        absl::StatusCode::kUnauthenticated);
+}
+
+TEST_CASE("admin tokens issued before roles existed keep doing everything", "[store]") {
+  TempStore t;
+  { auto s = t.Open(); }
+  // The store as schema 4 had it (no approval queue yet), with a token in it.
+  t.Sql(
+      "DROP TABLE approval_requests; DROP TABLE admin_tokens; CREATE TABLE admin_tokens (id "
+      "INTEGER PRIMARY KEY, public_id "
+      "TEXT NOT NULL UNIQUE, name TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE, created_at "
+      "INTEGER NOT NULL, revoked_at INTEGER NOT NULL DEFAULT 0); INSERT INTO admin_tokens "
+      "(public_id, name, token_hash, created_at) VALUES ('adm_old', 'old', 'h', 1); PRAGMA "
+      "user_version = 4");
+  auto s = t.Open();
+  auto list = s->admin_tokens.List();
+  REQUIRE(list.ok());
+  REQUIRE(list->size() == 1);
+  CHECK(list->front().id() == "adm_old");
+  REQUIRE(list->front().roles_size() == 1);
+  CHECK(list->front().roles(0) == "admin");
+  CHECK(*s->admin_tokens.CountActive() == 1);
+}
+
+TEST_CASE("approval requests are kept whole and survive a reopen", "[store]") {
+  TempStore t;
+  warden::v1::ApprovalRequest r;
+  r.set_id("apr_1");
+  r.set_state(warden::v1::APPROVAL_STATE_PENDING);
+  r.set_session_id("s1");
+  r.set_statement("DELETE FROM orders WHERE id = $1");
+  r.add_parameters("42");
+  r.set_created_unix(100);
+  r.set_expires_unix(400);
+  {
+    auto s = t.Open();
+    REQUIRE(s->approvals.Create(r).ok());
+    CHECK(s->approvals.Create(r).code() == absl::StatusCode::kAlreadyExists);
+    warden::v1::ApprovalRequest older = r;
+    older.set_id("apr_0");
+    older.set_created_unix(50);
+    older.set_state(warden::v1::APPROVAL_STATE_DENIED);
+    REQUIRE(s->approvals.Create(older).ok());
+  }
+  auto s = t.Open();  // as after a control-plane restart
+  auto got = s->approvals.Get("apr_1");
+  REQUIRE(got.ok());
+  CHECK(got->statement() == r.statement());
+  CHECK(got->parameters(0) == "42");
+  auto pending = s->approvals.List(warden::v1::APPROVAL_STATE_PENDING, 10);
+  REQUIRE(pending.ok());
+  REQUIRE(pending->size() == 1);
+  CHECK(pending->front().id() == "apr_1");
+  auto all = s->approvals.List(std::nullopt, 10);
+  REQUIRE(all.ok());
+  REQUIRE(all->size() == 2);
+  CHECK(all->front().id() == "apr_1");  // newest first
+
+  got->set_state(warden::v1::APPROVAL_STATE_APPROVED);
+  REQUIRE(s->approvals.Update(*got).ok());
+  CHECK(s->approvals.List(warden::v1::APPROVAL_STATE_PENDING, 10)->empty());
+  CHECK(s->approvals.Get("apr_1")->state() == warden::v1::APPROVAL_STATE_APPROVED);
+  warden::v1::ApprovalRequest missing;
+  missing.set_id("apr_9");
+  CHECK(s->approvals.Update(missing).code() == absl::StatusCode::kNotFound);
+  CHECK(s->approvals.Get("apr_9").status().code() == absl::StatusCode::kNotFound);
+}

@@ -84,6 +84,8 @@ approval:
   approver_groups: [dba]
   approver_identities: [alice]
   timeout_seconds: 600
+  approvals_required: 2
+  max_window_seconds: 3600
 )";
 
 // What kFullPolicyYaml must become.
@@ -137,7 +139,13 @@ const char kFullPolicyProto[] = R"pb(
   }
   masking_unknown: UNKNOWN_LINEAGE_DENY
   recording { enabled: true include_results: true max_result_rows: 250 }
-  approval { approver_groups: "dba" approver_identities: "alice" timeout_seconds: 600 }
+  approval {
+    approver_groups: "dba"
+    approver_identities: "alice"
+    timeout_seconds: 600
+    approvals_required: 2
+    max_window_seconds: 3600
+  }
 )pb";
 
 }  // namespace
@@ -164,6 +172,7 @@ TEST_CASE("a minimal policy gets fail-closed defaults", "[policy_yaml]") {
   CHECK(p.masking().empty());
   CHECK_FALSE(p.has_recording());
   CHECK(p.approval().timeout_seconds() == 300);
+  CHECK(p.approval().approvals_required() == 1);
   CHECK(p.version() == 0);
 }
 
@@ -300,6 +309,8 @@ const InvalidCase kInvalidCases[] = {
      "expected an integer from 1 to 86400, got \"10m\""},
     {"integer out of range", kBase + "approval:\n  timeout_seconds: 86401\n",
      "5:20: approval.timeout_seconds", "from 1 to 86400"},
+    {"no approvals required", kBase + "approval:\n  approvals_required: 0\n",
+     "5:23: approval.approvals_required", "from 1 to 10"},
     {"negative integer", kBase + "recording:\n  enabled: true\n  max_result_rows: -1\n",
      "6:20: recording.max_result_rows", "got \"-1\""},
     {"missing name", "subjects: {groups: [g]}\nconnections: [c]\n", "1:1: name",

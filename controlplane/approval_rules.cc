@@ -1,0 +1,181 @@
+#include "controlplane/approval_rules.h"
+
+#include <algorithm>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace warden::controlplane {
+
+namespace {
+
+template <typename List>
+bool Contains(const List& list, const std::string& value) {
+  return std::find(list.begin(), list.end(), value) != list.end();
+}
+
+// The approvers as one phrase, for errors: "groups dba, identities alice".
+std::string Approvers(const v1::ApprovalRequest& r) {
+  std::vector<std::string> parts;
+  if (!r.approver_groups().empty()) {
+    parts.push_back(absl::StrCat("groups ", absl::StrJoin(r.approver_groups(), ", ")));
+  }
+  if (!r.approver_identities().empty()) {
+    parts.push_back(absl::StrCat("identities ", absl::StrJoin(r.approver_identities(), ", ")));
+  }
+  return parts.empty() ? "nobody (the policy names no approvers)" : absl::StrJoin(parts, "; ");
+}
+
+int DistinctApprovals(const v1::ApprovalRequest& r) {
+  std::set<std::string> who;
+  for (const v1::ApprovalDecision& d : r.decisions()) {
+    if (d.approve()) who.insert(d.identity());
+  }
+  return static_cast<int>(who.size());
+}
+
+}  // namespace
+
+std::string StateName(v1::ApprovalState state) {
+  switch (state) {
+    case v1::APPROVAL_STATE_PENDING:
+      return "pending";
+    case v1::APPROVAL_STATE_APPROVED:
+      return "approved";
+    case v1::APPROVAL_STATE_DENIED:
+      return "denied";
+    case v1::APPROVAL_STATE_EXPIRED:
+      return "expired";
+    case v1::APPROVAL_STATE_WITHDRAWN:
+      return "withdrawn";
+    case v1::APPROVAL_STATE_EXECUTED:
+      return "executed";
+    default:
+      return "unknown";
+  }
+}
+
+bool IsFinal(v1::ApprovalState state) {
+  return state != v1::APPROVAL_STATE_PENDING && state != v1::APPROVAL_STATE_APPROVED;
+}
+
+absl::Status MayDecide(const v1::ApprovalRequest& request, const v1::AdminTokenInfo& who) {
+  const std::string token = absl::StrCat("admin token \"", who.name(), "\" (", who.id(), ")");
+  if (!Contains(who.roles(), "approver")) {
+    return absl::PermissionDeniedError(
+        absl::StrCat(token, " does not have role approver, which deciding a request needs"));
+  }
+  if (who.identity().empty()) {
+    return absl::PermissionDeniedError(
+        absl::StrCat(token, " names no identity, so its decision could not be attributed"));
+  }
+  if (who.identity() == request.identity()) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("identity ", who.identity(), " asked for ", request.id(),
+                     ": a requester never decides their own statement; another approver must"));
+  }
+  bool named = Contains(request.approver_identities(), who.identity());
+  for (int i = 0; !named && i < who.groups_size(); ++i) {
+    named = Contains(request.approver_groups(), who.groups(i));
+  }
+  if (!named) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("identity ", who.identity(), " is not an approver of ", request.id(),
+                     " (policy \"", request.policy(), "\" names ", Approvers(request), ")"));
+  }
+  if (request.state() != v1::APPROVAL_STATE_PENDING) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(request.id(), " is ", StateName(request.state()), ", no longer pending"));
+  }
+  for (const v1::ApprovalDecision& d : request.decisions()) {
+    if (d.identity() == who.identity()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(who.identity(), " already ", d.approve() ? "approved " : "denied ",
+                       request.id(), "; a second approval must come from another approver"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ApplyDecision(v1::ApprovalRequest& request, const v1::AdminTokenInfo& who,
+                           bool approve, const std::string& reason, int64_t window_seconds,
+                           int64_t now) {
+  if (absl::Status st = MayDecide(request, who); !st.ok()) return st;
+  if (window_seconds < 0 || (!approve && window_seconds > 0)) {
+    return absl::InvalidArgumentError("--for goes with approve, and is a positive duration");
+  }
+  if (window_seconds > request.max_window_seconds()) {
+    return absl::InvalidArgumentError(
+        request.max_window_seconds() == 0
+            ? absl::StrCat("policy \"", request.policy(),
+                           "\" allows no approval windows (approval.max_window_seconds)")
+            : absl::StrCat("--for is at most ", request.max_window_seconds(), "s under policy \"",
+                           request.policy(), "\" (approval.max_window_seconds)"));
+  }
+  v1::ApprovalDecision& d = *request.add_decisions();
+  d.set_identity(who.identity());
+  d.set_token_id(who.id());
+  d.set_approve(approve);
+  d.set_reason(reason);
+  d.set_decided_unix(now);
+  if (window_seconds > 0) d.set_window_until_unix(now + window_seconds);
+  const int needed = std::max<int>(1, static_cast<int>(request.approvals_required()));
+  if (!approve) {
+    request.set_state(v1::APPROVAL_STATE_DENIED);
+  } else if (DistinctApprovals(request) >= needed) {
+    request.set_state(v1::APPROVAL_STATE_APPROVED);
+  } else {
+    return absl::OkStatus();  // still pending: more approvers needed
+  }
+  request.set_closed_unix(now);
+  return absl::OkStatus();
+}
+
+bool ExpireIfDue(v1::ApprovalRequest& request, int64_t now) {
+  if (request.state() != v1::APPROVAL_STATE_PENDING || now < request.expires_unix()) return false;
+  request.set_state(v1::APPROVAL_STATE_EXPIRED);
+  request.set_closed_unix(now);
+  return true;
+}
+
+bool Withdraw(v1::ApprovalRequest& request, int64_t now) {
+  if (request.state() != v1::APPROVAL_STATE_PENDING) return false;
+  request.set_state(v1::APPROVAL_STATE_WITHDRAWN);
+  request.set_closed_unix(now);
+  return true;
+}
+
+absl::Status RecordOutcome(v1::ApprovalRequest& request, const v1::ApprovalOutcome& outcome) {
+  if (request.state() != v1::APPROVAL_STATE_APPROVED) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        request.id(), " is ", StateName(request.state()), ": only an approved statement runs"));
+  }
+  request.set_state(v1::APPROVAL_STATE_EXECUTED);
+  *request.mutable_outcome() = outcome;
+  return absl::OkStatus();
+}
+
+std::string RefusalMessage(const v1::ApprovalRequest& request) {
+  const std::string what = absl::StrCat("statement not run: approval request ", request.id());
+  switch (request.state()) {
+    case v1::APPROVAL_STATE_DENIED: {
+      for (const v1::ApprovalDecision& d : request.decisions()) {
+        if (d.approve()) continue;
+        return absl::StrCat(what, " was denied by ", d.identity(),
+                            d.reason().empty() ? "" : absl::StrCat(": ", d.reason()));
+      }
+      return absl::StrCat(what, " was denied");
+    }
+    case v1::APPROVAL_STATE_EXPIRED:
+      return absl::StrCat(what, " expired: nobody decided within ",
+                          request.expires_unix() - request.created_unix(), "s (policy \"",
+                          request.policy(), "\" approval.timeout_seconds)");
+    case v1::APPROVAL_STATE_WITHDRAWN:
+      return absl::StrCat(what, " was withdrawn: the client cancelled it");
+    default:
+      return absl::StrCat(what, " is ", StateName(request.state()));
+  }
+}
+
+}  // namespace warden::controlplane

@@ -1,0 +1,54 @@
+// The approval queue's rules, as pure functions of a request: who may decide it, and what a
+// decision, the timeout, a withdrawal or the statement's outcome does to it. No store, no clock
+// (the time is passed in), no I/O, so every rule is unit-tested on its own.
+//
+// States (approval.proto): PENDING until enough distinct approvers approve (APPROVED), one of
+// them denies (DENIED), the timeout passes (EXPIRED) or the client cancels or leaves
+// (WITHDRAWN); an APPROVED statement that ran becomes EXECUTED with its outcome. Every state but
+// PENDING and APPROVED is final.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/status.h"
+#include "warden/v1/admin.pb.h"
+#include "warden/v1/approval.pb.h"
+
+namespace warden::controlplane {
+
+// Whether `who` may decide `request` now. PermissionDenied unless the token has role approver,
+// names an identity, and that identity or one of its groups is among the request's approvers;
+// the requester never decides their own request. FailedPrecondition when the request is no
+// longer pending or this identity already decided it.
+absl::Status MayDecide(const v1::ApprovalRequest& request, const v1::AdminTokenInfo& who);
+
+// Records `decision` (by `who`, checked with MayDecide first) at `now`. An approval counts
+// towards approvals_required distinct approvers; one denial denies. A window (approve --for)
+// longer than the request's max_window_seconds is refused (InvalidArgument).
+absl::Status ApplyDecision(v1::ApprovalRequest& request, const v1::AdminTokenInfo& who,
+                           bool approve, const std::string& reason, int64_t window_seconds,
+                           int64_t now);
+
+// A pending request whose time is up becomes EXPIRED; true when it did.
+bool ExpireIfDue(v1::ApprovalRequest& request, int64_t now);
+
+// The client cancelled or left: a pending request becomes WITHDRAWN (false when it was not
+// pending; an approved one already went to the database).
+bool Withdraw(v1::ApprovalRequest& request, int64_t now);
+
+// An approved statement ran (or failed): EXECUTED with its outcome. FailedPrecondition when the
+// request was not approved.
+absl::Status RecordOutcome(v1::ApprovalRequest& request, const v1::ApprovalOutcome& outcome);
+
+// Final: nothing more can happen to it.
+bool IsFinal(v1::ApprovalState state);
+
+// Why the statement will not run, for the client's error (SQLSTATE 42501) and the record:
+// DENIED names who denied it and why, EXPIRED the timeout, WITHDRAWN the cancel.
+std::string RefusalMessage(const v1::ApprovalRequest& request);
+
+// "pending", "approved", ... for tables and logs.
+std::string StateName(v1::ApprovalState state);
+
+}  // namespace warden::controlplane
