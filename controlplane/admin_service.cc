@@ -68,10 +68,14 @@ absl::Status GrantsAccess(const v1::AdminTokenInfo& token, AdminAccess need) {
     return std::find(token.roles().begin(), token.roles().end(), role) != token.roles().end();
   };
   if (has("admin")) return absl::OkStatus();
+  if (need == AdminAccess::kQueue && (has("auditor") || has("approver"))) {
+    return absl::OkStatus();
+  }
   if (need == AdminAccess::kRead && has("auditor")) return absl::OkStatus();
   if (need == AdminAccess::kApprove && has("approver")) return absl::OkStatus();
   const char* needed = need == AdminAccess::kRead      ? "admin or auditor"
-                       : need == AdminAccess::kApprove ? "admin or approver"
+                       : need == AdminAccess::kApprove ? "approver"
+                       : need == AdminAccess::kQueue   ? "admin, auditor or approver"
                                                        : "admin";
   return absl::PermissionDeniedError(
       absl::StrCat("admin token \"", token.name(), "\" (", token.id(), ") has role ",

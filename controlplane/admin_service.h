@@ -3,6 +3,7 @@
 #pragma once
 
 #include "controlplane/agent_registry.h"
+#include "controlplane/approval_queue.h"
 #include "controlplane/decision_stats.h"
 #include "controlplane/live_sessions.h"
 #include "controlplane/policy_notifier.h"
@@ -15,7 +16,8 @@ namespace warden::controlplane {
 enum class AdminAccess {
   kAdmin,    // changes something, or reads secrets' metadata (admin tokens)
   kRead,     // only reads: admin or auditor
-  kApprove,  // the approval queue: admin or approver
+  kQueue,    // reads the approval queue: any role
+  kApprove,  // decides in the approval queue: admin or approver (approval_rules.h says more)
 };
 
 class AdminServiceImpl final : public v1::AdminService::Service {
@@ -23,12 +25,13 @@ class AdminServiceImpl final : public v1::AdminService::Service {
   // controlplane_key: the public key agents pin (CreateAgentResponse.controlplane_key).
   AdminServiceImpl(Stores& stores, PolicyNotifier& notifier, LiveSessions& sessions,
                    const DecisionStats& decisions, AgentRegistry& agent_streams,
-                   std::string controlplane_key)
+                   ApprovalQueue& approvals, std::string controlplane_key)
       : stores_(stores),
         notifier_(notifier),
         sessions_(sessions),
         decisions_(decisions),
         agent_streams_(agent_streams),
+        approvals_(approvals),
         controlplane_key_(std::move(controlplane_key)) {}
 
   grpc::Status CreateAgent(grpc::ServerContext*, const v1::CreateAgentRequest*,
@@ -85,6 +88,15 @@ class AdminServiceImpl final : public v1::AdminService::Service {
                            v1::KillSessionResponse*) override;
   grpc::Status GetDecisionStats(grpc::ServerContext*, const v1::GetDecisionStatsRequest*,
                                 v1::GetDecisionStatsResponse*) override;
+  // admin_approvals.cc
+  grpc::Status ListApprovals(grpc::ServerContext*, const v1::ListApprovalsRequest*,
+                             v1::ListApprovalsResponse*) override;
+  grpc::Status GetApproval(grpc::ServerContext*, const v1::GetApprovalRequest*,
+                           v1::GetApprovalResponse*) override;
+  grpc::Status DecideApproval(grpc::ServerContext*, const v1::DecideApprovalRequest*,
+                              v1::DecideApprovalResponse*) override;
+  grpc::Status WatchApprovals(grpc::ServerContext*, const v1::ListApprovalsRequest*,
+                              grpc::ServerWriter<v1::ApprovalRequest>*) override;
 
  private:
   // The caller's admin token, if it is valid and one of its roles grants `need`.
@@ -98,6 +110,7 @@ class AdminServiceImpl final : public v1::AdminService::Service {
   LiveSessions& sessions_;
   const DecisionStats& decisions_;
   AgentRegistry& agent_streams_;
+  ApprovalQueue& approvals_;
   std::string controlplane_key_;
 };
 
@@ -105,9 +118,9 @@ class AdminServiceImpl final : public v1::AdminService::Service {
 // PostgreSQL database name without quoting.
 absl::Status ValidateName(absl::string_view kind, absl::string_view name);
 
-// Whether an admin token's roles grant `need`: "admin" grants everything, "auditor" kRead,
-// "approver" kApprove. PermissionDenied otherwise, naming the token, its roles and the role
-// the call needs.
+// Whether an admin token's roles grant `need`: "admin" grants everything, "auditor" kRead and
+// kQueue, "approver" kQueue and kApprove. PermissionDenied otherwise, naming the token, its roles
+// and the role the call needs.
 absl::Status GrantsAccess(const v1::AdminTokenInfo& token, AdminAccess need);
 
 }  // namespace warden::controlplane

@@ -41,12 +41,14 @@ absl::StatusOr<std::unique_ptr<ControlPlaneServer>> ControlPlaneServer::Start(
   ASSIGN_OR_RETURN(std::string masking_key, self->stores_->server_keys.MaskingKey());
   ASSIGN_OR_RETURN(std::string signing_key, self->stores_->server_keys.SigningKey());
   self->notifier_ = std::make_unique<PolicyNotifier>(version);
+  ASSIGN_OR_RETURN(self->approvals_,
+                   ApprovalQueue::Open(self->stores_->approvals, [] { return store::NowUnix(); }));
   self->control_ = std::make_unique<ControlServiceImpl>(
       *self->stores_, *self->notifier_, self->live_sessions_, self->decision_stats_,
       self->agent_streams_, std::move(signing_key), std::move(masking_key));
   self->admin_ = std::make_unique<AdminServiceImpl>(
       *self->stores_, *self->notifier_, self->live_sessions_, self->decision_stats_,
-      self->agent_streams_, self->control_->controlplane_key());
+      self->agent_streams_, *self->approvals_, self->control_->controlplane_key());
   ASSIGN_OR_RETURN(auto creds, grpcutil::ServerTls(opts.tls_cert, opts.tls_key));
   grpc::ServerBuilder builder;
   builder.AddListeningPort(opts.listen, creds, &self->port_);
@@ -64,9 +66,14 @@ absl::StatusOr<std::unique_ptr<ControlPlaneServer>> ControlPlaneServer::Start(
   return self;
 }
 
+// Also expires approval requests nobody decided in time.
 void ControlPlaneServer::EndExpiredSessions() {
   std::unique_lock<std::mutex> lock(reaper_mu_);
   while (!reaper_cv_.wait_for(lock, kExpiryCheck, [this] { return stopping_; })) {
+    for (const v1::ApprovalRequest& r : approvals_->ExpireDue()) {
+      spdlog::info("approval request {} of {} on {} expired: nobody decided in time", r.id(),
+                   r.identity(), r.connection());
+    }
     std::vector<v1::LiveSession> ended = live_sessions_.EndWhere(TokenExpired(store::NowUnix()));
     if (ended.empty()) continue;
     notifier_->SessionsEnded();

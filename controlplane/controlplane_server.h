@@ -34,6 +34,7 @@ class ControlPlaneServer {
   void Shutdown();
   int port() const { return port_; }
   Stores& stores() { return *stores_; }
+  ApprovalQueue& approvals() { return *approvals_; }
 
  private:
   // Ends sessions whose token expired, within kExpiryCheck of the expiry.
@@ -41,6 +42,7 @@ class ControlPlaneServer {
   void EndExpiredSessions();
 
   std::unique_ptr<Stores> stores_;
+  std::unique_ptr<ApprovalQueue> approvals_;
   std::unique_ptr<PolicyNotifier> notifier_;
   LiveSessions live_sessions_;
   DecisionStats decision_stats_;

@@ -5,10 +5,12 @@
 #include <grpcpp/grpcpp.h>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "common/grpcutil/grpc_util.h"
 #include "controlplane/wardenctl/client_config.h"
 #include "controlplane/wardenctl/errors.h"
 #include "warden/v1/admin.grpc.pb.h"
@@ -36,6 +38,22 @@ class AdminClient {
     grpc::ClientContext context;
     PrepareContext(context);
     grpc::Status status = (stub_.get()->*method)(&context, request, response);
+    if (status.ok()) return kOk;
+    return ReportRpcError(status, server_);
+  }
+
+  // Runs one server-streaming call with no deadline (a watch lasts until the user stops it),
+  // handing each message to `on_message`. Returns as Call does once the stream ends.
+  template <typename Request, typename Response>
+  int Stream(std::unique_ptr<grpc::ClientReaderInterface<Response>> (AdminStub::*method)(
+                 grpc::ClientContext*, const Request&),
+             const Request& request, const std::function<void(const Response&)>& on_message) {
+    grpc::ClientContext context;
+    context.AddMetadata(grpcutil::kAuthorizationKey, authorization_);
+    auto reader = (stub_.get()->*method)(&context, request);
+    Response message;
+    while (reader->Read(&message)) on_message(message);
+    grpc::Status status = reader->Finish();
     if (status.ok()) return kOk;
     return ReportRpcError(status, server_);
   }

@@ -21,6 +21,7 @@ int CheckPolicyTestsBeforeApply(AdminClient& admin,
 void RegisterTokenCommands(Cli& cli);     // tokens_cmd.cc
 void RegisterSessionCommands(Cli& cli);   // sessions_cmd.cc
 void RegisterDecisionCommands(Cli& cli);  // decisions_cmd.cc
+void RegisterApprovalCommands(Cli& cli);  // approvals_cmd.cc
 
 inline void RegisterAllCommands(Cli& cli) {
   RegisterAgentCommands(cli);
@@ -32,6 +33,7 @@ inline void RegisterAllCommands(Cli& cli) {
   RegisterTokenCommands(cli);
   RegisterSessionCommands(cli);
   RegisterDecisionCommands(cli);
+  RegisterApprovalCommands(cli);
 }
 
 }  // namespace warden::wardenctl

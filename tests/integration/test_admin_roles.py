@@ -51,3 +51,32 @@ def test_roles_limit_what_a_token_may_do(stack):
     log = s.log("controlplane")
     assert approver["token"] not in log and auditor["token"] not in log
     assert "with roles approver for alice" in log
+
+
+def test_approvals_commands_check_roles_and_ids(stack):
+    s = stack
+    s.start_controlplane()
+    auditor = create(s, "audit", "--identity", "carol", "--role", "auditor")
+    approver = create(s, "alice", "--identity", "alice", "--group", "dba", "--role", "approver")
+    # Every role reads the queue (empty here: no statement waits).
+    for token in (auditor["token"], approver["token"]):
+        res = s.ctl("approvals", "list", "--state", "pending", "--token", token)
+        assert res.stdout.split() == ["ID", "STATE", "IDENTITY", "CONNECTION", "RULE",
+                                      "APPROVALS", "WHEN", "STATEMENT"]
+    assert json.loads(s.ctl("approvals", "list", "-o", "json").stdout) == {"requests": []}
+    # Unknown ids are "not found" (5); deciding needs role approver (3); a denial needs a reason.
+    res = s.ctl("approvals", "show", "apr_000000000000", check=False)
+    assert res.returncode == 5 and "approvals list" in res.stderr
+    res = s.ctl("approvals", "approve", "apr_000000000000", "--token", approver["token"],
+                check=False)
+    assert res.returncode == 5
+    res = s.ctl("approvals", "approve", "apr_000000000000", "--token", auditor["token"],
+                check=False)
+    assert res.returncode == 3 and "needs role approver" in res.stderr
+    res = s.ctl("approvals", "deny", "apr_000000000000", check=False)
+    assert res.returncode == 2 and "--reason" in res.stderr
+    res = s.ctl("approvals", "list", "--state", "maybe", check=False)
+    assert res.returncode == 2
+    res = s.ctl("approvals", "approve", "apr_000000000000", "--for", "soon",
+                "--token", approver["token"], check=False)
+    assert res.returncode == 2 and "--for" in res.stderr
