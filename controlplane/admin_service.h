@@ -17,7 +17,8 @@ enum class AdminAccess {
   kAdmin,    // changes something, or reads secrets' metadata (admin tokens)
   kRead,     // only reads: admin or auditor
   kQueue,    // reads the approval queue: any role
-  kApprove,  // decides in the approval queue: admin or approver (approval_rules.h says more)
+  kApprove,  // decides in the approval queue: passes admin or approver here, and then
+             // approval_rules.h's MayDecide requires role approver
 };
 
 class AdminServiceImpl final : public v1::AdminService::Service {

@@ -1,5 +1,7 @@
 #include "controlplane/approval_queue.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "common/crypto/token.h"
 #include "common/util/status_macros.h"
@@ -9,9 +11,10 @@ namespace warden::controlplane {
 
 namespace {
 
-// Requests read back at a start: every pending one, and enough of the latest approvals to find
-// the windows still open (a window is at most a week).
-constexpr int kReadBack = 100000;
+// Requests read back at a start: every pending one, and enough of the latest approved ones to
+// find the windows still open (a window is at most a week).
+constexpr int kAllPending = 1 << 30;
+constexpr int kApprovedReadBack = 10000;
 constexpr uint32_t kDefaultTimeoutSeconds = 300;
 
 }  // namespace
@@ -19,8 +22,12 @@ constexpr uint32_t kDefaultTimeoutSeconds = 300;
 absl::StatusOr<std::unique_ptr<ApprovalQueue>> ApprovalQueue::Open(store::ApprovalStore& store,
                                                                    Clock clock) {
   std::unique_ptr<ApprovalQueue> q(new ApprovalQueue(store, std::move(clock)));
-  ASSIGN_OR_RETURN(std::vector<v1::ApprovalRequest> known, store.List(std::nullopt, kReadBack));
-  for (const v1::ApprovalRequest& r : known) q->Note(r);
+  for (auto [state, limit] : {std::pair{v1::APPROVAL_STATE_PENDING, kAllPending},
+                              std::pair{v1::APPROVAL_STATE_APPROVED, kApprovedReadBack},
+                              std::pair{v1::APPROVAL_STATE_EXECUTED, kApprovedReadBack}}) {
+    ASSIGN_OR_RETURN(std::vector<v1::ApprovalRequest> known, store.List(state, limit));
+    for (const v1::ApprovalRequest& r : known) q->Note(r);
+  }
   return q;
 }
 
@@ -61,7 +68,6 @@ absl::StatusOr<v1::ApprovalRequest> ApprovalQueue::Raise(const v1::ApprovalReque
                        (a.timeout_seconds() == 0 ? kDefaultTimeoutSeconds : a.timeout_seconds()));
     RETURN_IF_ERROR(Store(r, /*created=*/true));
   }
-  Tell(r);
   return r;
 }
 
@@ -84,7 +90,6 @@ absl::StatusOr<v1::ApprovalRequest> ApprovalQueue::Decide(const std::string& id,
       RETURN_IF_ERROR(Store(r, /*created=*/false));
     }
   }
-  Tell(r);
   if (!decided.ok()) return decided;
   return r;
 }
@@ -111,7 +116,6 @@ absl::StatusOr<v1::ApprovalRequest> ApprovalQueue::Withdraw(const std::string& i
     }
     RETURN_IF_ERROR(Store(r, /*created=*/false));
   }
-  Tell(r);
   return r;
 }
 
@@ -124,17 +128,10 @@ absl::StatusOr<v1::ApprovalRequest> ApprovalQueue::RecordOutcome(
     RETURN_IF_ERROR(controlplane::RecordOutcome(r, outcome));
     RETURN_IF_ERROR(Store(r, /*created=*/false));
   }
-  Tell(r);
   return r;
 }
 
 std::vector<v1::ApprovalRequest> ApprovalQueue::ExpireDue() {
-  std::vector<v1::ApprovalRequest> expired = ExpireDueLocked();
-  for (const v1::ApprovalRequest& r : expired) Tell(r);
-  return expired;
-}
-
-std::vector<v1::ApprovalRequest> ApprovalQueue::ExpireDueLocked() {
   std::vector<v1::ApprovalRequest> expired;
   std::lock_guard<std::mutex> lock(mu_);
   const int64_t now = clock_();
@@ -183,6 +180,7 @@ std::optional<std::string> ApprovalQueue::WindowFor(const std::string& identity,
 absl::Status ApprovalQueue::Store(const v1::ApprovalRequest& r, bool created) {
   RETURN_IF_ERROR(created ? store_.Create(r) : store_.Update(r));
   Note(r);
+  Tell(r);  // under mu_: watchers hear the changes in the order they were stored
   return absl::OkStatus();
 }
 
@@ -193,26 +191,28 @@ void ApprovalQueue::Note(const v1::ApprovalRequest& r) {
   }
   deadlines_.erase(r.id());
   if (r.state() != v1::APPROVAL_STATE_APPROVED && r.state() != v1::APPROVAL_STATE_EXECUTED) return;
-  // A window opens only once the request is approved, and only for what the approver saw:
-  // this identity's statements of this fingerprint on this connection.
+  // A window opens only once the request is approved, only for what the approvers saw (this
+  // identity's statements of this fingerprint on this connection), and only when every approval
+  // gave one: one approver's --for never stands in for the others a policy requires. It ends
+  // with the shortest of them.
+  int64_t until = 0;
   for (const v1::ApprovalDecision& d : r.decisions()) {
-    if (!d.approve() || d.window_until_unix() <= clock_()) continue;
-    bool known = false;
-    for (const Window& w : windows_) known = known || w.request == r.id();
-    if (!known) {
-      windows_.push_back(
-          {r.identity(), r.connection(), r.fingerprint(), r.id(), d.window_until_unix()});
-    }
+    if (!d.approve()) continue;
+    if (d.window_until_unix() == 0) return;
+    until = until == 0 ? d.window_until_unix() : std::min(until, d.window_until_unix());
   }
+  if (until <= clock_()) return;
+  for (const Window& w : windows_) {
+    if (w.request == r.id()) return;
+  }
+  windows_.push_back({r.identity(), r.connection(), r.fingerprint(), r.id(), until});
 }
 
 void ApprovalQueue::Tell(const v1::ApprovalRequest& r) {
-  std::vector<Watcher> watchers;
-  {
-    std::lock_guard<std::mutex> lock(watchers_mu_);
-    for (const auto& [id, w] : watchers_) watchers.push_back(w);
-  }
-  for (const Watcher& w : watchers) w(r);
+  // Under watchers_mu_ too, so that once Unwatch returns its watcher is not running (it may
+  // capture what its owner is about to destroy).
+  std::lock_guard<std::mutex> lock(watchers_mu_);
+  for (const auto& [id, w] : watchers_) w(r);
 }
 
 int ApprovalQueue::Watch(Watcher watcher) {

@@ -68,7 +68,9 @@ class ApprovalQueue {
   std::optional<std::string> WindowFor(const std::string& identity, const std::string& connection,
                                        const std::string& fingerprint);
 
-  // Watchers hear of every request as it is stored (never under the queue's lock).
+  // Watchers hear of every request as it is stored, in the order changes were stored: they run
+  // under the queue's lock, so they must not call the queue (they note and wake someone). Once
+  // Unwatch returns, its watcher is not running and will not run again.
   int Watch(Watcher watcher);
   void Unwatch(int id);
 
@@ -84,10 +86,8 @@ class ApprovalQueue {
     int64_t until = 0;
   };
   ApprovalQueue(store::ApprovalStore& store, Clock clock) : store_(store), clock_(clock) {}
-  // Stores `r` and notes its deadline and windows (under mu_; the caller tells the watchers
-  // once it has let go of it).
+  // Stores `r`, notes its deadline and windows and tells the watchers (under mu_).
   absl::Status Store(const v1::ApprovalRequest& r, bool created);
-  std::vector<v1::ApprovalRequest> ExpireDueLocked();
   void Note(const v1::ApprovalRequest& r);
   void Tell(const v1::ApprovalRequest& r);
   // The request `agent` raised, for a change only that agent may make.

@@ -17,6 +17,7 @@
 #include "common/log/rate_limit.h"
 #include "common/policy/evaluator.h"
 #include "common/util/status_macros.h"
+#include "controlplane/agent_approvals.h"
 #include "warden/v1/agent.pb.h"
 
 namespace warden::controlplane {
@@ -31,11 +32,12 @@ constexpr int kDefaultMaxSessionsPerIdentity = 64;
 
 ControlServiceImpl::ControlServiceImpl(Stores& stores, PolicyNotifier& notifier,
                                        LiveSessions& sessions, DecisionStats& decisions,
-                                       AgentRegistry& registry, std::string signing_key,
-                                       std::string masking_key)
+                                       AgentRegistry& registry, ApprovalQueue& approvals,
+                                       std::string signing_key, std::string masking_key)
     : stores_(stores),
       notifier_(notifier),
       sessions_(sessions),
+      approvals_(approvals),
       decisions_(decisions),
       registry_(registry),
       signing_key_(std::move(signing_key)),
@@ -179,6 +181,9 @@ absl::Status ControlServiceImpl::ServeAgent(grpc::ServerContext* ctx,
     return absl::OkStatus();
   };
 
+  // The agent's approval messages and what it is owed back (agent_approvals.h).
+  AgentApprovalChannel approvals(approvals_, sessions_, stores_.policies, notifier_, agent.name,
+                                 proven);
   // The reader records acknowledgements; this thread pushes snapshots. Only this thread
   // writes, as the sync API allows one reader and one writer at a time.
   std::atomic<bool> closed{false};
@@ -198,6 +203,12 @@ absl::Status ControlServiceImpl::ServeAgent(grpc::ServerContext* ctx,
         s = stores_.agents.Touch(agent.id);
       } else if (msg.has_stats()) {
         s = decisions_.Report(agent.name, std::move(*msg.mutable_stats()));
+      } else if (msg.has_approval()) {
+        // A forged or replayed approval message ends the stream: someone speaks for the agent.
+        if (s = approvals.OnMessage(msg.approval()); !s.ok()) {
+          spdlog::warn("agent {}: {}; closing the stream", agent.name, s.message());
+          break;
+        }
       }
       if (!s.ok()) spdlog::error("agent {}: {}", agent.name, s.message());
     }
@@ -236,6 +247,13 @@ absl::Status ControlServiceImpl::ServeAgent(grpc::ServerContext* ctx,
         ASSIGN_OR_RETURN(*d.mutable_policy(), stores_.policies.Snapshot());
         SealMaskingKey(agent, reg.public_key(), d.mutable_policy());
         RETURN_IF_ERROR(write_signed(d));
+      }
+      if (now.approvals_epoch != sent.approvals_epoch) {
+        for (v1::ApprovalUpdate& u : approvals.Take()) {
+          v1::AgentDirective d;
+          *d.mutable_approval() = std::move(u);
+          RETURN_IF_ERROR(write_signed(d));
+        }
       }
       if (now.ends_epoch != sent.ends_epoch || revoked) {
         for (v1::EndSession& end : sessions_.EndsSince(&ends_seen)) {

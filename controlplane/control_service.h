@@ -6,6 +6,7 @@
 
 #include "controlplane/agent_proof.h"
 #include "controlplane/agent_registry.h"
+#include "controlplane/approval_queue.h"
 #include "controlplane/decision_stats.h"
 #include "controlplane/live_sessions.h"
 #include "controlplane/policy_notifier.h"
@@ -18,8 +19,8 @@ class ControlServiceImpl final : public v1::ControlService::Service {
  public:
   // signing_key: the control plane's Ed25519 seed (store/server_key_store.h).
   ControlServiceImpl(Stores& stores, PolicyNotifier& notifier, LiveSessions& sessions,
-                     DecisionStats& decisions, AgentRegistry& registry, std::string signing_key,
-                     std::string masking_key);
+                     DecisionStats& decisions, AgentRegistry& registry, ApprovalQueue& approvals,
+                     std::string signing_key, std::string masking_key);
   ~ControlServiceImpl() override;
 
   // How long an agent has to answer the challenge.
@@ -64,6 +65,7 @@ class ControlServiceImpl final : public v1::ControlService::Service {
   Stores& stores_;
   PolicyNotifier& notifier_;
   LiveSessions& sessions_;
+  ApprovalQueue& approvals_;
   DecisionStats& decisions_;
   AgentRegistry& registry_;
   std::string signing_key_;  // never logged; see store/server_key_store.h

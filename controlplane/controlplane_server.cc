@@ -37,15 +37,15 @@ absl::StatusOr<std::unique_ptr<ControlPlaneServer>> ControlPlaneServer::Start(
   RETURN_IF_ERROR(self->stores_->agents.MarkAllDisconnected());
   RETURN_IF_ERROR(BootstrapAdminToken(*self->stores_, opts.admin_token_file));
   ASSIGN_OR_RETURN(int64_t version, self->stores_->policies.CurrentVersion());
+  ASSIGN_OR_RETURN(self->approvals_,
+                   ApprovalQueue::Open(self->stores_->approvals, [] { return store::NowUnix(); }));
   // Created on the first start; a tampered row stops the start here (DataLoss).
   ASSIGN_OR_RETURN(std::string masking_key, self->stores_->server_keys.MaskingKey());
   ASSIGN_OR_RETURN(std::string signing_key, self->stores_->server_keys.SigningKey());
   self->notifier_ = std::make_unique<PolicyNotifier>(version);
-  ASSIGN_OR_RETURN(self->approvals_,
-                   ApprovalQueue::Open(self->stores_->approvals, [] { return store::NowUnix(); }));
   self->control_ = std::make_unique<ControlServiceImpl>(
       *self->stores_, *self->notifier_, self->live_sessions_, self->decision_stats_,
-      self->agent_streams_, std::move(signing_key), std::move(masking_key));
+      self->agent_streams_, *self->approvals_, std::move(signing_key), std::move(masking_key));
   self->admin_ = std::make_unique<AdminServiceImpl>(
       *self->stores_, *self->notifier_, self->live_sessions_, self->decision_stats_,
       self->agent_streams_, *self->approvals_, self->control_->controlplane_key());

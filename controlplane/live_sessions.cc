@@ -60,6 +60,19 @@ void LiveSessions::DropStaleLocked(Clock::time_point now) {
   while (!ends_.empty() && now - ends_.front().at > kEndsKept) ends_.erase(ends_.begin());
 }
 
+std::optional<v1::LiveSession> LiveSessions::Find(const std::string& session_id,
+                                                  Clock::time_point now) {
+  std::lock_guard<std::mutex> lock(mu_);
+  DropStaleLocked(now);
+  for (const auto& [gateway, report] : reports_) {
+    for (const auto& s : report.sessions) {
+      if (s.session_id() == session_id) return s;
+    }
+  }
+  if (auto a = authorized_.find(session_id); a != authorized_.end()) return a->second.session;
+  return std::nullopt;
+}
+
 std::vector<v1::LiveSession> LiveSessions::List(Clock::time_point now) {
   std::lock_guard<std::mutex> lock(mu_);
   DropStaleLocked(now);

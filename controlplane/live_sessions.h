@@ -43,6 +43,10 @@ class LiveSessions {
   absl::Status Authorized(v1::LiveSession session, int limit = 0,
                           Clock::time_point now = Clock::now());
 
+  // The live or lately authorized session `session_id`, as last known.
+  std::optional<v1::LiveSession> Find(const std::string& session_id,
+                                      Clock::time_point now = Clock::now());
+
   // Every session of every gateway that reported recently, oldest first.
   std::vector<v1::LiveSession> List(Clock::time_point now = Clock::now());
 

@@ -40,6 +40,15 @@ class PolicyNotifier {
     cv_.notify_all();
   }
 
+  // An approval request changed (the agent streams send their agents what they are owed).
+  void ApprovalsChanged() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++approvals_epoch_;
+    }
+    cv_.notify_all();
+  }
+
   // Wakes waiters so they re-check their own exit conditions.
   void Poke() { cv_.notify_all(); }
 
@@ -47,6 +56,7 @@ class PolicyNotifier {
     int64_t policy_version = -1;
     int64_t connections_epoch = -1;
     int64_t ends_epoch = -1;
+    int64_t approvals_epoch = -1;
     bool operator==(const State&) const = default;
   };
 
@@ -64,12 +74,15 @@ class PolicyNotifier {
 
  private:
   std::mutex mu_;
-  State StateLocked() const { return State{version_, connections_epoch_, ends_epoch_}; }
+  State StateLocked() const {
+    return State{version_, connections_epoch_, ends_epoch_, approvals_epoch_};
+  }
 
   std::condition_variable cv_;
   int64_t version_;
   int64_t connections_epoch_ = 0;
   int64_t ends_epoch_ = 0;
+  int64_t approvals_epoch_ = 0;
 };
 
 }  // namespace warden::controlplane

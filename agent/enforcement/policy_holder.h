@@ -16,9 +16,12 @@ using PolicySnapshotPtr = std::shared_ptr<const v1::PolicySnapshot>;
 
 class PolicyHolder {
  public:
-  // The version in force (-1 before the first snapshot), without taking the lock: sessions
-  // check it on their hot path and read the snapshot only when it changed.
+  // The version in force (-1 before the first snapshot), without taking the lock.
   int64_t version() const { return version_.load(std::memory_order_acquire); }
+  // Counts every snapshot installed, also one with the version already in force (a control
+  // plane whose store was restored may send other content under it), without taking the lock:
+  // sessions check it on their hot path and read the snapshot only when it changed.
+  uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
 
   PolicySnapshotPtr Current() const {
     std::lock_guard<std::mutex> lock(mu_);
@@ -41,6 +44,7 @@ class PolicyHolder {
       current_ = std::move(snap);
       masking_key_ = std::move(masking_key);
       version_.store(current_->version(), std::memory_order_release);
+      generation_.fetch_add(1, std::memory_order_acq_rel);
     }
     return current_->version();
   }
@@ -50,6 +54,7 @@ class PolicyHolder {
   PolicySnapshotPtr current_;
   std::string masking_key_;  // in memory only; never logged
   std::atomic<int64_t> version_{-1};
+  std::atomic<uint64_t> generation_{0};
 };
 
 }  // namespace warden::agent

@@ -255,7 +255,12 @@ absl::Status StatementGuard::RefuseHeld(char type, const HoldRelease& release, s
 }
 
 const PolicySnapshotPtr& StatementGuard::Snapshot() {
-  if (!snapshot_ || snapshot_->version() != policy_.version()) snapshot_ = policy_.Current();
+  // The generation first: a snapshot installed after it was read is caught next time.
+  const uint64_t generation = policy_.generation();
+  if (generation != snapshot_generation_) {
+    snapshot_ = policy_.Current();
+    snapshot_generation_ = generation;
+  }
   return snapshot_;
 }
 

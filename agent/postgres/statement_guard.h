@@ -143,7 +143,7 @@ class StatementGuard : private SessionView, private LedgerListener {
                          const Verdict& v);
   // The policy version in force now (a statement decided under an older one is decided again).
   int64_t CurrentVersion() const { return policy_.version(); }
-  // The snapshot in force, read again only when its version changed (no lock per statement).
+  // The snapshot in force, read again only when another was installed (no lock per statement).
   const PolicySnapshotPtr& Snapshot();
   absl::Status OnBind(std::string_view message, std::string* out);
   absl::Status OnFunctionCall(std::string_view message, const pgwire::FunctionCall& call,
@@ -175,7 +175,8 @@ class StatementGuard : private SessionView, private LedgerListener {
   void DecideBackendMessage(std::string_view message, std::string* out);
 
   const PolicyHolder& policy_;
-  PolicySnapshotPtr snapshot_;  // see Snapshot()
+  PolicySnapshotPtr snapshot_;        // see Snapshot()
+  uint64_t snapshot_generation_ = 0;  // PolicyHolder::generation() when snapshot_ was read
   // The version the last Decide() decided under (-1: no policy yet).
   int64_t decided_version_ = -1;
   sql::ClassifierCache& cache_;

@@ -42,6 +42,12 @@ std::string DirectiveSigningInput(absl::string_view agent_name, StreamNonces non
                                         sealing_key, U64(sequence), directive});
 }
 
+std::string AgentApprovalSigningInput(absl::string_view agent_name, StreamNonces nonces,
+                                      uint64_t sequence, absl::string_view message) {
+  return Framed("warden.agent-approval.v1",
+                {agent_name, nonces.controlplane, nonces.agent, U64(sequence), message});
+}
+
 std::string CredentialSigningInput(absl::string_view agent_name, absl::string_view session_id,
                                    absl::string_view connection, absl::string_view sealed) {
   return Framed("warden.credential.v1", {agent_name, session_id, connection, sealed});

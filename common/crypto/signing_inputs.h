@@ -31,6 +31,12 @@ std::string DirectiveSigningInput(absl::string_view agent_name, StreamNonces non
                                   absl::string_view identity_key, absl::string_view sealing_key,
                                   uint64_t sequence, absl::string_view directive);
 
+// One approval message an agent sends the control plane on one stream, in order (the agent's
+// side of DirectiveSigningInput): a relaying gateway can neither raise, withdraw nor close an
+// approval request in the agent's name, nor replay one of its messages.
+std::string AgentApprovalSigningInput(absl::string_view agent_name, StreamNonces nonces,
+                                      uint64_t sequence, absl::string_view message);
+
 // A session's sealed credential: sealing alone does not say who sealed it (anyone can seal to
 // an agent's public key), so the control plane signs it for this agent, session and connection.
 std::string CredentialSigningInput(absl::string_view agent_name, absl::string_view session_id,

@@ -31,8 +31,7 @@ std::string StateOf(v1::ApprovalState state) {
 
 // A statement on one line, cut to fit a table.
 std::string Short(const std::string& sql, size_t max = 60) {
-  std::string one;
-  for (char c : sql) one += (c == '\n' || c == '\r' || c == '\t') ? ' ' : c;
+  std::string one = Printable(sql, /*one_line=*/true);
   return one.size() <= max ? one : one.substr(0, max - 3) + "...";
 }
 
@@ -124,13 +123,13 @@ int ShowApproval(AdminClient& admin, OutputFormat output, const std::string& id)
                                 absl::StrJoin(r.groups(), ", "), r.groups().empty() ? "" : ")")},
       {"connection",
        absl::StrCat(r.connection(), " (agent ", r.agent(), ", session ", r.session_id(), ")")},
-      {"statement", r.statement()},
-      {"parameters", JoinOrDash(r.parameters())},
+      {"statement", Printable(r.statement())},
+      {"parameters", Printable(JoinOrDash(r.parameters()))},
       {"class", OrDash(r.statement_class())},
       {"fingerprint", OrDash(r.fingerprint())},
       {"held bytes", OrDash(r.held_sha256().empty() ? "" : "sha256:" + r.held_sha256())},
       {"rule", absl::StrCat("policy \"", r.policy(), "\" rule \"", r.rule(), "\"")},
-      {"message", OrDash(r.message())},
+      {"message", Printable(OrDash(r.message()))},
       {"transaction", r.in_transaction() ? "open: it stays open while this waits" : "none"},
       {"estimate", Estimate(r.estimate())},
       {"approvers",
@@ -151,9 +150,10 @@ int ShowApproval(AdminClient& admin, OutputFormat output, const std::string& id)
   }
   if (r.state() == v1::APPROVAL_STATE_EXECUTED) {
     const v1::ApprovalOutcome& o = r.outcome();
-    fields.emplace_back("outcome", o.sqlstate().empty()
-                                       ? o.command_tag()
-                                       : absl::StrCat("failed: ", o.sqlstate(), " ", o.message()));
+    fields.emplace_back(
+        "outcome",
+        Printable(o.sqlstate().empty() ? o.command_tag()
+                                       : absl::StrCat("failed: ", o.sqlstate(), " ", o.message())));
   }
   std::cout << RenderFields(fields);
   return kOk;

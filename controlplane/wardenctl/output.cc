@@ -7,6 +7,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
 #include "controlplane/wardenctl/errors.h"
@@ -122,5 +123,20 @@ std::string FormatTimestamp(int64_t unix_seconds) {
 }
 
 std::string OrDash(absl::string_view value) { return value.empty() ? "-" : std::string(value); }
+
+std::string Printable(absl::string_view text, bool one_line) {
+  std::string out;
+  out.reserve(text.size());
+  for (unsigned char c : text) {
+    if (one_line && (c == '\n' || c == '\t')) {
+      out += ' ';
+    } else if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f) {
+      out += absl::StrFormat("\\x%02x", c);
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
 
 }  // namespace warden::wardenctl

@@ -56,4 +56,10 @@ std::string JoinOrDash(const Container& values) {
 
 std::string OrDash(absl::string_view value);
 
+// Text a client wrote, safe to put on an administrator's terminal: every control character
+// (escape sequences; a carriage return that would overwrite a line with something
+// harmless-looking) is shown as \xNN, so what is read is exactly the bytes there are. With
+// one_line, line breaks and tabs become spaces (for tables); otherwise they stay.
+std::string Printable(absl::string_view text, bool one_line = false);
+
 }  // namespace warden::wardenctl

@@ -194,3 +194,21 @@ TEST_CASE("an approval window covers the same statement of the same identity, un
   f.now = 1600;
   CHECK(!f.queue->WindowFor("claude-agent", "demo", "00ab").has_value());
 }
+
+TEST_CASE("with several approvers, a window opens only when each of them gave one", "[approvals]") {
+  Fixture f;
+  auto one = f.queue->Raise(Proposed(), "edge-1", Session(), Policy(2, 3600));
+  REQUIRE(one.ok());
+  REQUIRE(f.queue->Decide(one->id(), Approver("alice"), true, "", 3600).ok());
+  REQUIRE(f.queue->Decide(one->id(), Approver("bob"), true, "this one only", 0).ok());
+  CHECK(f.queue->Get(one->id())->state() == v1::APPROVAL_STATE_APPROVED);
+  CHECK(!f.queue->WindowFor("claude-agent", "demo", "00ab").has_value());
+
+  auto both = f.queue->Raise(Proposed(), "edge-1", Session(), Policy(2, 3600));
+  REQUIRE(both.ok());
+  REQUIRE(f.queue->Decide(both->id(), Approver("alice"), true, "", 3600).ok());
+  REQUIRE(f.queue->Decide(both->id(), Approver("bob"), true, "", 600).ok());
+  CHECK(f.queue->WindowFor("claude-agent", "demo", "00ab") == both->id());
+  f.now = 1600;  // the shorter of the two
+  CHECK(!f.queue->WindowFor("claude-agent", "demo", "00ab").has_value());
+}

@@ -138,6 +138,11 @@ struct Harness {
     REQUIRE(inner.ParseFromString(d.signed_().directive()));
     return inner;
   }
+  // Agent edge-1 (token `agent_token`, its first key trusted) serving connection "demo".
+  static void AddEdgeWithDemo(controlplane::Stores& st, const std::string& agent_token) {
+    REQUIRE(st.agents.Create("edge-1", crypto::HashToken(agent_token), "", true).ok());
+    AddDemoConnection(st);
+  }
   // Connection "demo" on agent edge-1 with credential app / pa55word.
   static void AddDemoConnection(controlplane::Stores& st) {
     v1::ConnectionInfo c;

@@ -17,8 +17,7 @@ struct Fleet {
 
   Fleet() {
     auto& st = h.server->stores();
-    REQUIRE(st.agents.Create("edge-1", crypto::HashToken(agent_token), "", true).ok());
-    Harness::AddDemoConnection(st);
+    Harness::AddEdgeWithDemo(st, agent_token);
     v1::Policy p;
     p.set_name("p");
     p.add_connections("demo");
