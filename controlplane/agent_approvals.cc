@@ -1,5 +1,7 @@
 #include "controlplane/agent_approvals.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "common/crypto/ed25519.h"
 #include "common/crypto/signing_inputs.h"
@@ -33,8 +35,20 @@ AgentApprovalChannel::AgentApprovalChannel(ApprovalQueue& queue, LiveSessions& s
       agent_(std::move(agent)),
       proven_(proven) {
   watch_ = queue_.Watch([this](const v1::ApprovalRequest& r) {
-    if (r.agent() != agent_ || !Decided(r.state())) return;
+    if (r.agent() != agent_) return;
     v1::ApprovalUpdate u;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      // The request this stream is raising, as it is stored: its answer goes out here, under
+      // the queue's lock, so no decision on it can overtake it.
+      if (raising_ && r.state() == v1::APPROVAL_STATE_PENDING && r.decisions().empty() &&
+          r.session_id() == raising_->session) {
+        u.set_handle(raising_->handle);
+        raising_.reset();
+      } else if (!Decided(r.state())) {
+        return;
+      }
+    }
     *u.mutable_request() = r;
     Owe(std::move(u));
   });
@@ -95,20 +109,29 @@ absl::Status AgentApprovalChannel::OnMessage(const v1::SignedApprovalMessage& si
 }
 
 void AgentApprovalChannel::Raise(const v1::ApprovalMessage& m) {
-  v1::ApprovalUpdate answer;
-  answer.set_handle(m.handle());
   const v1::ApprovalRequest& proposed = m.request();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    raising_ = Raising{m.handle(), proposed.session_id()};
+  }
   absl::StatusOr<v1::ApprovalRequest> raised = [&]() -> absl::StatusOr<v1::ApprovalRequest> {
     std::optional<v1::LiveSession> session = sessions_.Find(proposed.session_id());
     if (!session) {
       return absl::NotFoundError(
           absl::StrCat("the control plane knows no live session ", proposed.session_id()));
     }
-    // The agent's word on who asked comes from the credential the control plane signed; the
-    // session's from the authorization. They agree, or neither is believed.
-    if (session->identity() != proposed.identity()) {
-      return absl::PermissionDeniedError(absl::StrCat(
-          "session ", proposed.session_id(), " belongs to another identity than the agent says"));
+    // The agent's word on who asked and where comes from the credential the control plane
+    // signed for it; the session's from the authorization. They agree, or neither is believed.
+    std::vector<std::string> said(proposed.groups().begin(), proposed.groups().end());
+    std::vector<std::string> granted(session->groups().begin(), session->groups().end());
+    std::sort(said.begin(), said.end());
+    std::sort(granted.begin(), granted.end());
+    if (session->identity() != proposed.identity() ||
+        session->connection() != proposed.connection() || said != granted) {
+      return absl::PermissionDeniedError(
+          absl::StrCat("session ", proposed.session_id(),
+                       " was authorized for another identity, groups or connection than the "
+                       "agent's credential names"));
     }
     absl::StatusOr<v1::PolicyInfo> policy = policies_.Get(proposed.policy());
     if (!policy.ok()) {
@@ -117,16 +140,21 @@ void AgentApprovalChannel::Raise(const v1::ApprovalMessage& m) {
     }
     return queue_.Raise(proposed, agent_, *session, policy->spec());
   }();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    raising_.reset();  // answered by the watcher when it was stored
+  }
   if (raised.ok()) {
     spdlog::info("approval request {} raised for {} on {} (policy \"{}\" rule \"{}\")",
                  raised->id(), raised->identity(), raised->connection(), raised->policy(),
                  raised->rule());
-    *answer.mutable_request() = std::move(*raised);
-  } else {
-    spdlog::warn("agent {}: approval request for session {} refused: {}", agent_,
-                 proposed.session_id(), raised.status().message());
-    answer.set_error(std::string(raised.status().message()));
+    return;
   }
+  spdlog::warn("agent {}: approval request for session {} refused: {}", agent_,
+               proposed.session_id(), raised.status().message());
+  v1::ApprovalUpdate answer;
+  answer.set_handle(m.handle());
+  answer.set_error(std::string(raised.status().message()));
   Owe(std::move(answer));
 }
 

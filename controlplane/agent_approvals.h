@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,12 @@ class AgentApprovalChannel {
   int watch_ = 0;
   std::mutex mu_;
   std::vector<v1::ApprovalUpdate> owed_;
+  // The raise under way on the reader thread, answered by the watcher as the request is stored.
+  struct Raising {
+    std::string handle;
+    std::string session;
+  };
+  std::optional<Raising> raising_;
 };
 
 }  // namespace warden::controlplane

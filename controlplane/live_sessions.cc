@@ -50,6 +50,7 @@ absl::Status LiveSessions::Authorized(v1::LiveSession session, int limit, Clock:
     }
   }
   std::string id = session.session_id();
+  granted_[id] = session;
   authorized_[id] = Authorized_{now, std::move(session)};
   return absl::OkStatus();
 }
@@ -57,6 +58,14 @@ absl::Status LiveSessions::Authorized(v1::LiveSession session, int limit, Clock:
 void LiveSessions::DropStaleLocked(Clock::time_point now) {
   std::erase_if(reports_, [&](const auto& r) { return now - r.second.at > kStaleAfter; });
   std::erase_if(authorized_, [&](const auto& a) { return now - a.second.at > kAuthorizedKept; });
+  // A session no report lists and no longer just authorized has ended.
+  std::set<std::string> live;
+  for (const auto& [gateway, report] : reports_) {
+    for (const auto& s : report.sessions) live.insert(s.session_id());
+  }
+  std::erase_if(granted_, [&](const auto& g) {
+    return !authorized_.contains(g.first) && !live.contains(g.first);
+  });
   while (!ends_.empty() && now - ends_.front().at > kEndsKept) ends_.erase(ends_.begin());
 }
 
@@ -64,13 +73,9 @@ std::optional<v1::LiveSession> LiveSessions::Find(const std::string& session_id,
                                                   Clock::time_point now) {
   std::lock_guard<std::mutex> lock(mu_);
   DropStaleLocked(now);
-  for (const auto& [gateway, report] : reports_) {
-    for (const auto& s : report.sessions) {
-      if (s.session_id() == session_id) return s;
-    }
-  }
-  if (auto a = authorized_.find(session_id); a != authorized_.end()) return a->second.session;
-  return std::nullopt;
+  auto g = granted_.find(session_id);
+  if (g == granted_.end()) return std::nullopt;
+  return g->second;
 }
 
 std::vector<v1::LiveSession> LiveSessions::List(Clock::time_point now) {
@@ -93,6 +98,7 @@ void LiveSessions::EndLocked(const std::string& session_id, v1::EndSession end,
     std::erase_if(report.sessions, [&](const auto& s) { return s.session_id() == session_id; });
   }
   authorized_.erase(session_id);
+  granted_.erase(session_id);
   end.set_session_id(session_id);
   ends_.push_back(End_{now, ++ends_seq_, std::move(end)});
 }

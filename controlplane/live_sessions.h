@@ -43,7 +43,9 @@ class LiveSessions {
   absl::Status Authorized(v1::LiveSession session, int limit = 0,
                           Clock::time_point now = Clock::now());
 
-  // The live or lately authorized session `session_id`, as last known.
+  // The live session `session_id` with the facts the control plane authorized it with
+  // (identity, groups, connection, agent), never a gateway's report of them; nullopt when it
+  // was not authorized by this process (a restart) or has ended.
   std::optional<v1::LiveSession> Find(const std::string& session_id,
                                       Clock::time_point now = Clock::now());
 
@@ -85,6 +87,9 @@ class LiveSessions {
   std::mutex mu_;
   std::map<std::string, Report_> reports_;
   std::map<std::string, Authorized_> authorized_;  // by session id
+  // What Authorized() was given, by session id, for as long as the session lives (a report
+  // refreshes liveness and counters, never these facts).
+  std::map<std::string, v1::LiveSession> granted_;
   std::vector<End_> ends_;
   uint64_t ends_seq_ = 0;
 };

@@ -173,11 +173,14 @@ absl::Status ResultMasker::OnMessage(std::string_view message, std::string* out)
 }
 
 void ResultMasker::Refresh() {
-  // Checked at every ReadyForQuery and idle moment: the lock-free version first.
-  if (compiled_ && policy_.version() == plan_.version) return;
+  // Checked at every ReadyForQuery and idle moment: the lock-free generation first (every
+  // install counts, also one under the version in force).
+  const uint64_t generation = policy_.generation();
+  if (compiled_ && generation == plan_generation_) return;
   FlushCounts();  // rule indices change with the plan
   std::string pushed_key;
   PolicySnapshotPtr snapshot = policy_.Current(&pushed_key);
+  plan_generation_ = generation;
   plan_ = CompileMaskingPlan(snapshot.get(), subject_, hash_key_.empty() ? pushed_key : hash_key_,
                              session_id_);
   ForgetCatalog();  // it holds the old rules' indices

@@ -149,7 +149,7 @@ class ResultMasker {
   // Appends a COPY row masked by column, then by content.
   void MaskCopyRow(std::string_view row, std::string* out);
   absl::Status OnMessage(std::string_view message, std::string* out);
-  // Recompiles the rules if the policy version changed.
+  // Recompiles the rules if another snapshot was installed.
   void Refresh();
   void FlushCounts();
   void Count(const std::vector<size_t>& fired);
@@ -176,7 +176,8 @@ class ResultMasker {
   DecisionCounters* counters_;  // may be null
   std::string hash_key_;
 
-  bool compiled_ = false;  // plan_ reflects some snapshot (maybe none)
+  bool compiled_ = false;         // plan_ reflects some snapshot (maybe none)
+  uint64_t plan_generation_ = 0;  // PolicyHolder::generation() when plan_ was compiled
   MaskingPlan plan_;
   std::vector<uint64_t> pending_;  // values masked per rule, not yet in counters_
   uint64_t masked_values_ = 0;
@@ -190,7 +191,7 @@ class ResultMasker {
   MessageWalker frontend_walker_;
   CatalogLoader loader_;
   std::optional<MaskingCatalog> catalog_;
-  int64_t catalog_version_ = -2;  // the plan version the catalog was built for
+  int64_t catalog_version_ = -2;  // the plan (plan_generation_) the catalog was built for
   bool catalog_stale_ = false;    // this session ran DDL since
   std::chrono::steady_clock::time_point catalog_at_{};  // loaded or last failed
   uint64_t generation_ = 1;  // bumps when the plan or the catalog changes (ResultShape stamp)

@@ -19,13 +19,14 @@ std::string ResultMasker::OnIdle() {
   Refresh();
   if (!plan_.columns() || loader_.in_flight() || txn_status_ != 'I') return {};
   const auto now = std::chrono::steady_clock::now();
-  if (catalog_version_ == plan_.version) {
+  const auto plan = static_cast<int64_t>(plan_generation_);
+  if (catalog_version_ == plan) {
     if (catalog_ && !catalog_stale_ && now - catalog_at_ < kCatalogMaxAge) return {};
     if (!catalog_ && now - catalog_at_ < kCatalogRetry) return {};  // failed a moment ago
   }
   std::string sql = MaskingCatalogQuery(plan_.rules);
   if (sql.empty()) return {};
-  catalog_version_ = plan_.version;
+  catalog_version_ = plan;
   catalog_stale_ = false;
   return loader_.Start(sql);
 }
@@ -38,7 +39,7 @@ void ResultMasker::ForgetCatalog() {
 void ResultMasker::OnCatalogLoaded() {
   catalog_at_ = std::chrono::steady_clock::now();
   ForgetCatalog();
-  if (catalog_version_ != plan_.version || !plan_.values) {
+  if (catalog_version_ != static_cast<int64_t>(plan_generation_) || !plan_.values) {
     catalog_version_ = -2;  // the rules changed meanwhile: load again for the new ones
   } else if (!loader_.status().ok()) {
     spdlog::warn("session {}: {}; columns are masked as of unknown origin until it loads",

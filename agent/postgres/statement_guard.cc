@@ -193,7 +193,7 @@ Verdict StatementGuard::Decide(std::string_view sql, bool parsing) {
   parsing_ = parsing;
   last_analysis_.reset();
   const PolicySnapshotPtr& snapshot = Snapshot();  // one snapshot for the whole decision
-  decided_version_ = snapshot ? snapshot->version() : -1;
+  decided_version_ = static_cast<int64_t>(snapshot_generation_);
   Verdict v = decider_.Decide(sql, snapshot, *this, &release_);
   if (v.kind == Verdict::Kind::kAllow) NoteCatalogChanges(*v.batch);
   return v;

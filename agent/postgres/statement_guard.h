@@ -141,8 +141,10 @@ class StatementGuard : private SessionView, private LedgerListener {
   // Holds `message` (type 'Q', 'E' or 'F', running `sql`) as `v` says.
   absl::Status BeginHold(std::string_view message, char type, std::string_view sql,
                          const Verdict& v);
-  // The policy version in force now (a statement decided under an older one is decided again).
-  int64_t CurrentVersion() const { return policy_.version(); }
+  // Which snapshot is in force now, as PolicyHolder::generation() (a statement decided under
+  // another one is decided again). Compared, never shown: every install counts, also one that
+  // brings other content under the version in force.
+  int64_t CurrentVersion() const { return static_cast<int64_t>(policy_.generation()); }
   // The snapshot in force, read again only when another was installed (no lock per statement).
   const PolicySnapshotPtr& Snapshot();
   absl::Status OnBind(std::string_view message, std::string* out);
@@ -177,7 +179,7 @@ class StatementGuard : private SessionView, private LedgerListener {
   const PolicyHolder& policy_;
   PolicySnapshotPtr snapshot_;        // see Snapshot()
   uint64_t snapshot_generation_ = 0;  // PolicyHolder::generation() when snapshot_ was read
-  // The version the last Decide() decided under (-1: no policy yet).
+  // The snapshot the last Decide() decided under, as CurrentVersion() counts it.
   int64_t decided_version_ = -1;
   sql::ClassifierCache& cache_;
   std::string session_id_;

@@ -32,7 +32,10 @@ std::string StateOf(v1::ApprovalState state) {
 // A statement on one line, cut to fit a table.
 std::string Short(const std::string& sql, size_t max = 60) {
   std::string one = Printable(sql, /*one_line=*/true);
-  return one.size() <= max ? one : one.substr(0, max - 3) + "...";
+  if (one.size() <= max) return one;
+  size_t cut = max - 3;
+  while (cut > 0 && (static_cast<unsigned char>(one[cut]) & 0xc0) == 0x80) --cut;  // whole chars
+  return one.substr(0, cut) + "...";
 }
 
 int Approvals(const v1::ApprovalRequest& r) {
@@ -131,7 +134,7 @@ int ShowApproval(AdminClient& admin, OutputFormat output, const std::string& id)
       {"rule", absl::StrCat("policy \"", r.policy(), "\" rule \"", r.rule(), "\"")},
       {"message", Printable(OrDash(r.message()))},
       {"transaction", r.in_transaction() ? "open: it stays open while this waits" : "none"},
-      {"estimate", Estimate(r.estimate())},
+      {"estimate", Printable(Estimate(r.estimate()))},
       {"approvers",
        absl::StrCat("groups ", JoinOrDash(r.approver_groups()), "; identities ",
                     JoinOrDash(r.approver_identities()), "; ", r.approvals_required(), " needed")},

@@ -124,17 +124,61 @@ std::string FormatTimestamp(int64_t unix_seconds) {
 
 std::string OrDash(absl::string_view value) { return value.empty() ? "-" : std::string(value); }
 
+namespace {
+
+// The length of the valid UTF-8 sequence at text[i] and its code point, or 0 when invalid.
+size_t Utf8At(absl::string_view text, size_t i, uint32_t* cp) {
+  const auto b = [&](size_t k) { return static_cast<unsigned char>(text[i + k]); };
+  const unsigned char c = b(0);
+  size_t n = c < 0x80             ? 1
+             : (c & 0xe0) == 0xc0 ? 2
+             : (c & 0xf0) == 0xe0 ? 3
+             : (c & 0xf8) == 0xf0 ? 4
+                                  : 0;
+  if (n == 0 || i + n > text.size()) return 0;
+  uint32_t v = n == 1 ? c : c & (0x7f >> n);
+  for (size_t k = 1; k < n; ++k) {
+    if ((b(k) & 0xc0) != 0x80) return 0;
+    v = (v << 6) | (b(k) & 0x3f);
+  }
+  // Overlong forms, surrogates and values past Unicode are not characters a terminal should get.
+  static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (v < kMin[n] || (v >= 0xd800 && v <= 0xdfff) || v > 0x10ffff) return 0;
+  *cp = v;
+  return n;
+}
+
+// Code points a terminal acts on or that change what is seen without being seen: C0 and C1
+// controls, DEL, bidirectional overrides and isolates, and zero-width characters.
+bool Hidden(uint32_t cp) {
+  return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x061c || cp == 0x00ad ||
+         (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x202a && cp <= 0x202e) ||
+         (cp >= 0x2060 && cp <= 0x2069) || cp == 0xfeff;
+}
+
+}  // namespace
+
 std::string Printable(absl::string_view text, bool one_line) {
   std::string out;
   out.reserve(text.size());
-  for (unsigned char c : text) {
-    if (one_line && (c == '\n' || c == '\t')) {
-      out += ' ';
-    } else if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f) {
-      out += absl::StrFormat("\\x%02x", c);
-    } else {
-      out += static_cast<char>(c);
+  for (size_t i = 0; i < text.size();) {
+    uint32_t cp = 0;
+    const size_t n = Utf8At(text, i, &cp);
+    if (n == 0) {
+      out += absl::StrFormat("\\x%02x", static_cast<unsigned char>(text[i]));
+      ++i;
+      continue;
     }
+    if (cp == '\n') {
+      out += one_line ? " " : "\\n";
+    } else if (cp == '\t') {
+      out += one_line ? " " : "\\t";
+    } else if (Hidden(cp)) {
+      out += cp < 0x100 ? absl::StrFormat("\\x%02x", cp) : absl::StrFormat("\\u%04x", cp);
+    } else {
+      out.append(text.data() + i, n);
+    }
+    i += n;
   }
   return out;
 }

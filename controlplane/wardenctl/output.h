@@ -56,10 +56,12 @@ std::string JoinOrDash(const Container& values) {
 
 std::string OrDash(absl::string_view value);
 
-// Text a client wrote, safe to put on an administrator's terminal: every control character
-// (escape sequences; a carriage return that would overwrite a line with something
-// harmless-looking) is shown as \xNN, so what is read is exactly the bytes there are. With
-// one_line, line breaks and tabs become spaces (for tables); otherwise they stay.
+// Text a client wrote, safe to put on an administrator's terminal, on one line: control
+// characters (escape sequences; a carriage return that would overwrite a line with something
+// harmless-looking; a line break that would start a fake field), bytes that are not UTF-8,
+// bidirectional overrides and zero-width characters are all shown escaped (\n, \t, \xNN,
+// \uNNNN), so what is read is what will run. With one_line, line breaks and tabs become spaces
+// instead (table cells, where the full text is a `show` away).
 std::string Printable(absl::string_view text, bool one_line = false);
 
 }  // namespace warden::wardenctl

@@ -56,7 +56,9 @@ struct Stream {
     m.set_kind(v1::ApprovalMessage::KIND_RAISE);
     m.set_handle(handle);
     m.mutable_request()->set_session_id(session);
-    m.mutable_request()->set_identity("claude");
+    m.mutable_request()->set_identity("claude");  // as the agent's credential names them
+    m.mutable_request()->add_groups("ai-agents");
+    m.mutable_request()->set_connection("demo");
     m.mutable_request()->set_policy("p");
     m.mutable_request()->set_rule("writes");
     m.mutable_request()->set_statement("DELETE FROM orders WHERE id = 7");
@@ -116,6 +118,15 @@ TEST_CASE("an agent raises a request on its stream and hears the decision, signe
     std::this_thread::sleep_for(std::chrono::milliseconds(20));  // bounded: the reader applies it
   }
   CHECK(h.server->approvals().Get(raised.id())->outcome().command_tag() == "DELETE 1");
+
+  // The agent's credential and the authorization disagree on where the session runs.
+  v1::ApprovalMessage elsewhere = s.Raise("hold-3", s.session_id);
+  elsewhere.mutable_request()->set_connection("prod");
+  s.Send(elsewhere, s.keys.identity.private_key);
+  d = s.Next();
+  REQUIRE(d.has_approval());
+  CHECK(d.approval().handle() == "hold-3");
+  CHECK(d.approval().error().find("another identity, groups or connection") != std::string::npos);
 
   // A session the control plane does not know: refused, with the reason, at once.
   s.Send(s.Raise("hold-2", "ses_unknown"), s.keys.identity.private_key);

@@ -180,3 +180,35 @@ TEST_CASE("live sessions: an authorized session its gateway never reports is ove
   live.Report("gw-1", {}, t0 + LiveSessions::kUnreportedAfter + std::chrono::seconds(1));
   CHECK(live.Authorized(Granted("ses_b", "claude", "demo", "tok_1", 0), 1, t0).ok());
 }
+
+TEST_CASE("live sessions: a session's facts are the authorization's, never a gateway report's",
+          "[controlplane]") {
+  controlplane::LiveSessions live;
+  using Clock = controlplane::LiveSessions::Clock;
+  const Clock::time_point t0 = Clock::now();
+  v1::LiveSession granted = Session("ses_a", "claude");
+  granted.set_connection("prod");
+  granted.set_agent("edge-1");
+  granted.set_gateway("gw-1");
+  REQUIRE(live.Authorized(granted, 0, t0).ok());
+  // The gateway reports it under another connection and agent (a lying gateway).
+  v1::LiveSession reported = Session("ses_a", "claude");
+  reported.set_connection("staging");
+  reported.set_agent("edge-2");
+  live.Report("gw-1", {reported}, t0 + std::chrono::seconds(1));
+  auto found = live.Find("ses_a", t0 + std::chrono::seconds(5));
+  REQUIRE(found.has_value());
+  CHECK(found->connection() == "prod");
+  CHECK(found->agent() == "edge-1");
+  // Long after its authorization, still listed by its gateway: still live, same facts.
+  live.Report("gw-1", {reported}, t0 + std::chrono::seconds(40));
+  found = live.Find("ses_a", t0 + std::chrono::seconds(42));
+  REQUIRE(found.has_value());
+  CHECK(found->connection() == "prod");
+  // Gone from the reports: over.
+  live.Report("gw-1", {}, t0 + std::chrono::seconds(43));
+  CHECK(!live.Find("ses_a", t0 + std::chrono::seconds(44)).has_value());
+  // Reported but never authorized by this process (a restart): unknown.
+  live.Report("gw-1", {reported}, t0 + std::chrono::seconds(45));
+  CHECK(!live.Find("ses_a", t0 + std::chrono::seconds(46)).has_value());
+}

@@ -11,7 +11,19 @@ TEST_CASE("client text reaches the terminal with its control characters shown", 
         "DELETE FROM orders /*\\x0dstatement:  SELECT 1 */");
   CHECK(Printable("\x1b[2J\x1b[HSELECT 1") == "\\x1b[2J\\x1b[HSELECT 1");
   CHECK(Printable(std::string("a\0b\x7f", 4)) == "a\\x00b\\x7f");
-  CHECK(Printable("SELECT\n\t1") == "SELECT\n\t1");
+  // A line break would start a fake field ("class: read") under the statement.
+  CHECK(Printable("DELETE FROM t -- note\nWHERE true\tx") ==
+        "DELETE FROM t -- note\\nWHERE true\\tx");
   CHECK(Printable("SELECT\n\t1", /*one_line=*/true) == "SELECT  1");
-  CHECK(Printable("naïve 'ß'") == "naïve 'ß'");  // UTF-8 stays as it is
+  CHECK(Printable("naïve 'ß' 名前") == "naïve 'ß' 名前");  // UTF-8 stays as it is
+  // C1 controls (CSI as one byte, and as U+009B), invalid UTF-8, bidi overrides, zero width.
+  CHECK(Printable("a\x9b"
+                  "2Jb") == "a\\x9b2Jb");
+  CHECK(Printable("a\xc2\x9b"
+                  "2J") == "a\\x9b2J");
+  CHECK(Printable("\xc0\xaf") == "\\xc0\\xaf");  // an overlong '/'
+  CHECK(Printable("DROP\xe2\x80\xae"
+                  "elbat") == "DROP\\u202eelbat");
+  CHECK(Printable("a\xe2\x80\x8b"
+                  "b") == "a\\u200bb");
 }
