@@ -20,6 +20,11 @@ constexpr uint32_t kMaxListLimit = 10000;
 // How often a watch looks whether its caller is still there when nothing changes.
 constexpr std::chrono::milliseconds kWatchPoll{500};
 
+int Limit(const v1::ListApprovalsRequest& req) {
+  return static_cast<int>(req.limit() == 0 ? kDefaultListLimit
+                                           : std::min(req.limit(), kMaxListLimit));
+}
+
 std::optional<v1::ApprovalState> StateFilter(const v1::ListApprovalsRequest& req) {
   if (req.state() == v1::APPROVAL_STATE_UNSPECIFIED) return std::nullopt;
   return req.state();
@@ -31,9 +36,7 @@ grpc::Status AdminServiceImpl::ListApprovals(grpc::ServerContext* ctx,
                                              const v1::ListApprovalsRequest* req,
                                              v1::ListApprovalsResponse* resp) {
   ADMIN_CALL_WITH(ctx, AdminAccess::kQueue, {
-    const uint32_t limit =
-        req->limit() == 0 ? kDefaultListLimit : std::min(req->limit(), kMaxListLimit);
-    ASSIGN_OR_RETURN(auto list, approvals_.List(StateFilter(*req), static_cast<int>(limit)));
+    ASSIGN_OR_RETURN(auto list, approvals_.List(StateFilter(*req), Limit(*req)));
     for (auto& r : list) *resp->add_requests() = std::move(r);
     return absl::OkStatus();
   });
@@ -83,9 +86,7 @@ grpc::Status AdminServiceImpl::WatchApprovals(grpc::ServerContext* ctx,
       cv.notify_one();
     });
     absl::Status st = [&]() -> absl::Status {
-      const uint32_t limit =
-          req->limit() == 0 ? kDefaultListLimit : std::min(req->limit(), kMaxListLimit);
-      ASSIGN_OR_RETURN(auto now, approvals_.List(StateFilter(*req), static_cast<int>(limit)));
+      ASSIGN_OR_RETURN(auto now, approvals_.List(StateFilter(*req), Limit(*req)));
       for (auto it = now.rbegin(); it != now.rend(); ++it) {
         if (!writer->Write(*it)) return absl::OkStatus();  // the caller left
       }

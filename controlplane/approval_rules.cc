@@ -56,10 +56,6 @@ std::string StateName(v1::ApprovalState state) {
   }
 }
 
-bool IsFinal(v1::ApprovalState state) {
-  return state != v1::APPROVAL_STATE_PENDING && state != v1::APPROVAL_STATE_APPROVED;
-}
-
 absl::Status MayDecide(const v1::ApprovalRequest& request, const v1::AdminTokenInfo& who) {
   const std::string token = absl::StrCat("admin token \"", who.name(), "\" (", who.id(), ")");
   if (!Contains(who.roles(), "approver")) {

@@ -41,9 +41,6 @@ bool Withdraw(v1::ApprovalRequest& request, int64_t now);
 // request was not approved.
 absl::Status RecordOutcome(v1::ApprovalRequest& request, const v1::ApprovalOutcome& outcome);
 
-// Final: nothing more can happen to it.
-bool IsFinal(v1::ApprovalState state);
-
 // Why the statement will not run, for the client's error (SQLSTATE 42501) and the record:
 // DENIED names who denied it and why, EXPIRED the timeout, WITHDRAWN the cancel.
 std::string RefusalMessage(const v1::ApprovalRequest& request);
