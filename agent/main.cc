@@ -106,6 +106,8 @@ int main(int argc, char** argv) {
   warden::agent::PolicyHolder policy;
   // What every session's guard counts, reported to the control plane; outlives both.
   warden::agent::DecisionCounters decisions;
+  // Between the sessions holding statements for approval and the control stream; outlives both.
+  warden::agent::ApprovalDesk approvals;
   warden::agent::SessionRunnerOptions runner_opts;
   runner_opts.gateway = opts.gateway;
   runner_opts.ca_file = opts.ca_file;
@@ -114,6 +116,7 @@ int main(int argc, char** argv) {
   runner_opts.max_statement_bytes = max_statement_bytes;
   runner_opts.policy = &policy;
   runner_opts.decisions = &decisions;
+  runner_opts.approvals = &approvals;
   warden::agent::SessionRunner sessions(std::move(runner_opts));
   if (auto st = sessions.Init(); !st.ok()) {
     spdlog::critical("{}", st.message());
@@ -126,6 +129,7 @@ int main(int argc, char** argv) {
   };
   opts.on_end_session = [&sessions](const warden::v1::EndSession& e) { sessions.OnEndSession(e); };
   opts.decisions = &decisions;
+  opts.approvals = &approvals;
   warden::agent::ControlClient client(opts, *creds, policy);
   client.Start();
   // Either a signal or a fatal rejection ends the agent.

@@ -41,8 +41,12 @@ AgentApprovalChannel::AgentApprovalChannel(ApprovalQueue& queue, LiveSessions& s
       std::lock_guard<std::mutex> lock(mu_);
       // The request this stream is raising, as it is stored: its answer goes out here, under
       // the queue's lock, so no decision on it can overtake it.
-      if (raising_ && r.state() == v1::APPROVAL_STATE_PENDING && r.decisions().empty() &&
-          r.session_id() == raising_->session) {
+      // (Approved at once when an open window covers it.)
+      const bool just_raised =
+          r.decisions().empty() &&
+          (r.state() == v1::APPROVAL_STATE_PENDING ||
+           (r.state() == v1::APPROVAL_STATE_APPROVED && !r.window_of().empty()));
+      if (raising_ && just_raised && r.session_id() == raising_->session) {
         u.set_handle(raising_->handle);
         raising_.reset();
       } else if (!Decided(r.state())) {

@@ -39,6 +39,14 @@ absl::StatusOr<v1::ApprovalRequest> ApprovalQueue::Raise(const v1::ApprovalReque
     return absl::PermissionDeniedError(
         absl::StrCat("session ", session.session_id(), " does not run on agent ", agent));
   }
+  const v1::ApprovalSettings& settings = policy.approval();
+  if (settings.approver_groups().empty() && settings.approver_identities().empty()) {
+    // Nobody could approve it: the client hears so now rather than at the timeout.
+    return absl::FailedPreconditionError(
+        absl::StrCat("policy \"", policy.name(),
+                     "\" names no approvers (approval.approver_groups, "
+                     "approval.approver_identities), so nobody could approve this statement"));
+  }
   if (proposed.statement().empty()) {
     return absl::InvalidArgumentError("an approval request needs the statement it holds");
   }
@@ -66,6 +74,14 @@ absl::StatusOr<v1::ApprovalRequest> ApprovalQueue::Raise(const v1::ApprovalReque
     r.set_created_unix(now);
     r.set_expires_unix(now +
                        (a.timeout_seconds() == 0 ? kDefaultTimeoutSeconds : a.timeout_seconds()));
+    // An approver's --for already covers this identity's statement of this fingerprint on this
+    // connection: approved as it is raised, and it says under whose approval.
+    if (std::optional<std::string> window =
+            OpenWindow(r.identity(), r.connection(), r.fingerprint(), now)) {
+      r.set_state(v1::APPROVAL_STATE_APPROVED);
+      r.set_window_of(*window);
+      r.set_closed_unix(now);
+    }
     RETURN_IF_ERROR(Store(r, /*created=*/true));
   }
   return r;
@@ -167,7 +183,12 @@ std::optional<std::string> ApprovalQueue::WindowFor(const std::string& identity,
                                                     const std::string& connection,
                                                     const std::string& fingerprint) {
   std::lock_guard<std::mutex> lock(mu_);
-  const int64_t now = clock_();
+  return OpenWindow(identity, connection, fingerprint, clock_());
+}
+
+std::optional<std::string> ApprovalQueue::OpenWindow(const std::string& identity,
+                                                     const std::string& connection,
+                                                     const std::string& fingerprint, int64_t now) {
   std::erase_if(windows_, [now](const Window& w) { return w.until <= now; });
   for (const Window& w : windows_) {
     if (w.identity == identity && w.connection == connection && w.fingerprint == fingerprint) {

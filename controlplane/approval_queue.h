@@ -40,7 +40,8 @@ class ApprovalQueue {
   // who may decide, how many must, how long it waits and the longest window come from `policy`
   // (the one whose rule held it, as the control plane has it). The statement's facts
   // (text, parameters, hash, class, fingerprint, rule, estimate) are the agent's. Returns the
-  // request as stored, with its id.
+  // request as stored, with its id: PENDING, or APPROVED at once (window_of set) when an open
+  // window (WindowFor) covers it.
   absl::StatusOr<v1::ApprovalRequest> Raise(const v1::ApprovalRequest& proposed,
                                             const std::string& agent,
                                             const v1::LiveSession& session,
@@ -86,6 +87,9 @@ class ApprovalQueue {
     int64_t until = 0;
   };
   ApprovalQueue(store::ApprovalStore& store, Clock clock) : store_(store), clock_(clock) {}
+  // WindowFor under mu_, at `now`.
+  std::optional<std::string> OpenWindow(const std::string& identity, const std::string& connection,
+                                        const std::string& fingerprint, int64_t now);
   // Stores `r`, notes its deadline and windows and tells the watchers (under mu_).
   absl::Status Store(const v1::ApprovalRequest& r, bool created);
   void Note(const v1::ApprovalRequest& r);

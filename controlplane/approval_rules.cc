@@ -15,18 +15,6 @@ bool Contains(const List& list, const std::string& value) {
   return std::find(list.begin(), list.end(), value) != list.end();
 }
 
-// The approvers as one phrase, for errors: "groups dba, identities alice".
-std::string Approvers(const v1::ApprovalRequest& r) {
-  std::vector<std::string> parts;
-  if (!r.approver_groups().empty()) {
-    parts.push_back(absl::StrCat("groups ", absl::StrJoin(r.approver_groups(), ", ")));
-  }
-  if (!r.approver_identities().empty()) {
-    parts.push_back(absl::StrCat("identities ", absl::StrJoin(r.approver_identities(), ", ")));
-  }
-  return parts.empty() ? "nobody (the policy names no approvers)" : absl::StrJoin(parts, "; ");
-}
-
 int DistinctApprovals(const v1::ApprovalRequest& r) {
   std::set<std::string> who;
   for (const v1::ApprovalDecision& d : r.decisions()) {
@@ -36,25 +24,6 @@ int DistinctApprovals(const v1::ApprovalRequest& r) {
 }
 
 }  // namespace
-
-std::string StateName(v1::ApprovalState state) {
-  switch (state) {
-    case v1::APPROVAL_STATE_PENDING:
-      return "pending";
-    case v1::APPROVAL_STATE_APPROVED:
-      return "approved";
-    case v1::APPROVAL_STATE_DENIED:
-      return "denied";
-    case v1::APPROVAL_STATE_EXPIRED:
-      return "expired";
-    case v1::APPROVAL_STATE_WITHDRAWN:
-      return "withdrawn";
-    case v1::APPROVAL_STATE_EXECUTED:
-      return "executed";
-    default:
-      return "unknown";
-  }
-}
 
 absl::Status MayDecide(const v1::ApprovalRequest& request, const v1::AdminTokenInfo& who) {
   const std::string token = absl::StrCat("admin token \"", who.name(), "\" (", who.id(), ")");
@@ -78,7 +47,7 @@ absl::Status MayDecide(const v1::ApprovalRequest& request, const v1::AdminTokenI
   if (!named) {
     return absl::PermissionDeniedError(
         absl::StrCat("identity ", who.identity(), " is not an approver of ", request.id(),
-                     " (policy \"", request.policy(), "\" names ", Approvers(request), ")"));
+                     " (policy \"", request.policy(), "\" names ", ApproversPhrase(request), ")"));
   }
   if (request.state() != v1::APPROVAL_STATE_PENDING) {
     return absl::FailedPreconditionError(
@@ -150,28 +119,6 @@ absl::Status RecordOutcome(v1::ApprovalRequest& request, const v1::ApprovalOutco
   request.set_state(v1::APPROVAL_STATE_EXECUTED);
   *request.mutable_outcome() = outcome;
   return absl::OkStatus();
-}
-
-std::string RefusalMessage(const v1::ApprovalRequest& request) {
-  const std::string what = absl::StrCat("statement not run: approval request ", request.id());
-  switch (request.state()) {
-    case v1::APPROVAL_STATE_DENIED: {
-      for (const v1::ApprovalDecision& d : request.decisions()) {
-        if (d.approve()) continue;
-        return absl::StrCat(what, " was denied by ", d.identity(),
-                            d.reason().empty() ? "" : absl::StrCat(": ", d.reason()));
-      }
-      return absl::StrCat(what, " was denied");
-    }
-    case v1::APPROVAL_STATE_EXPIRED:
-      return absl::StrCat(what, " expired: nobody decided within ",
-                          request.expires_unix() - request.created_unix(), "s (policy \"",
-                          request.policy(), "\" approval.timeout_seconds)");
-    case v1::APPROVAL_STATE_WITHDRAWN:
-      return absl::StrCat(what, " was withdrawn: the client cancelled it");
-    default:
-      return absl::StrCat(what, " is ", StateName(request.state()));
-  }
 }
 
 }  // namespace warden::controlplane

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "common/policy/approval_text.h"
 #include "warden/v1/admin.pb.h"
 #include "warden/v1/approval.pb.h"
 
@@ -41,11 +42,9 @@ bool Withdraw(v1::ApprovalRequest& request, int64_t now);
 // request was not approved.
 absl::Status RecordOutcome(v1::ApprovalRequest& request, const v1::ApprovalOutcome& outcome);
 
-// Why the statement will not run, for the client's error (SQLSTATE 42501) and the record:
-// DENIED names who denied it and why, EXPIRED the timeout, WITHDRAWN the cancel.
-std::string RefusalMessage(const v1::ApprovalRequest& request);
-
-// "pending", "approved", ... for tables and logs.
-std::string StateName(v1::ApprovalState state);
+// The state's name and the client's refusal text (common/policy/approval_text.h).
+using policy::ApproversPhrase;
+using policy::RefusalMessage;
+using policy::StateName;
 
 }  // namespace warden::controlplane

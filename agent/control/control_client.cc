@@ -141,6 +141,7 @@ absl::Status ControlClient::Dispatch(v1::AgentDirective& d, const v1::AgentMessa
     case Type::kWelcome:
     case Type::kPolicy:
     case Type::kEndSession:
+    case Type::kApproval:
       spdlog::error(
           "control stream: an unsigned directive arrived (a gateway in the middle?); "
           "reconnecting");
@@ -162,6 +163,20 @@ void ControlClient::ApplyTrusted(v1::AgentDirective& d, const Writer& write) {
       spdlog::info("registered as agent {} via gateway {}; serving connections: {}", opts_.name,
                    d.welcome().gateway_id(), names.empty() ? "(none)" : absl::StrJoin(names, ", "));
       if (opts_.on_welcome) opts_.on_welcome(d.welcome());
+      if (opts_.approvals) {
+        // The proof was accepted: approval messages may go out on this stream, signed for it.
+        opts_.approvals->Connected([this, write](const v1::ApprovalMessage& m) {
+          absl::StatusOr<v1::SignedApprovalMessage> signed_message = trust_.SignApproval(m);
+          if (!signed_message.ok()) {
+            spdlog::error("approvals: cannot sign a message: {}",
+                          signed_message.status().message());
+            return false;
+          }
+          v1::AgentMessage out;
+          *out.mutable_approval() = *std::move(signed_message);
+          return write(out);
+        });
+      }
       return;
     }
     case Type::kPolicy: {
@@ -179,6 +194,9 @@ void ControlClient::ApplyTrusted(v1::AgentDirective& d, const Writer& write) {
       if (opts_.on_end_session) opts_.on_end_session(d.end_session());
       return;
     case Type::kHeartbeat:  // its signature already counted as the control plane's word
+      return;
+    case Type::kApproval:
+      if (opts_.approvals) opts_.approvals->Deliver(d.approval());
       return;
     case Type::kChallenge:
     case Type::kSigned:
@@ -285,6 +303,8 @@ absl::Status ControlClient::RunStream() {
       break;
     }
   }
+  // No approval message goes out on this stream any more (the desk's sender writes on it).
+  if (opts_.approvals) opts_.approvals->Disconnected();
   {
     std::lock_guard<std::mutex> lock(hb_mu);
     hb_stop = true;

@@ -18,6 +18,7 @@
 
 #include "absl/status/status.h"
 #include "agent/control/control_trust.h"
+#include "agent/enforcement/approval_desk.h"
 #include "agent/enforcement/decision_counters.h"
 #include "agent/enforcement/policy_holder.h"
 #include "common/grpcutil/grpc_util.h"
@@ -49,6 +50,10 @@ struct ControlClientOptions {
   std::function<void(const v1::Welcome&)> on_welcome;
   // Called on the control stream's thread for every EndSession directive; must not block.
   std::function<void(const v1::EndSession&)> on_end_session;
+  // Approval requests of held statements go out through here, signed by the identity key, and
+  // the control plane's answers and decisions come back to it. Null: no approvals (statements
+  // that need one are refused).
+  ApprovalDesk* approvals = nullptr;
 };
 
 class ControlClient {
@@ -85,7 +90,9 @@ class ControlClient {
   ControlClientOptions opts_;
   grpcutil::ReconnectingStub<v1::AgentService> stub_;
   PolicyHolder& policy_;
-  ControlTrust trust_;  // used by the stream thread only
+  // Used by the stream thread, and by the approval desk's sender while a stream is up
+  // (SignApproval, serialized by the desk).
+  ControlTrust trust_;
   // When the current stream last carried a verified signed directive.
   std::atomic<std::chrono::steady_clock::time_point> last_signed_{};
   std::thread thread_;

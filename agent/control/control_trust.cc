@@ -11,6 +11,7 @@ std::string ControlTrust::BeginStream() {
   nonce_.clear();
   sealing_key_.clear();
   sequence_ = 0;
+  approval_sequence_ = 0;
   return agent_nonce_;
 }
 
@@ -63,11 +64,29 @@ absl::StatusOr<v1::AgentDirective> ControlTrust::Open(const v1::SignedDirective&
   if (!d.ParseFromString(s.directive())) {
     return absl::InvalidArgumentError("a signed directive does not parse");
   }
-  if (!d.has_welcome() && !d.has_policy() && !d.has_end_session() && !d.has_heartbeat()) {
+  if (!d.has_welcome() && !d.has_policy() && !d.has_end_session() && !d.has_heartbeat() &&
+      !d.has_approval()) {
     return absl::InvalidArgumentError("a signed directive carries nothing the agent expects");
   }
   sequence_ = s.sequence();
   return d;
+}
+
+absl::StatusOr<v1::SignedApprovalMessage> ControlTrust::SignApproval(
+    const v1::ApprovalMessage& message) {
+  if (nonce_.empty()) {
+    return absl::FailedPreconditionError("no control stream is established to sign for");
+  }
+  v1::SignedApprovalMessage out;
+  out.set_message(message.SerializeAsString());
+  out.set_sequence(approval_sequence_ + 1);
+  auto signature = crypto::Ed25519Sign(
+      identity_.private_key, crypto::AgentApprovalSigningInput(agent_, {nonce_, agent_nonce_},
+                                                               out.sequence(), out.message()));
+  if (!signature.ok()) return signature.status();
+  out.set_signature(*std::move(signature));
+  ++approval_sequence_;
+  return out;
 }
 
 }  // namespace warden::agent

@@ -35,6 +35,11 @@ class ControlTrust {
   // The directive inside `signed_directive`, when it verifies for this stream and comes next.
   [[nodiscard]] absl::StatusOr<v1::AgentDirective> Open(
       const v1::SignedDirective& signed_directive);
+  // `message` signed by the identity key for this stream at the next approval position. Called
+  // by whoever sends approval messages (one at a time, in sending order), only between the
+  // stream's Challenge and its end: BeginStream and Answer are not running then.
+  [[nodiscard]] absl::StatusOr<v1::SignedApprovalMessage> SignApproval(
+      const v1::ApprovalMessage& message);
 
  private:
   std::string agent_;
@@ -44,6 +49,7 @@ class ControlTrust {
   std::string nonce_;        // the control plane's, once the stream's Challenge came
   std::string sealing_key_;  // as this stream's Register carried it
   uint64_t sequence_ = 0;
+  uint64_t approval_sequence_ = 0;  // of the last approval message signed on this stream
 };
 
 }  // namespace warden::agent

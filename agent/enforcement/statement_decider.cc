@@ -86,9 +86,10 @@ Verdict StatementDecider::Decide(std::string_view sql,
                                                          : "statement denied",
                subject_.identity, d.policy, d.rule, v.batch->fingerprint);
   v.kind = hold ? Verdict::Kind::kHold : Verdict::Kind::kDeny;
-  v.denial = d.action == v1::ACTION_REQUIRE_APPROVAL && !hold
-                 ? absl::StrCat(d.message, " (approvals are not available yet, so it is refused)")
-                 : d.message;
+  v.denial =
+      d.action == v1::ACTION_REQUIRE_APPROVAL && !hold
+          ? absl::StrCat(d.message, " (this agent cannot ask for approvals, so it is refused)")
+          : d.message;
   v.decision = std::move(d);
   return v;
 }

@@ -14,10 +14,13 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
+#include "common/sql/classify/classifier.h"
 
 namespace warden::agent {
 
@@ -30,6 +33,13 @@ struct HoldFacts {
   std::string message;          // the rule's message
   uint64_t fingerprint = 0;     // the statement's fingerprint (sql::ClassifiedBatch)
   bool in_transaction = false;  // held inside a transaction block: it stays open meanwhile
+  std::shared_ptr<const sql::ClassifiedBatch> batch;  // its analysis: statements, class, tables
+  // 'E': the Bind message that made the portal it runs (its parameter values), when known.
+  std::string bind;
+  std::vector<uint32_t> param_types;  // as the statement's Parse declared them (0: unspecified)
+  // SHA-256 (hex) of the Bind, if any, and the held message: what an approval lets through is
+  // what the approver was shown.
+  std::string held_sha256;
 };
 
 // How a hold ends when someone decides.

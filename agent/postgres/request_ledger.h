@@ -63,6 +63,10 @@ struct LedgerEffect {
   int64_t version = 0;            // kStatement: the policy version the text was allowed under
   bool changes_prepared = false;  // kStatement: the text PREPAREs or DEALLOCATEs
   bool needs_approval = false;    // kStatement: each Execute of it is held
+  // For the approver, when the statement needs approval: the parameter types its Parse declared
+  // (kStatement, kPortal) and the Bind message with the values (kPortal).
+  std::vector<uint32_t> param_types;
+  std::string bind;
   std::vector<sql::PreparedChange> prepared;  // kPrepared
 };
 

@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "agent/postgres/fast_path_functions.h"
+#include "common/crypto/token.h"
 #include "common/log/log.h"
 #include "common/pgwire/pgwire.h"
 #include "common/sql/classify/parser_settings.h"
@@ -129,11 +130,13 @@ void StatementGuard::OnConfirmed(LedgerEffect&& e) {
   switch (e.kind) {
     case LedgerEffect::Kind::kStatement:
       statements_[e.name] =
-          Statement{std::move(e.target), e.version, e.changes_prepared, e.needs_approval};
+          Statement{std::move(e.target),      e.version, e.changes_prepared, e.needs_approval,
+                    std::move(e.param_types), {}};
       break;
     case LedgerEffect::Kind::kPortal:
-      portals_[e.name] =
-          Statement{std::move(e.target), e.version, e.changes_prepared, e.needs_approval};
+      portals_[e.name] = Statement{std::move(e.target),      e.version,
+                                   e.changes_prepared,       e.needs_approval,
+                                   std::move(e.param_types), std::move(e.bind)};
       break;
     case LedgerEffect::Kind::kPrepared:
       for (const sql::PreparedChange& c : e.prepared) sql::ApplyPreparedChange(c, &prepared_);
@@ -200,7 +203,7 @@ Verdict StatementGuard::Decide(std::string_view sql, bool parsing) {
 }
 
 absl::Status StatementGuard::BeginHold(std::string_view message, char type, std::string_view sql,
-                                       const Verdict& v) {
+                                       const Verdict& v, const Statement* portal) {
   HoldFacts facts;
   facts.message_type = type;
   facts.statement = std::string(sql);
@@ -209,6 +212,14 @@ absl::Status StatementGuard::BeginHold(std::string_view message, char type, std:
   facts.message = v.decision.message;
   facts.fingerprint = v.batch ? v.batch->fingerprint : 0;
   facts.in_transaction = txn_status_ != 'I';
+  facts.batch = v.batch;
+  std::string hashed = portal ? portal->bind : "";
+  hashed.append(message.data(), message.size());
+  facts.held_sha256 = crypto::Sha256Hex(hashed);
+  if (portal) {
+    facts.bind = portal->bind;
+    facts.param_types = portal->param_types;
+  }
   spdlog::info("session {}: {} held until a decision (policy \"{}\" rule \"{}\")", session_id_,
                type == 'Q'   ? "Query"
                : type == 'E' ? "Execute"
@@ -284,6 +295,11 @@ absl::Status StatementGuard::OnBind(std::string_view message, std::string* out) 
     e.version = s->version;
     e.changes_prepared = s->changes_prepared;
     e.needs_approval = s->needs_approval;
+    // The parameters its Execute is held with, for the approver to see.
+    if (e.needs_approval) {
+      e.bind = std::string(message);
+      e.param_types = std::move(s->param_types);
+    }
   }
   ran_since_sync_ = true;  // parameter input functions run
   return Emit(message, NoteOf(std::move(e)), out);
@@ -292,7 +308,8 @@ absl::Status StatementGuard::OnBind(std::string_view message, std::string* out) 
 std::optional<StatementGuard::Statement> StatementGuard::NamedStatement(
     const std::string& name) const {
   if (const LedgerEffect* p = ledger_->Pending(LedgerEffect::Kind::kStatement, name)) {
-    return Statement{p->target, p->version, p->changes_prepared, p->needs_approval};
+    return Statement{p->target,         p->version,     p->changes_prepared,
+                     p->needs_approval, p->param_types, {}};
   }
   if (auto s = statements_.find(name); s != statements_.end()) return s->second;
   return std::nullopt;
@@ -301,7 +318,8 @@ std::optional<StatementGuard::Statement> StatementGuard::NamedStatement(
 std::optional<StatementGuard::Statement> StatementGuard::PortalStatement(
     const std::string& portal) const {
   if (const LedgerEffect* b = ledger_->Pending(LedgerEffect::Kind::kPortal, portal)) {
-    return Statement{b->target, b->version, b->changes_prepared, b->needs_approval};
+    return Statement{b->target,         b->version,     b->changes_prepared,
+                     b->needs_approval, b->param_types, b->bind};
   }
   if (auto p = portals_.find(portal); p != portals_.end()) return p->second;
   return std::nullopt;  // a SQL cursor (decided at its DECLARE), or no portal at all
@@ -328,7 +346,7 @@ absl::Status StatementGuard::OnExecute(std::string_view message, std::string* ou
     return Emit(message, std::move(note), out);
   }
   Verdict v = Decide(s->sql, /*parsing=*/false);
-  if (v.kind == Verdict::Kind::kHold) return BeginHold(message, 'E', s->sql, v);
+  if (v.kind == Verdict::Kind::kHold) return BeginHold(message, 'E', s->sql, v, &*s);
   if (v.kind == Verdict::Kind::kAllow) return Emit(message, std::move(note), out);
   // A portal that cannot exist: the server fails this Execute and discards until Sync.
   note.effects.clear();
@@ -365,8 +383,7 @@ absl::Status StatementGuard::DecideFrontendMessage(std::string_view message, std
   if (auto* f = std::get_if<pgwire::FunctionCall>(&*parsed))
     return OnFunctionCall(message, *f, out);
   if (auto* q = std::get_if<pgwire::Query>(&*parsed)) return OnQuery(message, q->sql, out);
-  if (auto* p = std::get_if<pgwire::Parse>(&*parsed))
-    return OnParse(message, p->name, p->query, out);
+  if (auto* p = std::get_if<pgwire::Parse>(&*parsed)) return OnParse(message, *p, out);
   if (auto* c = std::get_if<pgwire::Close>(&*parsed)) {
     if (c->kind == 'S') statements_.erase(std::string(c->name));
     if (c->kind == 'P') portals_.erase(std::string(c->name));
@@ -398,8 +415,10 @@ absl::Status StatementGuard::OnQuery(std::string_view message, std::string_view 
   return Emit(message, std::move(note), out);
 }
 
-absl::Status StatementGuard::OnParse(std::string_view message, std::string_view name,
-                                     std::string_view sql, std::string* out) {
+absl::Status StatementGuard::OnParse(std::string_view message, const pgwire::Parse& parse,
+                                     std::string* out) {
+  const std::string_view name = parse.name;
+  const std::string_view sql = parse.query;
   if (!name.empty() && !statements_.contains(std::string(name)) &&
       statements_.size() >= kMaxTracked) {
     return absl::ResourceExhaustedError(
@@ -422,6 +441,7 @@ absl::Status StatementGuard::OnParse(std::string_view message, std::string_view 
   e.version = decided_version_;
   e.changes_prepared = ChangesPrepared(*v.batch);
   e.needs_approval = v.kind == Verdict::Kind::kHold;
+  if (e.needs_approval) e.param_types = parse.param_types;  // to show its parameters
   RequestNote note = NoteOf(std::move(e));
   note.analysis = std::move(last_analysis_);
   return Emit(message, std::move(note), out);

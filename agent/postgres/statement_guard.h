@@ -139,8 +139,10 @@ class StatementGuard : private SessionView, private LedgerListener {
   // load's answer (then it is not the client's).
   bool OnFunctionCatalogMessage(std::string_view message);
   // Holds `message` (type 'Q', 'E' or 'F', running `sql`) as `v` says.
+  struct Statement;
+  // `portal`: for an Execute, the statement its portal runs (its parameters).
   absl::Status BeginHold(std::string_view message, char type, std::string_view sql,
-                         const Verdict& v);
+                         const Verdict& v, const Statement* portal = nullptr);
   // Which snapshot is in force now, as PolicyHolder::generation() (a statement decided under
   // another one is decided again). Compared, never shown: every install counts, also one that
   // brings other content under the version in force.
@@ -153,8 +155,7 @@ class StatementGuard : private SessionView, private LedgerListener {
   // Execute: re-decides the portal's statement if the policy changed since its Parse.
   absl::Status OnExecute(std::string_view message, std::string* out);
   absl::Status OnQuery(std::string_view message, std::string_view sql, std::string* out);
-  absl::Status OnParse(std::string_view message, std::string_view name, std::string_view sql,
-                       std::string* out);
+  absl::Status OnParse(std::string_view message, const pgwire::Parse& parse, std::string* out);
   // Appends `message` to *out and enters it in the ledger with `note`.
   absl::Status Emit(std::string_view message, RequestNote note, std::string* out);
   // LedgerListener: a confirmed effect changes the guard's view of the session; outside a
@@ -166,6 +167,9 @@ class StatementGuard : private SessionView, private LedgerListener {
     int64_t version = 0;
     bool changes_prepared = false;  // a SQL PREPARE or DEALLOCATE
     bool needs_approval = false;    // each Execute is held (holds enabled)
+    // Needing approval: the parameter types Parse declared, and a portal's Bind message.
+    std::vector<uint32_t> param_types;
+    std::string bind;
   };
   // The statement a portal runs, as bound (a pending Bind first, then confirmed ones).
   std::optional<Statement> PortalStatement(const std::string& portal) const;

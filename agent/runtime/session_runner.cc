@@ -21,6 +21,7 @@ SessionRunner::SessionRunner(SessionRunnerOptions opts)
   env_->policy = opts_.policy;
   env_->classifier = &classifier_;
   env_->decisions = opts_.decisions;
+  env_->approvals = opts_.approvals;
   env_->startup_timeout = opts_.startup_timeout;
   env_->max_statement_bytes = opts_.max_statement_bytes;
   env_->on_done = [this](const std::string& id) { Forget(id); };

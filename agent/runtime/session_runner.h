@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "agent/enforcement/approval_desk.h"
 #include "agent/enforcement/policy_holder.h"
 #include "agent/runtime/connection_directory.h"
 #include "agent/runtime/tunnel_session.h"
@@ -27,6 +28,7 @@ struct SessionRunnerOptions {
   CredentialKeys credential_keys;         // open and check each session's credential
   const PolicyHolder* policy = nullptr;   // required: what every session enforces
   DecisionCounters* decisions = nullptr;  // where every session counts its decisions
+  ApprovalDesk* approvals = nullptr;      // where held statements ask for approval
   int threads = 2;
   std::chrono::milliseconds startup_timeout{15000};
   size_t max_statement_bytes = StatementGuard::kDefaultMaxStatementBytes;

@@ -4,33 +4,14 @@
 #include "common/log/log.h"
 #include "common/net/session_executor.h"
 #include "common/pgwire/frontend_builders.h"
+#include "common/util/utf8.h"
 
 namespace warden::agent {
 
 namespace {
 
 // TunnelClose.message is a proto3 string, which must be UTF-8 (a parser rejects the whole frame
-// otherwise); a database's error text is in its own encoding. Invalid sequences become '?'.
-std::string ValidUtf8(const std::string& in) {
-  std::string out;
-  out.reserve(in.size());
-  for (size_t i = 0; i < in.size();) {
-    auto c = static_cast<unsigned char>(in[i]);
-    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
-    bool ok = n > 0 && i + n <= in.size();
-    for (size_t k = 1; ok && k < n; ++k) {
-      ok = (static_cast<unsigned char>(in[i + k]) & 0xc0) == 0x80;
-    }
-    if (ok) {
-      out.append(in, i, n);
-      i += n;
-    } else {
-      out.push_back('?');
-      ++i;
-    }
-  }
-  return out;
-}
+// otherwise); a database's error text is in its own encoding: ValidUtf8 (common/util/utf8.h).
 
 bool EndOfStream(const asio::error_code& ec) {
   return ec == asio::error::eof || ec == asio::ssl::error::stream_truncated;
@@ -56,6 +37,7 @@ TunnelSession::TunnelSession(std::shared_ptr<const TunnelEnv> env, v1::OpenSessi
       timer_(executor_),
       expiry_timer_(executor_),
       read_buf_(new char[kMaxFrameBytes]),
+      approval_timer_(executor_),
       tunnel_(executor_),
       tunnel_resolver_(executor_),
       started_(std::chrono::steady_clock::now()) {}
@@ -192,7 +174,9 @@ void TunnelSession::OnTunnelWritten(asio::error_code ec, bool was_data, bool was
 // Decodes every whole frame received, then reads more; pauses while client bytes are being
 // written to the database (or wait for the pump to start).
 void TunnelSession::ReadTunnel() {
-  if (tunnel_gone_) return;
+  // While client bytes are written to the database nothing more is decoded: the write's end
+  // resumes here.
+  if (tunnel_gone_ || upstream_writing_) return;
   for (;;) {
     auto r = tunnel_in_.Next();
     if (r.status == tunnel::DecodeStatus::kError) {
@@ -213,7 +197,8 @@ void TunnelSession::ReadTunnel() {
           // What runs before the held statement is cancelled as PostgreSQL would cancel it;
           // the held one is withdrawn.
           if (seam_.database_busy()) SendCancel();
-          return WithdrawHold();
+          WithdrawApproval();
+          return OnHoldDecided(HoldRelease::Cancelled());
         }
         SendCancel();
         continue;
@@ -221,11 +206,16 @@ void TunnelSession::ReadTunnel() {
         return GatewayGone("unexpected frame type from the gateway");
     }
   }
+  // A read may already be in flight (a released hold's bytes were written meanwhile): its
+  // buffer must stay put.
+  if (tunnel_reading_) return;
   tunnel_in_.Shrink();
   char* space = tunnel_in_.WriteSpace();
+  tunnel_reading_ = true;
   tunnel_.AsyncReadSome(
       asio::buffer(space, tunnel_in_.WriteSpaceSize()),
       [self = shared_from_this()](asio::error_code ec, size_t n) {
+        self->tunnel_reading_ = false;
         if (self->tunnel_gone_) return;
         if (EndOfStream(ec)) return self->GatewayGone("");
         if (ec) return self->GatewayGone("reading from the gateway failed: " + ec.message());
@@ -243,6 +233,7 @@ void TunnelSession::WriteUpstream(std::string_view client_bytes) {
     if (absl::IsResourceExhausted(st)) return CloseTunnel("54000", std::string(st.message()));
     return CloseTunnel("08P01", absl::StrCat("protocol violation: ", st.message()));
   }
+  AfterClientBytes();
   StartUpstreamWrite();
 }
 
@@ -258,9 +249,13 @@ void TunnelSession::StartUpstreamWrite() {
 
 void TunnelSession::OnUpstreamWritten(asio::error_code ec) {
   upstream_writing_ = false;
+  upstream_out_.clear();  // keeps its capacity; a released hold appends here
   if (phase_ == Phase::kDone) return;
   if (ec && !Stopping()) {
     return CloseTunnel("08006", "the connection to the database failed: " + ec.message());
+  }
+  if (pending_release_ && !Stopping()) {
+    return OnHoldDecided(*std::exchange(pending_release_, std::nullopt));
   }
   ReadTunnel();  // while closing, this only waits for the gateway to close the tunnel
 }
@@ -300,16 +295,6 @@ void TunnelSession::ForwardBackendBytes() {
   QueueData();
 }
 
-// The client cancelled while its statement waits for a decision: nothing of it ran; the client
-// gets the cancel's error where the result would come.
-void TunnelSession::WithdrawHold() {
-  spdlog::info("session {}: the client cancelled its statement waiting for approval", session_id());
-  if (auto st = seam_.ReleaseHold(HoldRelease::Cancelled(), &upstream_out_); !st.ok()) {
-    return CloseTunnel("08P01", absl::StrCat("protocol violation: ", st.message()));
-  }
-  StartUpstreamWrite();
-}
-
 void TunnelSession::SendCancel() {
   if (!backend_key_ || phase_ != Phase::kPumping) {
     spdlog::info("session {}: cancel requested but no query can be running yet", session_id());
@@ -327,9 +312,7 @@ void TunnelSession::CloseTunnel(const std::string& sqlstate, const std::string& 
   if (Stopping()) return;
   phase_ = Phase::kClosing;
   spdlog::info("session {}: closing tunnel: {} ({})", session_id(), message, sqlstate);
-  if (seam_.AbandonHold()) {
-    spdlog::info("session {}: its statement waiting for approval was withdrawn", session_id());
-  }
+  EndApproval();
   upstream_.Close();
   resolver_.cancel();
   if (tunnel_gone_) return Finish();
@@ -356,10 +339,7 @@ void TunnelSession::GatewayGone(const std::string& why) {
   if (!why.empty()) spdlog::warn("session {}: tunnel: {}", session_id(), why);
   tunnel_.Close();
   tunnel_resolver_.cancel();
-  if (seam_.AbandonHold()) {
-    spdlog::info("session {}: the client left; its statement waiting for approval was withdrawn",
-                 session_id());
-  }
+  EndApproval();
   bool polite = phase_ == Phase::kPumping && !upstream_writing_ && seam_.IdleForTerminate();
   if (phase_ != Phase::kDone) phase_ = Phase::kClosing;
   resolver_.cancel();
@@ -375,8 +355,10 @@ void TunnelSession::Finish() {
   tunnel_gone_ = true;
   tunnel_.Close();
   upstream_.Close();
+  EndApproval();
   timer_.cancel();
   expiry_timer_.cancel();
+  approval_timer_.cancel();
   resolver_.cancel();
   tunnel_resolver_.cancel();
   WipeString(handshake_out_);

@@ -27,6 +27,7 @@
 #include <optional>
 #include <string>
 
+#include "agent/enforcement/approval_desk.h"
 #include "agent/enforcement/policy_holder.h"
 #include "agent/postgres/traffic_seam.h"
 #include "agent/runtime/credential.h"
@@ -54,6 +55,8 @@ struct TunnelEnv {
   const PolicyHolder* policy = nullptr;        // the agent's current policy (never null)
   sql::ClassifierCache* classifier = nullptr;  // shared by every session
   DecisionCounters* decisions = nullptr;       // shared by every session; may be null
+  // Where held statements ask for approval; null: statements that need one are refused.
+  ApprovalDesk* approvals = nullptr;
   std::chrono::milliseconds startup_timeout{15000};
   size_t max_statement_bytes = StatementGuard::kDefaultMaxStatementBytes;
   // How long to wait for the gateway to close the tunnel after our close frame.
@@ -116,6 +119,27 @@ class TunnelSession : public std::enable_shared_from_this<TunnelSession> {
   void OnCatalogAnswer(std::string bytes);
   void EnterPump();
 
+  // --- tunnel_session_approval.cc: a statement held until someone decides on it.
+  // After client bytes went through the seam (or a hold ended): raises a request for a hold
+  // that began. Bytes a refusal releases are appended to upstream_out_ (not yet written).
+  void AfterClientBytes();
+  void RaiseApproval();
+  void OnApprovalUpdate(const v1::ApprovalUpdate& update);
+  // Ends the hold as decided, now or (while a write to the database is in flight) when it is
+  // done, and writes what it releases.
+  void OnHoldDecided(HoldRelease release);
+  // Ends the hold into upstream_out_ (not being written).
+  void ApplyRelease(const HoldRelease& release);
+  // The client cancelled or left while its statement waited: the request is withdrawn.
+  void WithdrawApproval();
+  void OnApprovedFacts(const StatementFacts& facts);
+  // The session ends: a request still waiting is withdrawn, an approved statement whose result
+  // never came is reported as such.
+  void EndApproval();
+  void ArmApprovalTimer(std::chrono::steady_clock::duration after, std::string why);
+  // A message of the agent's own for the client (a NoticeResponse), after what is queued.
+  void SendToClient(std::string_view message);
+
   // --- tunnel_session.cc: the tunnel, the pump, the end.
   void ConnectTunnel();
   void OnTunnelConnected(asio::error_code ec);
@@ -127,7 +151,6 @@ class TunnelSession : public std::enable_shared_from_this<TunnelSession> {
   void ReadTunnel();
   void WriteUpstream(std::string_view client_bytes);
   void StartUpstreamWrite();
-  void WithdrawHold();
   void OnUpstreamWritten(asio::error_code ec);
   void ReadUpstream();
   void OnUpstreamData(asio::error_code ec, size_t n);
@@ -163,13 +186,31 @@ class TunnelSession : public std::enable_shared_from_this<TunnelSession> {
   bool upstream_writing_ = false;
   std::string upstream_out_;  // client bytes after the seam, being written to the database
   TrafficSeam seam_;
+  policy::Subject subject_;  // who the session is, as the sealed credential says
+
+  // The statement held for approval, if any (tunnel_session_approval.cc).
+  struct ApprovalWait {
+    bool raised = false;     // a request was raised (or refused) for the hold in force
+    std::string handle;      // the desk's name for it
+    std::string request_id;  // once the control plane answered
+    // Approved and released: the outcome is collected from the statement's facts.
+    bool collecting = false;
+    char type = 0;
+    std::string statement;
+    size_t statements = 1;
+    v1::ApprovalOutcome outcome;
+  };
+  ApprovalWait approval_;
+  asio::steady_timer approval_timer_;           // no answer, or no decision, by the deadline
+  std::optional<HoldRelease> pending_release_;  // decided while a write was in flight
 
   // Tunnel side. The same TLS client stream type as the database's, always with TLS and the
   // gateway's certificate verified against the pinned CA.
   UpstreamStream tunnel_;
   asio::ip::tcp::resolver tunnel_resolver_;
-  bool tunnel_up_ = false;    // connected, TLS done: frames may be written
-  bool tunnel_gone_ = false;  // closed or broken: nothing more is read or written
+  bool tunnel_up_ = false;       // connected, TLS done: frames may be written
+  bool tunnel_gone_ = false;     // closed or broken: nothing more is read or written
+  bool tunnel_reading_ = false;  // a read from the tunnel is in flight
   tunnel::FrameBuffer tunnel_in_;
   std::string_view held_inbound_;  // client bytes that came before the pump started
   struct Outgoing {

@@ -109,6 +109,7 @@ absl::Status TunnelSession::PrepareStartup() {
                           {open_.groups().begin(), open_.groups().end()},
                           open_.connection(),
                           connection_->read_only()};
+  subject_ = subject;
   HandshakeParams params;
   params.database = connection_->database();
   if (auto st = AddClientSettings(subject, &params); !st.ok()) return st;
@@ -118,6 +119,9 @@ absl::Status TunnelSession::PrepareStartup() {
   auto guard = std::make_unique<StatementGuard>(*env_->policy, *env_->classifier,
                                                 std::move(subject), session_id(), env_->decisions);
   guard->set_max_statement_bytes(env_->max_statement_bytes);
+  // A statement that needs approval is held and asked about (refused at once when the control
+  // plane cannot be reached then); an agent without an approval desk refuses it.
+  guard->set_holds_enabled(env_->approvals != nullptr);
   seam_.SetGuard(std::move(guard));
   handshake_ = std::make_unique<UpstreamHandshake>(std::move(*secret), std::move(params));
   return absl::OkStatus();

@@ -4,6 +4,8 @@
 
 #include <memory>
 
+#include "common/util/utf8.h"
+
 namespace warden::log {
 
 namespace {
@@ -46,24 +48,6 @@ namespace {
 void AppendHex(std::string& out, const char* prefix, uint32_t v, int digits) {
   out += prefix;
   for (int shift = (digits - 1) * 4; shift >= 0; shift -= 4) out += kHex[(v >> shift) & 0xf];
-}
-
-// The length of the well-formed UTF-8 sequence at text[i] and its code point, or 0 (RFC 3629:
-// no overlong forms, no surrogates, nothing past U+10FFFF).
-size_t DecodeUtf8(absl::string_view text, size_t i, uint32_t* cp) {
-  const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
-  const unsigned char c = byte(i);
-  size_t len = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 0;
-  if (len == 0 || c > 0xf4 || i + len > text.size()) return 0;
-  uint32_t v = c & (0x7f >> len);
-  for (size_t k = 1; k < len; ++k) {
-    if ((byte(i + k) & 0xc0) != 0x80) return 0;
-    v = (v << 6) | (byte(i + k) & 0x3f);
-  }
-  static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (v < kMin[len] || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff)) return 0;
-  *cp = v;
-  return len;
 }
 
 // Code points that move or end lines, or reorder what a reader sees: C1 controls, the line and

@@ -10,6 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
+#include "common/util/utf8.h"
 #include "controlplane/wardenctl/errors.h"
 
 namespace warden::wardenctl {
@@ -126,28 +127,6 @@ std::string OrDash(absl::string_view value) { return value.empty() ? "-" : std::
 
 namespace {
 
-// The length of the valid UTF-8 sequence at text[i] and its code point, or 0 when invalid.
-size_t Utf8At(absl::string_view text, size_t i, uint32_t* cp) {
-  const auto b = [&](size_t k) { return static_cast<unsigned char>(text[i + k]); };
-  const unsigned char c = b(0);
-  size_t n = c < 0x80             ? 1
-             : (c & 0xe0) == 0xc0 ? 2
-             : (c & 0xf0) == 0xe0 ? 3
-             : (c & 0xf8) == 0xf0 ? 4
-                                  : 0;
-  if (n == 0 || i + n > text.size()) return 0;
-  uint32_t v = n == 1 ? c : c & (0x7f >> n);
-  for (size_t k = 1; k < n; ++k) {
-    if ((b(k) & 0xc0) != 0x80) return 0;
-    v = (v << 6) | (b(k) & 0x3f);
-  }
-  // Overlong forms, surrogates and values past Unicode are not characters a terminal should get.
-  static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (v < kMin[n] || (v >= 0xd800 && v <= 0xdfff) || v > 0x10ffff) return 0;
-  *cp = v;
-  return n;
-}
-
 // Code points a terminal acts on or that change what is seen without being seen: C0 and C1
 // controls, DEL, bidirectional overrides and isolates, and zero-width characters.
 bool Hidden(uint32_t cp) {
@@ -163,7 +142,7 @@ std::string Printable(absl::string_view text, bool one_line) {
   out.reserve(text.size());
   for (size_t i = 0; i < text.size();) {
     uint32_t cp = 0;
-    const size_t n = Utf8At(text, i, &cp);
+    const size_t n = DecodeUtf8(text, i, &cp);
     if (n == 0) {
       out += absl::StrFormat("\\x%02x", static_cast<unsigned char>(text[i]));
       ++i;

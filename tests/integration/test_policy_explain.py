@@ -4,6 +4,7 @@ the applied policies; and explain agrees with the running agent."""
 import json
 import re
 import subprocess
+import threading
 
 import pytest
 
@@ -106,18 +107,41 @@ def test_bad_input_is_named():
     assert bad.returncode == 7 and "/nonexistent.yaml" in bad.stderr
 
 
-def gateway_outcome(conn, sql):
-    """('allow', None) or ('deny'|'require_approval', rule) as the running agent decided."""
+WITHDRAWN = set()  # requests gateway_outcome cancelled (their withdrawal may lag)
+
+
+def gateway_outcome(s, conn, sql):
+    """('allow', None) or ('deny'|'require_approval', rule) as the running agent decided. A
+    statement that needs approval is held: its request names the rule, and a cancel ends it."""
     cur = conn.cursor()
-    try:
-        cur.execute(sql)
+    done = {}
+
+    def run():
+        try:
+            cur.execute(sql)
+        except psycopg2.Error as e:
+            done["error"] = e
+
+    client = threading.Thread(target=run, daemon=True)
+    client.start()
+    while client.is_alive():
+        client.join(0.1)
+        held = [r for r in json.loads(s.ctl("approvals", "list", "--state", "pending", "-o",
+                                            "json").stdout)["requests"]
+                if r["id"] not in WITHDRAWN]
+        if held and client.is_alive():
+            conn.cancel()
+            client.join(15)
+            assert "error" in done and done["error"].pgcode == "57014", sql
+            WITHDRAWN.add(held[0]["id"])
+            return "require_approval", held[0]["rule"]
+    e = done.get("error")
+    if e is None:
         return "allow", None
-    except psycopg2.Error as e:
-        text = str(e)
-        rule = re.search(r'rule "([^"]+)"', text)
-        if e.pgcode != "42501" or not rule:
-            return "allow", None  # the database's own error: Warden let it through
-        return ("require_approval" if "requires approval" in text else "deny"), rule.group(1)
+    rule = re.search(r'rule "([^"]+)"', str(e))
+    if e.pgcode != "42501" or not rule:
+        return "allow", None  # the database's own error: Warden let it through
+    return ("require_approval" if "requires approval" in str(e) else "deny"), rule.group(1)
 
 
 STATEMENTS = [
@@ -150,7 +174,7 @@ def test_explain_and_the_agent_agree(data_path):
             offline = json.loads(explain("-o", "json", sql).stdout)["batch"]
             online = json.loads(s.ctl("policies", "explain", *SUBJECT, "-o", "json",
                                       sql).stdout)["batch"]
-            agent_action, agent_rule = gateway_outcome(conn, sql)
+            agent_action, agent_rule = gateway_outcome(s, conn, sql)
             assert offline["action"] == agent_action, (sql, offline, agent_rule)
             if agent_rule:
                 assert offline["rule"] == agent_rule, (sql, offline)

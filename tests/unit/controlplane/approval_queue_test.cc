@@ -191,8 +191,28 @@ TEST_CASE("an approval window covers the same statement of the same identity, un
   CHECK(!f.queue->WindowFor("claude-agent", "prod", "00ab").has_value());  // other connection
   f.Reopen();
   CHECK(f.queue->WindowFor("claude-agent", "demo", "00ab") == r->id());
+  // The same statement raised again inside the window is approved as it is raised, and says
+  // under whose approval; it opens no window of its own.
+  auto again = f.queue->Raise(Proposed(), "edge-1", Session(), Policy(1, 3600));
+  REQUIRE(again.ok());
+  CHECK(again->state() == v1::APPROVAL_STATE_APPROVED);
+  CHECK(again->window_of() == r->id());
+  CHECK(again->decisions().empty());
   f.now = 1600;
   CHECK(!f.queue->WindowFor("claude-agent", "demo", "00ab").has_value());
+  auto late = f.queue->Raise(Proposed(), "edge-1", Session(), Policy(1, 3600));
+  REQUIRE(late.ok());
+  CHECK(late->state() == v1::APPROVAL_STATE_PENDING);
+}
+
+TEST_CASE("a policy that names no approvers has its requests refused at once", "[approvals]") {
+  Fixture f;
+  v1::Policy p = Policy();
+  p.mutable_approval()->clear_approver_groups();
+  auto r = f.queue->Raise(Proposed(), "edge-1", Session(), p);
+  CHECK(r.status().code() == absl::StatusCode::kFailedPrecondition);
+  CHECK(r.status().message().find("names no approvers") != std::string::npos);
+  CHECK(f.queue->List(std::nullopt, 10)->empty());
 }
 
 TEST_CASE("with several approvers, a window opens only when each of them gave one", "[approvals]") {

@@ -20,6 +20,7 @@ v1::ApprovalRequest Pending(uint32_t required = 1) {
   r.set_state(v1::APPROVAL_STATE_PENDING);
   r.set_identity("claude-agent");
   r.set_policy("guardrails");
+  r.set_rule("deletes");
   r.add_approver_groups("dba");
   r.add_approver_identities("carol");
   r.set_approvals_required(required);
@@ -78,7 +79,8 @@ TEST_CASE("approvals_required counts distinct approvers; one denial denies", "[a
   REQUIRE(ApplyDecision(d, Token("bob", {"dba"}), false, "wrong table", 0, 1015).ok());
   CHECK(d.state() == v1::APPROVAL_STATE_DENIED);
   CHECK(RefusalMessage(d) ==
-        "statement not run: approval request apr_1 was denied by bob: wrong table");
+        "statement not run: approval request apr_1 (policy \"guardrails\" rule \"deletes\") was "
+        "denied by bob: wrong table");
 }
 
 TEST_CASE("a window is at most the policy's limit and only comes with an approval", "[approvals]") {

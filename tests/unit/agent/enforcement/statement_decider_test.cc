@@ -83,7 +83,7 @@ TEST_CASE("decider: allow, deny with the rule's message, and require_approval", 
   // Without holds the statement is refused, saying why.
   v = w.Decide("DELETE FROM orders WHERE id = 1");
   CHECK(v.kind == Verdict::Kind::kDeny);
-  CHECK_THAT(v.denial, Catch::Contains("approvals are not available yet"));
+  CHECK_THAT(v.denial, Catch::Contains("this agent cannot ask for approvals"));
   // With holds it is held, naming the rule it waits on.
   w.decider.set_holds_enabled(true);
   v = w.Decide("DELETE FROM orders WHERE id = 1");

@@ -1,0 +1,203 @@
+#include "agent/postgres/approval_proposal.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <optional>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/pgwire/frontend_messages.h"
+#include "common/pgwire/pgwire.h"
+#include "common/policy/approval_text.h"
+#include "common/sql/classify/classifier.h"
+#include "common/util/utf8.h"
+
+namespace warden::agent {
+
+namespace {
+
+constexpr const char* kWithheld = "(withheld: the session's masking rules did not compile)";
+
+// `text` as the approver may see it: masked, cut to `max` bytes, UTF-8 (a proto string; the
+// client's encoding may be another).
+std::string Shown(std::string_view text, const MaskingPlan& plan, size_t max);
+
+std::string Masked(std::string_view text, const MaskingPlan& plan) {
+  if (plan.withhold) return kWithheld;
+  const masking::RuleSet* rules = plan.text_rules();
+  if (rules == nullptr || !rules->has_content_rules()) return std::string(text);
+  masking::RuleSet::TextResult r = rules->MaskText(text);
+  switch (r.outcome) {
+    case masking::RuleSet::TextResult::Outcome::kUnchanged:
+      return std::string(text);
+    case masking::RuleSet::TextResult::Outcome::kMasked:
+      return std::move(r.text);
+    case masking::RuleSet::TextResult::Outcome::kNull:
+      return "(masked)";
+  }
+  return kWithheld;
+}
+
+std::string Shown(std::string_view text, const MaskingPlan& plan, size_t max) {
+  std::string masked = Masked(text, plan);
+  absl::string_view cut = Utf8Prefix(masked, max);
+  std::string out = ValidUtf8(cut);
+  if (cut.size() < masked.size()) absl::StrAppend(&out, "... (", text.size(), " bytes)");
+  return out;
+}
+
+std::string Hex(std::string_view bytes) {
+  std::string out = "\\x";
+  char b[3];
+  for (unsigned char c : bytes) {
+    std::snprintf(b, sizeof b, "%02x", c);
+    out.append(b, 2);
+  }
+  return out;
+}
+
+uint64_t BigEndian(std::string_view b) {
+  uint64_t v = 0;
+  for (unsigned char c : b) v = (v << 8) | c;
+  return v;
+}
+
+// A binary value of type `oid` as text, when the type is one of the common ones and the value
+// has its size; else nullopt (shown as hex).
+std::optional<std::string> BinaryAsText(uint32_t oid, std::string_view v) {
+  switch (oid) {
+    case 16:  // bool
+      if (v.size() == 1) return v[0] ? "true" : "false";
+      break;
+    case 21:  // int2
+      if (v.size() == 2) return std::to_string(static_cast<int16_t>(BigEndian(v)));
+      break;
+    case 23:  // int4
+      if (v.size() == 4) return std::to_string(static_cast<int32_t>(BigEndian(v)));
+      break;
+    case 20:  // int8
+      if (v.size() == 8) return std::to_string(static_cast<int64_t>(BigEndian(v)));
+      break;
+    case 700:  // float4
+      if (v.size() == 4) {
+        uint32_t bits = static_cast<uint32_t>(BigEndian(v));
+        float f;
+        std::memcpy(&f, &bits, sizeof f);
+        return absl::StrCat(f);
+      }
+      break;
+    case 701:  // float8
+      if (v.size() == 8) {
+        uint64_t bits = BigEndian(v);
+        double d;
+        std::memcpy(&d, &bits, sizeof d);
+        return absl::StrCat(d);
+      }
+      break;
+    case 25:    // text
+    case 1043:  // varchar
+    case 1042:  // bpchar
+    case 19:    // name
+    case 114:   // json
+      return std::string(v);
+    case 2950:  // uuid
+      if (v.size() == 16) {
+        std::string hex = Hex(v).substr(2);
+        return absl::StrCat(hex.substr(0, 8), "-", hex.substr(8, 4), "-", hex.substr(12, 4), "-",
+                            hex.substr(16, 4), "-", hex.substr(20));
+      }
+      break;
+    default:
+      break;
+  }
+  return std::nullopt;
+}
+
+std::string Fingerprint(uint64_t f) {
+  char b[17];
+  std::snprintf(b, sizeof b, "%016llx", static_cast<unsigned long long>(f));
+  return b;
+}
+
+}  // namespace
+
+std::vector<std::string> ShownParameters(const std::string& bind,
+                                         const std::vector<uint32_t>& types) {
+  std::vector<std::string> out;
+  if (bind.size() < pgwire::kHeaderSize) return out;
+  auto frame = pgwire::DecodeFrame(bind, bind.size());
+  if (!frame.has_message()) return out;
+  auto parsed = pgwire::ParseFrontend(frame.message());
+  const auto* b = parsed.ok() ? std::get_if<pgwire::Bind>(&*parsed) : nullptr;
+  if (b == nullptr) return out;
+  for (size_t i = 0; i < b->params.size(); ++i) {
+    const std::optional<std::string_view>& p = b->params[i];
+    if (!p) {
+      out.push_back("NULL");
+      continue;
+    }
+    std::string shown;
+    if (b->ParamFormat(i) == 1) {
+      std::optional<std::string> text = BinaryAsText(i < types.size() ? types[i] : 0, *p);
+      shown = text ? std::move(*text) : Hex(*p);
+    } else {
+      shown = std::string(*p);
+    }
+    out.push_back(std::move(shown));
+  }
+  return out;
+}
+
+v1::ApprovalRequest ProposeApproval(const HoldFacts& held, const policy::Subject& subject,
+                                    const std::string& session_id, const MaskingPlan& plan) {
+  v1::ApprovalRequest r;
+  r.set_session_id(session_id);
+  r.set_identity(subject.identity);
+  for (const std::string& g : subject.groups) r.add_groups(g);
+  r.set_connection(subject.connection);
+  r.set_statement(Shown(held.statement, plan, kMaxShownStatement));
+  for (const std::string& p : ShownParameters(held.bind, held.param_types)) {
+    r.add_parameters(Shown(p, plan, kMaxShownParameter));
+  }
+  r.set_held_sha256(held.held_sha256);
+  r.set_fingerprint(Fingerprint(held.fingerprint));
+  r.set_policy(held.policy);
+  r.set_rule(held.rule);
+  r.set_message(held.message);
+  r.set_in_transaction(held.in_transaction);
+  if (held.batch) {
+    // The classes of its statements, in order, once each; BEGIN and COMMIT only when that is
+    // all there is.
+    std::vector<std::string> classes;
+    std::set<std::string> reads, writes;
+    for (const sql::ClassifiedStatement& s : held.batch->statements) {
+      std::string name(sql::ClassName(s.statement_class));
+      if (s.statement_class != v1::STATEMENT_CLASS_TCL &&
+          std::find(classes.begin(), classes.end(), name) == classes.end()) {
+        classes.push_back(std::move(name));
+      }
+      reads.insert(s.relations_read.begin(), s.relations_read.end());
+      writes.insert(s.relations_written.begin(), s.relations_written.end());
+    }
+    if (classes.empty() && !held.batch->statements.empty()) {
+      classes.emplace_back(sql::ClassName(v1::STATEMENT_CLASS_TCL));
+    }
+    r.set_statement_class(absl::StrJoin(classes, ", "));
+    for (const std::string& t : reads) r.mutable_estimate()->add_reads(t);
+    for (const std::string& t : writes) r.mutable_estimate()->add_writes(t);
+  }
+  return r;
+}
+
+std::string WaitingNotice(const v1::ApprovalRequest& request) {
+  return absl::StrCat(
+      "Warden is holding this statement until it is approved: request ", request.id(),
+      " (policy \"", request.policy(), "\" rule \"", request.rule(), "\"). It may be approved by ",
+      policy::ApproversPhrase(request), " (", std::max<uint32_t>(1, request.approvals_required()),
+      " needed) with: wardenctl approvals approve ", request.id(),
+      request.in_transaction() ? ". Your transaction stays open while the statement waits." : "");
+}
+
+}  // namespace warden::agent
