@@ -147,3 +147,40 @@ TEST_CASE("control trust: signed heartbeats open; unexpected contents do not") {
   open.mutable_open_session()->set_session_id("ses_x");
   CHECK(absl::IsInvalidArgument(s.trust.Open(s.Genuine(2, open)).status()));
 }
+
+TEST_CASE("control trust: approval messages are signed for this stream, in order", "[approvals]") {
+  Stream s;
+  v1::ApprovalMessage m;
+  m.set_kind(v1::ApprovalMessage::KIND_WITHDRAW);
+  m.set_request_id("apr_1");
+  // Not before the stream's challenge: there is nothing to sign for.
+  CHECK(s.trust.SignApproval(m).status().code() == absl::StatusCode::kFailedPrecondition);
+  REQUIRE(s.Challenge(s.controlplane.public_key).ok());
+  auto first = s.trust.SignApproval(m);
+  auto second = s.trust.SignApproval(m);
+  REQUIRE(first.ok());
+  REQUIRE(second.ok());
+  CHECK(first->sequence() == 1);
+  CHECK(second->sequence() == 2);
+  // What the control plane checks: the identity key over this stream's nonces and position.
+  auto verifies = [&](const v1::SignedApprovalMessage& signed_message) {
+    return crypto::Ed25519Verify(
+        s.identity.public_key,
+        crypto::AgentApprovalSigningInput("edge-1", {s.nonce, s.reg.nonce()},
+                                          signed_message.sequence(), signed_message.message()),
+        signed_message.signature());
+  };
+  CHECK(verifies(*first));
+  CHECK(verifies(*second));
+  v1::SignedApprovalMessage moved = *second;
+  moved.set_sequence(1);
+  CHECK(!verifies(moved));
+  // A new stream starts over, under new nonces.
+  s.Begin();
+  REQUIRE(s.Challenge(s.controlplane.public_key).ok());
+  auto again = s.trust.SignApproval(m);
+  REQUIRE(again.ok());
+  CHECK(again->sequence() == 1);
+  CHECK(verifies(*again));
+  CHECK(!verifies(*first));
+}
