@@ -105,7 +105,10 @@ bool ExpireIfDue(v1::ApprovalRequest& request, int64_t now) {
 }
 
 bool Withdraw(v1::ApprovalRequest& request, int64_t now) {
-  if (request.state() != v1::APPROVAL_STATE_PENDING) return false;
+  if (request.state() != v1::APPROVAL_STATE_PENDING &&
+      request.state() != v1::APPROVAL_STATE_APPROVED) {
+    return false;
+  }
   request.set_state(v1::APPROVAL_STATE_WITHDRAWN);
   request.set_closed_unix(now);
   return true;

@@ -34,8 +34,9 @@ absl::Status ApplyDecision(v1::ApprovalRequest& request, const v1::AdminTokenInf
 // A pending request whose time is up becomes EXPIRED; true when it did.
 bool ExpireIfDue(v1::ApprovalRequest& request, int64_t now);
 
-// The client cancelled or left: a pending request becomes WITHDRAWN (false when it was not
-// pending; an approved one already went to the database).
+// The client cancelled or left: a pending request becomes WITHDRAWN, and so does an approved
+// one the agent never sent to the database (it says so: the client left before the approval
+// reached it). False when it was already final.
 bool Withdraw(v1::ApprovalRequest& request, int64_t now);
 
 // An approved statement ran (or failed): EXECUTED with its outcome. FailedPrecondition when the

@@ -25,25 +25,61 @@ v1::ApprovalMessage Message(v1::ApprovalMessage::Kind kind, const std::string& r
 
 }  // namespace
 
-void ApprovalDesk::Connected(Sender send) {
-  std::lock_guard<std::mutex> lock(mu_);
-  send_ = std::move(send);
-  while (!kept_.empty()) {
-    if (!send_(kept_.front())) {
-      send_ = nullptr;
-      return;
-    }
-    kept_.pop_front();
+ApprovalDesk::ApprovalDesk() : sender_([this] { SendLoop(); }) {}
+
+ApprovalDesk::~ApprovalDesk() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
   }
-  available_.store(true, std::memory_order_release);
+  cv_.notify_all();
+  sender_.join();
+}
+
+void ApprovalDesk::SendLoop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    cv_.wait(lock, [&] { return stop_ || (send_ && !outbox_.empty()); });
+    if (stop_) return;
+    const v1::ApprovalMessage m = outbox_.front();
+    Sender send = send_;
+    sending_ = true;
+    lock.unlock();
+    const bool sent = send(m);
+    lock.lock();
+    sending_ = false;
+    if (sent) {
+      outbox_.pop_front();
+    } else {
+      // The stream is broken; Disconnected follows. A raise goes with it (its session hears
+      // so then); withdrawals and outcomes wait for the next stream.
+      if (m.kind() == v1::ApprovalMessage::KIND_RAISE) outbox_.pop_front();
+      send_ = nullptr;
+      available_.store(false, std::memory_order_release);
+    }
+    cv_.notify_all();
+  }
+}
+
+void ApprovalDesk::Connected(Sender send) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    send_ = std::move(send);
+    available_.store(true, std::memory_order_release);
+  }
+  cv_.notify_all();
 }
 
 void ApprovalDesk::Disconnected() {
   std::vector<std::pair<Listener, v1::ApprovalUpdate>> refused;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::unique_lock<std::mutex> lock(mu_);
     available_.store(false, std::memory_order_release);
     send_ = nullptr;
+    cv_.wait(lock, [&] { return !sending_; });  // the stream's writer goes with the stream
+    std::erase_if(outbox_, [](const v1::ApprovalMessage& m) {
+      return m.kind() == v1::ApprovalMessage::KIND_RAISE;
+    });
     for (auto it = by_handle_.begin(); it != by_handle_.end();) {
       if (!it->second.request_id.empty()) {
         ++it;
@@ -59,6 +95,11 @@ void ApprovalDesk::Disconnected() {
     }
   }
   for (auto& [listener, update] : refused) listener(update);
+}
+
+void ApprovalDesk::Flush() {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [&] { return stop_ || !send_ || (outbox_.empty() && !sending_); });
 }
 
 void ApprovalDesk::Deliver(const v1::ApprovalUpdate& update) {
@@ -83,9 +124,11 @@ void ApprovalDesk::Deliver(const v1::ApprovalUpdate& update) {
         handle_of_[e.request_id] = handle;
       }
       if (e.withdrawn) {
-        // The client went while the raise was on its way: withdraw it now that it has an id.
-        if (update.request().state() == v1::APPROVAL_STATE_PENDING) {
-          SendOrKeep(Message(v1::ApprovalMessage::KIND_WITHDRAW, e.request_id));
+        // The client went while the raise was on its way: withdraw it now that it has an id
+        // (also one approved at once under a window: it never ran).
+        if (update.request().state() == v1::APPROVAL_STATE_PENDING ||
+            update.request().state() == v1::APPROVAL_STATE_APPROVED) {
+          Queue(Message(v1::ApprovalMessage::KIND_WITHDRAW, e.request_id));
         }
         EraseLocked(handle);
         return;
@@ -106,12 +149,8 @@ absl::StatusOr<std::string> ApprovalDesk::Raise(const v1::ApprovalRequest& propo
   m.set_kind(v1::ApprovalMessage::KIND_RAISE);
   m.set_handle(handle);
   *m.mutable_request() = proposed;
-  // Entered first: the answer may come back before send_ returns.
   by_handle_[handle] = Entry{std::move(listener), "", false};
-  if (!send_(m)) {
-    by_handle_.erase(handle);
-    return absl::UnavailableError("the request could not be sent to the control plane");
-  }
+  Queue(std::move(m));
   return handle;
 }
 
@@ -124,7 +163,7 @@ void ApprovalDesk::Withdraw(const std::string& handle) {
     it->second.listener = nullptr;
     return;
   }
-  SendOrKeep(Message(v1::ApprovalMessage::KIND_WITHDRAW, it->second.request_id));
+  Queue(Message(v1::ApprovalMessage::KIND_WITHDRAW, it->second.request_id));
   EraseLocked(handle);
 }
 
@@ -134,7 +173,7 @@ void ApprovalDesk::Outcome(const std::string& handle, const v1::ApprovalOutcome&
   if (it == by_handle_.end() || it->second.request_id.empty()) return;
   v1::ApprovalMessage m = Message(v1::ApprovalMessage::KIND_OUTCOME, it->second.request_id);
   *m.mutable_outcome() = outcome;
-  SendOrKeep(std::move(m));
+  Queue(std::move(m));
   EraseLocked(handle);
 }
 
@@ -148,14 +187,14 @@ size_t ApprovalDesk::waiting() const {
   return by_handle_.size();
 }
 
-void ApprovalDesk::SendOrKeep(v1::ApprovalMessage m) {
-  if (send_ && kept_.empty() && send_(m)) return;
-  if (kept_.size() >= kMaxKept) {
-    spdlog::warn("approvals: {} messages kept for the control plane; dropping the oldest",
-                 kept_.size());
-    kept_.pop_front();
+void ApprovalDesk::Queue(v1::ApprovalMessage m) {
+  if (outbox_.size() >= kMaxKept) {
+    spdlog::warn("approvals: {} messages wait for the control plane; dropping the oldest",
+                 outbox_.size());
+    outbox_.pop_front();
   }
-  kept_.push_back(std::move(m));
+  outbox_.push_back(std::move(m));
+  cv_.notify_all();
 }
 
 void ApprovalDesk::EraseLocked(const std::string& handle) {

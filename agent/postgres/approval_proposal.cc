@@ -124,7 +124,8 @@ std::string Fingerprint(uint64_t f) {
 }  // namespace
 
 std::vector<std::string> ShownParameters(const std::string& bind,
-                                         const std::vector<uint32_t>& types) {
+                                         const std::vector<uint32_t>& types,
+                                         const masking::RuleSet* rules) {
   std::vector<std::string> out;
   if (bind.size() < pgwire::kHeaderSize) return out;
   auto frame = pgwire::DecodeFrame(bind, bind.size());
@@ -141,7 +142,15 @@ std::vector<std::string> ShownParameters(const std::string& bind,
     std::string shown;
     if (b->ParamFormat(i) == 1) {
       std::optional<std::string> text = BinaryAsText(i < types.size() ? types[i] : 0, *p);
-      shown = text ? std::move(*text) : Hex(*p);
+      if (text) {
+        shown = std::move(*text);
+      } else if (rules != nullptr && rules->has_content_rules() &&
+                 rules->MaskText(*p).outcome != masking::RuleSet::TextResult::Outcome::kUnchanged) {
+        // Hex hides a value from the detectors, not from whoever decodes it.
+        shown = "(masked binary value)";
+      } else {
+        shown = Hex(*p);
+      }
     } else {
       shown = std::string(*p);
     }
@@ -158,8 +167,13 @@ v1::ApprovalRequest ProposeApproval(const HoldFacts& held, const policy::Subject
   for (const std::string& g : subject.groups) r.add_groups(g);
   r.set_connection(subject.connection);
   r.set_statement(Shown(held.statement, plan, kMaxShownStatement));
-  for (const std::string& p : ShownParameters(held.bind, held.param_types)) {
-    r.add_parameters(Shown(p, plan, kMaxShownParameter));
+  const std::vector<std::string> parameters =
+      ShownParameters(held.bind, held.param_types, plan.withhold ? nullptr : plan.text_rules());
+  for (size_t i = 0; i < parameters.size() && i < kMaxShownItems; ++i) {
+    r.add_parameters(Shown(parameters[i], plan, kMaxShownParameter));
+  }
+  if (parameters.size() > kMaxShownItems) {
+    r.add_parameters(absl::StrCat("... ", parameters.size() - kMaxShownItems, " more"));
   }
   r.set_held_sha256(held.held_sha256);
   r.set_fingerprint(Fingerprint(held.fingerprint));
@@ -185,8 +199,19 @@ v1::ApprovalRequest ProposeApproval(const HoldFacts& held, const policy::Subject
       classes.emplace_back(sql::ClassName(v1::STATEMENT_CLASS_TCL));
     }
     r.set_statement_class(absl::StrJoin(classes, ", "));
-    for (const std::string& t : reads) r.mutable_estimate()->add_reads(t);
-    for (const std::string& t : writes) r.mutable_estimate()->add_writes(t);
+    // Names as the client wrote them: any bytes, any number.
+    auto list = [](const std::set<std::string>& names,
+                   google::protobuf::RepeatedPtrField<std::string>* out) {
+      for (const std::string& name : names) {
+        if (static_cast<size_t>(out->size()) == kMaxShownItems) {
+          out->Add(absl::StrCat("... ", names.size() - kMaxShownItems, " more"));
+          return;
+        }
+        out->Add(ValidUtf8(Utf8Prefix(name, kMaxShownParameter)));
+      }
+    };
+    list(reads, r.mutable_estimate()->mutable_reads());
+    list(writes, r.mutable_estimate()->mutable_writes());
   }
   return r;
 }

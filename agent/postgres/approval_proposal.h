@@ -23,6 +23,8 @@ namespace warden::agent {
 // whole).
 inline constexpr size_t kMaxShownParameter = 1024;
 inline constexpr size_t kMaxShownStatement = 64 * 1024;
+// Parameters and relations listed, at most (a request must stay well inside a gRPC message).
+inline constexpr size_t kMaxShownItems = 100;
 
 // The request for `held`, asked by `subject` in session `session_id`; `plan` masks the texts
 // (withholding plans withhold them).
@@ -31,10 +33,11 @@ v1::ApprovalRequest ProposeApproval(const HoldFacts& held, const policy::Subject
 
 // The bound parameter values of a Bind message, as read: text values as sent; binary ones
 // decoded for the common types the statement's Parse declared (`types`: booleans, integers,
-// floats, text, uuid), else as \x-hex; NULL as NULL. Empty when `bind` is empty or does not
-// parse.
+// floats, text, uuid), else as \x-hex, or "(masked binary value)" when `rules` (if given) find
+// something in its bytes; NULL as NULL. Empty when `bind` is empty or does not parse.
 std::vector<std::string> ShownParameters(const std::string& bind,
-                                         const std::vector<uint32_t>& types);
+                                         const std::vector<uint32_t>& types,
+                                         const masking::RuleSet* rules = nullptr);
 
 // The NoticeResponse text a client waiting on `request` gets at once (psql prints it while it
 // waits): the request id, the rule, who may approve and the command that decides it.

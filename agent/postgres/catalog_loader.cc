@@ -10,9 +10,10 @@ namespace warden::agent {
 
 using pgwire::kHeaderSize;
 
-std::string CatalogLoader::Start(std::string_view sql) {
+std::string CatalogLoader::Start(std::string_view sql, std::string_view what) {
   Clear();
   in_flight_ = true;
+  what_ = std::string(what);
   std::string message;
   pgwire::Encode(pgwire::Query{sql}, &message);
   return message;
@@ -35,8 +36,8 @@ bool CatalogLoader::OnMessage(std::string_view message) {
     case 'D': {
       if (!status_.ok()) return true;
       if (rows_.size() >= MaskingCatalog::kMaxRows) {
-        status_ = absl::ResourceExhaustedError(absl::StrCat("the catalog query returned more than ",
-                                                            MaskingCatalog::kMaxRows, " rows"));
+        status_ = absl::ResourceExhaustedError(
+            absl::StrCat(what_, " returned more than ", MaskingCatalog::kMaxRows, " rows"));
         return true;
       }
       pgwire::BodyReader r('D', body);
@@ -61,7 +62,7 @@ bool CatalogLoader::OnMessage(std::string_view message) {
       const auto* e = m.ok() ? std::get_if<pgwire::ErrorResponse>(&*m) : nullptr;
       std::string why = "malformed ErrorResponse";
       if (e) why = std::string(e->Find('M').value_or("no message"));
-      status_ = absl::UnavailableError(absl::StrCat("the catalog query failed: ", why));
+      status_ = absl::UnavailableError(absl::StrCat(what_, " failed: ", why));
       return true;
     }
     case 'Z':

@@ -19,8 +19,9 @@ namespace warden::agent {
 
 class CatalogLoader {
  public:
-  // The Query message for `sql`; the load is in flight from now on.
-  std::string Start(std::string_view sql);
+  // The Query message for `sql`; the load is in flight from now on. `what` names the query in
+  // errors.
+  std::string Start(std::string_view sql, std::string_view what = "the catalog query");
   bool in_flight() const { return in_flight_; }
 
   // A whole backend message while in flight: false when it is not part of the load's answer
@@ -36,6 +37,7 @@ class CatalogLoader {
 
  private:
   bool in_flight_ = false;
+  std::string what_;
   absl::Status status_;
   std::vector<CatalogRow> rows_;
 };

@@ -89,12 +89,13 @@ absl::Status StatementGuard::Backend(std::string_view in, std::string* out) {
   // ReadyForQuery is held for the transaction status; all of the function catalog's answer.
   auto hold = [this](char tag, uint32_t length) {
     return (tag == 'E' && !markers_.empty() && length - 4 <= kMaxHeldError) || tag == 'S' ||
-           tag == 'Z' || function_loader_.in_flight();
+           tag == 'Z' || function_loader_.in_flight() || estimate_loader_.in_flight();
   };
   auto any = [](char) { return true; };
   return WalkMessages(
       in, out, kMaxHeldError, any, hold,
       [this](std::string_view m, std::string* o) {
+        if (estimate_loader_.in_flight() && estimate_loader_.OnMessage(m)) return absl::OkStatus();
         if (function_loader_.in_flight() && OnFunctionCatalogMessage(m)) return absl::OkStatus();
         if (m[0] == 'Z' && m.size() > kHeaderSize) txn_status_ = m[kHeaderSize];
         if (m[0] == 'S') {

@@ -117,6 +117,11 @@ class StatementGuard : private SessionView, private LedgerListener {
   [[nodiscard]] absl::Status Release(const HoldRelease& release, std::string* out);
   // Drops what is held (the client is gone, or the session ends): nothing of it is sent.
   void Abandon() { hold_.Take(); }
+  // The held statement's impact estimate (impact_estimate.h): the Query to send now, while
+  // nothing is outstanding; its answer is taken out of Backend(). Done when !estimating().
+  std::string StartEstimate(std::string_view sql) { return estimate_loader_.Start(sql, "EXPLAIN"); }
+  bool estimating() const { return estimate_loader_.in_flight(); }
+  const CatalogLoader& estimate() const { return estimate_loader_; }
 
   static constexpr auto kFunctionCatalogMaxAge = std::chrono::seconds(60);
   static constexpr auto kFunctionCatalogRetry = std::chrono::seconds(5);
@@ -209,6 +214,7 @@ class StatementGuard : private SessionView, private LedgerListener {
   // The function catalog: absent until loaded (and after a failed load): then every function
   // that is not a built-in counts as a possible write.
   CatalogLoader function_loader_;
+  CatalogLoader estimate_loader_;  // sent before any function catalog load it overlaps
   std::optional<FunctionCatalog> functions_;
   uint64_t catalog_changes_ = 0;       // batches allowed that may change the catalog
   uint64_t changes_before_bytes_ = 0;  // catalog_changes_ before the last Frontend() call

@@ -54,6 +54,13 @@ class TrafficSeam {
   // sent or its failing replacement, then what was pipelined behind it, decided afresh).
   // FailedPrecondition when nothing is held; another error ends the session.
   [[nodiscard]] absl::Status ReleaseHold(const HoldRelease& release, std::string* out);
+  // The held statement's impact estimate (StatementGuard::StartEstimate): the Query to write to
+  // the database now; empty without a guard.
+  std::string StartEstimate(std::string_view sql) {
+    return guard_ ? guard_->StartEstimate(sql) : "";
+  }
+  bool estimating() const { return guard_ && guard_->estimating(); }
+  const CatalogLoader* estimate() const { return guard_ ? &guard_->estimate() : nullptr; }
   // True while a request the database got is unanswered (a hold aside).
   bool database_busy() const { return ledger_.state(/*held=*/false) != QueryState::kReady; }
   // Drops a held statement unsent (the client left, or the session ends); true if one was held.

@@ -197,7 +197,7 @@ void TunnelSession::ReadTunnel() {
           // What runs before the held statement is cancelled as PostgreSQL would cancel it;
           // the held one is withdrawn.
           if (seam_.database_busy()) SendCancel();
-          WithdrawApproval();
+          WithdrawApproval("the client cancelled its statement");
           return OnHoldDecided(HoldRelease::Cancelled());
         }
         SendCancel();
@@ -291,6 +291,9 @@ void TunnelSession::ForwardBackendBytes() {
   // Whole messages only (a small trailing part waits for the rest): a kill or an error ending
   // the session then follows a whole message, never lands inside a row the client is reading.
   to_client_.Cut(&data_out_);
+  // The held statement's EXPLAIN was answered (its answer never reaches the client).
+  if (approval_.estimating && !seam_.estimating()) OnEstimated();
+  if (Stopping()) return;
   if (data_out_.empty()) return ReadUpstream();
   QueueData();
 }

@@ -121,17 +121,23 @@ class TunnelSession : public std::enable_shared_from_this<TunnelSession> {
 
   // --- tunnel_session_approval.cc: a statement held until someone decides on it.
   // After client bytes went through the seam (or a hold ended): raises a request for a hold
-  // that began. Bytes a refusal releases are appended to upstream_out_ (not yet written).
+  // that began. Bytes a refusal releases are appended to upstream_out_ (the caller writes it).
   void AfterClientBytes();
+  // Starts the request for the hold in force: its estimate first when one can be made, then
+  // SendRaise (at once, or from OnEstimated once the estimate's answer is in).
   void RaiseApproval();
-  void OnApprovalUpdate(const v1::ApprovalUpdate& update);
+  void OnEstimated();
+  // `now`: a refusal's bytes may go straight into upstream_out_ (from AfterClientBytes).
+  void SendRaise(bool now);
+  void RefuseHold(HoldRelease release, bool now);
+  void OnApprovalUpdate(uint64_t generation, const v1::ApprovalUpdate& update);
   // Ends the hold as decided, now or (while a write to the database is in flight) when it is
-  // done, and writes what it releases.
+  // done, and writes what it releases. The first decision wins.
   void OnHoldDecided(HoldRelease release);
   // Ends the hold into upstream_out_ (not being written).
   void ApplyRelease(const HoldRelease& release);
-  // The client cancelled or left while its statement waited: the request is withdrawn.
-  void WithdrawApproval();
+  // The client cancelled (or the deadline passed) while the statement waited: withdrawn.
+  void WithdrawApproval(const char* why);
   void OnApprovedFacts(const StatementFacts& facts);
   // The session ends: a request still waiting is withdrawn, an approved statement whose result
   // never came is reported as such.
@@ -190,17 +196,26 @@ class TunnelSession : public std::enable_shared_from_this<TunnelSession> {
 
   // The statement held for approval, if any (tunnel_session_approval.cc).
   struct ApprovalWait {
-    bool raised = false;     // a request was raised (or refused) for the hold in force
-    std::string handle;      // the desk's name for it
+    uint64_t generation = 0;  // which hold: a timer or an update for an earlier one is stale
+    bool raised = false;      // a request was raised (or refused) for the hold in force
+    bool estimating = false;  // its EXPLAIN is at the database
+    v1::ImpactEstimate estimate;
+    std::string handle;      // the desk's name for the request
     std::string request_id;  // once the control plane answered
-    // Approved and released: the outcome is collected from the statement's facts.
-    bool collecting = false;
+  };
+  ApprovalWait approval_;
+  uint64_t holds_ = 0;  // holds raised so far
+  // Approved statements released to the database, in order, until their outcome is known (from
+  // the ledger's facts).
+  struct ApprovedRun {
+    std::string handle;
     char type = 0;
     std::string statement;
+    std::string rule;
     size_t statements = 1;
     v1::ApprovalOutcome outcome;
   };
-  ApprovalWait approval_;
+  std::deque<ApprovedRun> approved_;
   asio::steady_timer approval_timer_;           // no answer, or no decision, by the deadline
   std::optional<HoldRelease> pending_release_;  // decided while a write was in flight
 

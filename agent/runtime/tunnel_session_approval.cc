@@ -1,15 +1,16 @@
-// A statement held until someone decides on it (require_approval): the session raises a request
-// through the approval desk, tells the client at once (a NoticeResponse naming the request, the
-// rule, who may approve and the command), keeps reading the tunnel meanwhile (a cancel or the
-// client leaving withdraws the request), and releases the hold as decided: approved, the held
-// messages go to the database exactly as held and the outcome is reported; denied, expired or
-// withdrawn, the client gets 42501 saying why. Without a control stream the statement is refused
-// at once.
+// A statement held until someone decides on it (require_approval): the session estimates its
+// impact (impact_estimate.h), raises a request through the approval desk, tells the client at
+// once (a NoticeResponse naming the request, the rule, who may approve and the command), keeps
+// reading the tunnel meanwhile (a cancel or the client leaving withdraws the request), and
+// releases the hold as decided: approved, the held messages go to the database exactly as held
+// and the outcome is reported once the ledger has it; denied, expired or withdrawn, the client
+// gets 42501 saying why. Without a control stream the statement is refused at once.
 #include <charconv>
 
 #include "absl/strings/str_cat.h"
 #include "agent/enforcement/masking_plan.h"
 #include "agent/postgres/approval_proposal.h"
+#include "agent/postgres/impact_estimate.h"
 #include "agent/runtime/tunnel_session.h"
 #include "common/log/log.h"
 #include "common/pgwire/backend_builders.h"
@@ -50,44 +51,76 @@ void TunnelSession::AfterClientBytes() {
 void TunnelSession::RaiseApproval() {
   const HoldFacts& held = *seam_.held();
   approval_ = ApprovalWait{};
+  approval_.generation = ++holds_;
   approval_.raised = true;
   if (env_->approvals == nullptr) {
-    return ApplyRelease(HoldRelease::Refuse(
-        "42501", absl::StrCat(held.message, " (this agent cannot ask for approvals)")));
+    return RefuseHold(
+        HoldRelease::Refuse("42501",
+                            absl::StrCat(held.message, " (this agent cannot ask for approvals)")),
+        /*now=*/true);
   }
+  EstimateQuery estimate = PlanEstimate(held, !seam_.database_busy() && !seam_.estimating());
+  if (!estimate.sql.empty()) {
+    // Goes out with the bytes being prepared (the caller writes upstream_out_ next).
+    upstream_out_ += seam_.StartEstimate(estimate.sql);
+    approval_.estimating = true;
+    return;
+  }
+  approval_.estimate.set_no_plan(estimate.no_plan);
+  SendRaise(/*now=*/true);
+}
+
+void TunnelSession::OnEstimated() {
+  approval_.estimating = false;
+  if (const CatalogLoader* e = seam_.estimate()) {
+    ReadEstimate(e->rows(), e->status(), &approval_.estimate);
+  }
+  SendRaise(/*now=*/false);
+}
+
+void TunnelSession::SendRaise(bool now) {
+  const HoldFacts& held = *seam_.held();
   std::string masking_key;
   PolicySnapshotPtr snapshot = env_->policy->Current(&masking_key);
   const MaskingPlan plan = CompileMaskingPlan(snapshot.get(), subject_, masking_key, session_id());
   v1::ApprovalRequest proposed = ProposeApproval(held, subject_, session_id(), plan);
-  proposed.mutable_estimate()->set_no_plan("not estimated");
+  proposed.mutable_estimate()->MergeFrom(approval_.estimate);
   std::weak_ptr<TunnelSession> weak = weak_from_this();
   absl::StatusOr<std::string> handle = env_->approvals->Raise(
-      proposed, [weak, executor = executor_](const v1::ApprovalUpdate& update) {
-        asio::post(executor, [weak, update] {
-          if (auto self = weak.lock()) self->OnApprovalUpdate(update);
+      proposed, [weak, executor = executor_,
+                 generation = approval_.generation](const v1::ApprovalUpdate& update) {
+        asio::post(executor, [weak, generation, update] {
+          if (auto self = weak.lock()) self->OnApprovalUpdate(generation, update);
         });
       });
   if (!handle.ok()) {
     spdlog::warn("session {}: cannot ask for approval: {}", session_id(),
                  handle.status().message());
-    return ApplyRelease(HoldRelease::Refuse(
-        "42501", absl::StrCat(held.message,
-                              " (Warden cannot reach its control plane to ask for approval, so "
-                              "the statement is refused: ",
-                              handle.status().message(), ")")));
+    return RefuseHold(
+        HoldRelease::Refuse(
+            "42501", absl::StrCat(held.message,
+                                  " (Warden cannot reach its control plane to ask for approval, "
+                                  "so the statement is refused: ",
+                                  handle.status().message(), ")")),
+        now);
   }
   approval_.handle = *std::move(handle);
   ArmApprovalTimer(kRaiseAnswerTimeout, "the control plane did not answer the approval request");
 }
 
-void TunnelSession::OnApprovalUpdate(const v1::ApprovalUpdate& update) {
-  if (Stopping() || seam_.state() != QueryState::kHeld || approval_.handle.empty()) return;
+void TunnelSession::RefuseHold(HoldRelease release, bool now) {
+  if (now) return ApplyRelease(release);
+  OnHoldDecided(std::move(release));
+}
+
+void TunnelSession::OnApprovalUpdate(uint64_t generation, const v1::ApprovalUpdate& update) {
+  // About a hold this session no longer has, or one already decided: nothing to do.
+  if (Stopping() || seam_.state() != QueryState::kHeld || generation != approval_.generation ||
+      approval_.handle.empty() || pending_release_) {
+    return;
+  }
   const v1::ApprovalRequest& r = update.request();
-  const bool ours = update.handle().empty() ? r.id() == approval_.request_id
-                                            : update.handle() == approval_.handle;
-  if (!ours) return;  // about a hold this session no longer has
   if (!update.error().empty()) {
-    env_->approvals->Forget(approval_.handle);
     return OnHoldDecided(HoldRelease::Refuse(
         "42501", absl::StrCat(seam_.held()->message,
                               " (approval could not be requested: ", update.error(), ")")));
@@ -103,22 +136,14 @@ void TunnelSession::OnApprovalUpdate(const v1::ApprovalUpdate& update) {
                        "no decision reached this agent by the request's deadline");
       return;
     }
-    case v1::APPROVAL_STATE_APPROVED: {
+    case v1::APPROVAL_STATE_APPROVED:
       if (r.window_of().empty()) {
         spdlog::info("session {}: approval request {} approved", session_id(), r.id());
       } else {
         spdlog::info("session {}: approval request {} approved under the window of {}",
                      session_id(), r.id(), r.window_of());
       }
-      const HoldFacts& held = *seam_.held();
-      approval_.collecting = true;
-      approval_.type = held.message_type;
-      approval_.statement = held.statement;
-      approval_.statements =
-          held.message_type == 'Q' && held.batch ? held.batch->statements.size() : 1;
-      seam_.ledger().set_facts_sink([this](const StatementFacts& f) { OnApprovedFacts(f); });
       return OnHoldDecided(HoldRelease::Forward());
-    }
     case v1::APPROVAL_STATE_DENIED:
     case v1::APPROVAL_STATE_EXPIRED:
     case v1::APPROVAL_STATE_WITHDRAWN:
@@ -131,8 +156,9 @@ void TunnelSession::OnApprovalUpdate(const v1::ApprovalUpdate& update) {
 }
 
 void TunnelSession::OnHoldDecided(HoldRelease release) {
-  if (Stopping() || seam_.state() != QueryState::kHeld) return;
+  if (Stopping() || seam_.state() != QueryState::kHeld || pending_release_) return;
   if (upstream_writing_) {
+    approval_timer_.cancel();
     pending_release_ = std::move(release);  // OnUpstreamWritten comes back here
     return;
   }
@@ -143,75 +169,99 @@ void TunnelSession::OnHoldDecided(HoldRelease release) {
 
 void TunnelSession::ApplyRelease(const HoldRelease& release) {
   approval_timer_.cancel();
-  if (!release.forward && !approval_.handle.empty()) env_->approvals->Forget(approval_.handle);
-  approval_.raised = false;
-  if (!approval_.collecting) approval_.handle.clear();
-  if (auto st = seam_.ReleaseHold(release, &upstream_out_); !st.ok()) {
-    CloseTunnel("08P01", absl::StrCat("protocol violation: ", st.message()));
+  pending_release_.reset();
+  if (!approval_.handle.empty()) {
+    if (release.forward) {
+      // Its outcome is owed once the database has answered it.
+      const HoldFacts& held = *seam_.held();
+      const size_t statements =
+          held.message_type == 'Q' && held.batch ? held.batch->statements.size() : 1;
+      approved_.push_back(ApprovedRun{
+          approval_.handle, held.message_type, held.statement, held.rule, statements, {}});
+      seam_.ledger().set_facts_sink([this](const StatementFacts& f) { OnApprovedFacts(f); });
+    } else {
+      env_->approvals->Forget(approval_.handle);
+    }
   }
+  // An EXPLAIN still at the database is taken out of the stream all the same.
+  approval_ = ApprovalWait{};
+  std::string released;
+  if (auto st = seam_.ReleaseHold(release, &released); !st.ok()) {
+    return CloseTunnel("08P01", absl::StrCat("protocol violation: ", st.message()));
+  }
+  upstream_out_ += released;  // after what may already wait there (the bytes before the hold)
 }
 
-void TunnelSession::WithdrawApproval() {
-  if (approval_.handle.empty() || approval_.collecting) return;
-  spdlog::info("session {}: the client cancelled its statement waiting for approval{}",
-               session_id(),
-               approval_.request_id.empty() ? "" : absl::StrCat(" (", approval_.request_id, ")"));
+void TunnelSession::WithdrawApproval(const char* why) {
+  if (approval_.handle.empty() || pending_release_) return;
+  spdlog::info("session {}: {}; approval request {} withdrawn", session_id(), why,
+               approval_.request_id.empty() ? "(not answered yet)" : approval_.request_id);
   env_->approvals->Withdraw(approval_.handle);
   approval_.handle.clear();
 }
 
 void TunnelSession::OnApprovedFacts(const StatementFacts& f) {
-  if (!approval_.collecting || f.request != approval_.type || f.sql != approval_.statement) return;
-  v1::ApprovalOutcome& o = approval_.outcome;
+  if (approved_.empty()) return;
+  ApprovedRun& run = approved_.front();
+  // Its own text, or the stand-in that refused it when released (the policy changed meanwhile).
+  const bool refused = f.action == RequestAction::kReplaceError && f.rule == run.rule;
+  if (f.request != run.type || (f.sql != run.statement && !refused)) return;
+  v1::ApprovalOutcome& o = run.outcome;
   if (!f.sqlstate.empty()) {
     o.set_sqlstate(f.sqlstate);
     o.set_message(
-        f.action == RequestAction::kReplaceError
-            ? absl::StrCat("refused by Warden rule \"", std::string(f.rule), "\" when released")
-            : "the statement failed");
+        refused ? absl::StrCat("refused by Warden rule \"", std::string(f.rule), "\" when released")
+                : "the statement failed");
   } else {
     o.set_command_tag(std::string(f.command_tag));
     o.set_rows(static_cast<int64_t>(f.rows > 0 ? f.rows : TagRows(f.command_tag)));
-    if (f.index + 1 < approval_.statements) return;  // the batch's last statement decides
+    if (f.index + 1 < run.statements) return;  // the text's last statement completes it
   }
-  approval_.collecting = false;
-  env_->approvals->Outcome(approval_.handle, o);
+  env_->approvals->Outcome(run.handle, o);
   spdlog::info("session {}: approved statement ran: {}", session_id(),
                o.sqlstate().empty() ? o.command_tag() : absl::StrCat("SQLSTATE ", o.sqlstate()));
-  approval_.handle.clear();
+  approved_.pop_front();
+  if (!approved_.empty()) return;
   // Not from inside the sink itself.
   asio::post(executor_, [self = shared_from_this()] {
-    if (!self->approval_.collecting) self->seam_.ledger().set_facts_sink(nullptr);
+    if (self->approved_.empty()) self->seam_.ledger().set_facts_sink(nullptr);
   });
 }
 
 void TunnelSession::EndApproval() {
   approval_timer_.cancel();
-  pending_release_.reset();
-  if (approval_.collecting && !approval_.handle.empty()) {
+  // Approved but never sent (a write was in flight), or still waiting: it did not run.
+  if (!approval_.handle.empty()) {
+    env_->approvals->Withdraw(approval_.handle);
+    spdlog::info("session {}: the session ended; approval request {} withdrawn", session_id(),
+                 approval_.request_id.empty() ? "(not answered yet)" : approval_.request_id);
+  }
+  for (const ApprovedRun& run : approved_) {
     v1::ApprovalOutcome o;
     o.set_sqlstate("08006");
     o.set_message("the session ended before the approved statement's result arrived");
-    env_->approvals->Outcome(approval_.handle, o);
-  } else if (!approval_.handle.empty()) {
-    env_->approvals->Withdraw(approval_.handle);
-    spdlog::info(
-        "session {}: the session ended; its statement waiting for approval{} was withdrawn",
-        session_id(), approval_.request_id.empty() ? "" : absl::StrCat(" ", approval_.request_id));
+    env_->approvals->Outcome(run.handle, o);
   }
+  approved_.clear();
+  pending_release_.reset();
   approval_ = ApprovalWait{};
   seam_.AbandonHold();
 }
 
 void TunnelSession::ArmApprovalTimer(std::chrono::steady_clock::duration after, std::string why) {
   approval_timer_.expires_after(after);
-  approval_timer_.async_wait([self = shared_from_this(),
+  approval_timer_.async_wait([self = shared_from_this(), generation = approval_.generation,
                               why = std::move(why)](asio::error_code ec) {
-    if (ec || self->Stopping() || self->seam_.state() != QueryState::kHeld) return;
+    // A handler already queued when the timer was cancelled, or one for an earlier hold, has
+    // nothing to say about this one.
+    if (ec || self->Stopping() || self->seam_.state() != QueryState::kHeld ||
+        self->approval_.generation != generation || self->pending_release_) {
+      return;
+    }
     const std::string id = self->approval_.request_id;
     spdlog::warn("session {}: {}{}; refusing the held statement", self->session_id(), why,
                  id.empty() ? "" : absl::StrCat(" (", id, ")"));
-    self->WithdrawApproval();
+    self->WithdrawApproval("no decision in time");
     self->OnHoldDecided(HoldRelease::Refuse(
         "42501",
         absl::StrCat("statement not run: ", why, id.empty() ? "" : absl::StrCat(" (", id, ")"))));

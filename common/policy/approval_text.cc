@@ -56,7 +56,7 @@ std::string RefusalMessage(const v1::ApprovalRequest& request) {
                           request.expires_unix() - request.created_unix(),
                           "s (the policy's approval.timeout_seconds)");
     case v1::APPROVAL_STATE_WITHDRAWN:
-      return absl::StrCat(what, " was withdrawn: the client cancelled it");
+      return absl::StrCat(what, " was withdrawn: the client cancelled it or left");
     default:
       return absl::StrCat(what, " is ", StateName(request.state()));
   }

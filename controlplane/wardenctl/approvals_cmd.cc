@@ -104,7 +104,7 @@ std::string Estimate(const v1::ImpactEstimate& e) {
     lines.push_back(absl::StrCat(s.node(), s.relation().empty() ? "" : " on ", s.relation(), ", ~",
                                  static_cast<int64_t>(s.rows()), " rows"));
   }
-  if (!e.no_plan().empty()) lines.push_back(absl::StrCat("no plan: ", e.no_plan()));
+  if (!e.no_plan().empty()) lines.push_back(e.no_plan());  // says itself why there is none
   if (!e.writes().empty()) lines.push_back("writes " + absl::StrJoin(e.writes(), ", "));
   if (!e.reads().empty()) lines.push_back("reads " + absl::StrJoin(e.reads(), ", "));
   if (!e.masked().empty()) lines.push_back("masked " + absl::StrJoin(e.masked(), ", "));

@@ -186,8 +186,20 @@ def test_who_may_not_decide_is_refused(approvals):
                            "approver")
     auditor = admin_token(s, "carol", "--identity", "carol", "--group", "dba", "--role",
                           "auditor")
-    client = psql(s, "DELETE FROM orders WHERE id = 4")
+    doomed = "id BETWEEN 4 AND 1203"
+    with psycopg2.connect(s.direct_dsn()) as conn, conn.cursor() as cur:
+        cur.execute("ANALYZE orders")  # a table of known size: the planner knows it too
+    client = psql(s, f"DELETE FROM orders WHERE {doomed}")
     r = one_pending(s)
+    # The estimate is the planner's, on the session's own connection: as EXPLAIN says directly.
+    with psycopg2.connect(s.direct_dsn()) as conn, conn.cursor() as cur:
+        cur.execute(f"EXPLAIN (FORMAT JSON) DELETE FROM orders WHERE {doomed}")
+        planned = cur.fetchone()[0][0]["Plan"]["Plans"][0]["Plan Rows"]
+    step = r["estimate"]["statements"][0]
+    assert step["node"] == "Delete" and step["relation"] == "public.orders"
+    assert step["rows"] == planned and abs(planned - 1200) < 200, (step, planned)
+    shown = s.ctl("approvals", "show", r["id"]).stdout
+    assert "Delete on public.orders" in shown, shown
     for token, code, why in ((requester, 3, "never decides their own"), (outsider, 3, "groups dba"),
                              (auditor, 3, "needs role approver")):
         res = s.ctl("approvals", "approve", r["id"], "--token", token, check=False)
@@ -196,7 +208,7 @@ def test_who_may_not_decide_is_refused(approvals):
     s.ctl("approvals", "deny", r["id"], "--reason", "no", "--token", s.alice)
     _, err = client.communicate(timeout=15)
     assert client.returncode != 0 and "denied by alice: no" in err
-    assert direct_count(s, "id = 4") == 1
+    assert direct_count(s, doomed) == 1200
 
 
 def test_held_across_a_controlplane_restart_and_refused_without_one(approvals):

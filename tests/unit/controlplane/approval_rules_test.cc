@@ -116,8 +116,12 @@ TEST_CASE("timeouts, withdrawals and outcomes", "[approvals]") {
   ran.set_rows(12);
   CHECK(RecordOutcome(a, ran).code() == absl::StatusCode::kFailedPrecondition);
   REQUIRE(ApplyDecision(a, Token("carol", {}), true, "", 0, 1050).ok());
-  CHECK_FALSE(Withdraw(a, 1060));  // approved: it already went to the database
+  v1::ApprovalRequest left = a;
   REQUIRE(RecordOutcome(a, ran).ok());
   CHECK(a.state() == v1::APPROVAL_STATE_EXECUTED);
   CHECK(a.outcome().rows() == 12);
+  CHECK_FALSE(Withdraw(a, 1070));  // it ran
+  // Approved, but the client left before the agent sent it: it never ran.
+  CHECK(Withdraw(left, 1060));
+  CHECK(left.state() == v1::APPROVAL_STATE_WITHDRAWN);
 }

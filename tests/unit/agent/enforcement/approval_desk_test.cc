@@ -1,12 +1,11 @@
 // The approval desk (agent/enforcement/approval_desk.h): raises go out only on a live stream,
 // answers and decisions reach the session that asked and no other, withdrawals and outcomes
 // wait for the next stream, and a raise the stream lost is refused.
-#include <catch2/catch.hpp>
+#include "agent/enforcement/approval_desk.h"
 
+#include <catch2/catch.hpp>
 #include <string>
 #include <vector>
-
-#include "agent/enforcement/approval_desk.h"
 
 using namespace warden;
 using agent::ApprovalDesk;
@@ -62,11 +61,18 @@ TEST_CASE("approval desk: without a stream a raise is refused at once", "[approv
   CHECK(h.status().code() == absl::StatusCode::kUnavailable);
   CHECK(desk.waiting() == 0);
 
+  // A stream that fails to carry the raise: its session hears so when the stream is gone.
   Stream down;
   down.up = false;
   desk.Connected(down.Sender());
+  REQUIRE(desk.Raise(Proposed("ses_1"), ear.Listener()).ok());
+  desk.Flush();
+  CHECK(!desk.available());
   CHECK(desk.Raise(Proposed("ses_1"), ear.Listener()).status().code() ==
         absl::StatusCode::kUnavailable);
+  desk.Disconnected();
+  REQUIRE(ear.heard.size() == 1);
+  CHECK(!ear.heard[0].error().empty());
 }
 
 TEST_CASE("approval desk: answers and decisions reach the session that asked", "[approvals]") {
@@ -80,6 +86,7 @@ TEST_CASE("approval desk: answers and decisions reach the session that asked", "
   REQUIRE(h1.ok());
   REQUIRE(h2.ok());
   CHECK(*h1 != *h2);
+  desk.Flush();
   REQUIRE(stream.sent.size() == 2);
   CHECK(stream.sent[0].kind() == v1::ApprovalMessage::KIND_RAISE);
   CHECK(stream.sent[0].handle() == *h1);
@@ -104,6 +111,7 @@ TEST_CASE("approval desk: answers and decisions reach the session that asked", "
   v1::ApprovalOutcome o;
   o.set_command_tag("DELETE 1");
   desk.Outcome(*h1, o);
+  desk.Flush();
   CHECK(stream.sent.back().kind() == v1::ApprovalMessage::KIND_OUTCOME);
   CHECK(stream.sent.back().request_id() == "apr_1");
   CHECK(stream.sent.back().outcome().command_tag() == "DELETE 1");
@@ -135,9 +143,11 @@ TEST_CASE("approval desk: withdrawing before the answer withdraws once the id is
   auto h = desk.Raise(Proposed("ses_1"), ear.Listener());
   REQUIRE(h.ok());
   desk.Withdraw(*h);
+  desk.Flush();
   CHECK(stream.sent.size() == 1);  // no id to withdraw yet
   desk.Deliver(Answer(*h, "apr_1"));
   CHECK(ear.heard.empty());  // the session is gone from this request
+  desk.Flush();
   REQUIRE(stream.sent.size() == 2);
   CHECK(stream.sent[1].kind() == v1::ApprovalMessage::KIND_WITHDRAW);
   CHECK(stream.sent[1].request_id() == "apr_1");
@@ -167,6 +177,7 @@ TEST_CASE("approval desk: a lost stream refuses unanswered raises and keeps the 
   desk.Withdraw(*h1);
   Stream second;
   desk.Connected(second.Sender());
+  desk.Flush();
   REQUIRE(second.sent.size() == 1);
   CHECK(second.sent[0].kind() == v1::ApprovalMessage::KIND_WITHDRAW);
   CHECK(second.sent[0].request_id() == "apr_1");

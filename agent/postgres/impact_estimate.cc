@@ -1,0 +1,126 @@
+#include "agent/postgres/impact_estimate.h"
+
+#include <google/protobuf/struct.pb.h>
+#include <google/protobuf/util/json_util.h>
+
+#include <algorithm>
+#include <array>
+#include <string_view>
+
+#include "absl/strings/str_cat.h"
+#include "common/sql/classify/builtin_functions.h"
+
+namespace warden::agent {
+
+namespace {
+
+// Statements EXPLAIN takes (EXPLAIN of CREATE TABLE AS would be one too, but that is DDL the
+// approver reads as such).
+bool Explainable(const std::string& tag) {
+  static constexpr std::array<std::string_view, 6> kTags = {"SELECT", "INSERT", "UPDATE",
+                                                            "DELETE", "MERGE",  "EXECUTE"};
+  return std::find(kTags.begin(), kTags.end(), tag) != kTags.end();
+}
+
+const google::protobuf::Value* Field(const google::protobuf::Struct& s, const std::string& name) {
+  auto it = s.fields().find(name);
+  return it == s.fields().end() ? nullptr : &it->second;
+}
+
+std::string Text(const google::protobuf::Struct& s, const std::string& name) {
+  const google::protobuf::Value* v = Field(s, name);
+  return v && v->has_string_value() ? v->string_value() : "";
+}
+
+double Rows(const google::protobuf::Struct& s) {
+  const google::protobuf::Value* v = Field(s, "Plan Rows");
+  return v && v->has_number_value() ? v->number_value() : 0;
+}
+
+// One EXPLAIN (FORMAT JSON, VERBOSE) document: [{"Plan": {...}}].
+bool ReadPlan(const std::string& json, v1::ImpactEstimate::Step* step) {
+  google::protobuf::ListValue doc;
+  if (!google::protobuf::util::JsonStringToMessage(json, &doc).ok() || doc.values_size() == 0 ||
+      !doc.values(0).has_struct_value()) {
+    return false;
+  }
+  const google::protobuf::Value* plan = Field(doc.values(0).struct_value(), "Plan");
+  if (plan == nullptr || !plan->has_struct_value()) return false;
+  const google::protobuf::Struct& top = plan->struct_value();
+  std::string node = Text(top, "Node Type");
+  double rows = Rows(top);
+  if (node == "ModifyTable") {
+    // A write's top node returns nothing (without RETURNING); the rows it changes are those
+    // its input produces.
+    node = Text(top, "Operation");
+    const google::protobuf::Value* input = Field(top, "Plans");
+    if (input && input->has_list_value() && input->list_value().values_size() > 0 &&
+        input->list_value().values(0).has_struct_value()) {
+      rows = Rows(input->list_value().values(0).struct_value());
+    }
+  }
+  std::string relation = Text(top, "Relation Name");
+  if (!relation.empty() && !Text(top, "Schema").empty()) {
+    relation = absl::StrCat(Text(top, "Schema"), ".", relation);
+  }
+  step->set_node(node);
+  step->set_relation(relation);
+  step->set_rows(rows);
+  return true;
+}
+
+}  // namespace
+
+EstimateQuery PlanEstimate(const HoldFacts& held, bool database_idle) {
+  if (held.message_type != 'Q') {
+    return {"",
+            "not estimated: the statement came by the extended protocol, where running EXPLAIN "
+            "on the session's connection would disturb the client's unfinished request"};
+  }
+  if (held.in_transaction) {
+    return {"",
+            "not estimated: the statement waits inside a transaction block, which a failing "
+            "EXPLAIN would abort"};
+  }
+  if (!database_idle) {
+    return {"", "not estimated: the database was still answering earlier requests"};
+  }
+  if (!held.batch || held.batch->statements.size() != 1) {
+    return {"", "not estimated: the request holds several statements"};
+  }
+  const sql::ClassifiedStatement& s = held.batch->statements[0];
+  if (!Explainable(s.command_tag)) {
+    return {"", absl::StrCat("no plan: ", s.command_tag, " has none (DDL and utility statements)")};
+  }
+  if (s.opaque || std::any_of(s.functions.begin(), s.functions.end(),
+                              [](const std::string& f) { return !sql::IsBuiltinFunction(f); })) {
+    return {"",
+            "not estimated: the statement calls functions that planning might run before "
+            "anyone approved it"};
+  }
+  // The timeouts are local to the implicit transaction the two statements share. The client's
+  // text goes last, so that nothing of ours follows it.
+  return {absl::StrCat("SELECT pg_catalog.set_config('statement_timeout', '2000', true), "
+                       "pg_catalog.set_config('lock_timeout', '1000', true); "
+                       "EXPLAIN (FORMAT JSON, VERBOSE) ",
+                       held.statement),
+          ""};
+}
+
+void ReadEstimate(const std::vector<CatalogRow>& rows, const absl::Status& status,
+                  v1::ImpactEstimate* estimate) {
+  if (!status.ok()) {
+    estimate->set_no_plan(absl::StrCat("not estimated: ", status.message()));
+    return;
+  }
+  for (const CatalogRow& row : rows) {
+    // The set_config row has two columns; each plan is one JSON text.
+    if (row.size() != 1 || !row[0]) continue;
+    v1::ImpactEstimate::Step step;
+    if (ReadPlan(*row[0], &step)) *estimate->add_statements() = std::move(step);
+  }
+  if (estimate->statements_size() == 0)
+    estimate->set_no_plan("not estimated: EXPLAIN gave no plan");
+}
+
+}  // namespace warden::agent
