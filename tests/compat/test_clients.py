@@ -1,4 +1,5 @@
 """pgbench, JDBC and node-postgres through Warden, each checked on its results."""
+import json
 import os
 import re
 import shutil
@@ -113,3 +114,47 @@ def test_jdbc_denials_arrive_as_42501_and_the_connection_survives(data_path):
     assert lines["DROP"].startswith("42501 ") and 'rule "no-drop": Needs a ticket' in lines["DROP"]
     assert lines["UPDATE"].startswith("42501 ") and "no-unbounded-writes" in lines["UPDATE"]
     assert lines["COUNT"] == "1000"
+
+
+@pytest.mark.skipif(not JDBC_JAR.exists() or not shutil.which("java"), reason="no JDBC/java")
+def test_jdbc_waits_for_approval_then_gets_its_row_count_or_the_denial(data_path):
+    s = data_path
+    held = ("name: reviewed-deletes\nsubjects:\n  groups: [ai-agents]\nconnections: [demo]\n"
+            "default_action: allow\nrules:\n  - name: deletes-need-approval\n    match:\n"
+            "      commands: [DELETE]\n    action: require_approval\n"
+            "approval:\n  approver_groups: [dba]\n")
+    assert s.apply_policy(held, "held.yaml").returncode == 0
+    from warden_stack import wait_until
+    wait_until("agent current", lambda: s.agent_current("edge-1"))
+    alice = json.loads(s.ctl("admin-tokens", "create", "alice", "--identity", "alice", "--group",
+                             "dba", "--role", "approver", "-o", "json").stdout)["token"]
+
+    def pending():
+        return json.loads(s.ctl("approvals", "list", "--state", "pending", "-o",
+                                "json").stdout)["requests"]
+
+    java = subprocess.Popen(
+        ["java", "-cp", str(JDBC_JAR), str(HERE / "jdbc" / "WardenJdbcApprovalCheck.java"),
+         f"jdbc:postgresql://127.0.0.1:{s.pg_gateway_port}/demo?sslmode=disable&prepareThreshold=1",
+         s.token], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_until("the first DELETE held", lambda: len(pending()) == 1, timeout=60)
+        first = pending()[0]
+        assert first["statement"] == "DELETE FROM orders WHERE id = $1"
+        assert first["parameters"] == ["7"]
+        s.ctl("approvals", "approve", first["id"], "--token", alice)
+        wait_until("the second DELETE held",
+                   lambda: [r["id"] for r in pending()] not in ([], [first["id"]]), timeout=30)
+        second = pending()[0]
+        assert second["parameters"] == ["8"]
+        s.ctl("approvals", "deny", second["id"], "--reason", "keep order 8", "--token", alice)
+        out, err = java.communicate(timeout=60)
+    finally:
+        if java.poll() is None:
+            java.kill()
+            java.wait()
+    assert java.returncode == 0, out + err
+    lines = dict(line.split(": ", 1) for line in out.strip().splitlines())
+    assert lines["FIRST"] == "1"
+    assert lines["SECOND"].startswith("42501 ") and "denied by alice: keep order 8" in lines["SECOND"]
+    assert lines["LEFT"] == "1"

@@ -2,6 +2,7 @@
 the client is told at once, an approver decides with wardenctl, and the client gets the outcome
 on the same connection (real gateway, agent, control plane and PostgreSQL)."""
 import json
+import random
 import subprocess
 import threading
 
@@ -238,3 +239,55 @@ def test_held_across_a_controlplane_restart_and_refused_without_one(approvals):
     cur.execute("SELECT count(*) FROM orders WHERE id = 6")
     assert cur.fetchone() == (1,)
     conn.close()
+
+
+def test_fifty_sessions_two_approvers_each_get_their_own_outcome(approvals):
+    s = approvals
+    policy = POLICY.format(timeout=120) + "  approvals_required: 2\n"
+    assert s.apply_policy(policy, "reviewed.yaml").returncode == 0
+    wait_until("agent current", lambda: s.agent_current("edge-1"))
+    bob = admin_token(s, "bob", "--identity", "bob", "--group", "dba", "--role", "approver")
+    ids = list(range(100, 150))
+    conns = {}
+    for n in ids:
+        conns[n] = psycopg2.connect(s.gateway_dsn(s.token))
+        conns[n].autocommit = True
+
+    def delete(n):
+        cur = conns[n].cursor()
+        try:
+            cur.execute(f"DELETE FROM orders WHERE id = {n}")
+            return cur.rowcount
+        except psycopg2.Error as e:
+            return e
+
+    waiting = {n: Background(lambda n=n: delete(n)) for n in ids}
+    wait_until("fifty requests", lambda: len(requests(s)) == 50, timeout=30)
+    by_order = {int(r["statement"].rsplit(" ", 1)[1]): r["id"] for r in requests(s)}
+    assert sorted(by_order) == ids
+    rng = random.Random(7)
+    denied = set(rng.sample(ids, 10))
+    steps = [(n, who) for n in ids for who in ("alice", "bob")]
+    rng.shuffle(steps)
+    tokens = {"alice": s.alice, "bob": bob}
+    for n, who in steps:
+        if n in denied and who == "alice":
+            verb = ["deny", by_order[n], "--reason", f"not order {n}"]
+        else:
+            verb = ["approve", by_order[n]]
+        res = s.ctl("approvals", *verb, "--token", tokens[who], check=False)
+        # A request a denial already closed refuses the other approver's word.
+        assert res.returncode == 0 or (n in denied and res.returncode == 7), res.stderr
+    for n in ids:
+        got = waiting[n].join(timeout=30)
+        if n in denied:
+            assert isinstance(got, psycopg2.errors.InsufficientPrivilege), (n, got)
+            assert by_order[n] in str(got) and f"not order {n}" in str(got)
+        else:
+            assert got == 1, (n, got)
+    for n in ids:
+        assert direct_count(s, f"id = {n}") == (1 if n in denied else 0), n
+        conns[n].close()
+    executed = requests(s, "executed")
+    assert len(executed) == 40
+    assert all(len(r["decisions"]) == 2 for r in executed)
