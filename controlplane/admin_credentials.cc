@@ -1,6 +1,7 @@
 // AdminService's own credentials: admin tokens, each with the identity that presents it and its
 // roles. Rotating one without downtime is create, switch wardenctl's config over, revoke the old
 // one; the last working token with role admin cannot be revoked.
+#include <algorithm>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -36,6 +37,22 @@ absl::StatusOr<v1::AdminTokenInfo> AdminTokenSpec(const v1::CreateAdminTokenRequ
     if (roles.insert(r).second) spec.add_roles(r);
   }
   if (roles.empty()) spec.add_roles("admin");
+  if (!req.email().empty()) {
+    // One plain address: it goes into a mail's envelope and To header.
+    const std::string& e = req.email();
+    const size_t at = e.find('@');
+    const bool plain = e.size() <= 254 && at != std::string::npos && at > 0 && at + 1 < e.size() &&
+                       e.find('@', at + 1) == std::string::npos &&
+                       std::all_of(e.begin(), e.end(), [](char c) {
+                         return c > ' ' && c < 0x7f && c != '<' && c != '>' && c != ',' &&
+                                c != '"' && c != '(' && c != ')' && c != ';' && c != '\\';
+                       });
+    if (!plain) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--email \"", e, "\" is not one plain address such as alice@example.com"));
+    }
+    spec.set_email(e);
+  }
   if (roles.contains("approver") && spec.identity().empty()) {
     return absl::InvalidArgumentError(
         "a token with role approver needs --identity: every approval is recorded under who "

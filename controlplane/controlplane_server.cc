@@ -39,6 +39,20 @@ absl::StatusOr<std::unique_ptr<ControlPlaneServer>> ControlPlaneServer::Start(
   ASSIGN_OR_RETURN(int64_t version, self->stores_->policies.CurrentVersion());
   ASSIGN_OR_RETURN(self->approvals_,
                    ApprovalQueue::Open(self->stores_->approvals, [] { return store::NowUnix(); }));
+  if (opts.notify.any()) {
+    if (!opts.notify.webhooks.empty() && opts.notify.webhook_secret.empty()) {
+      return absl::InvalidArgumentError(
+          "--webhook needs --webhook-secret-file: receivers check each event's signature");
+    }
+    if (!opts.notify.smtp_url.empty() && opts.notify.smtp_from.empty()) {
+      return absl::InvalidArgumentError("--smtp-url needs --smtp-from (the sender address)");
+    }
+    self->approval_notifier_ = std::make_unique<ApprovalNotifier>(
+        *self->approvals_, self->stores_->admin_tokens, opts.notify);
+    spdlog::info("approval notifications: {} webhooks, {} Slack webhooks, mail {}",
+                 opts.notify.webhooks.size(), opts.notify.slack_webhooks.size(),
+                 opts.notify.smtp_url.empty() ? "off" : "on");
+  }
   // Created on the first start; a tampered row stops the start here (DataLoss).
   ASSIGN_OR_RETURN(std::string masking_key, self->stores_->server_keys.MaskingKey());
   ASSIGN_OR_RETURN(std::string signing_key, self->stores_->server_keys.SigningKey());

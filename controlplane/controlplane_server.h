@@ -12,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "controlplane/admin_service.h"
+#include "controlplane/approval_notifier.h"
 #include "controlplane/control_service.h"
 
 namespace warden::controlplane {
@@ -24,6 +25,8 @@ struct ControlPlaneOptions {
   std::string tls_key;
   // When the store has no admin token yet, one is created and written here (mode 0600).
   std::string admin_token_file;
+  // Webhooks, Slack and mail for approval requests (approval_notifier.h).
+  NotifyOptions notify;
 };
 
 class ControlPlaneServer {
@@ -43,6 +46,7 @@ class ControlPlaneServer {
 
   std::unique_ptr<Stores> stores_;
   std::unique_ptr<ApprovalQueue> approvals_;
+  std::unique_ptr<ApprovalNotifier> approval_notifier_;  // before the queue goes
   std::unique_ptr<PolicyNotifier> notifier_;
   LiveSessions live_sessions_;
   DecisionStats decision_stats_;

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "common/log/log.h"
+#include "common/util/files.h"
 #include "common/util/signals.h"
 #include "controlplane/controlplane_server.h"
 
@@ -22,10 +23,31 @@ int main(int argc, char** argv) {
   app.add_option("--admin-token-file", opts.admin_token_file,
                  "where to write the first admin token if the store has none");
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error")->capture_default_str();
+  std::string webhook_secret_file;
+  app.add_option("--webhook", opts.notify.webhooks,
+                 "URL that receives a signed JSON event for each approval request change "
+                 "(repeatable; needs --webhook-secret-file)");
+  app.add_option("--webhook-secret-file", webhook_secret_file,
+                 "file holding the HMAC-SHA-256 key events are signed with (Warden-Signature)");
+  app.add_option("--slack-webhook", opts.notify.slack_webhooks,
+                 "Slack incoming-webhook URL told of each approval request change (repeatable)");
+  app.add_option("--smtp-url", opts.notify.smtp_url,
+                 "SMTP server (smtp://host:port) that mails new approval requests to the "
+                 "approvers' addresses (admin-tokens create --email)");
+  app.add_option("--smtp-from", opts.notify.smtp_from, "sender address of those mails");
   CLI11_PARSE(app, argc, argv);
   if (!warden::log::Init("controlplane", log_level)) {
     std::fprintf(stderr, "error: unknown --log-level %s\n", log_level.c_str());
     return 2;
+  }
+  if (!webhook_secret_file.empty()) {
+    auto secret = warden::ReadSecretFile(webhook_secret_file);
+    if (!secret.ok()) {
+      std::fprintf(stderr, "error: --webhook-secret-file: %s\n",
+                   std::string(secret.status().message()).c_str());
+      return 2;
+    }
+    opts.notify.webhook_secret = *std::move(secret);
   }
   warden::BlockTerminationSignals();
   auto server = warden::controlplane::ControlPlaneServer::Start(opts);

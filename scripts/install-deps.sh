@@ -5,10 +5,10 @@ set -euo pipefail
 pkgs=(build-essential cmake ninja-build ccache pkg-config openssl
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev libssl-dev
   libsqlite3-dev sqlite3 libspdlog-dev catch2 libpg-query-dev libre2-dev libasio-dev libcli11-dev
-  libyaml-cpp-dev postgresql postgresql-client pgbouncer)
+  libyaml-cpp-dev libcurl4-openssl-dev postgresql postgresql-client pgbouncer)
 if [[ "${1:-}" == "--test" ]]; then
   pkgs+=(clang libclang-rt-14-dev python3-pytest python3-psycopg2 python3-psycopg python3-cryptography
-    libpostgresql-jdbc-java openjdk-17-jdk-headless ruby-pg php8.2-cli php8.2-pgsql)
+    libpostgresql-jdbc-java openjdk-17-jdk-headless ruby-pg php8.2-cli php8.2-pgsql python3-aiosmtpd)
   # node and npm (for the node-postgres compatibility test) come with the machine image; Debian's
   # nodejs package is installed only where there is none.
   command -v npm >/dev/null 2>&1 || pkgs+=(nodejs npm)

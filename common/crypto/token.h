@@ -23,6 +23,9 @@ std::string HashToken(absl::string_view token);
 // Lower-case hex of the SHA-256 digest of data.
 std::string Sha256Hex(absl::string_view data);
 
+// HMAC-SHA-256 of `data` under `key`, hex; empty if OpenSSL fails.
+std::string HmacSha256Hex(absl::string_view key, absl::string_view data);
+
 // Compares in time independent of where the inputs differ.
 bool ConstantTimeEquals(absl::string_view a, absl::string_view b);
 

@@ -62,4 +62,17 @@ std::string RefusalMessage(const v1::ApprovalRequest& request) {
   }
 }
 
+std::string EstimateText(const v1::ImpactEstimate& e) {
+  std::vector<std::string> lines;
+  for (const auto& s : e.statements()) {
+    lines.push_back(absl::StrCat(s.node(), s.relation().empty() ? "" : " on ", s.relation(), ", ~",
+                                 static_cast<int64_t>(s.rows()), " rows"));
+  }
+  if (!e.no_plan().empty()) lines.push_back(e.no_plan());  // says itself why there is none
+  if (!e.writes().empty()) lines.push_back("writes " + absl::StrJoin(e.writes(), ", "));
+  if (!e.reads().empty()) lines.push_back("reads " + absl::StrJoin(e.reads(), ", "));
+  if (!e.masked().empty()) lines.push_back("masked " + absl::StrJoin(e.masked(), ", "));
+  return lines.empty() ? "-" : absl::StrJoin(lines, "; ");
+}
+
 }  // namespace warden::policy

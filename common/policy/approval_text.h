@@ -19,4 +19,7 @@ std::string StateName(v1::ApprovalState state);
 // DENIED names who denied it and why, EXPIRED the timeout, WITHDRAWN the cancel.
 std::string RefusalMessage(const v1::ApprovalRequest& request);
 
+// The impact estimate in one line: "Delete on public.orders, ~1200 rows; writes orders".
+std::string EstimateText(const v1::ImpactEstimate& estimate);
+
 }  // namespace warden::policy

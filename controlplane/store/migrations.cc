@@ -142,6 +142,10 @@ CREATE TABLE approval_requests (
 CREATE INDEX approval_requests_by_state ON approval_requests (state, expires_at);
 CREATE INDEX approval_requests_by_session ON approval_requests (session_id);
 )sql",
+      // 7: where an approver is told of requests they may decide (AdminTokenInfo.email).
+      R"sql(
+ALTER TABLE admin_tokens ADD COLUMN email TEXT NOT NULL DEFAULT '';
+)sql",
   };
   return kMigrations;
 }

@@ -129,7 +129,8 @@ constexpr char kWorkingAdmins[] =
     "'%,admin,%'";
 
 constexpr char kSelectAdmin[] =
-    "SELECT public_id, name, created_at, revoked_at, identity, groups, roles FROM admin_tokens ";
+    "SELECT public_id, name, created_at, revoked_at, identity, groups, roles, email FROM "
+    "admin_tokens ";
 
 v1::AdminTokenInfo AdminInfoOf(Statement& stmt) {
   v1::AdminTokenInfo t;
@@ -140,6 +141,7 @@ v1::AdminTokenInfo AdminInfoOf(Statement& stmt) {
   t.set_identity(stmt.Text(4));
   for (std::string& g : SplitGroups(stmt.Text(5))) t.add_groups(std::move(g));
   for (std::string& r : SplitGroups(stmt.Text(6))) t.add_roles(std::move(r));
+  t.set_email(stmt.Text(7));
   return t;
 }
 
@@ -169,8 +171,8 @@ absl::StatusOr<std::pair<v1::AdminTokenInfo, std::string>> AdminTokenStore::Crea
   info.set_revoked_unix(0);
   std::lock_guard<std::mutex> lock(db_.mu());
   ASSIGN_OR_RETURN(auto stmt, db_.Prepare("INSERT INTO admin_tokens (public_id, name, token_hash, "
-                                          "created_at, identity, groups, roles) VALUES (?, ?, ?, "
-                                          "?, ?, ?, ?)"));
+                                          "created_at, identity, groups, roles, email) VALUES (?, "
+                                          "?, ?, ?, ?, ?, ?, ?)"));
   RETURN_IF_ERROR(stmt.Bind(1, info.id())
                       .Bind(2, info.name())
                       .Bind(3, crypto::HashToken(token))
@@ -178,6 +180,7 @@ absl::StatusOr<std::pair<v1::AdminTokenInfo, std::string>> AdminTokenStore::Crea
                       .Bind(5, info.identity())
                       .Bind(6, absl::StrJoin(info.groups(), ","))
                       .Bind(7, absl::StrJoin(info.roles(), ","))
+                      .Bind(8, info.email())
                       .Run());
   return std::make_pair(std::move(info), std::move(token));
 }

@@ -19,6 +19,7 @@ struct CreateArgs {
   std::string identity;
   std::vector<std::string> groups;
   std::vector<std::string> roles;
+  std::string email;
 };
 
 int CreateAdminToken(AdminClient& admin, OutputFormat output, const CreateArgs& args) {
@@ -27,6 +28,7 @@ int CreateAdminToken(AdminClient& admin, OutputFormat output, const CreateArgs& 
   request.set_identity(args.identity);
   for (const std::string& g : args.groups) request.add_groups(g);
   for (const std::string& r : args.roles) request.add_roles(r);
+  request.set_email(args.email);
   v1::CreateAdminTokenResponse response;
   if (int rc = admin.Call(&AdminStub::CreateAdminToken, request, &response); rc != kOk) return rc;
   if (output == OutputFormat::kJson) return PrintJson(response);
@@ -90,6 +92,9 @@ void RegisterAdminTokenCommands(Cli& cli) {
                    "admin (every call), approver (the approval queue) or auditor (read only); "
                    "repeatable; default admin")
       ->check(CLI::IsMember({"admin", "approver", "auditor"}));
+  create->add_option("--email", args->email,
+                     "Where approval requests this identity may decide are mailed (when the "
+                     "control plane has --smtp-url)");
   cli.SetAction(create, [args](AdminClient& admin, OutputFormat output) {
     return CreateAdminToken(admin, output, *args);
   });

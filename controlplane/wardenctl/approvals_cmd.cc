@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/policy/approval_text.h"
 #include "controlplane/wardenctl/commands.h"
 #include "controlplane/wardenctl/duration.h"
 #include "controlplane/wardenctl/errors.h"
@@ -98,19 +99,6 @@ int ListApprovals(AdminClient& admin, OutputFormat output, const ListOptions& o)
   return kOk;
 }
 
-std::string Estimate(const v1::ImpactEstimate& e) {
-  std::vector<std::string> lines;
-  for (const auto& s : e.statements()) {
-    lines.push_back(absl::StrCat(s.node(), s.relation().empty() ? "" : " on ", s.relation(), ", ~",
-                                 static_cast<int64_t>(s.rows()), " rows"));
-  }
-  if (!e.no_plan().empty()) lines.push_back(e.no_plan());  // says itself why there is none
-  if (!e.writes().empty()) lines.push_back("writes " + absl::StrJoin(e.writes(), ", "));
-  if (!e.reads().empty()) lines.push_back("reads " + absl::StrJoin(e.reads(), ", "));
-  if (!e.masked().empty()) lines.push_back("masked " + absl::StrJoin(e.masked(), ", "));
-  return lines.empty() ? "-" : absl::StrJoin(lines, "; ");
-}
-
 int ShowApproval(AdminClient& admin, OutputFormat output, const std::string& id) {
   v1::GetApprovalRequest request;
   request.set_id(id);
@@ -134,7 +122,7 @@ int ShowApproval(AdminClient& admin, OutputFormat output, const std::string& id)
       {"rule", absl::StrCat("policy \"", r.policy(), "\" rule \"", r.rule(), "\"")},
       {"message", Printable(OrDash(r.message()))},
       {"transaction", r.in_transaction() ? "open: it stays open while this waits" : "none"},
-      {"estimate", Printable(Estimate(r.estimate()))},
+      {"estimate", Printable(policy::EstimateText(r.estimate()))},
       {"approvers",
        absl::StrCat("groups ", JoinOrDash(r.approver_groups()), "; identities ",
                     JoinOrDash(r.approver_identities()), "; ", r.approvals_required(), " needed")},

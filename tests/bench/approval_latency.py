@@ -21,23 +21,10 @@ from pathlib import Path
 
 from bench_processes import snapshot_binaries, start_demo_stack
 # bench_processes has put tests/integration on sys.path.
+from warden_fixtures import reviewed_deletes
 from warden_stack import Stack, wait_until
 import psycopg2
 
-POLICY = """\
-name: reviewed-deletes
-subjects:
-  groups: [ai-agents]
-connections: [demo]
-default_action: allow
-rules:
-  - name: deletes-need-approval
-    match:
-      commands: [DELETE]
-    action: require_approval
-approval:
-  approver_groups: [dba]
-"""
 
 
 def one_round(s, token, alice, n):
@@ -78,7 +65,7 @@ def main():
     s = Stack(work / "stack")
     try:
         start_demo_stack(s)
-        s.apply_policy(POLICY, "reviewed.yaml")
+        s.apply_policy(reviewed_deletes(), "reviewed.yaml")
         wait_until("agent current", lambda: s.agent_current("edge-1"))
         token = s.ctl("tokens", "create", "--identity", "claude", "--group", "ai-agents", "--ttl",
                       "1h").stdout.strip()

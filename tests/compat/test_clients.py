@@ -119,12 +119,9 @@ def test_jdbc_denials_arrive_as_42501_and_the_connection_survives(data_path):
 @pytest.mark.skipif(not JDBC_JAR.exists() or not shutil.which("java"), reason="no JDBC/java")
 def test_jdbc_waits_for_approval_then_gets_its_row_count_or_the_denial(data_path):
     s = data_path
-    held = ("name: reviewed-deletes\nsubjects:\n  groups: [ai-agents]\nconnections: [demo]\n"
-            "default_action: allow\nrules:\n  - name: deletes-need-approval\n    match:\n"
-            "      commands: [DELETE]\n    action: require_approval\n"
-            "approval:\n  approver_groups: [dba]\n")
-    assert s.apply_policy(held, "held.yaml").returncode == 0
+    from warden_fixtures import reviewed_deletes
     from warden_stack import wait_until
+    assert s.apply_policy(reviewed_deletes(), "held.yaml").returncode == 0
     wait_until("agent current", lambda: s.agent_current("edge-1"))
     alice = json.loads(s.ctl("admin-tokens", "create", "alice", "--identity", "alice", "--group",
                              "dba", "--role", "approver", "-o", "json").stdout)["token"]

@@ -10,30 +10,15 @@ import psycopg
 import psycopg2
 import pytest
 
+from warden_fixtures import reviewed_deletes
 from warden_stack import wait_until
 
-POLICY = """\
-name: reviewed-deletes
-subjects:
-  groups: [ai-agents]
-connections: [demo]
-default_action: allow
-rules:
-  - name: deletes-need-approval
-    match:
-      commands: [DELETE]
-    action: require_approval
-    message: Deletes are reviewed by a DBA
-approval:
-  approver_groups: [dba]
-  timeout_seconds: {timeout}
-"""
 
 
 @pytest.fixture
 def approvals(data_path):
     s = data_path
-    assert s.apply_policy(POLICY.format(timeout=60), "reviewed.yaml").returncode == 0
+    assert s.apply_policy(reviewed_deletes(60), "reviewed.yaml").returncode == 0
     wait_until("agent current", lambda: s.agent_current("edge-1"))
     s.alice = admin_token(s, "alice", "--identity", "alice", "--group", "dba", "--role",
                           "approver")
@@ -168,7 +153,7 @@ def test_cancel_withdraws_and_expiry_refuses(approvals):
     assert cur.fetchone() == (1,)
 
     # Nobody decides: the request expires and the client is told so.
-    assert s.apply_policy(POLICY.format(timeout=2), "reviewed.yaml").returncode == 0
+    assert s.apply_policy(reviewed_deletes(2), "reviewed.yaml").returncode == 0
     wait_until("agent current", lambda: s.agent_current("edge-1"))
     with pytest.raises(psycopg2.errors.InsufficientPrivilege) as err:
         cur.execute("DELETE FROM orders WHERE id = 3")
@@ -243,8 +228,7 @@ def test_held_across_a_controlplane_restart_and_refused_without_one(approvals):
 
 def test_fifty_sessions_two_approvers_each_get_their_own_outcome(approvals):
     s = approvals
-    policy = POLICY.format(timeout=120) + "  approvals_required: 2\n"
-    assert s.apply_policy(policy, "reviewed.yaml").returncode == 0
+    assert s.apply_policy(reviewed_deletes(120, 2), "reviewed.yaml").returncode == 0
     wait_until("agent current", lambda: s.agent_current("edge-1"))
     bob = admin_token(s, "bob", "--identity", "bob", "--group", "dba", "--role", "approver")
     ids = list(range(100, 150))

@@ -30,6 +30,10 @@ def stack(tmp_path, request):
 @pytest.fixture
 def running_stack(stack):
     """Control plane, gateway and one connected agent named edge-1."""
+    return start_running_stack(stack)
+
+
+def start_running_stack(stack):
     stack.start_controlplane()
     stack.start_gateway()
     token = stack.create_agent("edge-1")
@@ -72,7 +76,10 @@ rules:
 def data_path(running_stack):
     """running_stack plus a real PostgreSQL registered as connection demo, its credential, a
     policy granting group ai-agents, and a token for identity claude in that group."""
-    s = running_stack
+    return start_data_path(running_stack)
+
+
+def start_data_path(s):
     s.start_postgres()
     s.ctl("connections", "create", "demo", "--agent", "edge-1", "--host", "127.0.0.1",
           "--port", str(s.pg_port), "--database", "demo", "--tls-mode", "disable")
@@ -198,3 +205,28 @@ def notification(conn, channel, sql):
     wait_until("the notification", notified)
     note = conn.notifies.pop(0)
     return note.channel, note.payload
+
+
+def reviewed_deletes(timeout_seconds=None, approvals_required=None):
+    """A policy that holds group ai-agents' DELETEs on demo until an approver of group dba
+    decides (test_approvals.py, test_approval_notifications.py, bench/approval_latency.py)."""
+    text = """\
+name: reviewed-deletes
+subjects:
+  groups: [ai-agents]
+connections: [demo]
+default_action: allow
+rules:
+  - name: deletes-need-approval
+    match:
+      commands: [DELETE]
+    action: require_approval
+    message: Deletes are reviewed by a DBA
+approval:
+  approver_groups: [dba]
+"""
+    if timeout_seconds is not None:
+        text += f"  timeout_seconds: {timeout_seconds}\n"
+    if approvals_required is not None:
+        text += f"  approvals_required: {approvals_required}\n"
+    return text

@@ -58,8 +58,9 @@ class Stack:
         self.pg_dir = None
         # Threads of the gateway's and the agent's data path (None: their default, one).
         self.io_threads = None
-        # Extra flags for the gateway (@pytest.mark.gateway_args).
+        # Extra flags for the gateway (@pytest.mark.gateway_args) and the control plane.
         self.gateway_args = []
+        self.controlplane_args = []
         # Tests speak plain PostgreSQL to the gateway on loopback unless they test TLS.
         self.allow_tokens_without_tls = True
         subprocess.run([str(SOURCE_DIR / "scripts" / "dev-certs.sh"), str(tmp / "certs")],
@@ -107,7 +108,7 @@ class Stack:
             str(BIN_DIR / "warden-controlplane"), "--listen", self.cp_addr or "127.0.0.1:0",
             "--db", str(self.dir / "warden.db"), "--master-key-file", str(self.dir / "master.key"),
             "--tls-cert", str(certs / "server.crt"), "--tls-key", str(certs / "server.key"),
-            "--admin-token-file", str(self.admin_token_file)])
+            "--admin-token-file", str(self.admin_token_file), *self.controlplane_args])
         if self.cp_addr is None:
             self.cp_addr = self._bound_address("controlplane", proc,
                                                r"control plane listening on (\S+)")
