@@ -3,13 +3,17 @@
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 
+#include <algorithm>
 #include <ctime>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "common/crypto/token.h"
+#include "common/log/log.h"
 #include "common/policy/approval_text.h"
+#include "common/util/utf8.h"
 
 namespace warden::controlplane {
 
@@ -25,7 +29,11 @@ std::string Json(const google::protobuf::Message& m) {
   google::protobuf::util::JsonPrintOptions options;
   options.preserve_proto_field_names = true;
   std::string out;
-  if (!google::protobuf::util::MessageToJsonString(m, &out, options).ok()) return "{}";
+  if (auto st = google::protobuf::util::MessageToJsonString(m, &out, options); !st.ok()) {
+    spdlog::error("approval event: cannot print {} as JSON: {}", m.GetTypeName(),
+                  std::string(st.message()));
+    return "{}";
+  }
   return out;
 }
 
@@ -57,8 +65,12 @@ std::string ApprovalEvent(const v1::ApprovalRequest& r) {
 
 std::string EventBody(const std::string& event, const std::string& delivery, int64_t sent_unix,
                       const v1::ApprovalRequest& request) {
+  // The hash of the held bytes stays in the control plane: over a short masked value it could
+  // be brute-forced by whoever receives the event.
+  v1::ApprovalRequest shown = request;
+  shown.clear_held_sha256();
   return absl::StrCat("{\"event\":\"", event, "\",\"delivery\":\"", delivery,
-                      "\",\"sent_unix\":", sent_unix, ",\"request\":", Json(request), "}");
+                      "\",\"sent_unix\":", sent_unix, ",\"request\":", Json(shown), "}");
 }
 
 std::string SignatureHeader(const std::string& secret, int64_t at, const std::string& body) {
@@ -125,20 +137,32 @@ std::string ApprovalMail(const std::string& from, const std::vector<std::string>
   body.push_back(absl::StrCat("  wardenctl approvals show ", r.id()));
   body.push_back(absl::StrCat("  wardenctl approvals approve ", r.id()));
   body.push_back(absl::StrCat("  wardenctl approvals deny ", r.id(), " --reason ..."));
-  std::string text =
-      absl::StrCat("From: ", OneLine(from, 254), "\r\nTo: ", OneLine(absl::StrJoin(to, ", "), 4000),
-                   "\r\nSubject: ",
-                   OneLine(absl::StrCat("Warden: approval request ", r.id(), " from ", Who(r),
-                                        " (rule ", r.rule(), ")"),
-                           200),
-                   "\r\nDate: ", date, "\r\nMessage-ID: <", r.id(), ".raised@warden>",
-                   "\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n");
+  std::string plain;
   for (const std::string& line : body) {
-    absl::StrAppend(&text, absl::StrReplaceAll(line, {{"\r\n", "\n"}, {"\r", "\n"}}), "\n");
+    absl::StrAppend(&plain, absl::StrReplaceAll(line, {{"\r\n", "\n"}, {"\r", "\n"}}), "\n");
   }
-  // Every line end CRLF, whatever the statement had (libcurl dot-stuffs lines that start with
-  // a dot).
-  return absl::StrReplaceAll(absl::StrReplaceAll(text, {{"\r\n", "\n"}}), {{"\n", "\r\n"}});
+  plain = absl::StrReplaceAll(plain, {{"\n", "\r\n"}});
+  // The body in base64, in lines of 76: a statement may be one long line of any bytes, which
+  // mail servers fold or refuse as it is.
+  const std::string encoded = absl::Base64Escape(plain);
+  std::string wrapped;
+  for (size_t i = 0; i < encoded.size(); i += 76) {
+    absl::StrAppend(&wrapped, encoded.substr(i, 76), "\r\n");
+  }
+  // A subject with anything but ASCII goes as an RFC 2047 encoded word.
+  std::string subject(Utf8Prefix(OneLine(absl::StrCat("Warden: approval request ", r.id(), " from ",
+                                                      Who(r), " (rule ", r.rule(), ")"),
+                                         200),
+                                 200));
+  if (std::any_of(subject.begin(), subject.end(), [](char c) { return c & 0x80; })) {
+    subject = absl::StrCat("=?UTF-8?B?", absl::Base64Escape(subject), "?=");
+  }
+  return absl::StrCat("From: ", OneLine(from, 254),
+                      "\r\nTo: ", OneLine(absl::StrJoin(to, ", "), 4000), "\r\nSubject: ", subject,
+                      "\r\nDate: ", date, "\r\nMessage-ID: <", r.id(),
+                      ".raised@warden>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; "
+                      "charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n",
+                      wrapped);
 }
 
 }  // namespace warden::controlplane

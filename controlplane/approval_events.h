@@ -7,7 +7,7 @@
 //   Warden-Signature: t=<unix seconds>,v1=<hex HMAC-SHA-256(secret, "<t>.<body>")>
 // A receiver recomputes v1 over the raw body with the shared secret (--webhook-secret-file),
 // compares in constant time, rejects a t more than 5 minutes from its clock (replay), and drops
-// a Warden-Delivery id it has seen (retries repeat the same delivery).
+// a "delivery" (from the signed body) it has seen: retries repeat the same delivery.
 #pragma once
 
 #include <cstdint>

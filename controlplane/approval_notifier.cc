@@ -18,6 +18,17 @@ const char* KindName(int kind) {
   return kNames[kind];
 }
 
+// scheme://host[:port] of a URL, without user, password, path or query.
+std::string ShownUrl(const std::string& url) {
+  const size_t scheme = url.find("://");
+  if (scheme == std::string::npos) return "(a URL)";
+  size_t host = scheme + 3;
+  const size_t end = url.find_first_of("/?#", host);
+  const std::string authority = url.substr(host, end == std::string::npos ? end : end - host);
+  const size_t at = authority.rfind('@');
+  return url.substr(0, host) + (at == std::string::npos ? authority : authority.substr(at + 1));
+}
+
 template <typename List>
 bool Contains(const List& list, const std::string& value) {
   return std::find(list.begin(), list.end(), value) != list.end();
@@ -32,6 +43,7 @@ ApprovalNotifier::ApprovalNotifier(ApprovalQueue& queue, store::AdminTokenStore&
     auto d = std::make_unique<Destination>();
     d->kind = kind;
     d->target = target;
+    d->shown = ShownUrl(target);
     Destination* raw = d.get();
     d->worker = std::thread([this, raw] { Run(*raw); });
     destinations_.push_back(std::move(d));
@@ -50,8 +62,8 @@ ApprovalNotifier::ApprovalNotifier(ApprovalQueue& queue, store::AdminTokenStore&
       if (d->kind == Kind::kMail && event != "approval.raised") continue;
       std::lock_guard<std::mutex> lock(d->mu);
       if (d->queue.size() >= opts_.max_queued) {
-        spdlog::warn("{} {}: {} events wait; dropping the oldest", KindName(int(d->kind)),
-                     d->target, d->queue.size());
+        spdlog::warn("{} {}: {} events wait; dropping the oldest", KindName(int(d->kind)), d->shown,
+                     d->queue.size());
         d->queue.pop_front();
       }
       d->queue.push_back({event, id, r});
@@ -87,11 +99,11 @@ void ApprovalNotifier::Run(Destination& d) {
       if (st.ok() || d.stop) break;
       if (attempt >= opts_.attempts) {
         spdlog::warn("{} {}: giving up on {} of {} after {} attempts: {}", KindName(int(d.kind)),
-                     d.target, delivery.event, delivery.request.id(), attempt, st.message());
+                     d.shown, delivery.event, delivery.request.id(), attempt, st.message());
         break;
       }
-      spdlog::info("{} {}: {} of {} failed ({}); retrying in {} ms", KindName(int(d.kind)),
-                   d.target, delivery.event, delivery.request.id(), st.message(), wait.count());
+      spdlog::info("{} {}: {} of {} failed ({}); retrying in {} ms", KindName(int(d.kind)), d.shown,
+                   delivery.event, delivery.request.id(), st.message(), wait.count());
       if (d.cv.wait_for(lock, wait, [&] { return d.stop; })) return;
       wait *= 2;
     }

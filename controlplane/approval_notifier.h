@@ -57,6 +57,7 @@ class ApprovalNotifier {
   struct Destination {
     Kind kind;
     std::string target;  // URL
+    std::string shown;   // scheme://host:port only: a Slack URL's path, a user:password are secrets
     std::mutex mu;
     std::condition_variable cv;
     std::deque<Delivery> queue;

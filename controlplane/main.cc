@@ -6,6 +6,7 @@
 #include "common/util/files.h"
 #include "common/util/signals.h"
 #include "controlplane/controlplane_server.h"
+#include "controlplane/outbound.h"
 
 int main(int argc, char** argv) {
   warden::controlplane::ControlPlaneOptions opts;
@@ -36,6 +37,7 @@ int main(int argc, char** argv) {
                  "approvers' addresses (admin-tokens create --email)");
   app.add_option("--smtp-from", opts.notify.smtp_from, "sender address of those mails");
   CLI11_PARSE(app, argc, argv);
+  warden::controlplane::InitOutbound();  // before any thread starts
   if (!warden::log::Init("controlplane", log_level)) {
     std::fprintf(stderr, "error: unknown --log-level %s\n", log_level.c_str());
     return 2;

@@ -22,8 +22,7 @@ using Easy = std::unique_ptr<CURL, EasyFree>;
 using List = std::unique_ptr<curl_slist, ListFree>;
 
 Easy NewEasy(const char* protocols, std::chrono::milliseconds timeout) {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  InitOutbound();
   Easy c(curl_easy_init());
   if (!c) return c;
   curl_easy_setopt(c.get(), CURLOPT_NOSIGNAL, 1L);  // threads: no SIGALRM for DNS timeouts
@@ -55,6 +54,11 @@ absl::Status Failed(const char* what, CURLcode rc, const char* detail) {
 }
 
 }  // namespace
+
+void InitOutbound() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
 
 absl::Status PostJson(const std::string& url, const std::string& body,
                       const std::vector<std::string>& headers, std::chrono::milliseconds timeout) {

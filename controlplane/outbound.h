@@ -11,6 +11,10 @@
 
 namespace warden::controlplane {
 
+// Initialises libcurl (not thread-safe itself): call once at start, before other threads run.
+// The calls below do it too, for programs that did not.
+void InitOutbound();
+
 // POSTs `body` (application/json) with extra `headers` ("Name: value"). An error for a transport
 // failure or an HTTP status outside 2xx (its message says which).
 absl::Status PostJson(const std::string& url, const std::string& body,

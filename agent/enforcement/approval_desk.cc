@@ -159,6 +159,16 @@ void ApprovalDesk::Withdraw(const std::string& handle) {
   auto it = by_handle_.find(handle);
   if (it == by_handle_.end()) return;
   if (it->second.request_id.empty()) {
+    // Not sent yet: it never will be (the front one may be on its way: the sender owns it).
+    // Sent: withdrawn once its answer names it.
+    for (auto m = outbox_.begin() + (sending_ && !outbox_.empty() ? 1 : 0); m != outbox_.end();
+         ++m) {
+      if (m->kind() == v1::ApprovalMessage::KIND_RAISE && m->handle() == handle) {
+        outbox_.erase(m);
+        by_handle_.erase(it);
+        return;
+      }
+    }
     it->second.withdrawn = true;
     it->second.listener = nullptr;
     return;
@@ -191,7 +201,8 @@ void ApprovalDesk::Queue(v1::ApprovalMessage m) {
   if (outbox_.size() >= kMaxKept) {
     spdlog::warn("approvals: {} messages wait for the control plane; dropping the oldest",
                  outbox_.size());
-    outbox_.pop_front();
+    // Not the one on its way (the sender pops it when sent).
+    outbox_.erase(outbox_.begin() + (sending_ ? 1 : 0));
   }
   outbox_.push_back(std::move(m));
   cv_.notify_all();

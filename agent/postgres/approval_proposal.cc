@@ -144,10 +144,10 @@ std::vector<std::string> ShownParameters(const std::string& bind,
       std::optional<std::string> text = BinaryAsText(i < types.size() ? types[i] : 0, *p);
       if (text) {
         shown = std::move(*text);
-      } else if (rules != nullptr && rules->has_content_rules() &&
-                 rules->MaskText(*p).outcome != masking::RuleSet::TextResult::Outcome::kUnchanged) {
-        // Hex hides a value from the detectors, not from whoever decodes it.
-        shown = "(masked binary value)";
+      } else if (rules != nullptr && rules->has_content_rules()) {
+        // A binary numeric, date or array is not text the detectors can read (a card number
+        // as numeric would pass them): under content masking it is not shown at all.
+        shown = "(binary value, masked)";
       } else {
         shown = Hex(*p);
       }

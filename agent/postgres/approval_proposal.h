@@ -33,8 +33,9 @@ v1::ApprovalRequest ProposeApproval(const HoldFacts& held, const policy::Subject
 
 // The bound parameter values of a Bind message, as read: text values as sent; binary ones
 // decoded for the common types the statement's Parse declared (`types`: booleans, integers,
-// floats, text, uuid), else as \x-hex, or "(masked binary value)" when `rules` (if given) find
-// something in its bytes; NULL as NULL. Empty when `bind` is empty or does not parse.
+// floats, text, uuid), else as \x-hex, or "(binary value, masked)" when `rules` (if given)
+// have content rules (the detectors cannot read such bytes); NULL as NULL. Empty when `bind`
+// is empty or does not parse.
 std::vector<std::string> ShownParameters(const std::string& bind,
                                          const std::vector<uint32_t>& types,
                                          const masking::RuleSet* rules = nullptr);

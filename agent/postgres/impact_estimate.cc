@@ -85,6 +85,9 @@ EstimateQuery PlanEstimate(const HoldFacts& held, bool database_idle) {
   if (!database_idle) {
     return {"", "not estimated: the database was still answering earlier requests"};
   }
+  if (held.statement.size() > kMaxEstimatedText) {
+    return {"", "not estimated: the statement is too long to plan here"};
+  }
   if (!held.batch || held.batch->statements.size() != 1) {
     return {"", "not estimated: the request holds several statements"};
   }
@@ -98,10 +101,13 @@ EstimateQuery PlanEstimate(const HoldFacts& held, bool database_idle) {
             "not estimated: the statement calls functions that planning might run before "
             "anyone approved it"};
   }
-  // The timeouts are local to the implicit transaction the two statements share. The client's
-  // text goes last, so that nothing of ours follows it.
+  // The settings are local to the implicit transaction the two statements share: timeouts, and
+  // read-only, so that whatever planning runs (a user's function folded as immutable, a stable
+  // one estimated) cannot write (EXPLAIN without ANALYZE passes a read-only transaction). The
+  // client's text goes last, so that nothing of ours follows it.
   return {absl::StrCat("SELECT pg_catalog.set_config('statement_timeout', '2000', true), "
-                       "pg_catalog.set_config('lock_timeout', '1000', true); "
+                       "pg_catalog.set_config('lock_timeout', '1000', true), "
+                       "pg_catalog.set_config('transaction_read_only', 'on', true); "
                        "EXPLAIN (FORMAT JSON, VERBOSE) ",
                        held.statement),
           ""};
@@ -110,11 +116,13 @@ EstimateQuery PlanEstimate(const HoldFacts& held, bool database_idle) {
 void ReadEstimate(const std::vector<CatalogRow>& rows, const absl::Status& status,
                   v1::ImpactEstimate* estimate) {
   if (!status.ok()) {
-    estimate->set_no_plan(absl::StrCat("not estimated: ", status.message()));
+    // Not the server's message: it may quote the statement's values, which masking hides.
+    estimate->set_no_plan(
+        "not estimated: EXPLAIN failed (the statement itself may fail the same way)");
     return;
   }
   for (const CatalogRow& row : rows) {
-    // The set_config row has two columns; each plan is one JSON text.
+    // The set_config row has three columns; each plan is one JSON text.
     if (row.size() != 1 || !row[0]) continue;
     v1::ImpactEstimate::Step step;
     if (ReadPlan(*row[0], &step)) *estimate->add_statements() = std::move(step);

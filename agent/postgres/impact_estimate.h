@@ -6,10 +6,11 @@
 //
 // Only where EXPLAIN cannot change the session's state or run anything the approver has not
 // seen: a simple Query of one explainable statement (SELECT, INSERT, UPDATE, DELETE, MERGE,
-// EXECUTE) that calls only built-in functions (planning folds immutable functions; a user's one
-// could do anything), outside a transaction block (an error there would abort the client's
-// transaction) and with nothing else outstanding. The EXPLAIN runs with statement and lock
-// timeouts local to its own implicit transaction. Otherwise the estimate says why there is none.
+// EXECUTE) of at most kMaxEstimatedText that calls only built-in functions (planning folds
+// immutable functions), outside a transaction block (an error there would abort the client's
+// transaction) and with nothing else outstanding. The EXPLAIN runs read-only and with statement
+// and lock timeouts, all local to its own implicit transaction, so nothing planning runs can
+// write. Otherwise the estimate says why there is none.
 // Pure: the session sends the query and hands back the answer.
 #pragma once
 
@@ -22,6 +23,10 @@
 #include "warden/v1/approval.pb.h"
 
 namespace warden::agent {
+
+// Longer texts are not planned here: EXPLAIN VERBOSE repeats the statement's expressions, per
+// partition, and an answer larger than the agent holds (1 MiB) would end the session.
+inline constexpr size_t kMaxEstimatedText = 8 * 1024;
 
 struct EstimateQuery {
   std::string sql;      // the Query to run, or empty

@@ -111,6 +111,9 @@ class ResultMasker {
   // Values masked in this session (a value counts once, however many rules fired in it).
   uint64_t masked_values() const { return masked_values_; }
 
+  // Its catalog query is at the database (its answer is taken out of the stream).
+  bool loading_catalog() const { return loader_.in_flight(); }
+
  private:
   // kPassing: a COPY OUT whose rows need no masking (they stream; its CopyDone is held to end it).
   enum class Copy { kNone, kPassing, kMasking, kRefused };

@@ -60,6 +60,10 @@ class TrafficSeam {
     return guard_ ? guard_->StartEstimate(sql) : "";
   }
   bool estimating() const { return guard_ && guard_->estimating(); }
+  // One of the agent's own queries is at the database (catalog loads, an estimate).
+  bool own_query_in_flight() const {
+    return estimating() || loading_function_catalog() || (masker_ && masker_->loading_catalog());
+  }
   const CatalogLoader* estimate() const { return guard_ ? &guard_->estimate() : nullptr; }
   // True while a request the database got is unanswered (a hold aside).
   bool database_busy() const { return ledger_.state(/*held=*/false) != QueryState::kReady; }

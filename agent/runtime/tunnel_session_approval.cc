@@ -59,7 +59,8 @@ void TunnelSession::RaiseApproval() {
                             absl::StrCat(held.message, " (this agent cannot ask for approvals)")),
         /*now=*/true);
   }
-  EstimateQuery estimate = PlanEstimate(held, !seam_.database_busy() && !seam_.estimating());
+  EstimateQuery estimate =
+      PlanEstimate(held, !seam_.database_busy() && !seam_.own_query_in_flight());
   if (!estimate.sql.empty()) {
     // Goes out with the bytes being prepared (the caller writes upstream_out_ next).
     upstream_out_ += seam_.StartEstimate(estimate.sql);
@@ -203,8 +204,9 @@ void TunnelSession::WithdrawApproval(const char* why) {
 void TunnelSession::OnApprovedFacts(const StatementFacts& f) {
   if (approved_.empty()) return;
   ApprovedRun& run = approved_.front();
-  // Its own text, or the stand-in that refused it when released (the policy changed meanwhile).
-  const bool refused = f.action == RequestAction::kReplaceError && f.rule == run.rule;
+  // Its own text, or the stand-in that refused it when released (the policy changed meanwhile,
+  // and its rule may be another).
+  const bool refused = f.action == RequestAction::kReplaceError;
   if (f.request != run.type || (f.sql != run.statement && !refused)) return;
   v1::ApprovalOutcome& o = run.outcome;
   if (!f.sqlstate.empty()) {

@@ -7,6 +7,8 @@
 #include <catch2/catch.hpp>
 #include <string>
 
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_replace.h"
 #include "common/crypto/token.h"
 
 using namespace warden;
@@ -81,5 +83,15 @@ TEST_CASE("approval events: the mail has CRLF line ends and one-line headers", "
     REQUIRE(i > 0);
     CHECK(mail[i - 1] == '\r');
   }
-  CHECK(mail.find("wardenctl approvals deny apr_1") != std::string::npos);
+  const size_t start = mail.find("\r\n\r\n") + 4;
+  std::string body;
+  REQUIRE(absl::Base64Unescape(absl::StrReplaceAll(mail.substr(start), {{"\r\n", ""}}), &body));
+  CHECK(body.find("wardenctl approvals deny apr_1") != std::string::npos);
+  CHECK(body.find("DELETE FROM t WHERE a < 1") != std::string::npos);
+  CHECK(body.find("\r\n.\r\nbye") != std::string::npos);  // every line end CRLF
+
+  v1::ApprovalRequest accented = Request(v1::APPROVAL_STATE_PENDING);
+  accented.set_rule("l\xc3\xb6schen");
+  const std::string encoded = controlplane::ApprovalMail("w@x", {"a@x"}, 0, accented);
+  CHECK(encoded.find("Subject: =?UTF-8?B?") != std::string::npos);
 }

@@ -4,6 +4,8 @@
 #include "agent/enforcement/approval_desk.h"
 
 #include <catch2/catch.hpp>
+#include <condition_variable>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -142,6 +144,7 @@ TEST_CASE("approval desk: withdrawing before the answer withdraws once the id is
   Ear ear;
   auto h = desk.Raise(Proposed("ses_1"), ear.Listener());
   REQUIRE(h.ok());
+  desk.Flush();  // the raise is out
   desk.Withdraw(*h);
   desk.Flush();
   CHECK(stream.sent.size() == 1);  // no id to withdraw yet
@@ -200,4 +203,33 @@ TEST_CASE("approval desk: a request held across a reconnect still hears its deci
   desk.Deliver(Decision("apr_1", v1::APPROVAL_STATE_APPROVED));
   REQUIRE(ear.heard.size() == 2);
   CHECK(ear.heard[1].request().state() == v1::APPROVAL_STATE_APPROVED);
+}
+
+TEST_CASE("approval desk: a raise withdrawn before it went out is never sent", "[approvals]") {
+  ApprovalDesk desk;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool open = false;
+  std::vector<std::string> sent;
+  desk.Connected([&](const v1::ApprovalMessage& m) {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return open; });  // the stream is slow: the first raise is on its way
+    sent.push_back(m.handle());
+    return true;
+  });
+  Ear first, second;
+  auto h1 = desk.Raise(Proposed("ses_1"), first.Listener());
+  auto h2 = desk.Raise(Proposed("ses_2"), second.Listener());
+  REQUIRE(h1.ok());
+  REQUIRE(h2.ok());
+  desk.Withdraw(*h2);
+  CHECK(desk.waiting() == 1);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    open = true;
+  }
+  cv.notify_all();
+  desk.Flush();
+  std::lock_guard<std::mutex> lock(mu);
+  CHECK(sent == std::vector<std::string>{*h1});
 }

@@ -337,3 +337,37 @@ TEST_CASE("hold: each refusal's error is its own (marker 1 is not marker 10)", "
   // The server answers the eleventh first (say); it must not be taken for the second.
   CHECK(s.ClientErrorForQuery(outs[10]).message() == std::string_view("refusal 10"));
 }
+
+TEST_CASE("hold: SQL PREPARE passes, each EXECUTE of it is held", "[hold]") {
+  Seam s;
+  const std::string prepare = pgwire::BuildQuery("PREPARE del AS DELETE FROM orders WHERE id = $1");
+  CHECK(s.Front(prepare) == prepare);
+  s.Back(pgwire::BuildCommandComplete("PREPARE") + pgwire::BuildReadyForQuery('I'));
+  const std::string execute = pgwire::BuildQuery("EXECUTE del(7)");
+  CHECK(s.Front(execute).empty());
+  REQUIRE(s.seam.state() == QueryState::kHeld);
+  CHECK(s.seam.held()->rule == "hold-deletes");
+  CHECK(s.Release(HoldRelease::Forward()) == execute);
+}
+
+TEST_CASE("hold: the estimate's EXPLAIN answer never reaches the client", "[hold]") {
+  Seam s;
+  CHECK(s.Front(kDelete).empty());
+  const std::string explain = s.seam.StartEstimate("EXPLAIN (FORMAT JSON) DELETE ...");
+  CHECK_FALSE(explain.empty());
+  CHECK(s.seam.estimating());
+  const std::string plan = R"([{"Plan": {"Node Type": "ModifyTable", "Plan Rows": 0}}])";
+  // A notice the database sends meanwhile is the client's; the rest is the estimate's.
+  const std::string notice = pgwire::BuildNoticeResponse("NOTICE", "00000", "hello");
+  std::string answer = pgwire::BuildRowDescription({}) + notice +
+                       pgwire::BuildDataRow({std::optional<std::string_view>(plan)}) +
+                       pgwire::BuildCommandComplete("EXPLAIN") + pgwire::BuildReadyForQuery('I');
+  CHECK(s.Back(answer) == notice);
+  CHECK_FALSE(s.seam.estimating());
+  REQUIRE(s.seam.estimate() != nullptr);
+  CHECK(s.seam.estimate()->status().ok());
+  REQUIRE(s.seam.estimate()->rows().size() == 1);
+  CHECK(s.seam.estimate()->rows()[0][0] == plan);
+  CHECK(s.seam.state() == QueryState::kHeld);  // still held: the estimate decides nothing
+  CHECK(s.Release(HoldRelease::Forward()) == kDelete);
+}

@@ -88,7 +88,9 @@ TEST_CASE("impact estimate: a plan read down to its top node", "[approvals]") {
   agent::ReadEstimate({}, absl::UnavailableError("EXPLAIN failed: relation \"x\" does not exist"),
                       &failed);
   CHECK(failed.statements_size() == 0);
-  CHECK(failed.no_plan() == "not estimated: EXPLAIN failed: relation \"x\" does not exist");
+  // Not the server's words: they may quote values masking hides.
+  CHECK(failed.no_plan() ==
+        "not estimated: EXPLAIN failed (the statement itself may fail the same way)");
 
   v1::ImpactEstimate garbage;
   agent::ReadEstimate({{std::optional<std::string>("[not json")}}, absl::OkStatus(), &garbage);
