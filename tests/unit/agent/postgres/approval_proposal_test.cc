@@ -1,12 +1,12 @@
 // What an approver sees of a held statement (agent/postgres/approval_proposal.h): the text and
 // the bound values masked as results would be, readable values for binary parameters, the
 // tables, and a notice that says how to decide.
-#include <catch2/catch.hpp>
+#include "agent/postgres/approval_proposal.h"
 
+#include <catch2/catch.hpp>
 #include <memory>
 #include <string>
 
-#include "agent/postgres/approval_proposal.h"
 #include "common/pgwire/frontend_builders.h"
 #include "common/policy/policy_yaml.h"
 #include "common/sql/classify/classifier.h"
@@ -22,6 +22,8 @@ connections: [demo]
 default_action: allow
 masking:
   - {name: emails, detectors: [email], strategy: redact}
+  - {name: names, columns: [customers.name], strategy: redact}
+  - {name: ssns, columns: ["*.ssn"], strategy: redact}
 )";
 
 const policy::Subject kSubject{"claude", {"ai-agents"}, "demo", false};
@@ -74,6 +76,9 @@ TEST_CASE("approval proposal: the statement as masking shows it, with its tables
   CHECK(r.estimate().writes(0) == "customers");
   REQUIRE(r.estimate().reads_size() == 1);  // the subquery's; the target is written
   CHECK(r.estimate().reads(0) == "orders");
+  // The column rules over the tables it touches.
+  CHECK(std::vector<std::string>(r.estimate().masked().begin(), r.estimate().masked().end()) ==
+        std::vector<std::string>{"any ssn column (rule ssns)", "customers.name (rule names)"});
 
   // BEGIN and COMMIT around it add nothing to the class.
   CHECK(agent::ProposeApproval(Held("BEGIN; DELETE FROM orders WHERE id = 1; COMMIT"), kSubject,
