@@ -19,12 +19,6 @@ namespace warden::controlplane {
 
 namespace {
 
-int ApprovalsCounted(const v1::ApprovalRequest& r) {
-  int n = 0;
-  for (const v1::ApprovalDecision& d : r.decisions()) n += d.approve() ? 1 : 0;
-  return n;
-}
-
 std::string Json(const google::protobuf::Message& m) {
   google::protobuf::util::JsonPrintOptions options;
   options.preserve_proto_field_names = true;
@@ -57,8 +51,7 @@ std::string Who(const v1::ApprovalRequest& r) {
 
 std::string ApprovalEvent(const v1::ApprovalRequest& r) {
   if (r.state() == v1::APPROVAL_STATE_PENDING) {
-    return ApprovalsCounted(r) == 0 && r.decisions().empty() ? "approval.raised"
-                                                             : "approval.decided";
+    return r.decisions().empty() ? "approval.raised" : "approval.decided";
   }
   return absl::StrCat("approval.", policy::StateName(r.state()));
 }

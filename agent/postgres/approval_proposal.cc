@@ -1,11 +1,11 @@
 #include "agent/postgres/approval_proposal.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <cstring>
 #include <optional>
 #include <set>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -51,14 +51,9 @@ std::string Shown(std::string_view text, const MaskingPlan& plan, size_t max) {
   return out;
 }
 
+// Bytes as PostgreSQL shows bytea: \x and lower-case hex.
 std::string Hex(std::string_view bytes) {
-  std::string out = "\\x";
-  char b[3];
-  for (unsigned char c : bytes) {
-    std::snprintf(b, sizeof b, "%02x", c);
-    out.append(b, 2);
-  }
-  return out;
+  return absl::StrCat("\\x", absl::BytesToHexString(absl::string_view(bytes.data(), bytes.size())));
 }
 
 uint64_t BigEndian(std::string_view b) {
@@ -118,11 +113,7 @@ std::optional<std::string> BinaryAsText(uint32_t oid, std::string_view v) {
   return std::nullopt;
 }
 
-std::string Fingerprint(uint64_t f) {
-  char b[17];
-  std::snprintf(b, sizeof b, "%016llx", static_cast<unsigned long long>(f));
-  return b;
-}
+std::string Fingerprint(uint64_t f) { return absl::StrCat(absl::Hex(f, absl::kZeroPad16)); }
 
 }  // namespace
 
