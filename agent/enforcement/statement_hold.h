@@ -7,7 +7,10 @@
 //    SQLSTATE and message at the point of the protocol where the statement's own result would
 //    have come (the guard's denial path), and an open transaction is aborted as an error in it
 //    would abort it;
-//  - abandon (the client disconnected, or the session was killed): the bytes are dropped.
+//  - abandon (the client disconnected, or the session was killed): the bytes are dropped;
+//  - discard: the database already failed the client's request around the held message (the
+//    client has that error) and skips the rest of it until the client's Sync: the held message
+//    is dropped, what followed it is decided as below.
 // After forward or refuse, the messages that were pipelined behind are decided in order as if
 // they had just arrived (one of them may start a new hold).
 #pragma once
@@ -47,11 +50,13 @@ struct HoldRelease {
   bool forward = false;
   std::string sqlstate;  // refuse: the client's error
   std::string message;
+  bool discard = false;
 
-  static HoldRelease Forward() { return {true, "", ""}; }
+  static HoldRelease Forward() { return {true, "", "", false}; }
   static HoldRelease Refuse(std::string sqlstate, std::string message) {
-    return {false, std::move(sqlstate), std::move(message)};
+    return {false, std::move(sqlstate), std::move(message), false};
   }
+  static HoldRelease Discard() { return {false, "", "", true}; }
   // The client's CancelRequest withdrew the statement: the error PostgreSQL gives a cancelled
   // statement.
   static HoldRelease Cancelled() {

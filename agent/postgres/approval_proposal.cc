@@ -8,12 +8,10 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
-#include "common/masking/column_glob.h"
+#include "agent/enforcement/statement_footprint.h"
 #include "common/pgwire/frontend_messages.h"
 #include "common/pgwire/pgwire.h"
 #include "common/policy/approval_text.h"
-#include "common/policy/glob.h"
 #include "common/sql/classify/classifier.h"
 #include "common/util/utf8.h"
 
@@ -179,15 +177,12 @@ v1::ApprovalRequest ProposeApproval(const HoldFacts& held, const policy::Subject
     // The classes of its statements, in order, once each; BEGIN and COMMIT only when that is
     // all there is.
     std::vector<std::string> classes;
-    std::set<std::string> reads, writes;
     for (const sql::ClassifiedStatement& s : held.batch->statements) {
       std::string name(sql::ClassName(s.statement_class));
       if (s.statement_class != v1::STATEMENT_CLASS_TCL &&
           std::find(classes.begin(), classes.end(), name) == classes.end()) {
         classes.push_back(std::move(name));
       }
-      reads.insert(s.relations_read.begin(), s.relations_read.end());
-      writes.insert(s.relations_written.begin(), s.relations_written.end());
     }
     if (classes.empty() && !held.batch->statements.empty()) {
       classes.emplace_back(sql::ClassName(v1::STATEMENT_CLASS_TCL));
@@ -204,35 +199,10 @@ v1::ApprovalRequest ProposeApproval(const HoldFacts& held, const policy::Subject
         out->Add(ValidUtf8(Utf8Prefix(name, kMaxShownParameter)));
       }
     };
-    list(reads, r.mutable_estimate()->mutable_reads());
-    list(writes, r.mutable_estimate()->mutable_writes());
-    // Which column rules of the session's masking cover the tables it touches: "customers.email
-    // (rule emails)", or "any ssn column (rule ssns)" for a rule on every table. From the rules'
-    // globs, without the catalog: a named column the table lacks is listed all the same.
-    std::set<std::string> tables = reads;
-    tables.insert(writes.begin(), writes.end());
-    std::set<std::string> masked;
-    for (const v1::MaskingRule& rule : plan.rules) {
-      for (const std::string& pattern : rule.columns()) {
-        const std::vector<std::string> parts = absl::StrSplit(pattern, '.');
-        if (parts.size() < 2) continue;
-        const std::string& table_glob = parts[parts.size() - 2];
-        if (table_glob.find_first_of("*?") != std::string::npos) {
-          if (!tables.empty()) {
-            masked.insert(absl::StrCat("any ", parts.back(), " column (rule ", rule.name(), ")"));
-          }
-          continue;
-        }
-        for (const std::string& t : tables) {
-          const size_t dot = t.rfind('.');
-          const std::string table =
-              masking::FoldIdentifier(dot == std::string::npos ? t : t.substr(dot + 1));
-          if (!policy::GlobMatch(masking::FoldIdentifier(table_glob), table)) continue;
-          masked.insert(absl::StrCat(table, ".", parts.back(), " (rule ", rule.name(), ")"));
-        }
-      }
-    }
-    list(masked, r.mutable_estimate()->mutable_masked());
+    const StatementFootprint footprint = DescribeFootprint(held.batch->statements, plan.rules);
+    list(footprint.reads, r.mutable_estimate()->mutable_reads());
+    list(footprint.writes, r.mutable_estimate()->mutable_writes());
+    list(footprint.masked, r.mutable_estimate()->mutable_masked());
   }
   return r;
 }

@@ -11,15 +11,21 @@ namespace warden::agent {
 using pgwire::kHeaderSize;
 
 std::string CatalogLoader::Start(std::string_view sql, std::string_view what) {
-  Clear();
-  in_flight_ = true;
-  what_ = std::string(what);
+  StartExtended(what, 0);
   std::string message;
   pgwire::Encode(pgwire::Query{sql}, &message);
   return message;
 }
 
+void CatalogLoader::StartExtended(std::string_view what, size_t closes) {
+  Clear();
+  in_flight_ = true;
+  what_ = std::string(what);
+  closes_ = closes;
+}
+
 void CatalogLoader::Clear() {
+  server_failed_ = false;
   status_ = absl::OkStatus();
   rows_.clear();
   rows_.shrink_to_fit();
@@ -63,12 +69,20 @@ bool CatalogLoader::OnMessage(std::string_view message) {
       std::string why = "malformed ErrorResponse";
       if (e) why = std::string(e->Find('M').value_or("no message"));
       status_ = absl::UnavailableError(absl::StrCat(what_, " failed: ", why));
+      if (closes_ > 0) {
+        // Nothing more of ours comes: the server now skips to the client's Sync.
+        server_failed_ = true;
+        in_flight_ = false;
+      }
       return true;
     }
+    case '3':  // CloseComplete
+      if (closes_ > 0 && --closes_ == 0) in_flight_ = false;
+      return true;
     case 'Z':
       in_flight_ = false;
       return true;
-    default:  // RowDescription, CommandComplete
+    default:  // RowDescription, CommandComplete, ParseComplete, BindComplete
       return true;
   }
 }

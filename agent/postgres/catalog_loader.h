@@ -22,7 +22,13 @@ class CatalogLoader {
   // The Query message for `sql`; the load is in flight from now on. `what` names the query in
   // errors.
   std::string Start(std::string_view sql, std::string_view what = "the catalog query");
+  // The extended-protocol form, for a query that runs inside the client's unfinished request
+  // (no Sync of its own, which would end the client's implicit transaction): the caller sends
+  // the messages; the answer ends with the `closes`-th CloseComplete, or at an ErrorResponse,
+  // after which the server discards the client's messages until its Sync (server_failed()).
+  void StartExtended(std::string_view what, size_t closes);
   bool in_flight() const { return in_flight_; }
+  bool server_failed() const { return server_failed_; }
 
   // A whole backend message while in flight: false when it is not part of the load's answer
   // (asynchronous messages: notices, notifications, parameter changes), which must reach the
@@ -37,6 +43,8 @@ class CatalogLoader {
 
  private:
   bool in_flight_ = false;
+  size_t closes_ = 0;  // extended: CloseCompletes that end the answer (0: a simple Query)
+  bool server_failed_ = false;
   std::string what_;
   absl::Status status_;
   std::vector<CatalogRow> rows_;

@@ -8,11 +8,15 @@
 #include <string_view>
 
 #include "absl/strings/str_cat.h"
+#include "common/pgwire/frontend_builders.h"
+#include "common/pgwire/pgwire.h"
 #include "common/sql/classify/builtin_functions.h"
 
 namespace warden::agent {
 
 namespace {
+
+constexpr const char* kExplain = "EXPLAIN (FORMAT JSON, VERBOSE) ";
 
 // Statements EXPLAIN takes (EXPLAIN of CREATE TABLE AS would be one too, but that is DDL the
 // approver reads as such).
@@ -71,46 +75,75 @@ bool ReadPlan(const std::string& json, v1::ImpactEstimate::Step* step) {
 
 }  // namespace
 
-EstimateQuery PlanEstimate(const HoldFacts& held, bool database_idle) {
-  if (held.message_type != 'Q') {
-    return {"",
-            "not estimated: the statement came by the extended protocol, where running EXPLAIN "
-            "on the session's connection would disturb the client's unfinished request"};
+EstimateQuery PlanEstimate(const HoldFacts& held, DatabaseActivity database) {
+  const bool extended = held.message_type == 'E';
+  if (!extended && held.message_type != 'Q') {
+    return {"", false, "not estimated: a fast-path function call has no plan"};
   }
-  if (held.in_transaction) {
-    return {"",
+  if (!extended && held.in_transaction) {
+    return {"", false,
             "not estimated: the statement waits inside a transaction block, which a failing "
             "EXPLAIN would abort"};
   }
-  if (!database_idle) {
-    return {"", "not estimated: the database was still answering earlier requests"};
+  if (database == DatabaseActivity::kBusy || (!extended && database != DatabaseActivity::kIdle)) {
+    return {"", false, "not estimated: the database was still answering earlier requests"};
+  }
+  if (extended && held.bind.empty()) {
+    return {"", false, "not estimated: the statement's bound parameters are not known"};
   }
   if (held.statement.size() > kMaxEstimatedText) {
-    return {"", "not estimated: the statement is too long to plan here"};
+    return {"", false, "not estimated: the statement is too long to plan here"};
   }
   if (!held.batch || held.batch->statements.size() != 1) {
-    return {"", "not estimated: the request holds several statements"};
+    return {"", false, "not estimated: the request holds several statements"};
   }
   const sql::ClassifiedStatement& s = held.batch->statements[0];
   if (!Explainable(s.command_tag)) {
-    return {"", absl::StrCat("no plan: ", s.command_tag, " has none (DDL and utility statements)")};
+    return {"", false,
+            absl::StrCat("no plan: ", s.command_tag, " has none (DDL and utility statements)")};
   }
   if (s.opaque || std::any_of(s.functions.begin(), s.functions.end(),
                               [](const std::string& f) { return !sql::IsBuiltinFunction(f); })) {
-    return {"",
+    return {"", false,
             "not estimated: the statement calls functions that planning might run before "
             "anyone approved it"};
   }
+  if (extended) return {absl::StrCat(kExplain, held.statement), true, ""};
   // The settings are local to the implicit transaction the two statements share: timeouts, and
   // read-only, so that whatever planning runs (a user's function folded as immutable, a stable
   // one estimated) cannot write (EXPLAIN without ANALYZE passes a read-only transaction). The
   // client's text goes last, so that nothing of ours follows it.
   return {absl::StrCat("SELECT pg_catalog.set_config('statement_timeout', '2000', true), "
                        "pg_catalog.set_config('lock_timeout', '1000', true), "
-                       "pg_catalog.set_config('transaction_read_only', 'on', true); "
-                       "EXPLAIN (FORMAT JSON, VERBOSE) ",
-                       held.statement),
-          ""};
+                       "pg_catalog.set_config('transaction_read_only', 'on', true); ",
+                       kExplain, held.statement),
+          false, ""};
+}
+
+std::string ExtendedEstimate(std::string_view sql, std::string_view bind,
+                             const std::vector<uint32_t>& param_types, std::string_view name,
+                             std::string_view stale, size_t* closes) {
+  auto frame = pgwire::DecodeFrame(bind, bind.size());
+  if (!frame.has_message()) return "";
+  auto parsed = pgwire::ParseFrontend(frame.message());
+  const auto* b = parsed.ok() ? std::get_if<pgwire::Bind>(&*parsed) : nullptr;
+  if (b == nullptr) return "";
+  std::string out;
+  *closes = 2;
+  if (!stale.empty()) {
+    // Closing a name that no longer exists is no error (DISCARD ALL may have dropped it).
+    pgwire::Encode(pgwire::Close{'S', stale}, &out);
+    ++*closes;
+  }
+  pgwire::Encode(pgwire::Parse{name, sql, param_types}, &out);
+  // The client's values in the client's formats; the plan comes back as text.
+  pgwire::Encode(pgwire::Bind{name, name, b->param_formats, b->params, {}}, &out);
+  pgwire::Encode(pgwire::Execute{name, 0}, &out);
+  pgwire::Encode(pgwire::Close{'P', name}, &out);
+  pgwire::Encode(pgwire::Close{'S', name}, &out);
+  // The server holds back its answers until a Flush or Sync.
+  pgwire::Encode(pgwire::Flush{}, &out);
+  return out;
 }
 
 void ReadEstimate(const std::vector<CatalogRow>& rows, const absl::Status& status,

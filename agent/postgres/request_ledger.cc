@@ -223,6 +223,14 @@ QueryState RequestLedger::state(bool held) const {
   return QueryState::kReady;
 }
 
+bool RequestLedger::RunsNothing() const {
+  if (copy_ != Copy::kNone || ignoring_till_sync_ || awaiting_ready_ > 0) return false;
+  return std::all_of(queue_.begin(), queue_.end(), [](const Request& r) {
+    return r.kind == Kind::kParse || r.kind == Kind::kBind || r.kind == Kind::kClose ||
+           r.kind == Kind::kDescribeStatement || r.kind == Kind::kDescribePortal;
+  });
+}
+
 ResultShape* RequestLedger::OnServerMessage(char tag, std::string_view body, size_t size,
                                             bool whole) {
   UpdateCopy(tag);

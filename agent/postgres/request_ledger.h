@@ -152,6 +152,14 @@ class RequestLedger {
   // Requests outstanding, and of them the Query, Sync and FunctionCall awaiting ReadyForQuery.
   size_t size() const { return queue_.size(); }
   size_t awaiting_ready() const { return awaiting_ready_; }
+  // Nothing outstanding runs a statement: at most Parse, Bind, Describe and Close of an
+  // unfinished extended-protocol request, no COPY, and the server is not discarding.
+  bool RunsNothing() const;
+  // After an error the server discards the client's messages until its Sync.
+  bool discarding() const { return ignoring_till_sync_; }
+  // The server failed something of the agent's own inside the client's unfinished request
+  // (nothing of the client's outstanding): it now discards the client's messages until Sync.
+  void DiscardUntilSync() { ignoring_till_sync_ = true; }
 
   // The newest unconfirmed effect of `kind` for `name`, or nullptr.
   const LedgerEffect* Pending(LedgerEffect::Kind kind, std::string_view name) const;

@@ -100,7 +100,7 @@ absl::Status StatementGuard::Backend(std::string_view in, std::string* out) {
   return WalkMessages(
       in, out, kMaxHeldError, any, hold,
       [this](std::string_view m, std::string* o) {
-        if (estimate_loader_.in_flight() && estimate_loader_.OnMessage(m)) return absl::OkStatus();
+        if (estimate_loader_.in_flight() && OnEstimateMessage(m, o)) return absl::OkStatus();
         if (function_loader_.in_flight() && OnFunctionCatalogMessage(m)) return absl::OkStatus();
         if (m[0] == 'Z' && m.size() > kHeaderSize) txn_status_ = m[kHeaderSize];
         if (m[0] == 'S') {
@@ -243,7 +243,9 @@ absl::Status StatementGuard::Release(const HoldRelease& release, std::string* ou
   for (std::string_view rest = held; rest.size() >= kHeaderSize;) {
     const size_t size = size_t{pgwire::LoadBigEndian32(rest.data() + 1)} + 1;
     absl::Status st;
-    if (first && !release.forward) {
+    if (first && release.discard) {
+      // The server skips it anyway; unsent, it cannot run whatever the server's state.
+    } else if (first && !release.forward) {
       // Refused: the stand-in is written from what was held, not decided again (whatever the
       // session's state says now, the held statement must not run).
       st = RefuseHeld(type, release, out);

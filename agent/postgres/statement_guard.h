@@ -117,9 +117,14 @@ class StatementGuard : private SessionView, private LedgerListener {
   [[nodiscard]] absl::Status Release(const HoldRelease& release, std::string* out);
   // Drops what is held (the client is gone, or the session ends): nothing of it is sent.
   void Abandon() { hold_.Take(); }
-  // The held statement's impact estimate (impact_estimate.h): the Query to send now, while
-  // nothing is outstanding; its answer is taken out of Backend(). Done when !estimating().
-  std::string StartEstimate(std::string_view sql) { return estimate_loader_.Start(sql, "EXPLAIN"); }
+  // The held statement's impact estimate (impact_estimate.h, statement_guard_estimate.cc): the
+  // bytes to send now (a Query while nothing is outstanding; for a held Execute, the extended
+  // form under a name of the guard's); its answer is taken out of Backend(). Done when
+  // !estimating(). Empty (and not estimating) when the held portal's Bind does not parse.
+  // When an extended estimate fails, the client gets the server's error as its statement's
+  // (Backend()) and estimate().server_failed() says the held Execute must be dropped
+  // (HoldRelease::Discard()).
+  std::string StartEstimate(std::string_view sql, bool extended);
   bool estimating() const { return estimate_loader_.in_flight(); }
   const CatalogLoader& estimate() const { return estimate_loader_; }
 
@@ -215,6 +220,12 @@ class StatementGuard : private SessionView, private LedgerListener {
   // that is not a built-in counts as a possible write.
   CatalogLoader function_loader_;
   CatalogLoader estimate_loader_;  // sent before any function catalog load it overlaps
+  // An extended estimate's answer message (statement_guard_estimate.cc): true when it was one.
+  bool OnEstimateMessage(std::string_view message, std::string* out);
+  // Names of the extended estimates' statements and portals: random per session, numbered.
+  std::string estimate_prefix_;
+  uint64_t estimates_ = 0;
+  std::string stale_estimate_;  // a statement a failed estimate left behind, closed next time
   std::optional<FunctionCatalog> functions_;
   uint64_t catalog_changes_ = 0;       // batches allowed that may change the catalog
   uint64_t changes_before_bytes_ = 0;  // catalog_changes_ before the last Frontend() call

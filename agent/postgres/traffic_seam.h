@@ -15,6 +15,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "agent/postgres/impact_estimate.h"
 #include "agent/postgres/query_phase.h"
 #include "agent/postgres/result_masker.h"
 #include "agent/postgres/statement_guard.h"
@@ -54,10 +55,16 @@ class TrafficSeam {
   // sent or its failing replacement, then what was pipelined behind it, decided afresh).
   // FailedPrecondition when nothing is held; another error ends the session.
   [[nodiscard]] absl::Status ReleaseHold(const HoldRelease& release, std::string* out);
-  // The held statement's impact estimate (StatementGuard::StartEstimate): the Query to write to
+  // The held statement's impact estimate (StatementGuard::StartEstimate): the bytes to write to
   // the database now; empty without a guard.
-  std::string StartEstimate(std::string_view sql) {
-    return guard_ ? guard_->StartEstimate(sql) : "";
+  std::string StartEstimate(std::string_view sql, bool extended) {
+    return guard_ ? guard_->StartEstimate(sql, extended) : "";
+  }
+  // How the database connection stands for an estimate (impact_estimate.h).
+  DatabaseActivity database_activity() const {
+    if (own_query_in_flight()) return DatabaseActivity::kBusy;
+    if (!database_busy()) return DatabaseActivity::kIdle;
+    return ledger_.RunsNothing() ? DatabaseActivity::kPreparing : DatabaseActivity::kBusy;
   }
   bool estimating() const { return guard_ && guard_->estimating(); }
   // One of the agent's own queries is at the database (catalog loads, an estimate).

@@ -257,6 +257,7 @@ void TunnelSession::OnUpstreamWritten(asio::error_code ec) {
   if (pending_release_ && !Stopping()) {
     return OnHoldDecided(*std::exchange(pending_release_, std::nullopt));
   }
+  if (approval_.flushing) ContinueEstimate();
   ReadTunnel();  // while closing, this only waits for the gateway to close the tunnel
 }
 
@@ -293,6 +294,7 @@ void TunnelSession::ForwardBackendBytes() {
   to_client_.Cut(&data_out_);
   // The held statement's EXPLAIN was answered (its answer never reaches the client).
   if (approval_.estimating && !seam_.estimating()) OnEstimated();
+  ContinueEstimate();
   if (Stopping()) return;
   if (data_out_.empty()) return ReadUpstream();
   QueueData();

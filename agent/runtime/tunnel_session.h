@@ -126,6 +126,11 @@ class TunnelSession : public std::enable_shared_from_this<TunnelSession> {
   // Starts the request for the hold in force: its estimate first when one can be made, then
   // SendRaise (at once, or from OnEstimated once the estimate's answer is in).
   void RaiseApproval();
+  // A held Execute's estimate waits for the answers to the client's Parse and Bind before it
+  // (the seam flushed them): sends it once they are in, unless the server failed one of them
+  // (then the held Execute is dropped: the server would skip it). From the database's answers
+  // and after a write.
+  void ContinueEstimate();
   void OnEstimated();
   // `now`: a refusal's bytes may go straight into upstream_out_ (from AfterClientBytes).
   void SendRaise(bool now);
@@ -199,6 +204,8 @@ class TunnelSession : public std::enable_shared_from_this<TunnelSession> {
     uint64_t generation = 0;  // which hold: a timer or an update for an earlier one is stale
     bool raised = false;      // a request was raised (or refused) for the hold in force
     bool estimating = false;  // its EXPLAIN is at the database
+    bool flushing = false;    // waiting for the client's outstanding answers (ContinueEstimate)
+    std::string explain;      // the EXPLAIN to send then
     v1::ImpactEstimate estimate;
     std::string handle;      // the desk's name for the request
     std::string request_id;  // once the control plane answered

@@ -14,6 +14,7 @@
 #include "agent/runtime/tunnel_session.h"
 #include "common/log/log.h"
 #include "common/pgwire/backend_builders.h"
+#include "common/pgwire/frontend_builders.h"
 #include "common/policy/approval_text.h"
 
 namespace warden::agent {
@@ -53,27 +54,73 @@ void TunnelSession::RaiseApproval() {
   approval_ = ApprovalWait{};
   approval_.generation = ++holds_;
   approval_.raised = true;
+  if (seam_.ledger().discarding()) {
+    // Something of the client's request failed before it: the server skips it until the Sync.
+    return RefuseHold(HoldRelease::Discard(), /*now=*/true);
+  }
   if (env_->approvals == nullptr) {
     return RefuseHold(
         HoldRelease::Refuse("42501",
                             absl::StrCat(held.message, " (this agent cannot ask for approvals)")),
         /*now=*/true);
   }
-  EstimateQuery estimate =
-      PlanEstimate(held, !seam_.database_busy() && !seam_.own_query_in_flight());
+  const DatabaseActivity database = seam_.database_activity();
+  EstimateQuery estimate = PlanEstimate(held, database);
+  if (estimate.extended && database == DatabaseActivity::kPreparing) {
+    // The server holds back the answers to the client's Parse and Bind until a Flush: they
+    // come first, then the estimate (ContinueEstimate).
+    pgwire::Encode(pgwire::Flush{}, &upstream_out_);
+    approval_.flushing = true;
+    approval_.explain = std::move(estimate.sql);
+    return;
+  }
   if (!estimate.sql.empty()) {
     // Goes out with the bytes being prepared (the caller writes upstream_out_ next).
-    upstream_out_ += seam_.StartEstimate(estimate.sql);
-    approval_.estimating = true;
-    return;
+    std::string bytes = seam_.StartEstimate(estimate.sql, estimate.extended);
+    if (!bytes.empty()) {
+      upstream_out_ += bytes;
+      approval_.estimating = true;
+      return;
+    }
+    estimate.no_plan = "not estimated: the statement's bound parameters could not be read";
   }
   approval_.estimate.set_no_plan(estimate.no_plan);
   SendRaise(/*now=*/true);
 }
 
+void TunnelSession::ContinueEstimate() {
+  if (!approval_.flushing || upstream_writing_ || Stopping() ||
+      seam_.state() != QueryState::kHeld) {
+    return;
+  }
+  if (seam_.ledger().discarding()) {
+    // The client has its Parse's or Bind's error; the server would skip the Execute.
+    approval_.flushing = false;
+    spdlog::info("session {}: the held statement's request failed before it; dropped",
+                 session_id());
+    return OnHoldDecided(HoldRelease::Discard());
+  }
+  if (seam_.ledger().size() > 0) return;  // more answers to come
+  approval_.flushing = false;
+  std::string bytes = seam_.StartEstimate(approval_.explain, /*extended=*/true);
+  if (bytes.empty()) {
+    approval_.estimate.set_no_plan(
+        "not estimated: the statement's bound parameters could not be read");
+    return SendRaise(/*now=*/false);
+  }
+  approval_.estimating = true;
+  upstream_out_ = std::move(bytes);
+  StartUpstreamWrite();
+}
+
 void TunnelSession::OnEstimated() {
   approval_.estimating = false;
   if (const CatalogLoader* e = seam_.estimate()) {
+    if (e->server_failed()) {
+      // The client has the failure as its statement's error (StatementGuard::StartEstimate).
+      spdlog::info("session {}: the held statement failed to plan; not run", session_id());
+      return OnHoldDecided(HoldRelease::Discard());
+    }
     ReadEstimate(e->rows(), e->status(), &approval_.estimate);
   }
   SendRaise(/*now=*/false);

@@ -139,11 +139,14 @@ def test_jdbc_waits_for_approval_then_gets_its_row_count_or_the_denial(data_path
         first = pending()[0]
         assert first["statement"] == "DELETE FROM orders WHERE id = $1"
         assert first["parameters"] == ["7"]
+        # Planned on the session's connection with the bound value (a named statement here).
+        assert first["estimate"]["statements"][0]["node"] == "Delete", first["estimate"]
         s.ctl("approvals", "approve", first["id"], "--token", alice)
         wait_until("the second DELETE held",
                    lambda: [r["id"] for r in pending()] not in ([], [first["id"]]), timeout=30)
         second = pending()[0]
         assert second["parameters"] == ["8"]
+        assert second["estimate"]["statements"][0]["rows"] == 1, second["estimate"]
         s.ctl("approvals", "deny", second["id"], "--reason", "keep order 8", "--token", alice)
         out, err = java.communicate(timeout=60)
     finally:

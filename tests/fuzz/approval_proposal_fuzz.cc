@@ -56,8 +56,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   warden::v1::ApprovalRequest r =
       warden::agent::ProposeApproval(held, {"i", {"g"}, "c", false}, "s", Plan());
-  warden::agent::EstimateQuery q = warden::agent::PlanEstimate(held, data[1] & 2);
-  if (!q.sql.empty() && held.message_type != 'Q') __builtin_trap();
+  warden::agent::EstimateQuery q =
+      warden::agent::PlanEstimate(held, static_cast<warden::agent::DatabaseActivity>(data[1] % 3));
+  if (!q.sql.empty() && held.message_type != 'Q' && held.message_type != 'E') __builtin_trap();
+  if (q.extended) {
+    size_t closes = 0;
+    warden::agent::ExtendedEstimate(q.sql, held.bind, held.param_types, "n", "", &closes);
+  }
   warden::agent::ReadEstimate({{std::optional<std::string>(rest)}}, absl::OkStatus(),
                               r.mutable_estimate());
   warden::v1::ApprovalRequest copy;

@@ -90,7 +90,8 @@ def test_psql_waits_is_told_and_runs_once_approved(approvals):
     assert r["statement"] == "DELETE FROM orders WHERE id = 1"
     assert r["statement_class"] == "write" and r["agent"] == "edge-1"
     assert len(r["held_sha256"]) == 64
-    assert r["estimate"]["writes"] == ["orders"]
+    assert r["estimate"]["writes"] == ["orders (every column)"]
+    assert r["estimate"]["reads"] == ["orders (id)"]
     # Held: nothing reached the database, and the client still waits.
     assert direct_count(s, "id = 1") == 1
     assert client.poll() is None, client.communicate()
@@ -120,6 +121,10 @@ def test_psycopg3_parameters_denied_with_the_reason_and_the_session_goes_on(appr
         r = one_pending(s)
         assert r["statement"] == "DELETE FROM orders WHERE id = $1"
         assert r["parameters"] == ["2"] and r["in_transaction"] is True
+        # Estimated inside the client's transaction, with the bound value: an index lookup.
+        step = r["estimate"]["statements"][0]
+        assert step["node"] == "Delete" and step["relation"] == "public.orders", r["estimate"]
+        assert step["rows"] == 1, step
         res = s.ctl("approvals", "deny", r["id"], "--reason", "not during business hours",
                     "--token", s.alice)
         assert res.returncode == 0
@@ -135,6 +140,24 @@ def test_psycopg3_parameters_denied_with_the_reason_and_the_session_goes_on(appr
         assert cur.fetchone() == (1,)
     assert state(s, r["id"]) == "denied"
     assert direct_count(s, "id = 2") == 1
+
+
+def test_a_statement_that_fails_before_it_runs_is_put_to_no_one(approvals):
+    s = approvals
+    with psycopg.connect(s.gateway_dsn(s.token), autocommit=True) as conn:
+        # The server plans it with the bound value as it binds it, and fails: the client has that
+        # error at once, the held Execute is dropped (the server would skip it) and no approver
+        # is asked about a statement that cannot run.
+        with pytest.raises(psycopg.errors.DivisionByZero):
+            conn.execute("DELETE FROM orders WHERE id = 1 / %s", (0,))
+        assert conn.execute("SELECT count(*) FROM orders WHERE id = %s", (5,)).fetchone() == (1,)
+        # And the next one that may run is held and estimated as usual.
+        waiting = Background(lambda: conn.execute("DELETE FROM orders WHERE id = %s", (5,)))
+        r = one_pending(s)
+        assert r["estimate"]["statements"][0]["node"] == "Delete", r["estimate"]
+        s.ctl("approvals", "approve", r["id"], "--token", s.alice)
+        assert waiting.join().rowcount == 1
+    assert direct_count(s, "id = 5") == 0
 
 
 def test_cancel_withdraws_and_expiry_refuses(approvals):

@@ -56,6 +56,13 @@ struct ClassifiedStatement {
   // Relations, lower case, "schema.name" where the statement wrote a schema, else "name".
   std::vector<std::string> relations_read;
   std::vector<std::string> relations_written;
+  // Columns, lower case, "relation.column" (relation as above) where the statement tells which
+  // relation (a qualifier, an alias, or the one relation it touches), else "column"; "relation.*"
+  // for whole rows. Read: every reference (output, WHERE, JOIN, RETURNING, `t.*`); written: the
+  // columns INSERT, UPDATE and MERGE set ("t.*" when INSERT names none) and DELETE's whole rows.
+  // Without a catalog: an output alias in ORDER BY is listed like a column.
+  std::vector<std::string> columns_read;
+  std::vector<std::string> columns_written;
   // Functions called, lower case, "schema.name" where written, else "name".
   std::vector<std::string> functions;
   // Operators written by name in an expression (`a ### b`, `OPERATOR(s.###)`), "schema.op"

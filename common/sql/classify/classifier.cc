@@ -43,6 +43,8 @@ void Fill(TreeFacts facts, ClassifiedStatement* out) {
   facts.Finalize();
   out->relations_read = std::move(facts.reads);
   out->relations_written = std::move(facts.writes);
+  out->columns_read = std::move(facts.columns_read);
+  out->columns_written = std::move(facts.columns_written);
   out->functions = std::move(facts.functions);
   out->operators = std::move(facts.operators);
   out->commands = std::move(facts.commands);
@@ -55,6 +57,8 @@ void Merge(TreeFacts extra, ClassifiedStatement* out) {
   TreeFacts all;
   all.reads = std::move(out->relations_read);
   all.writes = std::move(out->relations_written);
+  all.columns_read = std::move(out->columns_read);
+  all.columns_written = std::move(out->columns_written);
   all.functions = std::move(out->functions);
   all.operators = std::move(out->operators);
   all.commands = std::move(out->commands);
@@ -62,6 +66,11 @@ void Merge(TreeFacts extra, ClassifiedStatement* out) {
   all.settings.insert(all.settings.end(), extra.settings.begin(), extra.settings.end());
   AppendAll(extra.reads, &all.reads);
   AppendAll(extra.writes, &all.writes);
+  AppendAll(extra.columns_read, &all.columns_read);
+  AppendAll(extra.columns_written, &all.columns_written);
+  all.mentioned = std::move(extra.mentioned);
+  all.assigned = std::move(extra.assigned);
+  all.aliases = std::move(extra.aliases);
   AppendAll(extra.functions, &all.functions);
   AppendAll(extra.operators, &all.operators);
   AppendAll(extra.commands, &all.commands);
@@ -141,6 +150,8 @@ ClassifiedStatement ClassifyExplain(const pg_query::ExplainStmt& s, Context* ctx
   TreeFacts facts;
   facts.reads = std::move(out.relations_written);
   out.relations_written.clear();
+  facts.columns_read = std::move(out.columns_written);
+  out.columns_written.clear();
   Merge(std::move(facts), &out);
   return out;
 }

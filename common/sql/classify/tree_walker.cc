@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "absl/strings/ascii.h"
+#include "common/sql/classify/column_refs.h"
 #include "common/sql/classify/merge_bounds.h"
 #include "common/sql/classify/setting_changes.h"
 
@@ -89,6 +90,9 @@ void TreeFacts::Finalize() {
   SortUnique(&functions);
   SortUnique(&operators);
   SortUnique(&commands);
+  ResolveColumns(this);
+  SortUnique(&columns_read);
+  SortUnique(&columns_written);
 }
 
 std::string JoinNames(const google::protobuf::RepeatedPtrField<pg_query::Node>& names) {
@@ -114,6 +118,25 @@ std::string RelationName(const pg_query::RangeVar& rv) {
 void TreeWalker::AddWritten(const pg_query::RangeVar& rv) {
   facts_->writes.push_back(RelationName(rv));
   written_.push_back(&rv);
+  AddAlias(rv);
+}
+
+void TreeWalker::AddAlias(const pg_query::RangeVar& rv) {
+  if (rv.has_alias() && !rv.alias().aliasname().empty()) {
+    facts_->aliases.push_back({absl::AsciiStrToLower(rv.alias().aliasname()), RelationName(rv)});
+  }
+}
+
+void TreeWalker::AddAssigned(const google::protobuf::RepeatedPtrField<pg_query::Node>& targets,
+                             const pg_query::RangeVar& target) {
+  const std::string relation = RelationName(target);
+  bool any = false;
+  for (const pg_query::Node& n : targets) {
+    if (!n.has_res_target() || n.res_target().name().empty()) continue;
+    facts_->assigned.push_back({relation, absl::AsciiStrToLower(n.res_target().name())});
+    any = true;
+  }
+  if (!any) facts_->assigned.push_back({relation, "*"});
 }
 
 void TreeWalker::Visit(const Message& msg) { Visit(msg, msg.GetDescriptor()); }
@@ -150,19 +173,23 @@ void TreeWalker::VisitNode(const pg_query::Node& node) {
       if (s.has_on_conflict_clause() &&
           s.on_conflict_clause().action() == pg_query::ONCONFLICT_UPDATE) {
         facts_->commands.emplace_back("UPDATE");
+        AddAssigned(s.on_conflict_clause().target_list(), s.relation());
       }
+      AddAssigned(s.cols(), s.relation());
       VisitModify("INSERT", s, s.relation(), s.has_with_clause() ? &s.with_clause() : nullptr);
       return;
     }
     case pg_query::Node::kUpdateStmt: {
       const auto& s = node.update_stmt();
       if (!s.has_where_clause()) facts_->without_where = true;
+      AddAssigned(s.target_list(), s.relation());
       VisitModify("UPDATE", s, s.relation(), s.has_with_clause() ? &s.with_clause() : nullptr);
       return;
     }
     case pg_query::Node::kDeleteStmt: {
       const auto& s = node.delete_stmt();
       if (!s.has_where_clause()) facts_->without_where = true;
+      facts_->assigned.push_back({RelationName(s.relation()), "*"});
       VisitModify("DELETE", s, s.relation(), s.has_with_clause() ? &s.with_clause() : nullptr);
       return;
     }
@@ -187,6 +214,21 @@ void TreeWalker::VisitNode(const pg_query::Node& node) {
           break;
       }
       VisitChildren(e);
+      return;
+    }
+    case pg_query::Node::kColumnRef: {
+      // `col`, `t.col`, `s.t.col`, `t.*`, `*`: the last field is the column.
+      const auto& fields = node.column_ref().fields();
+      if (fields.empty()) return;
+      TreeFacts::ColumnMention m;
+      for (int i = 0; i + 1 < fields.size(); ++i) {
+        if (!fields[i].has_string()) continue;
+        if (!m.qualifier.empty()) m.qualifier += '.';
+        m.qualifier += absl::AsciiStrToLower(fields[i].string().sval());
+      }
+      const pg_query::Node& last = fields[fields.size() - 1];
+      m.column = last.has_string() ? absl::AsciiStrToLower(last.string().sval()) : "*";
+      facts_->mentioned.push_back(std::move(m));
       return;
     }
     case pg_query::Node::NODE_NOT_SET:
@@ -224,15 +266,19 @@ void TreeWalker::VisitChildren(const Message& msg, const Descriptor* d) {
 void TreeWalker::AddMergeActions(const pg_query::MergeStmt& stmt) {
   for (const pg_query::Node& n : stmt.merge_when_clauses()) {
     if (!n.has_merge_when_clause()) continue;
-    switch (n.merge_when_clause().command_type()) {
+    const pg_query::MergeWhenClause& when = n.merge_when_clause();
+    switch (when.command_type()) {
       case pg_query::CMD_INSERT:
         facts_->commands.emplace_back("INSERT");
+        AddAssigned(when.target_list(), stmt.relation());
         break;
       case pg_query::CMD_UPDATE:
         facts_->commands.emplace_back("UPDATE");
+        AddAssigned(when.target_list(), stmt.relation());
         break;
       case pg_query::CMD_DELETE:
         facts_->commands.emplace_back("DELETE");
+        facts_->assigned.push_back({RelationName(stmt.relation()), "*"});
         break;
       default:
         break;  // DO NOTHING
@@ -251,6 +297,7 @@ void TreeWalker::VisitRangeVar(const pg_query::RangeVar& rv) {
   if (rv.schemaname().empty() && std::find(ctes_.begin(), ctes_.end(), name) != ctes_.end()) {
     return;
   }
+  AddAlias(rv);
   facts_->reads.push_back(std::move(name));
 }
 

@@ -30,8 +30,22 @@ struct TreeFacts {
   bool without_where = false;  // an UPDATE or DELETE without WHERE anywhere in the tree
   // SET/RESET statements and set_config() calls anywhere in the tree, in walk order.
   std::vector<SettingChange> settings;
+  // Columns as the tree names them, lower case: references (`qualifier` as written, maybe
+  // empty; `column` "*" for a star), the columns INSERT, UPDATE, MERGE and DELETE targets get
+  // (`qualifier`: the relation written; "*": whole rows), and the aliases FROM items give
+  // relations. Finalize() resolves them into columns_read and columns_written (column_refs.h).
+  struct ColumnMention {
+    std::string qualifier;
+    std::string column;
+  };
+  std::vector<ColumnMention> mentioned;
+  std::vector<ColumnMention> assigned;
+  std::vector<ColumnMention> aliases;  // qualifier: the alias; column: the relation
+  std::vector<std::string> columns_read;
+  std::vector<std::string> columns_written;
 
-  // Sorts and de-duplicates the lists, so results do not depend on tree order.
+  // Sorts and de-duplicates the lists, so results do not depend on tree order, and resolves
+  // the column mentions.
   void Finalize();
 };
 
@@ -68,6 +82,11 @@ class TreeWalker {
   void VisitModify(const char* tag, const google::protobuf::Message& stmt,
                    const pg_query::RangeVar& target, const pg_query::WithClause* with);
   void AddMergeActions(const pg_query::MergeStmt& stmt);
+  // The columns an INSERT, UPDATE or MERGE action sets (ResTarget names), of `target`; none
+  // named: whole rows.
+  void AddAssigned(const google::protobuf::RepeatedPtrField<pg_query::Node>& targets,
+                   const pg_query::RangeVar& target);
+  void AddAlias(const pg_query::RangeVar& rv);
   // Makes the CTE names of `with` visible (PostgreSQL's scoping: a non-recursive CTE sees only
   // the ones before it) and walks their bodies. Returns the scope mark to restore afterwards.
   size_t EnterWith(const pg_query::WithClause& with);

@@ -353,7 +353,7 @@ TEST_CASE("hold: SQL PREPARE passes, each EXECUTE of it is held", "[hold]") {
 TEST_CASE("hold: the estimate's EXPLAIN answer never reaches the client", "[hold]") {
   Seam s;
   CHECK(s.Front(kDelete).empty());
-  const std::string explain = s.seam.StartEstimate("EXPLAIN (FORMAT JSON) DELETE ...");
+  const std::string explain = s.seam.StartEstimate("EXPLAIN (FORMAT JSON) DELETE ...", false);
   CHECK_FALSE(explain.empty());
   CHECK(s.seam.estimating());
   const std::string plan = R"([{"Plan": {"Node Type": "ModifyTable", "Plan Rows": 0}}])";
@@ -370,4 +370,83 @@ TEST_CASE("hold: the estimate's EXPLAIN answer never reaches the client", "[hold
   CHECK(s.seam.estimate()->rows()[0][0] == plan);
   CHECK(s.seam.state() == QueryState::kHeld);  // still held: the estimate decides nothing
   CHECK(s.Release(HoldRelease::Forward()) == kDelete);
+}
+
+TEST_CASE("hold: a held Execute is estimated inside the client's request, with its values",
+          "[hold]") {
+  Seam s;
+  const std::string seven("\0\0\0\7", 4);
+  const std::string before = pgwire::BuildParse("", "DELETE FROM orders WHERE id = $1", {23}) +
+                             pgwire::BuildBind("", "", {1}, {std::string_view(seven)}, {}) +
+                             pgwire::BuildDescribe('P', "");
+  const std::string run = pgwire::BuildExecute("") + pgwire::BuildSync();
+  CHECK(s.Front(before + run) == before);
+  REQUIRE(s.seam.state() == QueryState::kHeld);
+  // Only the client's Parse, Bind and Describe are outstanding: they run nothing.
+  CHECK(s.seam.database_activity() == agent::DatabaseActivity::kPreparing);
+  const std::string answers =
+      pgwire::BuildParseComplete() + pgwire::BuildBindComplete() + pgwire::BuildNoData();
+  CHECK(s.Back(answers) == answers);
+  CHECK(s.seam.ledger().size() == 0);
+
+  const std::string sql = "EXPLAIN (FORMAT JSON, VERBOSE) DELETE FROM orders WHERE id = $1";
+  std::string explain = s.seam.StartEstimate(sql, /*extended=*/true);
+  CHECK(explain.find("warden_estimate_") != std::string::npos);
+  CHECK(explain.find(seven) != std::string::npos);  // bound with the client's value
+  CHECK(s.seam.estimating());
+  const std::string plan = R"([{"Plan": {"Node Type": "ModifyTable", "Plan Rows": 0}}])";
+  std::string answer = pgwire::BuildParseComplete() + pgwire::BuildBindComplete() +
+                       pgwire::BuildDataRow({std::optional<std::string_view>(plan)}) +
+                       pgwire::BuildCommandComplete("EXPLAIN") + pgwire::BuildCloseComplete() +
+                       pgwire::BuildCloseComplete();
+  CHECK(s.Back(answer).empty());  // all of it the estimate's
+  CHECK_FALSE(s.seam.estimating());
+  CHECK_FALSE(s.seam.estimate()->server_failed());
+  REQUIRE(s.seam.estimate()->rows().size() == 1);
+  CHECK(s.seam.estimate()->rows()[0][0] == plan);
+  CHECK(s.Release(HoldRelease::Forward()) == run);
+  CHECK(s.Back(pgwire::BuildCommandComplete("DELETE 1") + pgwire::BuildReadyForQuery('I')) ==
+        pgwire::BuildCommandComplete("DELETE 1") + pgwire::BuildReadyForQuery('I'));
+  CHECK(s.seam.state() == QueryState::kReady);
+}
+
+TEST_CASE("hold: a held Execute whose EXPLAIN fails fails as the client's, and never runs",
+          "[hold]") {
+  Seam s;
+  const std::string before = pgwire::BuildParse("", "DELETE FROM orders WHERE id = 1 / 0") +
+                             pgwire::BuildBind("", "", {}, {}, {});
+  const std::string run = pgwire::BuildExecute("") + pgwire::BuildSync();
+  CHECK(s.Front(before + run) == before);
+  s.Back(pgwire::BuildParseComplete() + pgwire::BuildBindComplete());
+  std::string explain =
+      s.seam.StartEstimate("EXPLAIN (FORMAT JSON, VERBOSE) DELETE FROM orders WHERE id = 1 / 0",
+                           /*extended=*/true);
+  REQUIRE_FALSE(explain.empty());
+  // Planning folds 1 / 0: the server fails the EXPLAIN and skips to the client's Sync.
+  const std::string client =
+      s.Back(pgwire::BuildParseComplete() + pgwire::BuildBindComplete() +
+             pgwire::BuildErrorResponse("ERROR", "22012", "division by zero"));
+  auto e = pgwire::DecodeBackend(client);
+  REQUIRE(e.has_message());
+  CHECK(e.consumed() == client.size());
+  auto* err = std::get_if<pgwire::ErrorResponse>(&e.message());
+  REQUIRE(err);
+  CHECK(err->sqlstate() == "22012");
+  CHECK_THAT(std::string(err->message()), Catch::StartsWith("statement not run:") &&
+                                              Catch::EndsWith("(EXPLAIN): division by zero"));
+  CHECK(s.seam.estimate()->server_failed());
+  CHECK(s.seam.ledger().discarding());
+  // The held Execute is dropped, the Sync goes: the client gets its ReadyForQuery.
+  CHECK(s.Release(HoldRelease::Discard()) == pgwire::BuildSync());
+  CHECK(s.Back(pgwire::BuildReadyForQuery('I')) == pgwire::BuildReadyForQuery('I'));
+  CHECK(s.seam.state() == QueryState::kReady);
+
+  // The statement the failed EXPLAIN left behind is closed by the next estimate, first.
+  CHECK(s.Front(before + run) == before);
+  s.Back(pgwire::BuildParseComplete() + pgwire::BuildBindComplete());
+  const std::string next = s.seam.StartEstimate("EXPLAIN ...", /*extended=*/true);
+  auto close = pgwire::DecodeFrontend(next);
+  REQUIRE(close.has_message());
+  REQUIRE(std::holds_alternative<pgwire::Close>(close.message()));
+  CHECK(explain.find(std::get<pgwire::Close>(close.message()).name) != std::string::npos);
 }

@@ -58,7 +58,8 @@ std::string Be(uint64_t v, int bytes) {
 
 }  // namespace
 
-TEST_CASE("approval proposal: the statement as masking shows it, with its tables", "[approvals]") {
+TEST_CASE("approval proposal: the statement as masking shows it, with what it touches",
+          "[approvals]") {
   v1::ApprovalRequest r = agent::ProposeApproval(
       Held("DELETE FROM customers WHERE email = 'ann@example.com' AND id IN (SELECT customer_id "
            "FROM orders)"),
@@ -72,13 +73,27 @@ TEST_CASE("approval proposal: the statement as masking shows it, with its tables
   CHECK(r.fingerprint() == "00000000000000ab");
   CHECK(r.statement_class() == "write");
   CHECK(r.held_sha256() == std::string(64, 'f'));
-  REQUIRE(r.estimate().writes_size() == 1);
-  CHECK(r.estimate().writes(0) == "customers");
-  REQUIRE(r.estimate().reads_size() == 1);  // the subquery's; the target is written
-  CHECK(r.estimate().reads(0) == "orders");
-  // The column rules over the tables it touches.
+  // Relations with their columns: the target's whole rows are written; the unqualified
+  // columns of a statement over two tables could be either's.
+  CHECK(std::vector<std::string>(r.estimate().writes().begin(), r.estimate().writes().end()) ==
+        std::vector<std::string>{"customers (every column)"});
+  CHECK(std::vector<std::string>(r.estimate().reads().begin(), r.estimate().reads().end()) ==
+        std::vector<std::string>{"one of customers, orders (customer_id, email, id)", "orders"});
+  // The column rules over what it touches: a deleted row's every column.
   CHECK(std::vector<std::string>(r.estimate().masked().begin(), r.estimate().masked().end()) ==
-        std::vector<std::string>{"any ssn column (rule ssns)", "customers.name (rule names)"});
+        std::vector<std::string>{"customers.name (rule names)", "customers.ssn (rule ssns)"});
+
+  // Qualified columns are told apart; only those a rule covers are masked.
+  r = agent::ProposeApproval(
+      Held("UPDATE customers c SET note = o.total::text FROM orders o WHERE o.customer_id = c.id "
+           "RETURNING c.name"),
+      kSubject, "ses_1", Plan());
+  CHECK(std::vector<std::string>(r.estimate().writes().begin(), r.estimate().writes().end()) ==
+        std::vector<std::string>{"customers (note)"});
+  CHECK(std::vector<std::string>(r.estimate().reads().begin(), r.estimate().reads().end()) ==
+        std::vector<std::string>{"customers (id, name)", "orders (customer_id, total)"});
+  CHECK(std::vector<std::string>(r.estimate().masked().begin(), r.estimate().masked().end()) ==
+        std::vector<std::string>{"customers.name (rule names)"});
 
   // BEGIN and COMMIT around it add nothing to the class.
   CHECK(agent::ProposeApproval(Held("BEGIN; DELETE FROM orders WHERE id = 1; COMMIT"), kSubject,

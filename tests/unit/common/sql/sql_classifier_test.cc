@@ -272,3 +272,46 @@ TEST_CASE("MERGE that can reach every row of its target is without_where", "[sql
 }
 
 }  // namespace warden::sql
+
+namespace warden::sql {
+
+TEST_CASE("classifier: the columns a statement reads and writes", "[sql]") {
+  struct Case {
+    const char* sql;
+    const char* read;
+    const char* written;
+  };
+  const Case cases[] = {
+      // The one relation a statement touches owns its unqualified columns.
+      {"DELETE FROM orders WHERE id BETWEEN 4 AND 1203", "orders.id", "orders.*"},
+      {"UPDATE public.customers c SET email = lower(c.email), note = 'x' WHERE c.id = 7",
+       "public.customers.email,public.customers.id",
+       "public.customers.email,public.customers.note"},
+      {"INSERT INTO t (a, b) VALUES (1, 2)", "-", "t.a,t.b"},
+      {"INSERT INTO t SELECT * FROM s", "s.*,t.*", "t.*"},
+      // Aliases, and a qualifier that names a CTE (its columns come from its own references;
+      // names resolve statement-wide, so the CTE's email could be of either table).
+      {"WITH x AS (SELECT email FROM customers) SELECT o.total, x.email FROM orders o, x",
+       "email,orders.total", "-"},
+      // Several relations: an unqualified column cannot be told.
+      {"SELECT name FROM customers JOIN orders ON orders.customer_id = customers.id",
+       "customers.id,name,orders.customer_id", "-"},
+      {"INSERT INTO t (k, v) VALUES (1, 2) ON CONFLICT (k) DO UPDATE SET v = excluded.v", "-",
+       "t.k,t.v"},
+      {"MERGE INTO t USING s ON t.k = s.k WHEN MATCHED THEN UPDATE SET v = s.v "
+       "WHEN NOT MATCHED THEN INSERT VALUES (s.k, s.v)",
+       "s.k,s.v,t.k", "t.*,t.v"},
+      // EXPLAIN writes nothing: what the statement would write is read.
+      {"EXPLAIN DELETE FROM orders WHERE id = 1", "orders.*,orders.id", "-"},
+      {"SELECT count(*) FROM orders", "-", "-"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.sql);
+    const ClassifiedBatch b = Classify(c.sql);
+    REQUIRE(b.statements.size() == 1);
+    CHECK(sql_corpus::Join(b.statements[0].columns_read, ",") == c.read);
+    CHECK(sql_corpus::Join(b.statements[0].columns_written, ",") == c.written);
+  }
+}
+
+}  // namespace warden::sql
