@@ -80,7 +80,9 @@ EstimateQuery PlanEstimate(const HoldFacts& held, DatabaseActivity database) {
   if (!extended && held.message_type != 'Q') {
     return {"", false, "not estimated: a fast-path function call has no plan"};
   }
-  if (!extended && held.in_transaction) {
+  if (held.in_transaction) {
+    // Also for an Execute: its EXPLAIN, planned with the bound values, may fail where the
+    // client's portal (a generic plan) would not, and would abort the whole transaction.
     return {"", false,
             "not estimated: the statement waits inside a transaction block, which a failing "
             "EXPLAIN would abort"};
@@ -101,6 +103,15 @@ EstimateQuery PlanEstimate(const HoldFacts& held, DatabaseActivity database) {
   if (!Explainable(s.command_tag)) {
     return {"", false,
             absl::StrCat("no plan: ", s.command_tag, " has none (DDL and utility statements)")};
+  }
+  // EXPLAIN EXECUTE evaluates the EXECUTE's arguments in full, volatile ones too (nextval,
+  // pg_advisory_lock): with any function call in it, nothing is planned.
+  const bool execute =
+      std::find(s.commands.begin(), s.commands.end(), "EXECUTE") != s.commands.end();
+  if (execute && !s.functions.empty()) {
+    return {"", false,
+            "not estimated: EXPLAIN EXECUTE would evaluate its arguments before anyone approved "
+            "it"};
   }
   if (s.opaque || std::any_of(s.functions.begin(), s.functions.end(),
                               [](const std::string& f) { return !sql::IsBuiltinFunction(f); })) {

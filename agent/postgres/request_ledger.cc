@@ -359,6 +359,7 @@ ResultShape* RequestLedger::OnExtendedMessage(Request& r, char tag, std::string_
     case Kind::kClose:
       if (tag == '3') {
         OnCloseComplete(r);
+        Confirm(r, 0);
         Pop();
       }
       return nullptr;

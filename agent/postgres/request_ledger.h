@@ -56,11 +56,13 @@ namespace warden::agent {
 
 // What a confirmed request changes in the statement guard's view of the session.
 struct LedgerEffect {
-  enum class Kind : uint8_t { kNone, kStatement, kPortal, kPrepared };
+  // kClosed: a Close the server confirmed (a Close it skipped after an error closes nothing).
+  enum class Kind : uint8_t { kNone, kStatement, kPortal, kPrepared, kClosed };
   Kind kind = Kind::kNone;
-  std::string name;               // kStatement: statement name; kPortal: portal name
-  std::string target;             // kStatement: its SQL text; kPortal: the statement it binds
-  int64_t version = 0;            // kStatement: the policy version the text was allowed under
+  std::string name;     // kStatement, kClosed: statement name; kPortal, kClosed: portal name
+  std::string target;   // kStatement: its SQL text; kPortal: the statement it binds; kClosed:
+                        // "S" (a statement) or "P" (a portal)
+  int64_t version = 0;  // kStatement: the policy version the text was allowed under
   bool changes_prepared = false;  // kStatement: the text PREPAREs or DEALLOCATEs
   bool needs_approval = false;    // kStatement: each Execute of it is held
   // For the approver, when the statement needs approval: the parameter types its Parse declared

@@ -5,6 +5,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "common/crypto/token.h"
 #include "common/log/log.h"
 #include "common/pgwire/pgwire.h"
@@ -146,6 +147,15 @@ void StatementGuard::OnConfirmed(LedgerEffect&& e) {
       break;
     case LedgerEffect::Kind::kPrepared:
       for (const sql::PreparedChange& c : e.prepared) sql::ApplyPreparedChange(c, &prepared_);
+      break;
+    case LedgerEffect::Kind::kClosed:
+      // Statements and portals share their namespaces with SQL PREPARE and DECLARE.
+      if (e.target == "S") {
+        statements_.erase(e.name);
+        prepared_.erase(e.name);
+      } else {
+        portals_.erase(e.name);
+      }
       break;
     case LedgerEffect::Kind::kNone:
       break;
@@ -294,11 +304,22 @@ absl::Status StatementGuard::OnBind(std::string_view message, std::string* out) 
     return absl::ResourceExhaustedError(absl::StrCat(
         "more than ", kMaxTracked, " named portals in one transaction: Warden tracks no more"));
   }
-  // A statement Warden never saw parsed (its Parse failed) leaves the portal with nothing to
-  // re-decide: the server fails its Bind.
   const std::string statement(CString(&body));
   e.version = CurrentVersion();
-  if (std::optional<Statement> s = NamedStatement(statement)) {
+  std::optional<Statement> s = NamedStatement(statement);
+  const bool refused =
+      std::find(refused_parses_.begin(), refused_parses_.end(), statement) != refused_parses_.end();
+  if (refused) {
+    // Its Parse was refused in this request: the server fails the Bind and skips to the Sync.
+  } else if (!s) {
+    // Not a Parse Warden saw confirmed: a SQL PREPARE's (the namespace is shared), one made
+    // where Warden cannot see (inside a function), or one the server does not have (it fails
+    // the Bind). Its Execute is decided as an EXECUTE of that name (version -1: decided at
+    // Execute), which the session's SQL PREPAREs resolve and an unknown name leaves opaque.
+    e.target = absl::StrCat("EXECUTE \"", absl::StrReplaceAll(statement, {{"\"", "\"\""}}), "\"");
+    e.version = -1;
+    e.bind = std::string(message);
+  } else {
     e.target = std::move(s->sql);
     e.version = s->version;
     e.changes_prepared = s->changes_prepared;
@@ -377,6 +398,7 @@ absl::Status StatementGuard::DecideFrontendMessage(std::string_view message, std
       return OnExecute(message, out);
     case 'S':
       ran_since_sync_ = false;
+      refused_parses_.clear();
       return Emit(message, {}, out);
     default:
       break;
@@ -393,8 +415,13 @@ absl::Status StatementGuard::DecideFrontendMessage(std::string_view message, std
   if (auto* q = std::get_if<pgwire::Query>(&*parsed)) return OnQuery(message, q->sql, out);
   if (auto* p = std::get_if<pgwire::Parse>(&*parsed)) return OnParse(message, *p, out);
   if (auto* c = std::get_if<pgwire::Close>(&*parsed)) {
-    if (c->kind == 'S') statements_.erase(std::string(c->name));
-    if (c->kind == 'P') portals_.erase(std::string(c->name));
+    // Forgotten when the server confirms it: after an error it skips the Close, and the name
+    // still runs what it ran.
+    LedgerEffect e;
+    e.kind = LedgerEffect::Kind::kClosed;
+    e.name = std::string(c->name);
+    e.target = std::string(1, c->kind);
+    return Emit(message, NoteOf(std::move(e)), out);
   }
   return Emit(message, {}, out);
 }
@@ -440,6 +467,7 @@ absl::Status StatementGuard::OnParse(std::string_view message, const pgwire::Par
   if (v.denied()) {
     // The server drops the unnamed statement before parsing a new one; a named one it keeps.
     if (name.empty()) statements_.erase("");
+    refused_parses_.emplace_back(name);
     return Emit(pgwire::BuildParse(name, markers_.FailingQuery(std::move(v.sqlstate), v.denial)),
                 Refusal(v), out);
   }

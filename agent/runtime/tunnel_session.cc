@@ -196,7 +196,8 @@ void TunnelSession::ReadTunnel() {
         if (seam_.state() == QueryState::kHeld) {
           // What runs before the held statement is cancelled as PostgreSQL would cancel it;
           // the held one is withdrawn.
-          if (seam_.database_busy()) SendCancel();
+          // So is the agent's own EXPLAIN of it, should it still be planning.
+          if (seam_.database_busy() || seam_.estimating()) SendCancel();
           WithdrawApproval("the client cancelled its statement");
           return OnHoldDecided(HoldRelease::Cancelled());
         }

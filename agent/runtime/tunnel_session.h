@@ -131,6 +131,8 @@ class TunnelSession : public std::enable_shared_from_this<TunnelSession> {
   // (then the held Execute is dropped: the server would skip it). From the database's answers
   // and after a write.
   void ContinueEstimate();
+  // Cancels the estimate's EXPLAIN at the database if it plans for too long.
+  void ArmEstimateTimer();
   void OnEstimated();
   // `now`: a refusal's bytes may go straight into upstream_out_ (from AfterClientBytes).
   void SendRaise(bool now);

@@ -26,6 +26,9 @@ constexpr auto kRaiseAnswerTimeout = std::chrono::seconds(30);
 // How long after a request's expiry the agent waits for the control plane's word before it
 // refuses the statement itself (the control plane may be restarting meanwhile).
 constexpr auto kDecisionGrace = std::chrono::seconds(15);
+// How long the impact estimate's EXPLAIN may plan before the agent cancels it (a held Execute's
+// runs without a statement timeout of its own: it cannot set one in the client's request).
+constexpr auto kEstimateTimeout = std::chrono::seconds(5);
 
 int64_t UnixNow() {
   return std::chrono::duration_cast<std::chrono::seconds>(
@@ -80,7 +83,7 @@ void TunnelSession::RaiseApproval() {
     if (!bytes.empty()) {
       upstream_out_ += bytes;
       approval_.estimating = true;
-      return;
+      return ArmEstimateTimer();
     }
     estimate.no_plan = "not estimated: the statement's bound parameters could not be read";
   }
@@ -109,8 +112,25 @@ void TunnelSession::ContinueEstimate() {
     return SendRaise(/*now=*/false);
   }
   approval_.estimating = true;
-  upstream_out_ = std::move(bytes);
+  ArmEstimateTimer();
+  upstream_out_ += bytes;
   StartUpstreamWrite();
+}
+
+void TunnelSession::ArmEstimateTimer() {
+  approval_timer_.expires_after(kEstimateTimeout);
+  approval_timer_.async_wait([self = shared_from_this(),
+                              generation = approval_.generation](asio::error_code ec) {
+    if (ec || self->Stopping() || self->approval_.generation != generation ||
+        !self->approval_.estimating) {
+      return;
+    }
+    // Its error then comes back as the estimate's failure (for a held Execute, the client's
+    // error: the statement is not run).
+    spdlog::warn("session {}: the impact estimate's EXPLAIN ran longer than {} s; cancelling it",
+                 self->session_id(), kEstimateTimeout.count());
+    self->SendCancel();
+  });
 }
 
 void TunnelSession::OnEstimated() {

@@ -6,9 +6,14 @@
 // references that are listed where they are read.
 #pragma once
 
+#include <cstddef>
+
 #include "common/sql/classify/tree_walker.h"
 
 namespace warden::sql {
+
+// Columns listed per statement and side, at most.
+inline constexpr size_t kMaxColumns = 1000;
 
 // Moves facts->mentioned and facts->assigned into facts->columns_read and columns_written as
 // "relation.column" ("relation.*": whole rows), or "column" when the relation cannot be told.

@@ -237,3 +237,36 @@ masking:
     CHECK(f.Front(in) == in);
   }
 }
+
+TEST_CASE("guard: a Bind of a SQL PREPARE's name is decided as its EXECUTE", "[guard]") {
+  Fixture f;
+  f.guard.set_holds_enabled(true);
+  // The namespace is shared: a statement PREPAREd in SQL can be bound by the protocol.
+  const std::string prepare = pgwire::BuildQuery("PREPARE del AS DELETE FROM orders WHERE id = $1");
+  CHECK(f.Front(prepare) == prepare);
+  for (char tag : {'C', 'Z'}) f.guard.OnServerMessage(tag);
+  const std::string bind = pgwire::BuildBind("", "del", {}, {std::string_view("7")}, {});
+  CHECK(f.Front(bind + pgwire::BuildExecute("") + pgwire::BuildSync()) == bind);
+  REQUIRE(f.guard.holding());
+  CHECK(f.guard.held().statement == "EXECUTE \"del\"");
+  CHECK(f.guard.held().rule == "hold-deletes");
+  CHECK(f.guard.held().bind == bind);  // the approver sees the values
+}
+
+TEST_CASE("guard: a Close the server skipped after an error forgets nothing", "[guard]") {
+  Fixture f;
+  f.guard.set_holds_enabled(true);
+  const std::string parse =
+      pgwire::BuildParse("s1", "DELETE FROM orders WHERE id = $1") + pgwire::BuildSync();
+  CHECK(f.Front(parse) == parse);
+  for (char tag : {'1', 'Z'}) f.guard.OnServerMessage(tag);
+  // The server fails the first Parse and skips the Close: s1 still runs its DELETE.
+  const std::string failing = pgwire::BuildParse("", "SELECT * FROM missing") +
+                              pgwire::BuildClose('S', "s1") + pgwire::BuildSync();
+  CHECK(f.Front(failing) == failing);
+  for (char tag : {'E', 'Z'}) f.guard.OnServerMessage(tag);
+  const std::string bind = pgwire::BuildBind("", "s1", {}, {std::string_view("1")}, {});
+  CHECK(f.Front(bind + pgwire::BuildExecute("") + pgwire::BuildSync()) == bind);
+  REQUIRE(f.guard.holding());
+  CHECK(f.guard.held().statement == "DELETE FROM orders WHERE id = $1");
+}

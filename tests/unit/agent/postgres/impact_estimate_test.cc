@@ -49,11 +49,15 @@ TEST_CASE("impact estimate: EXPLAIN runs only where it cannot disturb the sessio
   CHECK(why(Held("DELETE FROM orders WHERE id = 1"), DatabaseActivity::kPreparing)
             .find("earlier requests") != std::string::npos);
   CHECK(why(Held("SELECT 1", 'F')).find("fast-path") != std::string::npos);
-  // An Execute runs in the client's unfinished request, with its portal's parameters: also
-  // in a transaction block (its failure is the statement's), not without the Bind.
+  // An Execute runs in the client's unfinished request, with its portal's parameters; not in a
+  // transaction block (planned with the values it may fail where the portal would not), not
+  // without the Bind.
   CHECK(why(Held("DELETE FROM orders WHERE id = $1", 'E')).find("parameters are not known") !=
         std::string::npos);
   agent::HoldFacts execute = Held("DELETE FROM orders WHERE id = $1", 'E', true);
+  execute.bind = pgwire::BuildBind("", "", {}, {std::string_view("7")}, {});
+  CHECK(why(execute).find("transaction block") != std::string::npos);
+  execute.in_transaction = false;
   execute.bind = pgwire::BuildBind("", "", {}, {std::string_view("7")}, {});
   for (DatabaseActivity db : {DatabaseActivity::kIdle, DatabaseActivity::kPreparing}) {
     q = agent::PlanEstimate(execute, db);
@@ -66,6 +70,8 @@ TEST_CASE("impact estimate: EXPLAIN runs only where it cannot disturb the sessio
   CHECK(why(Held("DROP TABLE orders")).find("no plan: DROP TABLE") != std::string::npos);
   CHECK(why(Held("DELETE FROM orders WHERE id = my_func(1)")).find("functions") !=
         std::string::npos);
+  // EXPLAIN EXECUTE runs its arguments' functions, volatile ones too.
+  CHECK(why(Held("EXECUTE del(nextval('s'))")).find("EXPLAIN EXECUTE") != std::string::npos);
   CHECK(agent::PlanEstimate(Held("DELETE FROM orders WHERE created_at < now()"),
                             DatabaseActivity::kIdle)
             .no_plan.empty());  // built-ins plan as they will run

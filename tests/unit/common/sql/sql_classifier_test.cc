@@ -8,6 +8,7 @@
 
 #include "common/policy/command_tags.h"
 #include "common/sql/classify/classifier.h"
+#include "common/sql/classify/column_refs.h"
 #include "tests/unit/common/sql/sql_corpus.h"
 
 namespace warden::sql {
@@ -312,6 +313,14 @@ TEST_CASE("classifier: the columns a statement reads and writes", "[sql]") {
     CHECK(sql_corpus::Join(b.statements[0].columns_read, ",") == c.read);
     CHECK(sql_corpus::Join(b.statements[0].columns_written, ",") == c.written);
   }
+
+  // One alias over many tables times many columns: the list is cut, not multiplied.
+  std::string sql = "SELECT 1";
+  for (int i = 0; i < 60; ++i)
+    sql += ", (SELECT a.c" + std::to_string(i) + " FROM t" + std::to_string(i) + " a)";
+  const ClassifiedBatch wide = Classify(sql);
+  REQUIRE(wide.statements.size() == 1);
+  CHECK(wide.statements[0].columns_read.size() == kMaxColumns);
 }
 
 }  // namespace warden::sql
