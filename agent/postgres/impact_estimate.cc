@@ -108,6 +108,10 @@ EstimateQuery PlanEstimate(const HoldFacts& held, DatabaseActivity database) {
   // pg_advisory_lock): with any function call in it, nothing is planned.
   const bool execute =
       std::find(s.commands.begin(), s.commands.end(), "EXECUTE") != s.commands.end();
+  if (execute && extended) {
+    // Bound through the protocol, its parameters are the Bind's, not EXECUTE's arguments.
+    return {"", false, "not estimated: an EXECUTE run through the extended protocol"};
+  }
   if (execute && !s.functions.empty()) {
     return {"", false,
             "not estimated: EXPLAIN EXECUTE would evaluate its arguments before anyone approved "

@@ -421,6 +421,29 @@ const LedgerEffect* RequestLedger::Pending(LedgerEffect::Kind kind, std::string_
   return nullptr;
 }
 
+const LedgerEffect* RequestLedger::PendingStatementChange(std::string_view name) const {
+  for (auto it = queue_.rbegin(); it != queue_.rend(); ++it) {
+    for (auto e = it->effects.rbegin(); e != it->effects.rend(); ++e) {
+      switch (e->kind) {
+        case LedgerEffect::Kind::kStatement:
+          if (e->name == name) return &*e;
+          break;
+        case LedgerEffect::Kind::kClosed:
+          if (e->target == "S" && e->name == name) return &*e;
+          break;
+        case LedgerEffect::Kind::kPrepared:
+          for (const sql::PreparedChange& c : e->prepared) {
+            if (c.all || c.name.substr(0, 63) == name) return &*e;
+          }
+          break;
+        default:
+          break;
+      }
+    }
+  }
+  return nullptr;
+}
+
 std::vector<std::string> RequestLedger::PendingPreparedNames() const {
   std::vector<std::string> names;
   for (const Request& r : queue_) {

@@ -165,6 +165,10 @@ class RequestLedger {
 
   // The newest unconfirmed effect of `kind` for `name`, or nullptr.
   const LedgerEffect* Pending(LedgerEffect::Kind kind, std::string_view name) const;
+  // The newest unconfirmed change to what the prepared statement `name` stands for: its Parse
+  // (kStatement), its Close (kClosed), or a PREPARE, DEALLOCATE or DISCARD ALL that may touch it
+  // (kPrepared; the namespace is shared); nullptr when none.
+  const LedgerEffect* PendingStatementChange(std::string_view name) const;
   // Names of SQL prepared statements that unconfirmed PREPARE/DEALLOCATEs may change ("" for
   // DEALLOCATE ALL).
   std::vector<std::string> PendingPreparedNames() const;

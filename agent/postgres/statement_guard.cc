@@ -27,7 +27,8 @@ constexpr const char* kParserSettingsRule = "parser-settings";
 
 bool ChangesPrepared(const sql::ClassifiedBatch& batch) {
   return std::any_of(batch.statements.begin(), batch.statements.end(), [](const auto& s) {
-    return s.command_tag == "PREPARE" || absl::StartsWith(s.command_tag, "DEALLOCATE");
+    return s.command_tag == "PREPARE" || absl::StartsWith(s.command_tag, "DEALLOCATE") ||
+           s.command_tag == "DISCARD ALL";
   });
 }
 
@@ -36,6 +37,10 @@ bool OnlyPrepares(const sql::ClassifiedBatch& batch) {
          std::all_of(batch.statements.begin(), batch.statements.end(),
                      [](const auto& s) { return s.command_tag == "PREPARE"; });
 }
+
+// A statement or portal name as the server keys it: its first NAMEDATALEN - 1 (63) bytes, so
+// that two names the server takes for one are one here too.
+std::string ServerName(std::string_view name) { return std::string(name.substr(0, 63)); }
 
 RequestNote NoteOf(LedgerEffect e) {
   RequestNote note;
@@ -146,7 +151,16 @@ void StatementGuard::OnConfirmed(LedgerEffect&& e) {
                                    std::move(e.param_types), std::move(e.bind)};
       break;
     case LedgerEffect::Kind::kPrepared:
-      for (const sql::PreparedChange& c : e.prepared) sql::ApplyPreparedChange(c, &prepared_);
+      for (const sql::PreparedChange& c : e.prepared) {
+        sql::ApplyPreparedChange(c, &prepared_);
+        // One namespace: DEALLOCATE (ALL) and DISCARD ALL drop statements made by Parse too
+        // (all but the unnamed one), and a name PREPAREd was free of them.
+        if (c.all) {
+          std::erase_if(statements_, [](const auto& kv) { return !kv.first.empty(); });
+        } else {
+          statements_.erase(ServerName(c.name));
+        }
+      }
       break;
     case LedgerEffect::Kind::kClosed:
       // Statements and portals share their namespaces with SQL PREPARE and DECLARE.
@@ -227,7 +241,9 @@ absl::Status StatementGuard::BeginHold(std::string_view message, char type, std:
   facts.rule = v.decision.rule;
   facts.message = v.decision.message;
   facts.fingerprint = v.batch ? v.batch->fingerprint : 0;
-  facts.in_transaction = txn_status_ != 'I';
+  // Also when statements of this unfinished extended-protocol request already ran: they share
+  // its implicit transaction (or began a block), which stays open while this one waits.
+  facts.in_transaction = txn_status_ != 'I' || executed_since_sync_;
   facts.batch = v.batch;
   std::string hashed = portal ? portal->bind : "";
   hashed.append(message.data(), message.size());
@@ -299,12 +315,12 @@ absl::Status StatementGuard::OnBind(std::string_view message, std::string* out) 
   std::string_view body = message.substr(kHeaderSize);
   LedgerEffect e;
   e.kind = LedgerEffect::Kind::kPortal;
-  e.name = std::string(CString(&body));
+  e.name = ServerName(CString(&body));
   if (!e.name.empty() && !portals_.contains(e.name) && portals_.size() >= kMaxTracked) {
     return absl::ResourceExhaustedError(absl::StrCat(
         "more than ", kMaxTracked, " named portals in one transaction: Warden tracks no more"));
   }
-  const std::string statement(CString(&body));
+  const std::string statement = ServerName(CString(&body));
   e.version = CurrentVersion();
   std::optional<Statement> s = NamedStatement(statement);
   const bool refused =
@@ -336,7 +352,10 @@ absl::Status StatementGuard::OnBind(std::string_view message, std::string* out) 
 
 std::optional<StatementGuard::Statement> StatementGuard::NamedStatement(
     const std::string& name) const {
-  if (const LedgerEffect* p = ledger_->Pending(LedgerEffect::Kind::kStatement, name)) {
+  if (const LedgerEffect* p = ledger_->PendingStatementChange(name)) {
+    // Closed, or maybe PREPAREd or DEALLOCATEd anew, before the server answered: unknown until
+    // it does (an EXECUTE of it is opaque meanwhile).
+    if (p->kind != LedgerEffect::Kind::kStatement) return std::nullopt;
     return Statement{p->target,         p->version,     p->changes_prepared,
                      p->needs_approval, p->param_types, {}};
   }
@@ -356,7 +375,7 @@ std::optional<StatementGuard::Statement> StatementGuard::PortalStatement(
 
 absl::Status StatementGuard::OnExecute(std::string_view message, std::string* out) {
   std::string_view body = message.substr(kHeaderSize);
-  std::string portal(CString(&body));
+  const std::string portal = ServerName(CString(&body));
   ran_since_sync_ = true;
   std::optional<Statement> s = PortalStatement(portal);
   int64_t now = CurrentVersion();
@@ -372,10 +391,12 @@ absl::Status StatementGuard::OnExecute(std::string_view message, std::string* ou
   RequestNote note = NoteOf(std::move(e));
   if (s && ledger_->recording()) note.statement = s->sql;
   if (!s || s->sql.empty() || (s->version == now && !s->needs_approval)) {
+    executed_since_sync_ = true;
     return Emit(message, std::move(note), out);
   }
   Verdict v = Decide(s->sql, /*parsing=*/false);
   if (v.kind == Verdict::Kind::kHold) return BeginHold(message, 'E', s->sql, v, &*s);
+  executed_since_sync_ = true;
   if (v.kind == Verdict::Kind::kAllow) return Emit(message, std::move(note), out);
   // A portal that cannot exist: the server fails this Execute and discards until Sync.
   note.effects.clear();
@@ -398,6 +419,7 @@ absl::Status StatementGuard::DecideFrontendMessage(std::string_view message, std
       return OnExecute(message, out);
     case 'S':
       ran_since_sync_ = false;
+      executed_since_sync_ = false;
       refused_parses_.clear();
       return Emit(message, {}, out);
     default:
@@ -419,7 +441,7 @@ absl::Status StatementGuard::DecideFrontendMessage(std::string_view message, std
     // still runs what it ran.
     LedgerEffect e;
     e.kind = LedgerEffect::Kind::kClosed;
-    e.name = std::string(c->name);
+    e.name = ServerName(c->name);
     e.target = std::string(1, c->kind);
     return Emit(message, NoteOf(std::move(e)), out);
   }
@@ -454,10 +476,9 @@ absl::Status StatementGuard::OnQuery(std::string_view message, std::string_view 
 
 absl::Status StatementGuard::OnParse(std::string_view message, const pgwire::Parse& parse,
                                      std::string* out) {
-  const std::string_view name = parse.name;
+  const std::string name = ServerName(parse.name);
   const std::string_view sql = parse.query;
-  if (!name.empty() && !statements_.contains(std::string(name)) &&
-      statements_.size() >= kMaxTracked) {
+  if (!name.empty() && !statements_.contains(name) && statements_.size() >= kMaxTracked) {
     return absl::ResourceExhaustedError(
         absl::StrCat("more than ", kMaxTracked,
                      " named prepared statements on one connection: Warden tracks no more; "
@@ -468,13 +489,14 @@ absl::Status StatementGuard::OnParse(std::string_view message, const pgwire::Par
     // The server drops the unnamed statement before parsing a new one; a named one it keeps.
     if (name.empty()) statements_.erase("");
     refused_parses_.emplace_back(name);
-    return Emit(pgwire::BuildParse(name, markers_.FailingQuery(std::move(v.sqlstate), v.denial)),
-                Refusal(v), out);
+    return Emit(
+        pgwire::BuildParse(parse.name, markers_.FailingQuery(std::move(v.sqlstate), v.denial)),
+        Refusal(v), out);
   }
   // Needing approval, it may be parsed and described: running it (Execute) is what is held.
   LedgerEffect e;
   e.kind = LedgerEffect::Kind::kStatement;
-  e.name = std::string(name);
+  e.name = name;
   e.target = std::string(sql);
   e.version = decided_version_;
   e.changes_prepared = ChangesPrepared(*v.batch);

@@ -216,6 +216,9 @@ class StatementGuard : private SessionView, private LedgerListener {
   // A Bind or Execute was forwarded since the last Sync: something may have run that the
   // server has not reported on yet.
   bool ran_since_sync_ = false;
+  // An Execute went to the database since the last Sync (statements ran in the client's
+  // unfinished request).
+  bool executed_since_sync_ = false;
   // Names whose Parse was refused since the last Sync: the server fails their Binds.
   std::vector<std::string> refused_parses_;
   // The function catalog: absent until loaded (and after a failed load): then every function

@@ -414,6 +414,8 @@ std::vector<PreparedChange> ChangesOfText(const std::string& text,
     } else if (n.has_deallocate_stmt()) {
       c.name = n.deallocate_stmt().name();
       c.all = c.name.empty();
+    } else if (n.has_discard_stmt() && n.discard_stmt().target() == pg_query::DISCARD_ALL) {
+      c.all = true;  // DISCARD ALL deallocates every prepared statement
     } else {
       continue;
     }

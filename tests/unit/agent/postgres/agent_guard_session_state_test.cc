@@ -270,3 +270,81 @@ TEST_CASE("guard: a Close the server skipped after an error forgets nothing", "[
   REQUIRE(f.guard.holding());
   CHECK(f.guard.held().statement == "DELETE FROM orders WHERE id = $1");
 }
+
+namespace {
+
+// kPolicy, and code the classifier cannot see into held too.
+constexpr char kHoldOpaque[] = R"(
+name: guard
+subjects: {identities: [claude]}
+connections: [demo]
+default_action: allow
+rules:
+  - {name: hold-deletes, match: {commands: [DELETE]}, action: require_approval}
+  - {name: hold-opaque, match: {classes: [opaque]}, action: require_approval}
+)";
+
+std::string BindRun(const std::string& statement) {
+  return pgwire::BuildBind("", statement, {}, {}, {}) + pgwire::BuildExecute("") +
+         pgwire::BuildSync();
+}
+
+}  // namespace
+
+TEST_CASE("guard: a name closed or re-prepared before the server answered is not trusted",
+          "[guard]") {
+  Fixture f;
+  f.Install(kHoldOpaque, 2);
+  f.guard.set_holds_enabled(true);
+  const std::string parse = pgwire::BuildParse("s1", "SELECT 1") + pgwire::BuildSync();
+  CHECK(f.Front(parse) == parse);
+  for (char tag : {'1', 'Z'}) f.guard.OnServerMessage(tag);
+  // Closed and PREPAREd anew in one write: by the Bind, s1 may be the DELETE.
+  const std::string again = pgwire::BuildClose('S', "s1") + pgwire::BuildSync() +
+                            pgwire::BuildQuery("PREPARE s1 AS DELETE FROM orders");
+  CHECK(f.Front(again) == again);
+  const std::string run = BindRun("s1");
+  CHECK(f.Front(run) == run.substr(0, run.find('E')));  // the Execute is held
+  REQUIRE(f.guard.holding());
+  CHECK(f.guard.held().rule == "hold-opaque");  // unknown until the server answers
+}
+
+TEST_CASE("guard: DEALLOCATE and DISCARD ALL drop protocol statements too", "[guard]") {
+  for (const char* drop : {"DEALLOCATE s1", "DEALLOCATE ALL", "DISCARD ALL"}) {
+    INFO(drop);
+    Fixture f;
+    f.guard.set_holds_enabled(true);
+    const std::string parse = pgwire::BuildParse("s1", "SELECT 1") + pgwire::BuildSync();
+    CHECK(f.Front(parse) == parse);
+    for (char tag : {'1', 'Z'}) f.guard.OnServerMessage(tag);
+    for (std::string sql : {std::string(drop), std::string("PREPARE s1 AS DELETE FROM t")}) {
+      const std::string q = pgwire::BuildQuery(sql);
+      CHECK(f.Front(q) == q);
+      for (char tag : {'C', 'Z'}) f.guard.OnServerMessage(tag);
+    }
+    const std::string run = BindRun("s1");
+    CHECK(f.Front(run) == run.substr(0, run.find('E')));
+    REQUIRE(f.guard.holding());
+    CHECK(f.guard.held().statement == "EXECUTE \"s1\"");
+    CHECK(f.guard.held().rule == "hold-deletes");
+  }
+}
+
+TEST_CASE("guard: names are told apart as the server does, by their first 63 bytes", "[guard]") {
+  Fixture f;
+  f.guard.set_holds_enabled(true);
+  const std::string stem(63, 'n');
+  const std::string parse = pgwire::BuildParse(stem + "a", "SELECT 1") + pgwire::BuildSync();
+  CHECK(f.Front(parse) == parse);
+  for (char tag : {'1', 'Z'}) f.guard.OnServerMessage(tag);
+  // To the server these are one name: closing one closes the other, parsing one replaces it.
+  const std::string swap = pgwire::BuildClose('S', stem + "b") + pgwire::BuildSync() +
+                           pgwire::BuildParse(stem + "b", "DELETE FROM orders") +
+                           pgwire::BuildSync();
+  CHECK(f.Front(swap) == swap);
+  for (char tag : {'3', 'Z', '1', 'Z'}) f.guard.OnServerMessage(tag);
+  const std::string run = BindRun(stem + "a");
+  CHECK(f.Front(run) == run.substr(0, run.find('E')));
+  REQUIRE(f.guard.holding());
+  CHECK(f.guard.held().statement == "DELETE FROM orders");
+}
