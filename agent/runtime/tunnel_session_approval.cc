@@ -69,12 +69,14 @@ void TunnelSession::RaiseApproval() {
   }
   const DatabaseActivity database = seam_.database_activity();
   EstimateQuery estimate = PlanEstimate(held, database);
-  if (estimate.extended && database == DatabaseActivity::kPreparing) {
+  if (held.message_type == 'E' && database == DatabaseActivity::kPreparing) {
     // The server holds back the answers to the client's Parse and Bind until a Flush: they
-    // come first, then the estimate (ContinueEstimate).
+    // come first (if one failed, the server skips the Execute: nothing to ask about), then the
+    // estimate or the request (ContinueEstimate).
     pgwire::Encode(pgwire::Flush{}, &upstream_out_);
     approval_.flushing = true;
-    approval_.explain = std::move(estimate.sql);
+    approval_.explain = estimate.extended ? std::move(estimate.sql) : "";
+    approval_.estimate.set_no_plan(estimate.no_plan);
     return;
   }
   if (!estimate.sql.empty()) {
@@ -105,6 +107,7 @@ void TunnelSession::ContinueEstimate() {
   }
   if (seam_.ledger().size() > 0) return;  // more answers to come
   approval_.flushing = false;
+  if (approval_.explain.empty()) return SendRaise(/*now=*/false);  // no estimate: why is set
   std::string bytes = seam_.StartEstimate(approval_.explain, /*extended=*/true);
   if (bytes.empty()) {
     approval_.estimate.set_no_plan(
