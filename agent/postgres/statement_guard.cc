@@ -38,10 +38,6 @@ bool OnlyPrepares(const sql::ClassifiedBatch& batch) {
                      [](const auto& s) { return s.command_tag == "PREPARE"; });
 }
 
-// A statement or portal name as the server keys it: its first NAMEDATALEN - 1 (63) bytes, so
-// that two names the server takes for one are one here too.
-std::string ServerName(std::string_view name) { return std::string(name.substr(0, 63)); }
-
 RequestNote NoteOf(LedgerEffect e) {
   RequestNote note;
   if (e.kind != LedgerEffect::Kind::kNone) note.effects.push_back(std::move(e));
@@ -136,44 +132,6 @@ absl::Status StatementGuard::CheckParameterStatus(std::string_view message) {
 
 void StatementGuard::OnReadyForQuery(char status) {
   if ((status != '\0' ? status : txn_status_) == 'I') portals_.clear();
-}
-
-void StatementGuard::OnConfirmed(LedgerEffect&& e) {
-  switch (e.kind) {
-    case LedgerEffect::Kind::kStatement:
-      statements_[e.name] =
-          Statement{std::move(e.target),      e.version, e.changes_prepared, e.needs_approval,
-                    std::move(e.param_types), {}};
-      break;
-    case LedgerEffect::Kind::kPortal:
-      portals_[e.name] = Statement{std::move(e.target),      e.version,
-                                   e.changes_prepared,       e.needs_approval,
-                                   std::move(e.param_types), std::move(e.bind)};
-      break;
-    case LedgerEffect::Kind::kPrepared:
-      for (const sql::PreparedChange& c : e.prepared) {
-        sql::ApplyPreparedChange(c, &prepared_);
-        // One namespace: DEALLOCATE (ALL) and DISCARD ALL drop statements made by Parse too
-        // (all but the unnamed one), and a name PREPAREd was free of them.
-        if (c.all) {
-          std::erase_if(statements_, [](const auto& kv) { return !kv.first.empty(); });
-        } else {
-          statements_.erase(ServerName(c.name));
-        }
-      }
-      break;
-    case LedgerEffect::Kind::kClosed:
-      // Statements and portals share their namespaces with SQL PREPARE and DECLARE.
-      if (e.target == "S") {
-        statements_.erase(e.name);
-        prepared_.erase(e.name);
-      } else {
-        portals_.erase(e.name);
-      }
-      break;
-    case LedgerEffect::Kind::kNone:
-      break;
-  }
 }
 
 absl::Status StatementGuard::Emit(std::string_view message, RequestNote note, std::string* out) {
@@ -348,29 +306,6 @@ absl::Status StatementGuard::OnBind(std::string_view message, std::string* out) 
   }
   ran_since_sync_ = true;  // parameter input functions run
   return Emit(message, NoteOf(std::move(e)), out);
-}
-
-std::optional<StatementGuard::Statement> StatementGuard::NamedStatement(
-    const std::string& name) const {
-  if (const LedgerEffect* p = ledger_->PendingStatementChange(name)) {
-    // Closed, or maybe PREPAREd or DEALLOCATEd anew, before the server answered: unknown until
-    // it does (an EXECUTE of it is opaque meanwhile).
-    if (p->kind != LedgerEffect::Kind::kStatement) return std::nullopt;
-    return Statement{p->target,         p->version,     p->changes_prepared,
-                     p->needs_approval, p->param_types, {}};
-  }
-  if (auto s = statements_.find(name); s != statements_.end()) return s->second;
-  return std::nullopt;
-}
-
-std::optional<StatementGuard::Statement> StatementGuard::PortalStatement(
-    const std::string& portal) const {
-  if (const LedgerEffect* b = ledger_->Pending(LedgerEffect::Kind::kPortal, portal)) {
-    return Statement{b->target,         b->version,     b->changes_prepared,
-                     b->needs_approval, b->param_types, b->bind};
-  }
-  if (auto p = portals_.find(portal); p != portals_.end()) return p->second;
-  return std::nullopt;  // a SQL cursor (decided at its DECLARE), or no portal at all
 }
 
 absl::Status StatementGuard::OnExecute(std::string_view message, std::string* out) {

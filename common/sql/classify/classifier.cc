@@ -476,29 +476,4 @@ void TrackPrepared(std::string_view sql, PreparedStatements* prepared) {
   for (const PreparedChange& c : PreparedChanges(sql, *prepared)) ApplyPreparedChange(c, prepared);
 }
 
-std::string_view ClassName(v1::StatementClass c) {
-  switch (c) {
-    case v1::STATEMENT_CLASS_READ:
-      return "read";
-    case v1::STATEMENT_CLASS_WRITE:
-      return "write";
-    case v1::STATEMENT_CLASS_DDL:
-      return "ddl";
-    case v1::STATEMENT_CLASS_DCL:
-      return "dcl";
-    case v1::STATEMENT_CLASS_TCL:
-      return "tcl";
-    case v1::STATEMENT_CLASS_SESSION:
-      return "session";
-    case v1::STATEMENT_CLASS_ADMIN:
-      return "admin";
-    case v1::STATEMENT_CLASS_OPAQUE:
-      return "opaque";
-    case v1::STATEMENT_CLASS_UNKNOWN:
-      return "unknown";
-    default:
-      return "unspecified";
-  }
-}
-
 }  // namespace warden::sql
