@@ -13,6 +13,9 @@ namespace warden::agent {
 
 namespace {
 
+// A statement or portal name as the server keys it: its first NAMEDATALEN - 1 (63) bytes.
+std::string Key(std::string_view name) { return std::string(name.substr(0, 63)); }
+
 // The SQLSTATE of an ErrorResponse body (empty when it is not one).
 std::string SqlStateOf(std::string_view body) {
   auto m = pgwire::ParseBackend(pgwire::Frame{'E', body});
@@ -137,7 +140,7 @@ bool RequestLedger::OnClientMessage(char tag, std::string_view body, RequestNote
     case 'P': {
       r.kind = Kind::kParse;
       const auto* p = m ? std::get_if<pgwire::Parse>(m) : nullptr;
-      if (p) r.name = std::string(p->name);
+      if (p) r.name = Key(p->name);
       // The extended protocol allows one statement per Parse; more is the server's error.
       std::shared_ptr<const Analysis> texts;
       if (p && forward) texts = note.analysis ? std::move(note.analysis) : Analyze(p->query);
@@ -150,8 +153,8 @@ bool RequestLedger::OnClientMessage(char tag, std::string_view body, RequestNote
       std::string_view statement;
       std::vector<int16_t> formats;
       if (ReadBind(body, &portal, &statement, &formats)) {
-        r.name = std::string(portal);
-        r.statement = std::string(statement);
+        r.name = Key(portal);
+        r.statement = Key(statement);
         // All text, the common case, shares one empty list.
         static const auto kAllText = std::make_shared<const std::vector<int16_t>>();
         r.formats =
@@ -162,20 +165,20 @@ bool RequestLedger::OnClientMessage(char tag, std::string_view body, RequestNote
     case 'D': {
       const auto* d = m ? std::get_if<pgwire::Describe>(m) : nullptr;
       r.kind = d && d->kind == 'S' ? Kind::kDescribeStatement : Kind::kDescribePortal;
-      if (d) r.name = std::string(d->name);
+      if (d) r.name = Key(d->name);
       break;
     }
     case 'E':
       r.kind = Kind::kExecute;
       if (const auto* e = m ? std::get_if<pgwire::Execute>(m) : nullptr) {
-        r.name = std::string(e->portal);
+        r.name = Key(e->portal);
       }
       r.text = std::move(note.statement);
       break;
     case 'C':
       r.kind = Kind::kClose;
       if (const auto* c = m ? std::get_if<pgwire::Close>(m) : nullptr) {
-        r.name = std::string(c->name);
+        r.name = Key(c->name);
         r.statement = std::string(1, c->kind);
       }
       break;

@@ -114,6 +114,10 @@ void RequestLedger::OnQueryStatementComplete(Request& r, std::string_view tag) {
   } else if (l && !l->prepared.empty() && !l->returns_rows && tag == "PREPARE") {
     statements_.erase(l->prepared);
     Remember(prepared_, l->prepared, std::move(s));
+  } else if (tag == "DEALLOCATE ALL" || tag == "DISCARD ALL") {
+    // One namespace: every prepared statement goes but the unnamed one.
+    std::erase_if(statements_, [](const auto& kv) { return !kv.first.empty(); });
+    prepared_.clear();
   }
 }
 

@@ -147,17 +147,27 @@ std::shared_ptr<const sql::ClassifiedBatch> StatementGuard::Classify(std::string
   std::shared_ptr<const sql::ClassifiedBatch> batch(last_analysis_, &last_analysis_->classified);
   bool executes = std::any_of(batch->statements.begin(), batch->statements.end(),
                               [](const auto& s) { return s.command_tag == "EXECUTE"; });
-  if (!executes || (prepared_.empty() && ledger_->size() == 0)) return batch;
+  if (!executes || (prepared_.empty() && statements_.empty() && ledger_->size() == 0)) {
+    return batch;
+  }
   // A name an unconfirmed PREPARE or DEALLOCATE may change is unknown until the server answers:
   // EXECUTE of it is opaque.
   const std::vector<std::string> pending = ledger_->PendingPreparedNames();
-  if (pending.empty()) {
-    return std::make_shared<const sql::ClassifiedBatch>(sql::Classify(sql, &prepared_));
-  }
   sql::PreparedStatements known;
   if (std::find(pending.begin(), pending.end(), "") == pending.end()) {
     known = prepared_;
     for (const std::string& name : pending) known.erase(name);
+    // One namespace: SQL EXECUTE runs statements made by Parse too, as the text they parsed.
+    for (const sql::StatementLineage& l : last_analysis_->lineage.statements) {
+      if (l.prepared.empty() || known.contains(l.prepared) ||
+          std::find(pending.begin(), pending.end(), l.prepared) != pending.end()) {
+        continue;
+      }
+      std::optional<Statement> parsed = NamedStatement(ServerName(l.prepared));
+      if (!parsed || parsed->sql.empty()) continue;
+      std::shared_ptr<const sql::StatementAnalysis> a = cache_.Analysis(parsed->sql);
+      if (a->classified.statements.size() == 1) known[l.prepared] = a->classified.statements[0];
+    }
   }
   return std::make_shared<const sql::ClassifiedBatch>(sql::Classify(sql, &known));
 }

@@ -54,11 +54,20 @@ void StatementGuard::OnConfirmed(LedgerEffect&& e) {
 std::optional<StatementGuard::Statement> StatementGuard::NamedStatement(
     const std::string& name) const {
   if (const LedgerEffect* p = ledger_->PendingStatementChange(name)) {
-    // Closed, or maybe PREPAREd or DEALLOCATEd anew, before the server answered: unknown until
-    // it does (an EXECUTE of it is opaque meanwhile).
-    if (p->kind != LedgerEffect::Kind::kStatement) return std::nullopt;
-    return Statement{p->target,         p->version,     p->changes_prepared,
-                     p->needs_approval, p->param_types, {}};
+    if (p->kind == LedgerEffect::Kind::kStatement) {
+      return Statement{p->target,         p->version,     p->changes_prepared,
+                       p->needs_approval, p->param_types, {}};
+    }
+    // PREPAREd anew before the server answered: unknown until it does (an EXECUTE of it is
+    // opaque meanwhile).
+    if (p->kind == LedgerEffect::Kind::kPrepared &&
+        std::any_of(p->prepared.begin(), p->prepared.end(), [&](const sql::PreparedChange& c) {
+          return c.body && ServerName(c.name) == name;
+        })) {
+      return std::nullopt;
+    }
+    // Closed or DEALLOCATEd: done, the server fails the Bind; skipped after an error, the name
+    // still runs what it ran. Either way what it ran is what to decide by.
   }
   if (auto s = statements_.find(name); s != statements_.end()) return s->second;
   return std::nullopt;

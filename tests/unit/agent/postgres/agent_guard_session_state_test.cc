@@ -348,3 +348,31 @@ TEST_CASE("guard: names are told apart as the server does, by their first 63 byt
   REQUIRE(f.guard.holding());
   CHECK(f.guard.held().statement == "DELETE FROM orders");
 }
+
+TEST_CASE("guard: a Close still unanswered leaves the name what it was", "[guard]") {
+  Fixture f;  // default allow: nothing opaque is held
+  f.guard.set_holds_enabled(true);
+  const std::string parse =
+      pgwire::BuildParse("s1", "DELETE FROM orders WHERE id = $1") + pgwire::BuildSync();
+  CHECK(f.Front(parse) == parse);
+  for (char tag : {'1', 'Z'}) f.guard.OnServerMessage(tag);
+  // All in one write: the server fails the Parse, skips the Close, and s1 is still the DELETE.
+  const std::string close = pgwire::BuildParse("", "SELECT * FROM missing") +
+                            pgwire::BuildClose('S', "s1") + pgwire::BuildSync();
+  const std::string run = BindRun("s1");
+  CHECK(f.Front(close + run) == close + run.substr(0, run.find('E')));
+  REQUIRE(f.guard.holding());
+  CHECK(f.guard.held().statement == "DELETE FROM orders WHERE id = $1");
+}
+
+TEST_CASE("guard: SQL EXECUTE of a statement made by Parse is decided as its text", "[guard]") {
+  Fixture f;
+  f.guard.set_holds_enabled(true);
+  const std::string parse =
+      pgwire::BuildParse("s1", "DELETE FROM orders WHERE id = $1") + pgwire::BuildSync();
+  CHECK(f.Front(parse) == parse);
+  for (char tag : {'1', 'Z'}) f.guard.OnServerMessage(tag);
+  CHECK(f.Front(pgwire::BuildQuery("EXECUTE s1(5)")).empty());
+  REQUIRE(f.guard.holding());
+  CHECK(f.guard.held().rule == "hold-deletes");
+}
