@@ -238,6 +238,17 @@ masking:
   }
 }
 
+namespace {
+
+// Parses `name` as `sql`; the server confirms it.
+void ParseConfirmed(Fixture& f, const std::string& name, const std::string& sql) {
+  const std::string parse = pgwire::BuildParse(name, sql) + pgwire::BuildSync();
+  CHECK(f.Front(parse) == parse);
+  for (char tag : {'1', 'Z'}) f.guard.OnServerMessage(tag);
+}
+
+}  // namespace
+
 TEST_CASE("guard: a Bind of a SQL PREPARE's name is decided as its EXECUTE", "[guard]") {
   Fixture f;
   f.guard.set_holds_enabled(true);
@@ -256,10 +267,7 @@ TEST_CASE("guard: a Bind of a SQL PREPARE's name is decided as its EXECUTE", "[g
 TEST_CASE("guard: a Close the server skipped after an error forgets nothing", "[guard]") {
   Fixture f;
   f.guard.set_holds_enabled(true);
-  const std::string parse =
-      pgwire::BuildParse("s1", "DELETE FROM orders WHERE id = $1") + pgwire::BuildSync();
-  CHECK(f.Front(parse) == parse);
-  for (char tag : {'1', 'Z'}) f.guard.OnServerMessage(tag);
+  ParseConfirmed(f, "s1", "DELETE FROM orders WHERE id = $1");
   // The server fails the first Parse and skips the Close: s1 still runs its DELETE.
   const std::string failing = pgwire::BuildParse("", "SELECT * FROM missing") +
                               pgwire::BuildClose('S', "s1") + pgwire::BuildSync();
@@ -296,9 +304,7 @@ TEST_CASE("guard: a name closed or re-prepared before the server answered is not
   Fixture f;
   f.Install(kHoldOpaque, 2);
   f.guard.set_holds_enabled(true);
-  const std::string parse = pgwire::BuildParse("s1", "SELECT 1") + pgwire::BuildSync();
-  CHECK(f.Front(parse) == parse);
-  for (char tag : {'1', 'Z'}) f.guard.OnServerMessage(tag);
+  ParseConfirmed(f, "s1", "SELECT 1");
   // Closed and PREPAREd anew in one write: by the Bind, s1 may be the DELETE.
   const std::string again = pgwire::BuildClose('S', "s1") + pgwire::BuildSync() +
                             pgwire::BuildQuery("PREPARE s1 AS DELETE FROM orders");
@@ -314,9 +320,7 @@ TEST_CASE("guard: DEALLOCATE and DISCARD ALL drop protocol statements too", "[gu
     INFO(drop);
     Fixture f;
     f.guard.set_holds_enabled(true);
-    const std::string parse = pgwire::BuildParse("s1", "SELECT 1") + pgwire::BuildSync();
-    CHECK(f.Front(parse) == parse);
-    for (char tag : {'1', 'Z'}) f.guard.OnServerMessage(tag);
+    ParseConfirmed(f, "s1", "SELECT 1");
     for (std::string sql : {std::string(drop), std::string("PREPARE s1 AS DELETE FROM t")}) {
       const std::string q = pgwire::BuildQuery(sql);
       CHECK(f.Front(q) == q);
@@ -334,9 +338,7 @@ TEST_CASE("guard: names are told apart as the server does, by their first 63 byt
   Fixture f;
   f.guard.set_holds_enabled(true);
   const std::string stem(63, 'n');
-  const std::string parse = pgwire::BuildParse(stem + "a", "SELECT 1") + pgwire::BuildSync();
-  CHECK(f.Front(parse) == parse);
-  for (char tag : {'1', 'Z'}) f.guard.OnServerMessage(tag);
+  ParseConfirmed(f, stem + "a", "SELECT 1");
   // To the server these are one name: closing one closes the other, parsing one replaces it.
   const std::string swap = pgwire::BuildClose('S', stem + "b") + pgwire::BuildSync() +
                            pgwire::BuildParse(stem + "b", "DELETE FROM orders") +
@@ -352,10 +354,7 @@ TEST_CASE("guard: names are told apart as the server does, by their first 63 byt
 TEST_CASE("guard: a Close still unanswered leaves the name what it was", "[guard]") {
   Fixture f;  // default allow: nothing opaque is held
   f.guard.set_holds_enabled(true);
-  const std::string parse =
-      pgwire::BuildParse("s1", "DELETE FROM orders WHERE id = $1") + pgwire::BuildSync();
-  CHECK(f.Front(parse) == parse);
-  for (char tag : {'1', 'Z'}) f.guard.OnServerMessage(tag);
+  ParseConfirmed(f, "s1", "DELETE FROM orders WHERE id = $1");
   // All in one write: the server fails the Parse, skips the Close, and s1 is still the DELETE.
   const std::string close = pgwire::BuildParse("", "SELECT * FROM missing") +
                             pgwire::BuildClose('S', "s1") + pgwire::BuildSync();
@@ -368,10 +367,7 @@ TEST_CASE("guard: a Close still unanswered leaves the name what it was", "[guard
 TEST_CASE("guard: SQL EXECUTE of a statement made by Parse is decided as its text", "[guard]") {
   Fixture f;
   f.guard.set_holds_enabled(true);
-  const std::string parse =
-      pgwire::BuildParse("s1", "DELETE FROM orders WHERE id = $1") + pgwire::BuildSync();
-  CHECK(f.Front(parse) == parse);
-  for (char tag : {'1', 'Z'}) f.guard.OnServerMessage(tag);
+  ParseConfirmed(f, "s1", "DELETE FROM orders WHERE id = $1");
   CHECK(f.Front(pgwire::BuildQuery("EXECUTE s1(5)")).empty());
   REQUIRE(f.guard.holding());
   CHECK(f.guard.held().rule == "hold-deletes");
