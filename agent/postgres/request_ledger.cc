@@ -13,9 +13,6 @@ namespace warden::agent {
 
 namespace {
 
-// A statement or portal name as the server keys it: its first NAMEDATALEN - 1 (63) bytes.
-std::string Key(std::string_view name) { return std::string(name.substr(0, 63)); }
-
 // The SQLSTATE of an ErrorResponse body (empty when it is not one).
 std::string SqlStateOf(std::string_view body) {
   auto m = pgwire::ParseBackend(pgwire::Frame{'E', body});
@@ -140,7 +137,7 @@ bool RequestLedger::OnClientMessage(char tag, std::string_view body, RequestNote
     case 'P': {
       r.kind = Kind::kParse;
       const auto* p = m ? std::get_if<pgwire::Parse>(m) : nullptr;
-      if (p) r.name = Key(p->name);
+      if (p) r.name = ServerName(p->name);
       // The extended protocol allows one statement per Parse; more is the server's error.
       std::shared_ptr<const Analysis> texts;
       if (p && forward) texts = note.analysis ? std::move(note.analysis) : Analyze(p->query);
@@ -153,8 +150,8 @@ bool RequestLedger::OnClientMessage(char tag, std::string_view body, RequestNote
       std::string_view statement;
       std::vector<int16_t> formats;
       if (ReadBind(body, &portal, &statement, &formats)) {
-        r.name = Key(portal);
-        r.statement = Key(statement);
+        r.name = ServerName(portal);
+        r.statement = ServerName(statement);
         // All text, the common case, shares one empty list.
         static const auto kAllText = std::make_shared<const std::vector<int16_t>>();
         r.formats =
@@ -165,20 +162,20 @@ bool RequestLedger::OnClientMessage(char tag, std::string_view body, RequestNote
     case 'D': {
       const auto* d = m ? std::get_if<pgwire::Describe>(m) : nullptr;
       r.kind = d && d->kind == 'S' ? Kind::kDescribeStatement : Kind::kDescribePortal;
-      if (d) r.name = Key(d->name);
+      if (d) r.name = ServerName(d->name);
       break;
     }
     case 'E':
       r.kind = Kind::kExecute;
       if (const auto* e = m ? std::get_if<pgwire::Execute>(m) : nullptr) {
-        r.name = Key(e->portal);
+        r.name = ServerName(e->portal);
       }
       r.text = std::move(note.statement);
       break;
     case 'C':
       r.kind = Kind::kClose;
       if (const auto* c = m ? std::get_if<pgwire::Close>(m) : nullptr) {
-        r.name = Key(c->name);
+        r.name = ServerName(c->name);
         r.statement = std::string(1, c->kind);
       }
       break;
@@ -424,6 +421,8 @@ const LedgerEffect* RequestLedger::Pending(LedgerEffect::Kind kind, std::string_
   return nullptr;
 }
 
+std::string ServerName(std::string_view name) { return std::string(name.substr(0, kMaxNameBytes)); }
+
 const LedgerEffect* RequestLedger::PendingStatementChange(std::string_view name) const {
   for (auto it = queue_.rbegin(); it != queue_.rend(); ++it) {
     for (auto e = it->effects.rbegin(); e != it->effects.rend(); ++e) {
@@ -436,7 +435,7 @@ const LedgerEffect* RequestLedger::PendingStatementChange(std::string_view name)
           break;
         case LedgerEffect::Kind::kPrepared:
           for (const sql::PreparedChange& c : e->prepared) {
-            if (c.all || c.name.substr(0, 63) == name) return &*e;
+            if (c.all || ServerName(c.name) == name) return &*e;
           }
           break;
         default:

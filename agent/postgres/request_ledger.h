@@ -54,6 +54,11 @@
 
 namespace warden::agent {
 
+// A statement or portal name as PostgreSQL keys it: its first NAMEDATALEN - 1 bytes, so that two
+// names the server takes for one are one here too.
+inline constexpr size_t kMaxNameBytes = 63;
+std::string ServerName(std::string_view name);
+
 // What a confirmed request changes in the statement guard's view of the session.
 struct LedgerEffect {
   // kClosed: a Close the server confirmed (a Close it skipped after an error closes nothing).

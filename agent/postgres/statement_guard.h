@@ -181,9 +181,6 @@ class StatementGuard : private SessionView, private LedgerListener {
     std::vector<uint32_t> param_types;
     std::string bind;
   };
-  // A statement or portal name as the server keys it: its first NAMEDATALEN - 1 (63) bytes, so
-  // that two names the server takes for one are one here too (statement_guard_names.cc).
-  static std::string ServerName(std::string_view name);
   // The statement a portal runs, as bound (a pending Bind first, then confirmed ones).
   std::optional<Statement> PortalStatement(const std::string& portal) const;
   // The statement a name stands for now (a pending Parse first, then confirmed ones).

@@ -9,10 +9,6 @@
 
 namespace warden::agent {
 
-std::string StatementGuard::ServerName(std::string_view name) {
-  return std::string(name.substr(0, 63));
-}
-
 void StatementGuard::OnConfirmed(LedgerEffect&& e) {
   switch (e.kind) {
     case LedgerEffect::Kind::kStatement:

@@ -131,6 +131,9 @@ class TunnelSession : public std::enable_shared_from_this<TunnelSession> {
   // (then the held Execute is dropped: the server would skip it). From the database's answers
   // and after a write.
   void ContinueEstimate();
+  // Appends the estimate's EXPLAIN to upstream_out_ and times it; false (and why there is no
+  // estimate) when the held portal's Bind cannot be read.
+  bool BeginEstimate(const std::string& sql, bool extended);
   // Cancels the estimate's EXPLAIN at the database if it plans for too long.
   void ArmEstimateTimer();
   void OnEstimated();

@@ -79,18 +79,25 @@ void TunnelSession::RaiseApproval() {
     approval_.estimate.set_no_plan(estimate.no_plan);
     return;
   }
-  if (!estimate.sql.empty()) {
-    // Goes out with the bytes being prepared (the caller writes upstream_out_ next).
-    std::string bytes = seam_.StartEstimate(estimate.sql, estimate.extended);
-    if (!bytes.empty()) {
-      upstream_out_ += bytes;
-      approval_.estimating = true;
-      return ArmEstimateTimer();
-    }
-    estimate.no_plan = "not estimated: the statement's bound parameters could not be read";
+  if (estimate.sql.empty()) {
+    approval_.estimate.set_no_plan(estimate.no_plan);
+  } else if (BeginEstimate(estimate.sql, estimate.extended)) {
+    return;  // goes out with the bytes being prepared (the caller writes upstream_out_ next)
   }
-  approval_.estimate.set_no_plan(estimate.no_plan);
   SendRaise(/*now=*/true);
+}
+
+bool TunnelSession::BeginEstimate(const std::string& sql, bool extended) {
+  std::string bytes = seam_.StartEstimate(sql, extended);
+  if (bytes.empty()) {
+    approval_.estimate.set_no_plan(
+        "not estimated: the statement's bound parameters could not be read");
+    return false;
+  }
+  upstream_out_ += bytes;
+  approval_.estimating = true;
+  ArmEstimateTimer();
+  return true;
 }
 
 void TunnelSession::ContinueEstimate() {
@@ -107,16 +114,10 @@ void TunnelSession::ContinueEstimate() {
   }
   if (seam_.ledger().size() > 0) return;  // more answers to come
   approval_.flushing = false;
-  if (approval_.explain.empty()) return SendRaise(/*now=*/false);  // no estimate: why is set
-  std::string bytes = seam_.StartEstimate(approval_.explain, /*extended=*/true);
-  if (bytes.empty()) {
-    approval_.estimate.set_no_plan(
-        "not estimated: the statement's bound parameters could not be read");
+  // Without an EXPLAIN to run, why there is none was set with the Flush.
+  if (approval_.explain.empty() || !BeginEstimate(approval_.explain, /*extended=*/true)) {
     return SendRaise(/*now=*/false);
   }
-  approval_.estimating = true;
-  ArmEstimateTimer();
-  upstream_out_ += bytes;
   StartUpstreamWrite();
 }
 
