@@ -11,10 +11,14 @@
 #include <memory>
 #include <utility>
 
+#include "common/net/drain_aware_socket.h"
+
 namespace warden::net {
 
 class MaybeTlsStream {
  public:
+  using TlsStream = asio::ssl::stream<DrainAwareSocket&>;
+
   explicit MaybeTlsStream(asio::ip::tcp::socket socket) : socket_(std::move(socket)) {}
   template <typename Executor>
   explicit MaybeTlsStream(const Executor& ex) : socket_(ex) {}
@@ -26,8 +30,8 @@ class MaybeTlsStream {
 
   // Layers TLS over the socket; the returned stream may be configured (SNI, verification)
   // before the handshake.
-  asio::ssl::stream<asio::ip::tcp::socket&>& StartTls(asio::ssl::context& ctx) {
-    tls_ = std::make_unique<asio::ssl::stream<asio::ip::tcp::socket&>>(socket_, ctx);
+  TlsStream& StartTls(asio::ssl::context& ctx) {
+    tls_ = std::make_unique<TlsStream>(socket_, ctx);
     return *tls_;
   }
 
@@ -74,8 +78,8 @@ class MaybeTlsStream {
   }
 
  private:
-  asio::ip::tcp::socket socket_;
-  std::unique_ptr<asio::ssl::stream<asio::ip::tcp::socket&>> tls_;
+  DrainAwareSocket socket_;
+  std::unique_ptr<TlsStream> tls_;
 };
 
 }  // namespace warden::net
