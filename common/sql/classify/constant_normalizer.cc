@@ -21,14 +21,51 @@ bool EndsConstant(std::string_view sql, size_t i) {
   return !IdentChar(c) && c != '.' && c != '\'' && c != '"';
 }
 
-// Case-insensitive search for an ASCII word (lower case) anywhere, even inside identifiers.
-bool Mentions(std::string_view sql, std::string_view word) {
-  for (size_t i = 0; i + word.size() <= sql.size(); ++i) {
-    size_t k = 0;
-    while (k < word.size() && (static_cast<unsigned char>(sql[i + k]) | 0x20) == word[k]) ++k;
-    if (k == word.size()) return true;
+// Whether `word` (lower-case ASCII) starts at sql[i], in any case.
+bool WordAt(std::string_view sql, size_t i, std::string_view word) {
+  if (sql.size() - i < word.size()) return false;
+  for (size_t k = 0; k < word.size(); ++k) {
+    if ((static_cast<unsigned char>(sql[i + k]) | 0x20) != word[k]) return false;
+  }
+  return true;
+}
+
+// Case-insensitive search, in one pass, for the words whose texts are keyed exactly (see
+// below), anywhere, even inside identifiers or strings.
+bool MentionsExactKeyWord(std::string_view sql) {
+  for (size_t i = 0; i < sql.size(); ++i) {
+    switch (static_cast<unsigned char>(sql[i]) | 0x20) {
+      case 'e':
+        if (WordAt(sql, i, "explain")) return true;
+        break;
+      case 'c':
+        if (WordAt(sql, i, "copy")) return true;
+        break;
+      case 'u':
+        if (WordAt(sql, i, "uescape")) return true;
+        break;
+      default:
+        break;
+    }
   }
   return false;
+}
+
+// Characters the scan below must look at; every other one is copied as it is (a digit only
+// when it continues an identifier).
+bool Special(unsigned char c) {
+  switch (c) {
+    case '\\':
+    case '-':
+    case '/':
+    case '$':
+    case '&':
+    case '"':
+    case '\'':
+      return true;
+    default:
+      return Digit(c);
+  }
 }
 
 }  // namespace
@@ -38,9 +75,7 @@ std::optional<std::string> NormalizeConstants(std::string_view sql) {
   // (ANALYZE 0 / 'off' only plans the statement; ANALYZE 1 runs it), COPY's (HEADER 0 / 1 says
   // whether the first row is names or data, which masking must know), and UESCAPE, whose
   // string changes what a U&"..." name spells. Such texts are keyed exactly.
-  if (Mentions(sql, "explain") || Mentions(sql, "copy") || Mentions(sql, "uescape")) {
-    return std::nullopt;
-  }
+  if (MentionsExactKeyWord(sql)) return std::nullopt;
   std::string out;
   out.reserve(sql.size());
   size_t i = 0;
@@ -106,8 +141,15 @@ std::optional<std::string> NormalizeConstants(std::string_view sql) {
       i = j;
       continue;
     }
-    out.push_back(static_cast<char>(c));
-    ++i;
+    // A run of characters with no meaning here, copied at once.
+    size_t j = i + 1;
+    while (j < sql.size() && (!Special(static_cast<unsigned char>(sql[j])) ||
+                              (Digit(static_cast<unsigned char>(sql[j])) &&
+                               IdentChar(static_cast<unsigned char>(sql[j - 1]))))) {
+      ++j;
+    }
+    out.append(sql.substr(i, j - i));
+    i = j;
   }
   return out;
 }

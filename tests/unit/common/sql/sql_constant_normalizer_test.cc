@@ -23,6 +23,13 @@ TEST_CASE("constant normalizer: integers fold to one key, strings stay", "[sql][
   CHECK(NormalizeConstants("SELECT 1.5, 2.25 * x") == "SELECT 1.0, 2.0 * x");
   CHECK(NormalizeConstants("SELECT 1.5e3") == "SELECT 1.5e3");
   CHECK(NormalizeConstants("SELECT \"a\"\"b\" FROM t") == "SELECT \"a\"\"b\" FROM t");
+  // Operators the scan looks at twice ('-', '/', '&') and digits inside names, in runs of
+  // characters copied at once.
+  CHECK(NormalizeConstants("SELECT a-1, b/22, c&3, t1.col123 - 45 FROM t9") ==
+        "SELECT a-0, b/0, c&0, t1.col123 - 0 FROM t9");
+  CHECK(NormalizeConstants("SELECT x-") == "SELECT x-");
+  CHECK(NormalizeConstants("SELECT 7/") == "SELECT 0/");
+  CHECK(NormalizeConstants("x1 2 _3 $4 5") == "x1 0 _3 $4 0");
 }
 
 TEST_CASE("constant normalizer: what it does not model is keyed exactly", "[sql][cache]") {
@@ -45,6 +52,10 @@ TEST_CASE("constant normalizer: what it does not model is keyed exactly", "[sql]
            // HEADER 0 or 1: whether the first row is names or masked data.
            "COPY (SELECT ssn FROM people) TO STDOUT (FORMAT csv, HEADER 1)",
            "copy people to stdout with (format csv, header 0)",
+           // Anywhere, in any case, even inside a name: the scan does not lex words.
+           "SELECT unexplained FROM t WHERE n = 1",
+           "SELECT 1 FROM hardCOPY",
+           "SELECT 1 AS UEscape",
        }) {
     INFO(sql);
     CHECK_FALSE(NormalizeConstants(sql).has_value());
