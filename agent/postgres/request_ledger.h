@@ -48,6 +48,7 @@
 #include "agent/postgres/message_walker.h"
 #include "agent/postgres/query_phase.h"
 #include "agent/postgres/result_shape.h"
+#include "common/pgwire/backend_messages.h"
 #include "common/sql/classifier_cache.h"
 #include "common/sql/classify/classifier.h"
 #include "common/sql/statement_analysis.h"
@@ -273,7 +274,7 @@ class RequestLedger {
   void OnCloseComplete(Request& r);
   ResultShape* OnDescribed(Request& r, char tag, std::string_view body, bool whole);
   // The columns of a RowDescription body into `shape` (none when the body is not at hand).
-  static void RecordFields(std::string_view body, ResultShape* shape);
+  void RecordFields(std::string_view body, ResultShape* shape);
   template <typename Map, typename V>
   void Remember(Map& map, std::string name, V value);
 
@@ -299,6 +300,8 @@ class RequestLedger {
   std::unordered_map<std::string, Statement> cursors_;
   std::unordered_map<std::string, Statement> prepared_;
   std::unordered_map<std::string, std::shared_ptr<const Analysis>> texts_;  // without cache_
+  // RecordFields' buffer, kept for its capacity (its names view a message already gone).
+  pgwire::RowDescription row_description_;
 };
 
 // Feeds the ledger the client messages in `in` (a byte stream split anywhere; `walker` keeps a

@@ -16,11 +16,8 @@ void RequestLedger::RecordFields(std::string_view body, ResultShape* shape) {
   shape->described = false;
   shape->plan_stamp = 0;
   if (body.empty()) return;
-  auto m = pgwire::ParseBackend(pgwire::Frame{'T', body});
-  if (!m.ok()) return;
-  const auto* rd = std::get_if<pgwire::RowDescription>(&*m);
-  if (!rd) return;
-  for (const pgwire::FieldDescription& f : rd->fields) {
+  if (!pgwire::ParseRowDescription(body, &row_description_).ok()) return;
+  for (const pgwire::FieldDescription& f : row_description_.fields) {
     shape->fields.push_back({f.table_oid, f.column_attnum, f.type_oid});
   }
   shape->described = true;

@@ -241,7 +241,8 @@ void ResultMasker::KindsOfExecute(size_t ncolumns) {
 }
 
 absl::Status ResultMasker::OnRowDescription(std::string_view message) {
-  ASSIGN_OR_RETURN(pgwire::RowDescription rd, Parse<pgwire::RowDescription>(message));
+  RETURN_IF_ERROR(pgwire::ParseRowDescription(message.substr(kHeaderSize), &row_description_));
+  const pgwire::RowDescription& rd = row_description_;
   kinds_.clear();
   for (const pgwire::FieldDescription& f : rd.fields)
     kinds_.push_back(KindOf(f.type_oid, f.format));

@@ -187,6 +187,8 @@ class ResultMasker {
 
   MessageWalker walker_;
   Copy copy_ = Copy::kNone;
+  // OnRowDescription's buffer, kept for its capacity (its names view a message already gone).
+  pgwire::RowDescription row_description_;
 
   // Column masking state.
   RequestLedger own_ledger_;

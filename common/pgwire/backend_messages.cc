@@ -251,6 +251,12 @@ bool IsBackendTag(char tag) {
   return BackendLengthRule(tag, &rule);
 }
 
+absl::Status ParseRowDescription(std::string_view body, RowDescription* m) {
+  BodyReader r('T', body);
+  RETURN_IF_ERROR(ParseBody(r, m));
+  return r.Finish();
+}
+
 absl::StatusOr<BackendMessage> ParseBackend(const Frame& frame) {
   switch (frame.tag) {
     case 'R':

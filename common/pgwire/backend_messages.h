@@ -199,4 +199,8 @@ DecodeResult<BackendMessage> DecodeBackend(std::string_view bytes,
 // Parses the body of an already framed backend message.
 absl::StatusOr<BackendMessage> ParseBackend(const Frame& frame);
 
+// Parses a RowDescription's body into *m, reusing its field vector: the agent reads one for
+// every statement, twice (the ledger and the masker), and needs no BackendMessage for it.
+absl::Status ParseRowDescription(std::string_view body, RowDescription* m);
+
 }  // namespace warden::pgwire

@@ -43,11 +43,13 @@ std::shared_ptr<const StatementAnalysis> ClassifierCache::Analysis(std::string_v
   }
   // Keys live in two spaces that cannot collide: "N" + the text with its constants folded
   // (constant_normalizer.h), or "E" + the exact text when it cannot be folded safely.
-  std::string key;
-  if (auto folded = NormalizeConstants(sql)) {
-    key = "N" + *folded;
-  } else {
-    key = "E";
+  // The key is built in a buffer of this thread's: a hit allocates nothing. A large text's
+  // buffer is not kept.
+  thread_local std::string key;
+  if (key.capacity() > 64 * 1024) std::string().swap(key);
+  key.assign("N");
+  if (!AppendNormalizedConstants(sql, &key)) {
+    key.assign("E");
     key.append(sql);
   }
   if (auto hit = Lookup(key)) return hit;

@@ -70,40 +70,39 @@ bool Special(unsigned char c) {
 
 }  // namespace
 
-std::optional<std::string> NormalizeConstants(std::string_view sql) {
+bool AppendNormalizedConstants(std::string_view sql, std::string* out) {
   // The few places where a constant's value does change an analysis: EXPLAIN's option values
   // (ANALYZE 0 / 'off' only plans the statement; ANALYZE 1 runs it), COPY's (HEADER 0 / 1 says
   // whether the first row is names or data, which masking must know), and UESCAPE, whose
   // string changes what a U&"..." name spells. Such texts are keyed exactly.
-  if (MentionsExactKeyWord(sql)) return std::nullopt;
-  std::string out;
-  out.reserve(sql.size());
+  if (MentionsExactKeyWord(sql)) return false;
+  out->reserve(out->size() + sql.size());
   size_t i = 0;
   while (i < sql.size()) {
     const auto c = static_cast<unsigned char>(sql[i]);
     const bool after_ident = i > 0 && IdentChar(static_cast<unsigned char>(sql[i - 1]));
-    if (c == '\\') return std::nullopt;  // escapes: standard_conforming_strings decides
-    if (c == '-' && i + 1 < sql.size() && sql[i + 1] == '-') return std::nullopt;  // comment
-    if (c == '/' && i + 1 < sql.size() && sql[i + 1] == '*') return std::nullopt;  // comment
+    if (c == '\\') return false;  // escapes: standard_conforming_strings decides
+    if (c == '-' && i + 1 < sql.size() && sql[i + 1] == '-') return false;  // comment
+    if (c == '/' && i + 1 < sql.size() && sql[i + 1] == '*') return false;  // comment
     if (c == '$') {
       // $1, $2, ...: parameters, kept as they are. Any other '$' may open a dollar quote.
       if (after_ident || i + 1 >= sql.size() || !Digit(static_cast<unsigned char>(sql[i + 1]))) {
-        return std::nullopt;
+        return false;
       }
       size_t j = i + 1;
       while (j < sql.size() && Digit(static_cast<unsigned char>(sql[j]))) ++j;
-      out.append(sql.substr(i, j - i));
+      out->append(sql.substr(i, j - i));
       i = j;
       continue;
     }
     if (c == '&' && i + 1 < sql.size() && (sql[i + 1] == '"' || sql[i + 1] == '\'')) {
-      return std::nullopt;  // U&"..." and U&'...' have escapes of their own
+      return false;  // U&"..." and U&'...' have escapes of their own
     }
     if (c == '"') {
       // A quoted identifier: copied as is ("" inside is an escaped quote).
       size_t j = i + 1;
       for (;;) {
-        if (j >= sql.size()) return std::nullopt;
+        if (j >= sql.size()) return false;
         if (sql[j] == '"') {
           if (j + 1 < sql.size() && sql[j + 1] == '"') {
             j += 2;
@@ -113,20 +112,20 @@ std::optional<std::string> NormalizeConstants(std::string_view sql) {
         }
         ++j;
       }
-      out.append(sql.substr(i, j + 1 - i));
+      out->append(sql.substr(i, j + 1 - i));
       i = j + 1;
       continue;
     }
     if (c == '\'') {
       // A string constant is copied as it is: strings also fill fields that are not constants
       // (COPY's file name, a function body, LOAD's library), where their value does matter.
-      if (after_ident) return std::nullopt;  // E'', B'', X'', N'': escapes of their own
+      if (after_ident) return false;  // E'', B'', X'', N'': escapes of their own
       size_t close = sql.find('\'', i + 1);
-      if (close == std::string_view::npos) return std::nullopt;
-      if (close + 1 < sql.size() && sql[close + 1] == '\'') return std::nullopt;  // 'it''s'
+      if (close == std::string_view::npos) return false;
+      if (close + 1 < sql.size() && sql[close + 1] == '\'') return false;  // 'it''s'
       std::string_view body = sql.substr(i + 1, close - i - 1);
-      if (body.find('\\') != std::string_view::npos) return std::nullopt;
-      out.append(sql.substr(i, close + 1 - i));
+      if (body.find('\\') != std::string_view::npos) return false;
+      out->append(sql.substr(i, close + 1 - i));
       i = close + 1;
       continue;
     }
@@ -134,9 +133,9 @@ std::optional<std::string> NormalizeConstants(std::string_view sql) {
       size_t j = i;
       while (j < sql.size() && Digit(static_cast<unsigned char>(sql[j]))) ++j;
       if (EndsConstant(sql, j)) {
-        out += '0';
+        *out += '0';
       } else {
-        out.append(sql.substr(i, j - i));  // 1.5, 1e3, 12abc: kept exactly
+        out->append(sql.substr(i, j - i));  // 1.5, 1e3, 12abc: kept exactly
       }
       i = j;
       continue;
@@ -148,9 +147,15 @@ std::optional<std::string> NormalizeConstants(std::string_view sql) {
                                IdentChar(static_cast<unsigned char>(sql[j - 1]))))) {
       ++j;
     }
-    out.append(sql.substr(i, j - i));
+    out->append(sql.substr(i, j - i));
     i = j;
   }
+  return true;
+}
+
+std::optional<std::string> NormalizeConstants(std::string_view sql) {
+  std::string out;
+  if (!AppendNormalizedConstants(sql, &out)) return std::nullopt;
   return out;
 }
 

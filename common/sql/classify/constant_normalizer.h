@@ -25,4 +25,8 @@ namespace warden::sql {
 
 std::optional<std::string> NormalizeConstants(std::string_view sql);
 
+// The same key appended to *out (the cache builds its key in a buffer it reuses); false where
+// NormalizeConstants gives nullopt, and then *out holds a part of the key: discard it.
+bool AppendNormalizedConstants(std::string_view sql, std::string* out);
+
 }  // namespace warden::sql
