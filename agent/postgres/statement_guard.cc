@@ -453,6 +453,11 @@ absl::Status StatementGuard::OnParse(std::string_view message, const pgwire::Par
 }
 
 void StatementGuard::DecideBackendMessage(std::string_view message, std::string* out) {
+  // Only an ErrorResponse can be one of our denials (ReadyForQuery, say, is held for its status).
+  if (message[0] != 'E') {
+    out->append(message);
+    return;
+  }
   auto frame = pgwire::DecodeFrame(message, kMaxHeldError + 4);
   auto parsed = frame.has_message() ? pgwire::ParseBackend(frame.message())
                                     : absl::StatusOr<pgwire::BackendMessage>(frame.status());

@@ -167,6 +167,11 @@ def perf_call_chains(data_file):
     return chains
 
 
+# The profile's run lasts at least this long: at 999 Hz a run of a few seconds gives ~2,500
+# samples, whose share of a group 5% large is only known to about +-0.9 points (95%).
+MIN_PROFILE_SECONDS = 20
+
+
 def profile_agent(agent_pid, target, seconds, out_file):
     """One pgbench -S -M simple run at 8 clients against Warden while perf samples the agent;
     prints the share of the agent's samples in enforcement and masking code: by the function
@@ -174,6 +179,7 @@ def profile_agent(agent_pid, target, seconds, out_file):
     enforcement or masking code is anywhere on the sample's stack (which adds what that code
     calls: allocation, hashing, reference counts, and code inlined into it). Never raises for
     perf's sake: when perf cannot run here it prints why."""
+    seconds = max(seconds, MIN_PROFILE_SECONDS)
     print(f"\nperf profile of the agent (pgbench -S -M simple c=8, {seconds} s, perf record -F "
           f"999 -p {agent_pid}):", flush=True)
     try:
@@ -218,5 +224,8 @@ def profile_agent(agent_pid, target, seconds, out_file):
         print(f"  with enforcement or masking code anywhere on the stack (what it calls and "
               f"what is inlined into it included): {100.0 * under / len(chains):.1f}% of "
               f"{len(chains)} samples")
-    print(f"Agent CPU in enforcement+masking (perf): {group_share('enforcement+masking'):.1f}% "
-          f"of {total} samples (target <= 5%)")
+    # The sampling error alone (binomial, 95%): runs of the same code differ by more than it.
+    p = group_share("enforcement+masking") / 100.0
+    margin = 196.0 * (p * (1 - p) / total) ** 0.5
+    print(f"Agent CPU in enforcement+masking (perf): {100 * p:.1f}% (+-{margin:.1f} from "
+          f"sampling) of {total} samples (target <= 5%)")
