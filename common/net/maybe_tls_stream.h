@@ -11,14 +11,10 @@
 #include <memory>
 #include <utility>
 
-#include "common/net/drain_aware_socket.h"
-
 namespace warden::net {
 
 class MaybeTlsStream {
  public:
-  using TlsStream = asio::ssl::stream<DrainAwareSocket&>;
-
   explicit MaybeTlsStream(asio::ip::tcp::socket socket) : socket_(std::move(socket)) {}
   template <typename Executor>
   explicit MaybeTlsStream(const Executor& ex) : socket_(ex) {}
@@ -30,8 +26,8 @@ class MaybeTlsStream {
 
   // Layers TLS over the socket; the returned stream may be configured (SNI, verification)
   // before the handshake.
-  TlsStream& StartTls(asio::ssl::context& ctx) {
-    tls_ = std::make_unique<TlsStream>(socket_, ctx);
+  asio::ssl::stream<asio::ip::tcp::socket&>& StartTls(asio::ssl::context& ctx) {
+    tls_ = std::make_unique<asio::ssl::stream<asio::ip::tcp::socket&>>(socket_, ctx);
     return *tls_;
   }
 
@@ -78,8 +74,8 @@ class MaybeTlsStream {
   }
 
  private:
-  DrainAwareSocket socket_;
-  std::unique_ptr<TlsStream> tls_;
+  asio::ip::tcp::socket socket_;
+  std::unique_ptr<asio::ssl::stream<asio::ip::tcp::socket&>> tls_;
 };
 
 }  // namespace warden::net
