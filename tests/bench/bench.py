@@ -8,7 +8,10 @@ Beside them it measures the floor of Warden's shape on this machine: two relay_f
 chained (tests/bench/relay_floor.cc), which move bytes and do nothing else, without and with TLS
 on the link between them, and with TLS on the client's link too (floor+ctls: every TLS endpoint
 Warden's path has). No gateway-plus-agent design can beat that chain, so warden/floor says how
-much of the gap to PgBouncer is Warden's own work and how much the extra hop.
+much of the gap to PgBouncer is Warden's own work and how much the extra hop. The same chain
+written on Warden's own I/O layer (tests/bench/relay_asio.cc: Asio, asio::ssl, the agent's pump
+shape; asio+ctls) splits the rest: floor+ctls against asio+ctls is what the I/O layer costs,
+asio+ctls against warden what Warden's work on each statement costs.
 
 For every pgbench -S run it also reads the CPU time (user+system) each process on the path
 used, and prints it per transaction; one extra run profiles the agent with perf and prints the
@@ -64,7 +67,8 @@ def print_cpu_table(cpu, rounds):
           f"pgbench reported; median of {rounds}):")
     print("  " + f"{'target':10} {'process':13}" +
           "".join(f"{f'{m} c={c}':>14}" for m, c in SETTINGS))
-    for target in ("warden", "pgbouncer", "floor+ctls", "floor+tls", "floor", "direct"):
+    for target in ("warden", "pgbouncer", "asio+ctls", "floor+ctls", "floor+tls", "floor",
+                   "direct"):
         labels = list(cpu[(target, *SETTINGS[0])][0])
         for label in labels:
             if label == "total" and len(labels) == 2:
@@ -76,13 +80,28 @@ def print_cpu_table(cpu, rounds):
             return median(target, mode, clients, label)
         print(f"CPU per -S transaction (µs), -M {mode} c={clients}: gateway "
               f"{m('warden', 'gateway'):.1f}, agent {m('warden', 'agent'):.1f}, pgbouncer "
-              f"{m('pgbouncer', 'pgbouncer'):.1f}, floor+ctls relays "
+              f"{m('pgbouncer', 'pgbouncer'):.1f}, asio+ctls relays "
+              f"{m('asio+ctls', 'client relay'):.1f} + {m('asio+ctls', 'db relay'):.1f}, "
+              f"floor+ctls relays "
               f"{m('floor+ctls', 'client relay'):.1f} + {m('floor+ctls', 'db relay'):.1f}, "
               f"floor+tls relays "
               f"{m('floor+tls', 'client relay'):.1f} + {m('floor+tls', 'db relay'):.1f}, floor "
               f"relays {m('floor', 'client relay'):.1f} + {m('floor', 'db relay'):.1f}; "
               f"postgres {m('direct', 'postgres'):.1f} direct, {m('pgbouncer', 'postgres'):.1f} "
               f"via pgbouncer, {m('warden', 'postgres'):.1f} via warden")
+
+
+# The ratios also given as the median over rounds of each round's own ratio: the two runs of a
+# round are under a minute apart, so a drift of the machine's speed over the whole benchmark
+# (others' load comes and goes for minutes) moves both alike and cancels, which the ratio of the
+# two medians does not.
+PAIRS = (("warden", "floor+tls"), ("warden", "floor+ctls"), ("asio+ctls", "floor+ctls"),
+         ("warden", "asio+ctls"))
+
+
+def paired_ratio(runs, a, b, mode, clients):
+    return statistics.median(x.tps / y.tps for x, y in zip(runs[(a, mode, clients)],
+                                                            runs[(b, mode, clients)]))
 
 
 # -- the benchmark ---------------------------------------------------------------------------
@@ -122,9 +141,12 @@ def main():
                    "warden": Target(s.pg_gateway_port, token, "require")}
         relays = {}
         floors = {}
-        for name, tls, ctls in (("floor", False, False), ("floor+tls", True, False),
-                                ("floor+ctls", True, True)):
-            port, relays[name] = start_relay_floor(s, relay_procs, tls=tls, client_tls=ctls)
+        for name, tls, ctls, binary in (("floor", False, False, "relay_floor"),
+                                        ("floor+tls", True, False, "relay_floor"),
+                                        ("floor+ctls", True, True, "relay_floor"),
+                                        ("asio+ctls", True, True, "relay_asio")):
+            port, relays[name] = start_relay_floor(s, relay_procs, tls=tls, client_tls=ctls,
+                                                   binary=binary)
             floors[name] = Target(port, s.pg_password, "require" if ctls else "disable")
         print("client TLS: " + ", ".join(f"{name} {client_tls(t)}"
                                          for name, t in {**targets, **floors}.items()),
@@ -181,13 +203,16 @@ def main():
         print(f"\nRatios (same run, median of {args.rounds}):")
         for mode in ("simple", "extended"):
             for c in (1, 8):
-                w, b, d, f, ft, fc = (results[(t, mode, c)].tps for t in
-                                      ("warden", "pgbouncer", "direct", "floor", "floor+tls",
-                                       "floor+ctls"))
+                w, b, d, f, ft, fc, ac = (results[(t, mode, c)].tps for t in
+                                          ("warden", "pgbouncer", "direct", "floor", "floor+tls",
+                                           "floor+ctls", "asio+ctls"))
                 print(f"  -S -M {mode:8} c={c}: warden/pgbouncer tps {w / b:.2f}, "
                       f"warden/direct {w / d:.2f}; floor/pgbouncer {f / b:.2f}, "
                       f"floor+tls/pgbouncer {ft / b:.2f}, warden/floor+tls {w / ft:.2f}, "
-                      f"floor+ctls/floor+tls {fc / ft:.2f}, warden/floor+ctls {w / fc:.2f}")
+                      f"floor+ctls/floor+tls {fc / ft:.2f}, warden/floor+ctls {w / fc:.2f}, "
+                      f"asio+ctls/floor+ctls {ac / fc:.2f}, warden/asio+ctls {w / ac:.2f}")
+                print(f"  {'':20}paired by round: " + ", ".join(
+                    f"{a}/{b} {paired_ratio(runs, a, b, mode, c):.2f}" for a, b in PAIRS))
             w, b, d, f, ft = (results[(t, mode, 1)].latency_ms for t in
                               ("warden", "pgbouncer", "direct", "floor", "floor+tls"))
             added_b = max(b - d, 1e-6)

@@ -1,6 +1,7 @@
 """The processes bench.py starts and measures: PostgreSQL and the Warden stack (control plane,
-gateway, agent), PgBouncer, the relay floor (two relay_floor processes chained), run from a
-snapshot of the binaries in build/bin; and the CPU time each of them used so far, from /proc.
+gateway, agent), PgBouncer, the relay floor (two relay_floor processes chained, or two
+relay_asio: the same relay on Warden's I/O layer), run from a snapshot of the binaries in
+build/bin; and the CPU time each of them used so far, from /proc.
 """
 import os
 import shutil
@@ -18,7 +19,8 @@ from warden_stack import Stack, free_port, wait_until, write_secret  # noqa: E40
 import warden_fixtures  # noqa: E402
 
 # What the benchmark runs from build/bin.
-BINARIES = ("warden-controlplane", "warden-gateway", "warden-agent", "wardenctl", "relay_floor")
+BINARIES = ("warden-controlplane", "warden-gateway", "warden-agent", "wardenctl", "relay_floor",
+            "relay_asio")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
@@ -172,12 +174,13 @@ def wait_until_gone(pid, seconds):
     return False
 
 
-def start_relay_floor(s, procs, tls, client_tls=False):
-    """Two relay_floor processes chained in front of the database; returns the first's port and
-    the two processes by role. With tls, the link between them is TLS with the stack's dev
-    certificates, as the tunnel; with client_tls the first also answers a client's SSLRequest
-    and serves TLS with the gateway's certificate, as the gateway does. Every process started is
-    appended to `procs` at once, so the caller stops it even if the next one fails to start."""
+def start_relay_floor(s, procs, tls, client_tls=False, binary="relay_floor"):
+    """Two relay_floor processes (or `binary`: relay_asio takes the same options) chained in
+    front of the database; returns the first's port and the two processes by role. With tls,
+    the link between them is TLS with the stack's dev certificates, as the tunnel; with
+    client_tls the first also answers a client's SSLRequest and serves TLS with the gateway's
+    certificate, as the gateway does. Every process started is appended to `procs` at once, so
+    the caller stops it even if the next one fails to start."""
     certs = s.dir / "certs"
     second, first = free_port(), free_port()
     roles = {}
@@ -188,11 +191,11 @@ def start_relay_floor(s, procs, tls, client_tls=False):
              (["--tls-client", str(certs / "ca.crt")] if tls else []) +
              (["--pg-client-tls", str(certs / "server.crt"), str(certs / "server.key")]
               if client_tls else []))):
-        roles[role] = subprocess.Popen([str(warden_stack.BIN_DIR / "relay_floor"), "--listen",
+        roles[role] = subprocess.Popen([str(warden_stack.BIN_DIR / binary), "--listen",
                                         str(listen), "--to", str(to), *extra],
                                        stdout=subprocess.DEVNULL)
         procs.append(roles[role])
-        wait_until("relay_floor", lambda: Stack._port_open(f"127.0.0.1:{listen}"))
+        wait_until(binary, lambda: Stack._port_open(f"127.0.0.1:{listen}"))
     return first, roles
 
 
