@@ -95,6 +95,24 @@ TEST_CASE("function catalog: operators and relations that reach volatile functio
   CHECK(Judge("SELECT * FROM other.purging_view").empty());
 }
 
+TEST_CASE("function catalog: kinds it lists none of judge nothing, the others still do",
+          "[function-catalog]") {
+  auto only_functions = FunctionCatalog::Build({Row("f", "public", "purge", "t")});
+  REQUIRE(only_functions.ok());
+  auto judge = [](const FunctionCatalog& c, const std::string& sql) {
+    sql::ClassifiedBatch b = sql::Classify(sql);
+    REQUIRE(b.parsed);
+    return c.PossibleWrite(b.statements.at(0), /*stale=*/false);
+  };
+  CHECK(judge(*only_functions, "SELECT 1 ### 2 FROM purging_view WHERE 1 = 1").empty());
+  CHECK_THAT(judge(*only_functions, "SELECT purge() FROM purging_view WHERE 1 ### 2"),
+             Catch::Contains("purge()"));
+  auto empty = FunctionCatalog::Build({});
+  REQUIRE(empty.ok());
+  CHECK(judge(*empty, "SELECT lower(name) FROM t WHERE id = 1").empty());
+  CHECK_THAT(judge(*empty, "SELECT purge()"), Catch::Contains("not a built-in"));
+}
+
 TEST_CASE("function catalog: plain EXPLAIN and PREPARE run nothing", "[function-catalog]") {
   CHECK(Judge("EXPLAIN SELECT purge()").empty());
   CHECK(Judge("PREPARE p AS SELECT purge()").empty());
