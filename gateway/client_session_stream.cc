@@ -16,6 +16,9 @@ void ClientSession::OnTunnelAttached(std::unique_ptr<AgentTunnel> tunnel) {
       return;
     }
     self->tunnel_ = std::move(t);
+    // Both ends are authenticated now: statements flow.
+    self->stream_.KeepTlsBuffers();
+    self->tunnel_->stream.KeepTlsBuffers();
     self->ReadTunnel();
   });
 }

@@ -19,8 +19,9 @@ absl::Status ConfigureServerTls(asio::ssl::context& tls, const std::string& cert
                       asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
                       asio::ssl::context::no_tlsv1_1,
                   ec);
-  // An idle connection (a slow or stuck handshake, an idle session) gives its read and write
-  // buffers back: memory per idle TLS connection stays small.
+  // A connection still authenticating (a slow or stuck handshake) gives its read and write
+  // buffers back whenever they empty: memory per unauthenticated connection stays small. A
+  // session keeps them once it relays statements (MaybeTlsStream::KeepTlsBuffers).
   SSL_CTX_set_mode(tls.native_handle(), SSL_MODE_RELEASE_BUFFERS);
   if (!ec) tls.use_certificate_chain_file(cert, ec);
   if (ec)

@@ -313,6 +313,9 @@ void TunnelSession::OnCatalogAnswer(std::string bytes) {
 void TunnelSession::EnterPump() {
   timer_.cancel();
   phase_ = Phase::kPumping;
+  // The database accepted the session: statements flow both ways.
+  tunnel_.KeepTlsBuffers();
+  upstream_.KeepTlsBuffers();
   backend_key_ = handshake_->backend_key();
   spdlog::info("session {}: connected to {} ({} auth, {}) for {}", session_id(), open_.connection(),
                handshake_->auth_method(), upstream_.tls() ? "TLS" : "no TLS", open_.identity());

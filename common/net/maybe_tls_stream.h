@@ -31,6 +31,15 @@ class MaybeTlsStream {
     return *tls_;
   }
 
+  // Asio has OpenSSL free a connection's read and write buffers whenever they empty, so an idle
+  // or still-authenticating connection holds none; a session moving data then pays an
+  // allocation and a free of each (about 17 KB) on every read and write (1-2% of a proxy's CPU
+  // on small statements). Called once a session is authenticated and starts relaying: it keeps
+  // them from then on.
+  void KeepTlsBuffers() {
+    if (tls_) SSL_clear_mode(tls_->native_handle(), SSL_MODE_RELEASE_BUFFERS);
+  }
+
   template <typename Handler>
   void AsyncHandshake(asio::ssl::stream_base::handshake_type type, Handler&& h) {
     tls_->async_handshake(type, std::forward<Handler>(h));
