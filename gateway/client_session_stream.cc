@@ -16,9 +16,6 @@ void ClientSession::OnTunnelAttached(std::unique_ptr<AgentTunnel> tunnel) {
       return;
     }
     self->tunnel_ = std::move(t);
-    // Both ends are authenticated now: statements flow.
-    self->stream_.KeepTlsBuffers();
-    self->tunnel_->stream.KeepTlsBuffers();
     self->ReadTunnel();
   });
 }
@@ -126,6 +123,9 @@ void ClientSession::StartStreaming(const v1::TunnelReady& ready) {
   out.append(startup_messages.substr(split));
   Send(std::move(out));
   state_ = State::kStreaming;
+  // The database accepted the session: statements flow through both streams from now on.
+  stream_.KeepTlsBuffers();
+  tunnel_->stream.KeepTlsBuffers();
   std::string pipelined = handshake_.TakePipelined();
   if (pipelined.empty()) return ReadClient();
   // The client pipelined messages behind its password; they are bounded by the pre-auth limit.

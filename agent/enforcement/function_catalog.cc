@@ -120,7 +120,7 @@ absl::Status FunctionCatalog::Add(Index* index, std::string_view schema, std::st
 
 bool FunctionCatalog::Matches(const Index& index, std::string_view written, bool want_volatile) {
   // Every operator and relation a statement names is looked up here, and most databases list
-  // none: no folding (an allocation) for an empty index.
+  // none: no folded copy, hash and probe for an empty index.
   if (index.empty()) return false;
   const auto [schema, name] = Split(written);
   auto it = index.find(masking::FoldIdentifier(name));

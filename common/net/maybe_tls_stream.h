@@ -28,6 +28,7 @@ class MaybeTlsStream {
   // before the handshake.
   asio::ssl::stream<asio::ip::tcp::socket&>& StartTls(asio::ssl::context& ctx) {
     tls_ = std::make_unique<asio::ssl::stream<asio::ip::tcp::socket&>>(socket_, ctx);
+    if (keep_tls_buffers_) ClearReleaseBuffers();
     return *tls_;
   }
 
@@ -35,9 +36,10 @@ class MaybeTlsStream {
   // or still-authenticating connection holds none; a session moving data then pays an
   // allocation and a free of each (about 17 KB) on every read and write (1-2% of a proxy's CPU
   // on small statements). Called once a session is authenticated and starts relaying: it keeps
-  // them from then on.
+  // them from then on, also for TLS started later (the agent's tunnel may still be connecting).
   void KeepTlsBuffers() {
-    if (tls_) SSL_clear_mode(tls_->native_handle(), SSL_MODE_RELEASE_BUFFERS);
+    keep_tls_buffers_ = true;
+    if (tls_) ClearReleaseBuffers();
   }
 
   template <typename Handler>
@@ -83,8 +85,17 @@ class MaybeTlsStream {
   }
 
  private:
+  void ClearReleaseBuffers() {
+    SSL* ssl = tls_->native_handle();
+    SSL_clear_mode(ssl, SSL_MODE_RELEASE_BUFFERS);
+    // OpenSSL 3.2 and later copy the mode into the read record layer when it is set, not when
+    // it is cleared: setting nothing more hands the cleared mode on (a no-op before 3.2).
+    SSL_set_mode(ssl, 0);
+  }
+
   asio::ip::tcp::socket socket_;
   std::unique_ptr<asio::ssl::stream<asio::ip::tcp::socket&>> tls_;
+  bool keep_tls_buffers_ = false;
 };
 
 }  // namespace warden::net
