@@ -11,23 +11,27 @@
 #include <memory>
 #include <utility>
 
+#include "common/net/drain_aware_socket.h"
+
 namespace warden::net {
 
 class MaybeTlsStream {
  public:
+  using TlsStream = asio::ssl::stream<DrainAwareSocket&>;
+
   explicit MaybeTlsStream(asio::ip::tcp::socket socket) : socket_(std::move(socket)) {}
   template <typename Executor>
   explicit MaybeTlsStream(const Executor& ex) : socket_(ex) {}
   ~MaybeTlsStream() { Close(); }
 
-  asio::ip::tcp::socket& socket() { return socket_; }
+  DrainAwareSocket& socket() { return socket_; }
   bool tls() const { return tls_ != nullptr; }
   bool is_open() const { return socket_.is_open(); }
 
   // Layers TLS over the socket; the returned stream may be configured (SNI, verification)
   // before the handshake.
-  asio::ssl::stream<asio::ip::tcp::socket&>& StartTls(asio::ssl::context& ctx) {
-    tls_ = std::make_unique<asio::ssl::stream<asio::ip::tcp::socket&>>(socket_, ctx);
+  TlsStream& StartTls(asio::ssl::context& ctx) {
+    tls_ = std::make_unique<TlsStream>(socket_, ctx);
     if (keep_tls_buffers_) ClearReleaseBuffers();
     return *tls_;
   }
@@ -93,8 +97,8 @@ class MaybeTlsStream {
     SSL_set_mode(ssl, 0);
   }
 
-  asio::ip::tcp::socket socket_;
-  std::unique_ptr<asio::ssl::stream<asio::ip::tcp::socket&>> tls_;
+  DrainAwareSocket socket_;
+  std::unique_ptr<TlsStream> tls_;
   bool keep_tls_buffers_ = false;
 };
 
