@@ -6,6 +6,7 @@
 #include <optional>
 #include <utility>
 
+#include "agent/postgres/request_fields.h"
 #include "common/pgwire/pgwire.h"
 #include "common/pgwire/reader.h"
 
@@ -24,31 +25,6 @@ std::string SqlStateOf(std::string_view body) {
 std::string_view CommandTagOf(std::string_view body) {
   const size_t nul = body.find('\0');
   return nul == std::string_view::npos ? body : body.substr(0, nul);
-}
-
-// Bind's portal, statement and result formats, read without decoding its parameters (a Bind
-// comes with every extended-protocol query). False when it is malformed.
-bool ReadBind(std::string_view body, std::string_view* portal, std::string_view* statement,
-              std::vector<int16_t>* formats) {
-  pgwire::BodyReader r('B', body);
-  size_t n = 0;
-  int16_t code = 0;
-  if (!r.ReadCString(portal).ok() || !r.ReadCString(statement).ok()) return false;
-  if (!r.ReadCount16("parameter formats", 2, &n).ok()) return false;
-  for (size_t i = 0; i < n; ++i) {
-    if (!r.ReadInt16(&code).ok()) return false;
-  }
-  if (!r.ReadCount16("parameters", 4, &n).ok()) return false;
-  std::optional<std::string_view> value;
-  for (size_t i = 0; i < n; ++i) {
-    if (!r.ReadNullableBytes(&value).ok()) return false;
-  }
-  if (!r.ReadCount16("result formats", 2, &n).ok()) return false;
-  formats->resize(n);
-  for (size_t i = 0; i < n; ++i) {
-    if (!r.ReadInt16(&(*formats)[i]).ok()) return false;
-  }
-  return r.Finish().ok();
 }
 
 }  // namespace
@@ -116,31 +92,30 @@ bool RequestLedger::OnClientMessage(char tag, std::string_view body, RequestNote
   // its kind, with nothing known of it. A denial's stand-in is not analysed (each one is a new
   // text): what answers it is the denial (ResultShape::refusal).
   const bool forward = note.action == RequestAction::kForward;
-  std::optional<pgwire::FrontendMessage> parsed;
-  if (tag != 'B' && tag != 'S') {
-    if (auto p = pgwire::ParseFrontend(pgwire::Frame{tag, body}); p.ok()) parsed = std::move(*p);
-  }
-  const pgwire::FrontendMessage* m = parsed ? &*parsed : nullptr;
+  RequestFields fields;
+  const bool parsed =
+      tag != 'B' && tag != 'S' && tag != 'F' && ReadRequestFields(tag, body, &fields);
   if (tag == 'S') {
     unsynced_ = false;
   } else if (tag != 'Q' && tag != 'F') {
     unsynced_ = true;
   }
   switch (tag) {
-    case 'Q': {
+    case 'Q':
       r.kind = Kind::kQuery;
-      const auto* q = m ? std::get_if<pgwire::Query>(m) : nullptr;
-      if (q && forward) r.texts = note.analysis ? std::move(note.analysis) : Analyze(q->sql);
-      if (q && recording()) r.text = std::string(q->sql);
+      if (parsed && forward) {
+        r.texts = note.analysis ? std::move(note.analysis) : Analyze(fields.text);
+      }
+      if (parsed && recording()) r.text = std::string(fields.text);
       break;
-    }
     case 'P': {
       r.kind = Kind::kParse;
-      const auto* p = m ? std::get_if<pgwire::Parse>(m) : nullptr;
-      if (p) r.name = ServerName(p->name);
+      if (parsed) r.name = ServerName(fields.name);
       // The extended protocol allows one statement per Parse; more is the server's error.
       std::shared_ptr<const Analysis> texts;
-      if (p && forward) texts = note.analysis ? std::move(note.analysis) : Analyze(p->query);
+      if (parsed && forward) {
+        texts = note.analysis ? std::move(note.analysis) : Analyze(fields.text);
+      }
       r.shape = ShapeOf(Resolve(StatementOf(texts, 0)));
       break;
     }
@@ -148,35 +123,31 @@ bool RequestLedger::OnClientMessage(char tag, std::string_view body, RequestNote
       r.kind = Kind::kBind;
       std::string_view portal;
       std::string_view statement;
-      std::vector<int16_t> formats;
-      if (ReadBind(body, &portal, &statement, &formats)) {
+      if (ReadBindFields(body, &portal, &statement, &bind_formats_)) {
         r.name = ServerName(portal);
         r.statement = ServerName(statement);
         // All text, the common case, shares one empty list.
         static const auto kAllText = std::make_shared<const std::vector<int16_t>>();
-        r.formats =
-            formats.empty() ? kAllText : std::make_shared<const std::vector<int16_t>>(formats);
+        r.formats = AllText(bind_formats_)
+                        ? kAllText
+                        : std::make_shared<const std::vector<int16_t>>(bind_formats_);
       }
       break;
     }
-    case 'D': {
-      const auto* d = m ? std::get_if<pgwire::Describe>(m) : nullptr;
-      r.kind = d && d->kind == 'S' ? Kind::kDescribeStatement : Kind::kDescribePortal;
-      if (d) r.name = ServerName(d->name);
+    case 'D':
+      r.kind = parsed && fields.kind == 'S' ? Kind::kDescribeStatement : Kind::kDescribePortal;
+      if (parsed) r.name = ServerName(fields.name);
       break;
-    }
     case 'E':
       r.kind = Kind::kExecute;
-      if (const auto* e = m ? std::get_if<pgwire::Execute>(m) : nullptr) {
-        r.name = ServerName(e->portal);
-      }
+      if (parsed) r.name = ServerName(fields.name);
       r.text = std::move(note.statement);
       break;
     case 'C':
       r.kind = Kind::kClose;
-      if (const auto* c = m ? std::get_if<pgwire::Close>(m) : nullptr) {
-        r.name = ServerName(c->name);
-        r.statement = std::string(1, c->kind);
+      if (parsed) {
+        r.name = ServerName(fields.name);
+        r.statement = std::string(1, fields.kind);
       }
       break;
     case 'S':

@@ -302,6 +302,7 @@ class RequestLedger {
   std::unordered_map<std::string, std::shared_ptr<const Analysis>> texts_;  // without cache_
   // RecordFields' buffer, kept for its capacity (its names view a message already gone).
   pgwire::RowDescription row_description_;
+  std::vector<int16_t> bind_formats_;  // a Bind's result formats, read into kept capacity
 };
 
 // Feeds the ledger the client messages in `in` (a byte stream split anywhere; `walker` keeps a

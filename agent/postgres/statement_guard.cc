@@ -163,7 +163,7 @@ std::shared_ptr<const sql::ClassifiedBatch> StatementGuard::Classify(std::string
           std::find(pending.begin(), pending.end(), l.prepared) != pending.end()) {
         continue;
       }
-      std::optional<Statement> parsed = NamedStatement(ServerName(l.prepared));
+      std::optional<StatementView> parsed = NamedStatement(ServerName(l.prepared));
       if (!parsed || parsed->sql.empty()) continue;
       std::shared_ptr<const sql::StatementAnalysis> a = cache_.Analysis(parsed->sql);
       if (a->classified.statements.size() == 1) known[l.prepared] = a->classified.statements[0];
@@ -201,7 +201,7 @@ Verdict StatementGuard::Decide(std::string_view sql, bool parsing) {
 }
 
 absl::Status StatementGuard::BeginHold(std::string_view message, char type, std::string_view sql,
-                                       const Verdict& v, const Statement* portal) {
+                                       const Verdict& v, const StatementView* portal) {
   HoldFacts facts;
   facts.message_type = type;
   facts.statement = std::string(sql);
@@ -213,12 +213,12 @@ absl::Status StatementGuard::BeginHold(std::string_view message, char type, std:
   // its implicit transaction (or began a block), which stays open while this one waits.
   facts.in_transaction = txn_status_ != 'I' || executed_since_sync_;
   facts.batch = v.batch;
-  std::string hashed = portal ? portal->bind : "";
+  std::string hashed = portal ? std::string(portal->bind) : "";
   hashed.append(message.data(), message.size());
   facts.held_sha256 = crypto::Sha256Hex(hashed);
   if (portal) {
-    facts.bind = portal->bind;
-    facts.param_types = portal->param_types;
+    facts.bind = std::string(portal->bind);
+    facts.param_types.assign(portal->param_types.begin(), portal->param_types.end());
   }
   spdlog::info("session {}: {} held until a decision (policy \"{}\" rule \"{}\")", session_id_,
                type == 'Q'   ? "Query"
@@ -290,7 +290,7 @@ absl::Status StatementGuard::OnBind(std::string_view message, std::string* out) 
   }
   const std::string statement = ServerName(CString(&body));
   e.version = CurrentVersion();
-  std::optional<Statement> s = NamedStatement(statement);
+  std::optional<StatementView> s = NamedStatement(statement);
   const bool refused =
       std::find(refused_parses_.begin(), refused_parses_.end(), statement) != refused_parses_.end();
   if (refused) {
@@ -304,14 +304,14 @@ absl::Status StatementGuard::OnBind(std::string_view message, std::string* out) 
     e.version = -1;
     e.bind = std::string(message);
   } else {
-    e.target = std::move(s->sql);
+    e.target = std::string(s->sql);
     e.version = s->version;
     e.changes_prepared = s->changes_prepared;
     e.needs_approval = s->needs_approval;
     // The parameters its Execute is held with, for the approver to see.
     if (e.needs_approval) {
       e.bind = std::string(message);
-      e.param_types = std::move(s->param_types);
+      e.param_types.assign(s->param_types.begin(), s->param_types.end());
     }
   }
   ran_since_sync_ = true;  // parameter input functions run
@@ -322,7 +322,7 @@ absl::Status StatementGuard::OnExecute(std::string_view message, std::string* ou
   std::string_view body = message.substr(kHeaderSize);
   const std::string portal = ServerName(CString(&body));
   ran_since_sync_ = true;
-  std::optional<Statement> s = PortalStatement(portal);
+  std::optional<StatementView> s = PortalStatement(portal);
   int64_t now = CurrentVersion();
   LedgerEffect e;
   if (s && s->changes_prepared) {
@@ -334,7 +334,7 @@ absl::Status StatementGuard::OnExecute(std::string_view message, std::string* ou
   }
   // Decided again when the policy changed since its Parse, and each time when it needs approval.
   RequestNote note = NoteOf(std::move(e));
-  if (s && ledger_->recording()) note.statement = s->sql;
+  if (s && ledger_->recording()) note.statement = std::string(s->sql);
   if (!s || s->sql.empty() || (s->version == now && !s->needs_approval)) {
     executed_since_sync_ = true;
     return Emit(message, std::move(note), out);

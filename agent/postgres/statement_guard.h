@@ -31,6 +31,7 @@
 #include <deque>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -149,10 +150,10 @@ class StatementGuard : private SessionView, private LedgerListener {
   // load's answer (then it is not the client's).
   bool OnFunctionCatalogMessage(std::string_view message);
   // Holds `message` (type 'Q', 'E' or 'F', running `sql`) as `v` says.
-  struct Statement;
+  struct StatementView;
   // `portal`: for an Execute, the statement its portal runs (its parameters).
   absl::Status BeginHold(std::string_view message, char type, std::string_view sql,
-                         const Verdict& v, const Statement* portal = nullptr);
+                         const Verdict& v, const StatementView* portal = nullptr);
   // Which snapshot is in force now, as PolicyHolder::generation() (a statement decided under
   // another one is decided again). Compared, never shown: every install counts, also one that
   // brings other content under the version in force.
@@ -181,10 +182,21 @@ class StatementGuard : private SessionView, private LedgerListener {
     std::vector<uint32_t> param_types;
     std::string bind;
   };
+  // A Statement, or the unconfirmed effect that will become one, seen in place: valid until a
+  // server message is processed or a name is erased (deciding a statement changes neither).
+  struct StatementView {
+    std::string_view sql;
+    int64_t version = 0;
+    bool changes_prepared = false;
+    bool needs_approval = false;
+    std::span<const uint32_t> param_types;
+    std::string_view bind;
+  };
   // The statement a portal runs, as bound (a pending Bind first, then confirmed ones).
-  std::optional<Statement> PortalStatement(const std::string& portal) const;
+  std::optional<StatementView> PortalStatement(const std::string& portal) const;
   // The statement a name stands for now (a pending Parse first, then confirmed ones).
-  std::optional<Statement> NamedStatement(const std::string& name) const;
+  std::optional<StatementView> NamedStatement(const std::string& name) const;
+  static StatementView ViewOf(const Statement& s);
   // The stand-in for a refused held message of `type`, to *out and the ledger.
   absl::Status RefuseHeld(char type, const HoldRelease& release, std::string* out);
   absl::Status DecideFrontendMessage(std::string_view message, std::string* out);

@@ -47,12 +47,12 @@ void StatementGuard::OnConfirmed(LedgerEffect&& e) {
   }
 }
 
-std::optional<StatementGuard::Statement> StatementGuard::NamedStatement(
+std::optional<StatementGuard::StatementView> StatementGuard::NamedStatement(
     const std::string& name) const {
   if (const LedgerEffect* p = ledger_->PendingStatementChange(name)) {
     if (p->kind == LedgerEffect::Kind::kStatement) {
-      return Statement{p->target,         p->version,     p->changes_prepared,
-                       p->needs_approval, p->param_types, {}};
+      return StatementView{p->target,         p->version,     p->changes_prepared,
+                           p->needs_approval, p->param_types, {}};
     }
     // PREPAREd anew before the server answered: unknown until it does (an EXECUTE of it is
     // opaque meanwhile).
@@ -65,18 +65,22 @@ std::optional<StatementGuard::Statement> StatementGuard::NamedStatement(
     // Closed or DEALLOCATEd: done, the server fails the Bind; skipped after an error, the name
     // still runs what it ran. Either way what it ran is what to decide by.
   }
-  if (auto s = statements_.find(name); s != statements_.end()) return s->second;
+  if (auto s = statements_.find(name); s != statements_.end()) return ViewOf(s->second);
   return std::nullopt;
 }
 
-std::optional<StatementGuard::Statement> StatementGuard::PortalStatement(
+std::optional<StatementGuard::StatementView> StatementGuard::PortalStatement(
     const std::string& portal) const {
   if (const LedgerEffect* b = ledger_->Pending(LedgerEffect::Kind::kPortal, portal)) {
-    return Statement{b->target,         b->version,     b->changes_prepared,
-                     b->needs_approval, b->param_types, b->bind};
+    return StatementView{b->target,         b->version,     b->changes_prepared,
+                         b->needs_approval, b->param_types, b->bind};
   }
-  if (auto p = portals_.find(portal); p != portals_.end()) return p->second;
+  if (auto p = portals_.find(portal); p != portals_.end()) return ViewOf(p->second);
   return std::nullopt;  // a SQL cursor (decided at its DECLARE), or no portal at all
+}
+
+StatementGuard::StatementView StatementGuard::ViewOf(const Statement& s) {
+  return {s.sql, s.version, s.changes_prepared, s.needs_approval, s.param_types, s.bind};
 }
 
 }  // namespace warden::agent
