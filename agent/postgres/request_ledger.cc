@@ -93,8 +93,7 @@ bool RequestLedger::OnClientMessage(char tag, std::string_view body, RequestNote
   // text): what answers it is the denial (ResultShape::refusal).
   const bool forward = note.action == RequestAction::kForward;
   RequestFields fields;
-  const bool parsed =
-      tag != 'B' && tag != 'S' && tag != 'F' && ReadRequestFields(tag, body, &fields);
+  const bool parsed = ReadRequestFields(tag, body, &fields);  // false for Bind, Sync, FunctionCall
   if (tag == 'S') {
     unsynced_ = false;
   } else if (tag != 'Q' && tag != 'F') {
