@@ -1,23 +1,57 @@
 #include "common/sql/classify/constant_normalizer.h"
 
+#include <array>
+#include <cstdint>
+
 namespace warden::sql {
 
 namespace {
 
-// Characters that continue an identifier or keyword in PostgreSQL's lexer (ident_cont: letters,
-// digits, '_', '$' and every byte >= 0x80).
-bool IdentChar(unsigned char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-         c == '$' || c >= 0x80;
+// What each byte is to the scan, looked up once per byte: the key is built for every statement
+// the agent sees, so the loops below test a table entry instead of a chain of comparisons.
+enum ByteClass : uint8_t {
+  // Continues an identifier or keyword in PostgreSQL's lexer (ident_cont: letters, digits, '_',
+  // '$' and every byte >= 0x80).
+  kIdent = 1,
+  kDigit = 2,
+  // The scan must look at it; every other byte is copied as it is (a digit only when it
+  // continues an identifier).
+  kSpecial = 4,
+  // May start a word whose texts are keyed exactly (MentionsExactKeyWord).
+  kKeyStart = 8,
+};
+
+constexpr std::array<uint8_t, 256> MakeByteClasses() {
+  std::array<uint8_t, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    const bool digit = c >= '0' && c <= '9';
+    if (letter || digit || c == '_' || c == '$' || c >= 0x80) t[c] |= kIdent;
+    if (digit) t[c] |= kDigit;
+    if (digit || c == '\\' || c == '-' || c == '/' || c == '$' || c == '&' || c == '"' ||
+        c == '\'') {
+      t[c] |= kSpecial;
+    }
+    if ((c | 0x20) == 'e' || (c | 0x20) == 'c' || (c | 0x20) == 'u') t[c] |= kKeyStart;
+  }
+  return t;
 }
 
-bool Digit(unsigned char c) { return c >= '0' && c <= '9'; }
+constexpr std::array<uint8_t, 256> kByteClasses = MakeByteClasses();
+
+bool Is(char c, ByteClass what) {
+  return (kByteClasses[static_cast<unsigned char>(c)] & what) != 0;
+}
+
+bool IdentChar(char c) { return Is(c, kIdent); }
+
+bool Digit(char c) { return Is(c, kDigit); }
 
 // What may stand right after a constant for it to be one whole token: not an identifier
 // character (123abc), not '.', 'e' (1.5, 1e3: left alone), not a quote.
 bool EndsConstant(std::string_view sql, size_t i) {
   if (i >= sql.size()) return true;
-  auto c = static_cast<unsigned char>(sql[i]);
+  const char c = sql[i];
   return !IdentChar(c) && c != '.' && c != '\'' && c != '"';
 }
 
@@ -34,6 +68,7 @@ bool WordAt(std::string_view sql, size_t i, std::string_view word) {
 // below), anywhere, even inside identifiers or strings.
 bool MentionsExactKeyWord(std::string_view sql) {
   for (size_t i = 0; i < sql.size(); ++i) {
+    if (!Is(sql[i], kKeyStart)) continue;
     switch (static_cast<unsigned char>(sql[i]) | 0x20) {
       case 'e':
         if (WordAt(sql, i, "explain")) return true;
@@ -51,23 +86,6 @@ bool MentionsExactKeyWord(std::string_view sql) {
   return false;
 }
 
-// Characters the scan below must look at; every other one is copied as it is (a digit only
-// when it continues an identifier).
-bool Special(unsigned char c) {
-  switch (c) {
-    case '\\':
-    case '-':
-    case '/':
-    case '$':
-    case '&':
-    case '"':
-    case '\'':
-      return true;
-    default:
-      return Digit(c);
-  }
-}
-
 }  // namespace
 
 bool AppendNormalizedConstants(std::string_view sql, std::string* out) {
@@ -79,18 +97,18 @@ bool AppendNormalizedConstants(std::string_view sql, std::string* out) {
   out->reserve(out->size() + sql.size());
   size_t i = 0;
   while (i < sql.size()) {
-    const auto c = static_cast<unsigned char>(sql[i]);
-    const bool after_ident = i > 0 && IdentChar(static_cast<unsigned char>(sql[i - 1]));
+    const char c = sql[i];
+    const bool after_ident = i > 0 && IdentChar(sql[i - 1]);
     if (c == '\\') return false;  // escapes: standard_conforming_strings decides
     if (c == '-' && i + 1 < sql.size() && sql[i + 1] == '-') return false;  // comment
     if (c == '/' && i + 1 < sql.size() && sql[i + 1] == '*') return false;  // comment
     if (c == '$') {
       // $1, $2, ...: parameters, kept as they are. Any other '$' may open a dollar quote.
-      if (after_ident || i + 1 >= sql.size() || !Digit(static_cast<unsigned char>(sql[i + 1]))) {
+      if (after_ident || i + 1 >= sql.size() || !Digit(sql[i + 1])) {
         return false;
       }
       size_t j = i + 1;
-      while (j < sql.size() && Digit(static_cast<unsigned char>(sql[j]))) ++j;
+      while (j < sql.size() && Digit(sql[j])) ++j;
       out->append(sql.substr(i, j - i));
       i = j;
       continue;
@@ -131,7 +149,7 @@ bool AppendNormalizedConstants(std::string_view sql, std::string* out) {
     }
     if (Digit(c) && !after_ident) {
       size_t j = i;
-      while (j < sql.size() && Digit(static_cast<unsigned char>(sql[j]))) ++j;
+      while (j < sql.size() && Digit(sql[j])) ++j;
       if (EndsConstant(sql, j)) {
         *out += '0';
       } else {
@@ -142,9 +160,7 @@ bool AppendNormalizedConstants(std::string_view sql, std::string* out) {
     }
     // A run of characters with no meaning here, copied at once.
     size_t j = i + 1;
-    while (j < sql.size() && (!Special(static_cast<unsigned char>(sql[j])) ||
-                              (Digit(static_cast<unsigned char>(sql[j])) &&
-                               IdentChar(static_cast<unsigned char>(sql[j - 1]))))) {
+    while (j < sql.size() && (!Is(sql[j], kSpecial) || (Digit(sql[j]) && IdentChar(sql[j - 1])))) {
       ++j;
     }
     out->append(sql.substr(i, j - i));
