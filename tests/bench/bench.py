@@ -92,9 +92,9 @@ def print_cpu_table(cpu, rounds):
 
 
 # The ratios also given as the median over rounds of each round's own ratio: the two runs of a
-# round are under a minute apart, so a drift of the machine's speed over the whole benchmark
-# (others' load comes and goes for minutes) moves both alike and cancels, which the ratio of the
-# two medians does not.
+# round are at most six runs apart (about a minute), so a drift of the machine's speed over the
+# whole benchmark (others' load comes and goes for minutes) moves both alike and cancels, which
+# the ratio of the two medians does not.
 PAIRS = (("warden", "floor+tls"), ("warden", "floor+ctls"), ("asio+ctls", "floor+ctls"),
          ("warden", "asio+ctls"))
 
@@ -155,14 +155,17 @@ def main():
 
         every = {**targets, **floors}
         # One unmeasured run first: pgbench -i leaves the table out of PostgreSQL's buffers (it
-        # writes through a small ring), so the first measured runs would read it in and cost
-        # PostgreSQL more than the rest.
+        # writes through a small ring), so the first measured runs would fill them and cost
+        # PostgreSQL more than the runs after them.
         pgbench(targets["direct"], "-S", "-c", "8", "-j", "2", seconds=args.seconds)
         runs, cpu = {}, {}
         for r in range(args.rounds):
-            # Each round starts one target later: no target always runs right after the same
-            # one, or first after a change of setting.
+            # Each round starts one target later, and every other round runs the order
+            # backwards: no target always runs first after a change of setting, or always
+            # right after the same target.
             names = list(every)[r % len(every):] + list(every)[:r % len(every)]
+            if r % 2:
+                names.reverse()
             for mode, clients in SETTINGS:
                 for name, target in ((n, every[n]) for n in names):
                     res, per_tx = pgbench_with_cpu(

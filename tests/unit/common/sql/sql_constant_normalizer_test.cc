@@ -30,6 +30,12 @@ TEST_CASE("constant normalizer: integers fold to one key, strings stay", "[sql][
   CHECK(NormalizeConstants("SELECT x-") == "SELECT x-");
   CHECK(NormalizeConstants("SELECT 7/") == "SELECT 0/");
   CHECK(NormalizeConstants("x1 2 _3 $4 5") == "x1 0 _3 $4 0");
+  // Bytes >= 0x80 continue a name, as in PostgreSQL's lexer: a digit after one is part of the
+  // name, and a number right before one is not a whole constant.
+  CHECK(NormalizeConstants("SELECT caf\xC3\xA9"
+                           "1, 2\xC3\xA9, 3 FROM t") ==
+        "SELECT caf\xC3\xA9"
+        "1, 2\xC3\xA9, 0 FROM t");
 }
 
 TEST_CASE("constant normalizer: what it does not model is keyed exactly", "[sql][cache]") {
