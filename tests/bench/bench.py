@@ -148,12 +148,11 @@ def main():
             port, relays[name] = start_relay_floor(s, relay_procs, tls=tls, client_tls=ctls,
                                                    binary=binary)
             floors[name] = Target(port, s.pg_password, "require" if ctls else "disable")
-        print("client TLS: " + ", ".join(f"{name} {client_tls(t)}"
-                                         for name, t in {**targets, **floors}.items()),
+        every = {**targets, **floors}
+        print("client TLS: " + ", ".join(f"{name} {client_tls(t)}" for name, t in every.items()),
               flush=True)
         counters = cpu_counters(s, pgb_pid, relays)
 
-        every = {**targets, **floors}
         # One unmeasured run first: pgbench -i leaves the table out of PostgreSQL's buffers (it
         # writes through a small ring), so the first measured runs would fill them and cost
         # PostgreSQL more than the runs after them.
@@ -163,11 +162,13 @@ def main():
             # Each round starts one target later, and every other round runs the order
             # backwards: no target always runs first after a change of setting, or always
             # right after the same target.
-            names = list(every)[r % len(every):] + list(every)[:r % len(every)]
+            shift = r % len(every)
+            names = list(every)[shift:] + list(every)[:shift]
             if r % 2:
                 names.reverse()
             for mode, clients in SETTINGS:
-                for name, target in ((n, every[n]) for n in names):
+                for name in names:
+                    target = every[name]
                     res, per_tx = pgbench_with_cpu(
                         target, counters[name], "-S", "-M", mode, "-c", str(clients), "-j",
                         str(min(clients, 2)), seconds=args.seconds)
